@@ -1,0 +1,54 @@
+"""Atomic output files: write to a temporary file beside the target, then rename.
+
+Nothing half-written is ever left at the target path: on any exception (including Ctrl-C) the
+temporary file is removed. Existing outputs are not replaced without ``force``; inputs never.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import OutputError
+
+_protected: set[Path] = set()
+
+
+def protect_inputs(paths: Iterable[Path]) -> None:
+    """Register input files: no output may be written over them."""
+    for p in paths:
+        try:
+            _protected.add(Path(p).resolve())
+        except OSError:
+            pass
+
+
+def check_target(target: Path, force: bool = False) -> Path:
+    target = Path(target)
+    resolved = target.resolve()
+    if resolved in _protected:
+        raise OutputError(f"输出文件「{target}」是输入文件，拒绝覆盖；请用 --out 指定其他路径。")
+    if target.exists() and not force:
+        raise OutputError(f"输出文件「{target}」已存在；如需覆盖请加 --force，或用 --out 指定其他路径。")
+    if target.exists() and target.is_dir():
+        raise OutputError(f"输出路径「{target}」是一个文件夹，请给出文件名。")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto ``target`` on success."""
+    target = check_target(Path(target), force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem + ".", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
