@@ -1,0 +1,549 @@
+"""Command line: parse options, call one library function, render the result.
+
+No rules live here. Library errors become exit codes: InputError → 1, usage/output problems → 2,
+InfeasiblePlan → 3 (a diagnosis is written first).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import ERROR, WARNING, InfeasiblePlan, InputError, Issues, OutputError, StaffplanError
+
+app = typer.Typer(
+    name="staffplan",
+    help="区县教师编制测算、交流轮岗与走教安排工具。先运行 `staffplan demo` 看示例。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DEFAULT_OUT_DIR = Path("staffplan-输出")
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_INTERNAL = 1, 2, 3, 4
+
+
+# --------------------------------------------------------------------------- shared options
+@dataclass
+class Common:
+    data: Path
+    year: Optional[int]
+    config: Optional[Path]
+    json: bool
+    quiet: bool
+    force: bool
+
+    def say(self, *args: Any, **kw: Any) -> None:
+        if not (self.quiet or self.json):
+            console.print(*args, **kw)
+
+    def status(self, text: str):
+        if self.quiet or self.json or not console.is_terminal:
+            return _NullStatus()
+        return console.status(text)
+
+
+class _NullStatus:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+DataArg = typer.Argument(..., help="数据集：一个文件夹（学校、在校生、教师…各一个文件）或一个工作簿（每表一个工作表）。")
+YearOpt = typer.Option(None, "--year", help="计划年（学年起始年份）；默认为数据中最后一年 + 1。")
+ConfigOpt = typer.Option(None, "--config", help="参数文件 staffplan.toml；默认使用数据文件夹中的 staffplan.toml 或内置默认值。")
+JsonOpt = typer.Option(False, "--json", help="在标准输出打印机器可读的 JSON 摘要，而非表格。")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="只输出错误。")
+ForceOpt = typer.Option(False, "--force", help="允许覆盖已存在的输出文件。")
+FormatOpt = typer.Option("xlsx", "--format", help="输出格式：xlsx（默认）、csv 或 json。")
+ShowIdOpt = typer.Option(False, "--show-id", help="在输出中显示完整身份证号（默认脱敏）；此选择记录在「说明」中。")
+
+
+def _handle_errors(func: Callable) -> Callable:
+    """Turn library errors into one clear message and an exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any):
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except InputError as exc:
+            _render_issues(exc.issues, only_errors=True)
+            raise typer.Exit(EXIT_INPUT)
+        except OutputError as exc:
+            err_console.print(f"[red]错误[/red]：{exc}")
+            raise typer.Exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            err_console.print("已中断，未写出任何文件。")
+            raise typer.Exit(130)
+        except StaffplanError as exc:
+            err_console.print(f"[red]错误[/red]：{exc}")
+            raise typer.Exit(EXIT_INPUT)
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+            if os.environ.get("STAFFPLAN_DEBUG"):
+                raise
+            err_console.print(
+                f"[red]内部错误[/red]：{type(exc).__name__}：{exc}。未写出任何文件；"
+                "请设置环境变量 STAFFPLAN_DEBUG=1 重新运行以获得详细信息，并联系维护者。"
+            )
+            raise typer.Exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -> None:
+    items = [i for i in issues if i.severity == ERROR] if only_errors else [i for i in issues if i.severity in (ERROR, WARNING)]
+    for issue in items[:limit]:
+        colour = "red" if issue.severity == ERROR else "yellow"
+        err_console.print(f"[{colour}]{issue.severity}[/{colour}]：{issue.sentence()}", soft_wrap=True)
+    if len(items) > limit:
+        err_console.print(f"…… 另有 {len(items) - limit} 条，请运行 `staffplan check` 查看全部。")
+
+
+def _load(common: Common):
+    from .config import load_config
+    from .io.atomic import protect_inputs
+    from .io.dataset import load_dataset
+
+    config = load_config(common.config) if common.config else None
+    with common.status("正在读取并校验数据……"):
+        ds = load_dataset(common.data, config)
+    protect_inputs([common.data] + [Path(s["path"]) for s in ds.sources if s.get("path")])
+    if config is None:
+        config = getattr(ds, "config", None) or load_config(None)
+    warnings = [i for i in ds.issues if i.severity == WARNING]
+    if warnings and not common.quiet and not common.json:
+        err_console.print(f"[yellow]数据有 {len(warnings)} 条警告[/yellow]（运行 `staffplan check` 查看全部），前几条：")
+        for issue in warnings[:5]:
+            err_console.print(f"  [yellow]警告[/yellow]：{issue.sentence()}", soft_wrap=True)
+    return ds, config
+
+
+def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, options: dict | None = None):
+    from .report.meta import RunMeta
+
+    return RunMeta(
+        command=command,
+        plan_year=plan_year,
+        parameters=config.table(),
+        inputs=[{k: v for k, v in s.items() if k != "path"} for s in ds.sources],
+        solver=solver,
+        options=options or {},
+    )
+
+
+def _out_path(out: Optional[Path], default_name: str, fmt: str) -> Path:
+    if fmt not in ("xlsx", "csv", "json"):
+        raise OutputError(f"--format 只能是 xlsx、csv 或 json，收到「{fmt}」。")
+    path = Path(out) if out else DEFAULT_OUT_DIR / default_name
+    if fmt == "json":
+        path = path.with_suffix(".json")
+    elif fmt == "csv":
+        path = path.with_suffix("")
+    return path
+
+
+def _write(path: Path, sheets: dict, meta, fmt: str, force: bool, charts=None, titles=None) -> list[Path]:
+    from .report.privacy import mask_sheets
+
+    sheets = mask_sheets(sheets, show_id=bool(meta.options.get("show_id")))
+    if fmt == "xlsx":
+        from .report.workbook import write_workbook
+
+        return [write_workbook(path, sheets, meta, charts=charts, titles=titles, force=force)]
+    from .report.tables import write_tables
+
+    return list(write_tables(path, sheets, meta, fmt, force=force))
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _table(title: str, df, max_rows: int = 15) -> Table:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold")
+    for _, row in df.head(max_rows).iterrows():
+        table.add_row(*["" if (v is None or (isinstance(v, float) and v != v)) else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row])
+    return table
+
+
+# --------------------------------------------------------------------------- commands
+@app.command()
+@_handle_errors
+def template(
+    directory: Path = typer.Argument(..., help="写出空白模板的文件夹。"),
+    force: bool = ForceOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """写出带表头、下拉选项和填表说明的空白输入模板。"""
+    from .io.template import write_template
+
+    paths = write_template(directory, force=force)
+    if not quiet:
+        console.print(f"已写出 {len(paths)} 个模板文件到「{directory}」：")
+        for p in paths:
+            console.print(f"  {p.name}")
+
+
+@app.command()
+@_handle_errors
+def check(
+    data: Path = DataArg,
+    config: Optional[Path] = ConfigOpt,
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+    all_rows: bool = typer.Option(False, "--all", help="列出全部问题（默认每类最多 20 条）。"),
+) -> None:
+    """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
+    from .io.dataset import check_dataset
+
+    ds, issues, _cfg = check_dataset(data, config)
+    errors = [i for i in issues if i.severity == ERROR]
+    warnings = [i for i in issues if i.severity == WARNING]
+    infos = [i for i in issues if i.severity not in (ERROR, WARNING)]
+    if json_out:
+        _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
+                     "issues": [i.to_dict() for i in issues]})
+    elif not quiet:
+        for i in infos:
+            console.print(f"[dim]{i.sentence()}[/dim]", soft_wrap=True)
+        if ds is not None:
+            console.print(
+                f"学校 {len(ds.schools)} 所，在校生记录 {len(ds.enrollment)} 行"
+                f"（{ds.enrollment['year'].min() if len(ds.enrollment) else '-'}—{ds.enrollment['year'].max() if len(ds.enrollment) else '-'} 学年），"
+                f"教师 {len(ds.teachers)} 人。"
+            )
+        shown = errors + warnings
+        if shown:
+            table = Table(title="校验发现的问题", title_justify="left")
+            for col in ("级别", "位置", "问题"):
+                table.add_column(col, overflow="fold")
+            per_message: dict[str, int] = {}
+            hidden = 0
+            for i in shown:
+                key = (i.severity, i.column, i.code or i.message[:12])
+                per_message[key] = per_message.get(key, 0) + 1
+                if not all_rows and per_message[key] > 20:
+                    hidden += 1
+                    continue
+                table.add_row(i.severity, i.location(), i.message)
+            console.print(table)
+            if hidden:
+                console.print(f"（另有 {hidden} 条同类问题未列出；加 --all 查看全部。）")
+    verdict = (f"[red]未通过[/red]：{len(errors)} 个错误，{len(warnings)} 个警告。请按上表修改后重新检查。" if errors
+               else f"[green]通过[/green]：没有错误，{len(warnings)} 个警告。")
+    if not json_out:
+        (err_console if errors else console).print(verdict)
+    if errors:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+@_handle_errors
+def forecast(
+    data: Path = DataArg,
+    year: Optional[int] = YearOpt,
+    config: Optional[Path] = ConfigOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/预测.xlsx）。"),
+    fmt: str = FormatOpt,
+    horizon: int = typer.Option(1, "--horizon", min=1, max=5, help="预测年数（1–5）。"),
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+    force: bool = ForceOpt,
+    show_id: bool = ShowIdOpt,
+) -> None:
+    """预测下一年学生数和班数，测算编制、学科缺口、退休、招聘计划和指标。"""
+    from .forecast.pipeline import run_forecast
+
+    common = Common(data, year, config, json_out, quiet, force)
+    path = _out_path(out, "预测.xlsx", fmt)
+    from .io.atomic import check_target
+
+    check_target(path, force)
+    ds, cfg = _load(common)
+    with common.status("正在预测入学、测算编制和学科缺口……"):
+        result = run_forecast(ds, cfg, year=year, horizon=horizon)
+    meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id})
+    written = _write(path, result.sheets(), meta, fmt, force, charts=_forecast_charts(result), titles=None)
+    summary = result.summary()
+    if json_out:
+        _print_json({"outputs": [str(p) for p in written], "summary": summary})
+        return
+    _render_forecast(common, result, summary)
+    common.say(f"已写出：{', '.join(str(p) for p in written)}")
+
+
+def _forecast_charts(result):
+    try:
+        from .report.workbook import forecast_charts
+    except ImportError:
+        return None
+    return forecast_charts(result.sheets())
+
+
+def _render_forecast(common: Common, result, summary: dict) -> None:
+    from .report.console import forecast_tables
+
+    for table in forecast_tables(result, summary):
+        common.say(table)
+
+
+@app.command()
+@_handle_errors
+def backtest(
+    data: Path = DataArg,
+    years: int = typer.Option(2, "--years", min=1, max=10, help="隐藏最后几年做回测。"),
+    config: Optional[Path] = ConfigOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/回测.xlsx）。"),
+    fmt: str = FormatOpt,
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+    force: bool = ForceOpt,
+) -> None:
+    """隐藏最后 K 年，用之前的数据预测它们，报告误差（按学段、按学校规模）。"""
+    from .forecast.backtest import run_backtest
+    from .io.atomic import check_target
+
+    common = Common(data, None, config, json_out, quiet, force)
+    path = _out_path(out, "回测.xlsx", fmt)
+    check_target(path, force)
+    ds, cfg = _load(common)
+    with common.status("正在回测……"):
+        result = run_backtest(ds, cfg, years=years)
+    meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
+    written = _write(path, result.sheets(), meta, fmt, force)
+    if json_out:
+        _print_json({"outputs": [str(p) for p in written], "summary": result.summary()})
+        return
+    for name, df in list(result.sheets().items())[:3]:
+        common.say(_table(name, df, max_rows=20))
+    common.say(f"已写出：{', '.join(str(p) for p in written)}")
+
+
+@app.command()
+@_handle_errors
+def rotate(
+    data: Path = DataArg,
+    year: Optional[int] = YearOpt,
+    config: Optional[Path] = ConfigOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/交流.xlsx）。"),
+    fmt: str = FormatOpt,
+    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc（默认，随 pulp 安装）或 highs（需 pip install highspy）。"),
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+    force: bool = ForceOpt,
+    show_id: bool = ShowIdOpt,
+) -> None:
+    """确定应交流教师，求解交流轮岗与走教安排（混合整数规划）。"""
+    from .io.atomic import check_target
+    from .optimize.pipeline import run_rotate
+
+    common = Common(data, year, config, json_out, quiet, force)
+    path = _out_path(out, "交流.xlsx", fmt)
+    check_target(path, force)
+    ds, cfg = _load(common)
+    try:
+        with common.status("正在判定交流资格并求解交流、走教方案……"):
+            result = run_rotate(ds, cfg, year=year, solver=solver)
+    except InfeasiblePlan as exc:
+        res = exc.result
+        if res is not None:
+            meta = _meta("rotate", ds, cfg, res.plan_year, solver=_solver_info(res), options={"show_id": show_id})
+            written = _write(path, res.sheets(), meta, fmt, force)
+            err_console.print(f"已写出诊断：{', '.join(str(p) for p in written)}")
+        if exc.diagnosis is not None and len(exc.diagnosis):
+            err_console.print(_table("无法满足的硬性规则（诊断）", exc.diagnosis, max_rows=30))
+        err_console.print(f"[red]没有满足全部硬性规则的方案[/red]：{exc}")
+        raise typer.Exit(EXIT_INFEASIBLE)
+    meta = _meta("rotate", ds, cfg, result.plan_year, solver=_solver_info(result), options={"show_id": show_id})
+    written = _write(path, result.sheets(), meta, fmt, force)
+    summary = result.summary()
+    if json_out:
+        _print_json({"outputs": [str(p) for p in written], "summary": summary})
+        return
+    from .report.console import rotate_tables
+
+    for table in rotate_tables(result, summary):
+        common.say(table)
+    common.say(f"已写出：{', '.join(str(p) for p in written)}")
+
+
+def _solver_info(result) -> dict | None:
+    res = getattr(result, "result", None)
+    if res is None:
+        return None
+    return {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
+
+
+@app.command()
+@_handle_errors
+def explain(
+    data: Path = DataArg,
+    teacher: str = typer.Option(..., "--teacher", help="教师编号、身份证号或姓名（姓名须唯一）。"),
+    year: Optional[int] = YearOpt,
+    config: Optional[Path] = ConfigOpt,
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """说明某位教师是否应交流、是否被选中、去向及原因。"""
+    from .optimize.explain import explain_teacher
+
+    common = Common(data, year, config, json_out, quiet, False)
+    ds, cfg = _load(common)
+    with common.status("正在求解以说明该教师的情况……"):
+        lines = explain_teacher(ds, cfg, teacher, year=year)
+    if json_out:
+        _print_json({"teacher": teacher, "lines": lines})
+        return
+    for line in lines:
+        console.print(line, soft_wrap=True)
+
+
+@app.command()
+@_handle_errors
+def report(
+    data: Path = DataArg,
+    year: Optional[int] = YearOpt,
+    config: Optional[Path] = ConfigOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
+    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc 或 highs。"),
+    district: str = typer.Option("", "--district", help="区县名称，用于标题。"),
+    json_out: bool = JsonOpt,
+    quiet: bool = QuietOpt,
+    force: bool = ForceOpt,
+) -> None:
+    """生成报送区政府的请示/报告附件（A4 Word 文档：文字摘要、表格、图表）。"""
+    common = Common(data, year, config, json_out, quiet, force)
+    path = Path(out) if out else DEFAULT_OUT_DIR / "附件.docx"
+    from .io.atomic import check_target
+
+    check_target(path, force)
+    ds, cfg = _load(common)
+    written, warnings = _make_report(common, ds, cfg, year, solver, path, district)
+    if json_out:
+        _print_json({"outputs": [str(written)], "warnings": warnings})
+        return
+    for w in warnings:
+        err_console.print(f"[yellow]警告[/yellow]：{w}")
+    common.say(f"已写出：{written}")
+
+
+def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: str, forecast=None, rotation=None):
+    from .forecast.pipeline import run_forecast
+    from .optimize.pipeline import run_rotate
+    from .report.docx import write_report
+    from .report.charts import make_charts
+    from .report.privacy import mask_sheets
+    import tempfile
+
+    with common.status("正在测算……"):
+        forecast = forecast or run_forecast(ds, cfg, year=year)
+        if rotation is None:
+            try:
+                rotation = run_rotate(ds, cfg, year=year, forecast=forecast, solver=solver)
+            except InfeasiblePlan as exc:
+                rotation = exc.result
+    sheets = dict(forecast.sheets())
+    if rotation is not None:
+        sheets.update(rotation.sheets())
+    sheets = mask_sheets(sheets, show_id=False)
+    meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None)
+    with tempfile.TemporaryDirectory() as tmp:
+        charts, warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
+        written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district)
+    return written, list(warnings or [])
+
+
+@app.command()
+@_handle_errors
+def demo(
+    directory: Path = typer.Argument(Path("staffplan-示例"), help="复制示例区数据并写出结果的文件夹。"),
+    force: bool = ForceOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """复制内置示例区，运行 forecast、rotate 和 report，并告诉你结果在哪里。"""
+    from .config import load_config
+    from .forecast.pipeline import run_forecast
+    from .io.dataset import load_dataset
+    from .optimize.pipeline import run_rotate
+    from .report.console import forecast_tables, rotate_tables
+
+    source = example_path()
+    data_dir = directory / "数据"
+    out_dir = directory / "输出"
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise OutputError(f"文件夹「{directory}」已存在且不为空；请换一个文件夹，或加 --force 覆盖其中的示例文件。")
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    shutil.copytree(source, data_dir)
+    common = Common(data_dir, None, None, False, quiet, True)
+    common.say(f"已复制示例区数据到「{data_dir}」。")
+    ds, cfg = _load(common)
+    with common.status("正在预测……"):
+        fc = run_forecast(ds, cfg)
+    meta = _meta("forecast", ds, cfg, fc.plan_year, options={"show_id": False})
+    written = _write(out_dir / "预测.xlsx", fc.sheets(), meta, "xlsx", True, charts=_forecast_charts(fc))
+    for table in forecast_tables(fc, fc.summary()):
+        common.say(table)
+    with common.status("正在求解交流轮岗与走教……"):
+        try:
+            rot = run_rotate(ds, cfg, forecast=fc)
+            infeasible = None
+        except InfeasiblePlan as exc:
+            rot, infeasible = exc.result, exc
+    meta = _meta("rotate", ds, cfg, fc.plan_year, solver=_solver_info(rot), options={"show_id": False})
+    written += _write(out_dir / "交流.xlsx", rot.sheets(), meta, "xlsx", True)
+    for table in rotate_tables(rot, rot.summary()):
+        common.say(table)
+    if infeasible is not None:
+        err_console.print(f"[yellow]注意[/yellow]：{infeasible}")
+    common.force = True
+    doc, warnings = _make_report(common, ds, cfg, None, None, out_dir / "附件.docx", "示例区", forecast=fc, rotation=rot)
+    written.append(doc)
+    for w in warnings:
+        err_console.print(f"[yellow]警告[/yellow]：{w}")
+    common.say("已写出：")
+    for p in written:
+        common.say(f"  {p}")
+
+
+def example_path() -> Path:
+    """The bundled example district (examples/示例区 in the source tree)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "examples" / "示例区", here / "data" / "示例区"):
+        if candidate.is_dir():
+            return candidate
+    raise OutputError("找不到内置示例区数据（examples/示例区）；请从源码目录安装：pip install -e .")
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: bool = typer.Option(False, "--version", help="显示版本号。"),
+) -> None:
+    if version:
+        console.print(f"staffplan {__version__}")
+        raise typer.Exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

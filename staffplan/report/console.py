@@ -1,0 +1,81 @@
+"""Rich console summaries of forecast and rotate results (built from the contract sheets)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rich.table import Table
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def frame_table(title: str, df: pd.DataFrame, max_rows: int = 12) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold", justify="right" if pd.api.types.is_numeric_dtype(df[col]) else "left")
+    for row in df.head(max_rows).itertuples(index=False):
+        table.add_row(*[_fmt(v) for v in row])
+    return table
+
+
+def _body(df: pd.DataFrame, label_col: str) -> pd.DataFrame:
+    """Rows without the trailing 合计 row."""
+    if df.empty or label_col not in df.columns:
+        return df
+    return df[df[label_col].astype(str) != "合计"]
+
+
+def forecast_tables(result, summary: dict) -> list[Table]:
+    sheets = result.sheets()
+    tables = []
+    quota = sheets.get("编制测算")
+    if quota is not None and not quota.empty:
+        q = _body(quota, "学校代码")
+        if "学段" in q.columns and (q["学段"] == "全校").any():
+            stage_rows = q[q["学段"] != "全校"]
+            school_rows = q[q["学段"] == "全校"]
+            single = school_rows[~school_rows["学校代码"].isin(stage_rows["学校代码"])]
+        else:
+            single, stage_rows = q, q.iloc[0:0]
+        # district totals by stage: multi-stage schools counted through their stage rows
+        parts = pd.concat([stage_rows, single], ignore_index=True)
+        cols = [c for c in ["预测学生数", "预测班数", "标准编制", "在编教师", "预计退休", "年内退休", "临聘教师", "缺编"] if c in parts.columns]
+        by_stage = parts.groupby("学段", sort=False)[cols].sum(numeric_only=True).reset_index()
+        tables.append(frame_table(f"{result.plan_year} 学年全区测算（按学段）", by_stage, max_rows=20))
+    gaps = sheets.get("学科缺口")
+    if gaps is not None and not gaps.empty and "缺口人数" in gaps.columns:
+        g = _body(gaps, "学校代码").sort_values(["缺口人数", "学校代码", "学科"], ascending=[False, True, True])
+        tables.append(frame_table("学科缺口最大的学校 × 学科（前 10）", g.head(10)))
+    plan = sheets.get("招聘计划")
+    if plan is not None and not plan.empty:
+        tables.append(frame_table("招聘前置计划", plan, max_rows=20))
+    return tables
+
+
+def rotate_tables(result, summary: dict) -> list[Table]:
+    sheets = result.sheets()
+    tables = []
+    elig = sheets.get("交流资格")
+    if elig is not None and "资格" in elig.columns:
+        counts = _body(elig, "教师编号")["资格"].value_counts().rename_axis("资格").reset_index(name="人数")
+        tables.append(frame_table("交流资格", counts))
+    moves = sheets.get("交流名单")
+    if moves is not None and "交流类型" in moves.columns:
+        body = _body(moves, "教师编号")
+        counts = body.groupby("交流类型").size().reset_index(name="人数")
+        tables.append(frame_table(f"交流名单：共 {len(body)} 人", counts))
+    cover = sheets.get("缺口覆盖")
+    if cover is not None and "学科" in cover.columns:
+        body = _body(cover, "学校代码")
+        num = [c for c in ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"] if c in body.columns]
+        by_subject = body.groupby("学科")[num].sum().reset_index().sort_values(num[0], ascending=False)
+        tables.append(frame_table("缺口覆盖（按学科，周课时）", by_subject))
+    return tables

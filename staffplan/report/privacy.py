@@ -1,0 +1,31 @@
+"""Privacy for circulated outputs: 身份证号 masked unless the planner asks (--show-id)."""
+from __future__ import annotations
+
+import pandas as pd
+
+# 18-digit resident ID (last char may be X) or old 15-digit ID, anywhere in a cell.
+_ID18 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])"
+_ID15 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{6}([0-9]{3})(?![0-9])"
+ID_COLUMNS = ("教师编号", "身份证号", "身份证件号")
+
+
+def mask_series(values: pd.Series) -> pd.Series:
+    """Replace the middle of every ID number in a text column by asterisks (first 6, last 4 kept)."""
+    s = values.astype("string")
+    s = s.str.replace(_ID18, r"\1********\2", regex=True)
+    s = s.str.replace(_ID15, r"\1*****\2", regex=True)
+    return s.astype(object).where(values.notna(), values)
+
+
+def mask_sheets(sheets: dict[str, pd.DataFrame], show_id: bool = False) -> dict[str, pd.DataFrame]:
+    """Mask ID numbers in every text column of every sheet (unless show_id)."""
+    if show_id:
+        return sheets
+    out = {}
+    for name, df in sheets.items():
+        df = df.copy()
+        for col in df.columns:
+            if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+                df[col] = mask_series(df[col])
+        out[name] = df
+    return out

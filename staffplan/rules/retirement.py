@@ -1,0 +1,120 @@
+"""Legal retirement ages after the 2025 gradual reform (domain.md §5).
+
+The reform groups people by their *original* retirement age (60, 55, 50).  For each group the
+table ``data/retirement_ages.csv`` gives the base age, the first birth month affected, how many
+birth months add one month of delay, and the maximum delay.  For a person born in or after the
+group's first affected month, with ``m`` = months from that month to the birth month (0 for the
+first month itself)::
+
+    delay = min(max_delay, floor(m / months_per_step) + 1)
+
+Examples: a man born Feb 1967 (m = 25) retires at 60 y 7 m; a woman teacher born Nov 1972
+(m = 34) at 55 y 9 m; men born from Sep 1976 and women from Sep 1981 get the full +36 months.
+
+Group per person: the roster's 退休年龄组 (``retirement_group``) when given, else 男 → 60, 女 → 55
+(women teachers hold professional posts).  An agreed retirement date (约定退休日期) wins over the
+computed date.  Everything is vectorised; unknown inputs give NaN / NaT, never a guess.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_GROUP = {"男": 60.0, "女": 55.0}
+
+LABEL_BEFORE = "预计退休"   # legal retirement before 1 Sep of the plan year: leaves supply
+LABEL_DURING = "年内退休"   # retires during the plan year (1 Sep plan year – 31 Aug next year)
+
+
+@lru_cache(maxsize=1)
+def retirement_table() -> pd.DataFrame:
+    """The reform table (group → base_years, start_index, months_per_step, max_delay_months, source)."""
+    path = resources.files("staffplan").joinpath("data", "retirement_ages.csv")
+    with path.open(encoding="utf-8") as fh:
+        tab = pd.read_csv(fh, dtype={"reform_start": str, "source": str})
+    start = pd.to_datetime(tab["reform_start"] + "-01")
+    tab["start_index"] = start.dt.year * 12 + (start.dt.month - 1)
+    tab["group"] = tab["group"].astype(float)
+    return tab.set_index("group")
+
+
+def _as_series(values, index) -> pd.Series:
+    if values is None:
+        return pd.Series(np.nan, index=index, dtype=float)
+    if isinstance(values, pd.Series):
+        return values.reindex(index) if not values.index.equals(index) else values
+    return pd.Series(values, index=index)
+
+
+def retirement_group(sex: pd.Series, group: pd.Series | None = None) -> pd.Series:
+    """Original retirement-age group (60/55/50, float; NaN when neither group nor sex is known)."""
+    sex = pd.Series(sex)
+    default = sex.astype("string").str.strip().map(DEFAULT_GROUP).astype(float)
+    grp = pd.to_numeric(_as_series(group, sex.index), errors="coerce").astype(float)
+    known = grp.isin(retirement_table().index)
+    return grp.where(known, default)
+
+
+def retirement_age_months(sex: pd.Series, birth_date: pd.Series, group: pd.Series | None = None) -> pd.Series:
+    """Legal retirement age in months (float; NaN when birth date or group is unknown)."""
+    sex = pd.Series(sex)
+    birth = pd.to_datetime(_as_series(birth_date, sex.index), errors="coerce")
+    grp = retirement_group(sex, group)
+    tab = retirement_table()
+    base = grp.map(tab["base_years"]).astype(float) * 12
+    start = grp.map(tab["start_index"]).astype(float)
+    step = grp.map(tab["months_per_step"]).astype(float)
+    cap = grp.map(tab["max_delay_months"]).astype(float)
+    birth_index = (birth.dt.year * 12 + (birth.dt.month - 1)).astype(float)
+    m = birth_index - start
+    delay = np.where(m >= 0, np.minimum(cap, np.floor(m / step) + 1), 0.0)
+    age = base + delay
+    return pd.Series(np.where(birth_index.isna() | grp.isna(), np.nan, age), index=sex.index, dtype=float)
+
+
+def add_months(dates: pd.Series, months: pd.Series) -> pd.Series:
+    """dates + months (vectorised; the day is clipped to the month's length, e.g. 29 Feb → 28 Feb)."""
+    dates = pd.to_datetime(dates, errors="coerce")
+    months = pd.Series(months, index=dates.index).astype(float)
+    ok = dates.notna() & months.notna()
+    total = (dates.dt.year * 12 + (dates.dt.month - 1)).where(ok, 0) + months.where(ok, 0)
+    total = total.astype("int64")
+    year, month = total // 12, total % 12 + 1
+    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
+    day = np.minimum(dates.dt.day.where(ok, 1).astype("int64"), first.dt.days_in_month)
+    out = first + pd.to_timedelta(day - 1, unit="D")
+    return out.where(ok, pd.NaT)
+
+
+def legal_retirement_date(sex: pd.Series, birth_date: pd.Series, group: pd.Series | None = None,
+                          agreed: pd.Series | None = None) -> pd.Series:
+    """Retirement date (datetime64): birth date + legal age; an agreed date (约定退休日期) wins when given."""
+    sex = pd.Series(sex)
+    birth = pd.to_datetime(_as_series(birth_date, sex.index), errors="coerce")
+    age = retirement_age_months(sex, birth, group)
+    date = add_months(birth, age)
+    if agreed is not None:
+        agreed_dates = pd.to_datetime(_as_series(agreed, sex.index), errors="coerce")
+        date = agreed_dates.where(agreed_dates.notna(), date)
+    return pd.to_datetime(date).rename("retire_date")
+
+
+def plan_cutoff(plan_year: int, config=None) -> pd.Timestamp:
+    """1 Sep of the plan year (month/day from config [retirement])."""
+    if config is None:
+        from ..config import default_config
+        config = default_config()
+    month, day = int(config["retirement.plan_date_month"]), int(config["retirement.plan_date_day"])
+    return pd.Timestamp(int(plan_year), month, day)
+
+
+def classify_retirement(retire_dates: pd.Series, plan_year: int, config=None) -> pd.Series:
+    """"预计退休" (before 1 Sep of the plan year), "年内退休" (1 Sep plan year – 31 Aug next year) or ""."""
+    dates = pd.to_datetime(pd.Series(retire_dates), errors="coerce")
+    cutoff = plan_cutoff(plan_year, config)
+    next_cutoff = plan_cutoff(plan_year + 1, config)
+    out = np.where(dates < cutoff, LABEL_BEFORE, np.where((dates >= cutoff) & (dates < next_cutoff), LABEL_DURING, ""))
+    return pd.Series(out, index=dates.index, dtype=object).rename("retire_class")
