@@ -1,0 +1,29 @@
+"""Small table helpers shared by the forecast sheets."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TOTAL_LABEL = "合计"
+
+
+def with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str], mask: pd.Series | None = None,
+               label: str = TOTAL_LABEL) -> pd.DataFrame:
+    """``df`` with a final row: ``label`` in ``label_col``, the column sums of ``sum_cols`` (over the rows
+    where ``mask`` is true, all rows by default; NaN ignored), "" in the other text columns."""
+    rows = df if mask is None else df[mask.reindex(df.index).fillna(False).astype(bool)]
+    total = {}
+    for col in df.columns:
+        if col == label_col:
+            total[col] = label
+        elif col in sum_cols:
+            s = pd.to_numeric(rows[col], errors="coerce")
+            v = s.sum(min_count=0)
+            is_int = pd.api.types.is_integer_dtype(df[col].dtype) or (s.dropna() == s.dropna().round()).all()
+            total[col] = int(round(v)) if is_int and np.isfinite(v) else round(float(v), 6)
+        elif pd.api.types.is_numeric_dtype(df[col].dtype) and not pd.api.types.is_bool_dtype(df[col].dtype):
+            total[col] = np.nan
+        else:
+            total[col] = ""
+    out = pd.concat([df, pd.DataFrame([total], columns=df.columns)], ignore_index=True)
+    return out

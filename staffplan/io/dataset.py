@@ -1,0 +1,702 @@
+"""Load a data set (a folder of files, or one workbook) into validated canonical tables.
+
+Layers, as in pudl: raw sheets (excel.py) → header mapping (headers.py, aliases in data/) → one transform per
+table here (values through normalize.py) → validate.py. Every frame keeps src_file / src_sheet / src_row so
+messages can name the place. Inputs are only ever opened for reading.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..config import Config, default_config, load_config
+from ..errors import ConfigError, InputError, Issues
+from ..rules import idcard
+from . import national
+from . import normalize as nz
+from .excel import SPREADSHEET_SUFFIXES, RawSheet, read_sheets
+from .headers import aliases, detect_header, table_body
+
+TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
+REQUIRED_TABLES = ["schools", "enrollment", "teachers"]
+TABLE_NAMES = {"schools": "学校", "enrollment": "在校生", "teachers": "教师", "births": "出生人口",
+               "feeders": "对口", "distances": "距离"}
+COLUMN_NAMES = {
+    "schools": schema.SCHOOL_COLUMNS, "enrollment": schema.ENROLLMENT_COLUMNS, "teachers": schema.TEACHER_COLUMNS,
+    "births": schema.BIRTH_COLUMNS, "feeders": schema.FEEDER_COLUMNS, "distances": schema.DISTANCE_COLUMNS,
+}
+STATISTICS_PREFIXES = ("教基", "基础基")
+MAX_CELL_ISSUES = 20  # per table × column × kind; the rest are summarised in one issue
+
+
+# --- catalogue ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    table: str
+    field: str
+    type: str
+    required: str
+    default: str
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> dict[str, list[FieldSpec]]:
+    out: dict[str, list[FieldSpec]] = {}
+    for r in nz.load_alias_csv("fields.csv"):
+        spec = FieldSpec(r["table"], r["field"], r["type"], r["required"], r.get("default") or "")
+        out.setdefault(spec.table, []).append(spec)
+    return out
+
+
+def column_label(table: str, fld: str) -> str:
+    names = COLUMN_NAMES.get(table, {})
+    extra = {"school_ref": "学校", "school_name": "学校名称"}
+    return names.get(fld) or extra.get(fld, fld)
+
+
+@lru_cache(maxsize=None)
+def _table_keywords() -> list[tuple[str, str, float]]:
+    return [(r["table"], nz._key(r["keyword"]), float(r["weight"])) for r in nz.load_alias_csv("tables.csv")]
+
+
+def classify_name(name: str) -> str | None:
+    """Table a file or sheet name stands for (keyword with the highest weight wins), or None."""
+    k = nz._key(name)
+    best, best_w = None, 0.0
+    for table, kw, w in _table_keywords():
+        if kw and kw in k and w > best_w:
+            best, best_w = table, w
+    return best
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- cell-level reporting ----------------------------------------------------------------------------------
+
+def report_cells(issues: Issues, frame: pd.DataFrame, mask: pd.Series, column: str, message, severity: str = "错误",
+                 value_col: str | None = None, show_value: bool = True) -> None:
+    """One issue per flagged row (first MAX_CELL_ISSUES), then one summary issue."""
+    idx = mask[mask.fillna(False).astype(bool)].index
+    if len(idx) == 0:
+        return
+    for r in idx[:MAX_CELL_ISSUES]:
+        raw = frame.at[r, value_col] if value_col and value_col in frame.columns else None
+        text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
+        msg = message(text) if callable(message) else message
+        issues.add(severity, msg, file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]),
+                   row=int(frame.at[r, "src_row"]), column=column, value=text if show_value else "")
+    if len(idx) > MAX_CELL_ISSUES:
+        r = idx[MAX_CELL_ISSUES]
+        issues.add(severity, f"「{column}」列另有 {len(idx) - MAX_CELL_ISSUES} 行同类问题未逐一列出",
+                   file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]), column=column)
+
+
+# --- raw extraction ------------------------------------------------------------------------------------------
+
+@dataclass
+class Extract:
+    table: str
+    frame: pd.DataFrame            # canonical field names, raw values, src_* columns
+    labels: dict[str, str]         # field → header as written
+    sheet: RawSheet
+    header_row: int                # Excel row number of the header
+
+
+def _missing_required(table: str, present: set[str]) -> list[tuple[str, list[str]]]:
+    """(label, aliases tried) for each missing required column (or group)."""
+    specs = catalogue()[table]
+    amap = aliases(table)
+    missing = []
+    groups: dict[str, list[str]] = {}
+    for s in specs:
+        if s.required == "yes" and s.field not in present:
+            missing.append((column_label(table, s.field), list(amap.tried.get(s.field, ()))))
+        elif s.required in ("key", "school"):
+            groups.setdefault(s.required, []).append(s.field)
+    for g, fields in groups.items():
+        if not present.intersection(fields):
+            label = " 或 ".join(dict.fromkeys(column_label(table, f) for f in fields))
+            tried = [a for f in fields for a in amap.tried.get(f, ())]
+            missing.append((label, tried))
+    return missing
+
+
+def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> Extract | None:
+    """Map a sheet's header to canonical fields and cut out the table body (raw values)."""
+    header = detect_header(sheet.rows, table)
+    if header is None or header.score < min_score:
+        return None
+    key_cols = [header.columns[f] for f in ("school_id", "school_name", "school_ref", "teacher_id", "name", "town")
+                if f in header.columns]
+    body = table_body(sheet.rows, header, key_cols[:2])
+    where = dict(file=sheet.file, sheet=sheet.sheet)
+    if body.totals:
+        issues.info(f"已跳过合计行（第 {'、'.join(map(str, body.totals[:10]))} 行）", **where)
+    if body.trailing:
+        issues.warning(f"表格在连续空行处结束，下方第 {body.trailing[0]} 行起的 {len(body.trailing)} 行内容未读取；"
+                       "如是数据请删去中间的空行", row=body.trailing[0], **where)
+    hidden = sorted(r for r in sheet.hidden_rows if r in body.frame.index)
+    if hidden:
+        issues.warning(f"表中有 {len(hidden)} 个隐藏行（如第 {hidden[0]} 行），已照常读取", row=hidden[0], **where)
+    for fld, cols in header.duplicates.items():
+        issues.warning(f"「{header.labels[cols[0]]}」列与「{header.labels[header.columns[fld]]}」列含义相同，"
+                       f"取用「{header.labels[header.columns[fld]]}」列", column=header.labels[cols[0]], **where)
+    frame = pd.DataFrame({f: body.frame[j] if j in body.frame.columns else None for f, j in header.columns.items()},
+                         index=body.frame.index)
+    frame["src_file"] = sheet.file
+    frame["src_sheet"] = sheet.sheet
+    frame["src_row"] = frame.index.astype(int)
+    frame = frame.reset_index(drop=True)
+    labels = {f: (header.labels[j] or column_label(table, f)) for f, j in header.columns.items()}
+    return Extract(table, frame, labels, sheet, header.first + 1)
+
+
+def check_required(ex: Extract, issues: Issues) -> bool:
+    missing = _missing_required(ex.table, set(ex.frame.columns))
+    for label, tried in missing:
+        issues.error(f"{TABLE_NAMES[ex.table]}表缺少必填列「{label}」（已尝试的列名：{'、'.join(tried)}）",
+                     file=ex.sheet.file, sheet=ex.sheet.sheet, row=ex.header_row, column=label)
+    return not missing
+
+
+# --- typed conversion ------------------------------------------------------------------------------------------
+
+_ENUMS = {
+    "stage": (nz.normalize_stage, schema.SCHOOL_STAGES),
+    "locality": (nz.normalize_locality, schema.LOCALITIES),
+    "tier": (nz.normalize_tier, schema.TIERS),
+    "degree": (nz.normalize_degree, schema.DEGREES),
+    "employment": (nz.normalize_employment, schema.EMPLOYMENTS),
+    "post": (nz.normalize_post, schema.POSTS),
+    "sex": (nz.normalize_sex, ["男", "女"]),
+    "appraisal": (nz.normalize_appraisal, schema.APPRAISALS),
+    "special": (nz.normalize_special, schema.SPECIALS),
+    "willingness": (nz.normalize_willingness, schema.WILLINGNESS),
+}
+_PERSONAL = {"id_number", "special"}  # a malformed date is shown (it is not a real date); IDs never
+
+
+def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> pd.DataFrame:
+    """Raw values → typed canonical columns (through the fields catalogue); bad cells become issues."""
+    out = pd.DataFrame(index=frame.index)
+    for c in schema.SOURCE_COLUMNS:
+        out[c] = frame[c] if c in frame.columns else ""
+    n = len(frame)
+    for spec in catalogue()[table]:
+        f = spec.field
+        present = f in frame.columns
+        raw = frame[f] if present else pd.Series([None] * n, index=frame.index, dtype=object)
+        label = labels.get(f, column_label(table, f))
+        show = f not in _PERSONAL
+        t = spec.type
+        if t == "id":
+            val = nz.normalize_id(raw)
+            if spec.default and present:
+                val = val.where(val != "", spec.default)
+        elif t == "text":
+            val = nz.normalize_text(raw)
+            if spec.default:
+                val = val.where(val != "", spec.default)
+        elif t == "number":
+            val = nz.parse_number(raw)
+            bad = nz.bad_number(raw, val)
+            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是数字，应填写数字",
+                         value_col="_v")
+            if spec.default:
+                val = val.fillna(float(spec.default))
+        elif t in ("date", "date_year9"):
+            val = nz.parse_date(raw, year_only_month=9 if t == "date_year9" else 1)
+            bad = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), bad, label,
+                         (lambda v, l=label: f"{l}「{v}」不是有效日期，应为 1985-03-01 这样的日期") if show else
+                         f"{label}不是有效日期，应为 1985-03-01 这样的日期", value_col="_v", show_value=show)
+        elif t == "school_year":
+            val = nz.parse_school_year(raw)
+            bad = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), bad, label,
+                         lambda v, l=label: f"{l}「{v}」无法识别，应为 2025 或 2025-2026 这样的学年", value_col="_v")
+        elif t == "year":
+            num = nz.parse_number(raw)
+            yr = nz.parse_school_year(raw)
+            val = num.where(num.notna() & (num % 1 == 0), pd.Series(yr, index=raw.index, dtype=float))
+            bad = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是年份，应为 2020 这样的年份",
+                         value_col="_v")
+        elif t == "grade":
+            val = nz.parse_grade(raw)
+            bad = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), bad, label,
+                         lambda v, l=label: f"{l}「{v}」无法识别，应为 一年级、七年级、高一、小班 这样的年级", value_col="_v")
+        elif t == "subject":
+            val = nz.normalize_subject(raw)
+            unknown = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), unknown, label,
+                         lambda v, l=label: f"{l}「{v}」不在学科表中，按「其他」处理（可在 values_subject.csv 中补充别名）",
+                         severity="警告", value_col="_v")
+            val = val.where(~unknown, "其他").where(val.notna() | unknown, "")
+        elif t == "title":
+            val = nz.normalize_text(raw)
+        elif t in ("bool", "backbone"):
+            fn = nz.normalize_bool if t == "bool" else nz.normalize_backbone
+            val = fn(raw)
+            unknown = val.isna() & ~nz.is_blank(raw)
+            report_cells(issues, frame.assign(_v=raw), unknown, label,
+                         lambda v, l=label: f"{l}「{v}」无法识别为 是/否，按「否」处理", severity="警告", value_col="_v")
+            val = val.where(val.notna(), False).astype(bool)
+        elif t == "status":
+            val = nz.normalize_status(raw)
+            val = val.where(val.notna(), spec.default or schema.STATUS_AT_POST)
+        elif t in _ENUMS:
+            fn, vocab = _ENUMS[t]
+            val = fn(raw)
+            unknown = val.isna() & ~nz.is_blank(raw)
+            soft = t in ("appraisal", "special", "willingness")
+            allowed = "、".join(vocab)
+            report_cells(issues, frame.assign(_v=raw), unknown, label,
+                         (lambda v, l=label, a=allowed: f"{l}「{v}」无法识别，应为 {a} 之一") if show else
+                         f"{label}的内容无法识别，应为 {allowed} 之一",
+                         severity="警告" if soft else "错误", value_col="_v", show_value=show)
+            val = val.where(val.notna(), spec.default if spec.default else "")
+        else:
+            val = raw
+        out[f] = val
+    return out
+
+
+# --- school references ----------------------------------------------------------------------------------
+
+def resolve_schools(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.Series:
+    """school_id from a code or a name (school_id / school_name / school_ref columns). Unresolved rows keep the
+    text they gave (validate reports them as unknown schools)."""
+    ids = set(schools["school_id"]) if len(schools) else set()
+    names = {}
+    if len(schools):
+        keys = nz.name_key(schools["school_name"])
+        names = dict(zip(keys, schools["school_id"]))
+    n = len(frame)
+    result = pd.Series([""] * n, index=frame.index, dtype=object)
+    for col in ("school_id", "school_ref", "school_name"):
+        if col not in frame.columns:
+            continue
+        v = frame[col].fillna("").astype(str)
+        todo = result == ""
+        by_id = v.where(v.isin(ids), "")
+        by_name = nz.name_key(v).map(names).fillna("")
+        got = by_id.where(by_id != "", by_name)
+        result = result.where(~todo, got)
+    fallback = pd.Series([""] * n, index=frame.index, dtype=object)
+    for col in ("school_id", "school_ref", "school_name"):
+        if col in frame.columns:
+            v = frame[col].fillna("").astype(str)
+            fallback = fallback.where(fallback != "", v)
+    return result.where(result != "", fallback)
+
+
+# --- per-table transforms --------------------------------------------------------------------------------
+
+def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    cols = list(COLUMN_NAMES[table]) + schema.SOURCE_COLUMNS
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = ""
+    return frame[cols].reset_index(drop=True)
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in list(COLUMN_NAMES[table]) + schema.SOURCE_COLUMNS})
+
+
+def _blank_required(issues: Issues, df: pd.DataFrame, table: str, fields: list[str], labels: dict[str, str]) -> None:
+    for f in fields:
+        if f not in df.columns:
+            continue
+        col = df[f]
+        blank = col.isna() | (col.astype(str).str.strip() == "") if col.dtype == object else col.isna()
+        label = labels.get(f, column_label(table, f))
+        report_cells(issues, df, blank, label, f"{label}为空，此项必须填写")
+
+
+def transform_schools(ex: Extract, issues: Issues) -> pd.DataFrame:
+    df = convert("schools", ex.frame, ex.labels, issues)
+    _blank_required(issues, df, "schools", ["school_id", "school_name", "stage", "town", "locality"], ex.labels)
+    df["zone"] = df["zone"].where(df["zone"] != "", df["town"])
+    for c in ("quota_approved", "boarders", "lon", "lat"):
+        df[c] = df[c].astype(float)
+    return _finish("schools", df)
+
+
+def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
+                         typed: bool = False) -> pd.DataFrame:
+    df = frame if typed else convert("enrollment", frame, labels, issues)
+    df = df.copy()
+    if typed:
+        for c in ("school_id", "school_ref", "school_name"):
+            if c in df.columns:
+                df[c] = nz.normalize_id(df[c]) if c == "school_id" else nz.normalize_text(df[c])
+        if "classes" not in df.columns:
+            df["classes"] = np.nan
+    df["school_id"] = resolve_schools(df, schools)
+    _blank_required(issues, df, "enrollment", ["school_id", "year", "grade", "students"], labels)
+    df["classes"] = pd.to_numeric(df["classes"], errors="coerce").astype(float)
+    df["students"] = pd.to_numeric(df["students"], errors="coerce")
+    ok = df["year"].notna() & df["grade"].notna() & df["students"].notna()
+    df = df[ok].copy()
+    df["year"] = df["year"].astype(int)
+    df["grade"] = df["grade"].astype(int)
+    frac = df["students"] % 1 != 0
+    report_cells(issues, df.assign(_v=df["students"]), frac, labels.get("students", "学生数"),
+                 lambda v: f"学生数「{v}」不是整数，应为整数人数", value_col="_v")
+    df["students"] = df["students"].round().astype(int)
+    return _finish("enrollment", df)
+
+
+def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
+                       where: dict) -> pd.DataFrame:
+    df = convert("teachers", frame, labels, issues)
+    if "title" in df.columns:
+        df["title"] = nz.normalize_text(frame["title"]) if "title" in frame.columns else ""
+    df["school_id"] = resolve_schools(df, schools)
+    # key: 教师编号, else 身份证号
+    ids = df["id_number"].fillna("").astype(str)
+    df["id_number"] = ids.str.upper()
+    tid = df["teacher_id"].fillna("").astype(str)
+    df["teacher_id"] = tid.where(tid != "", df["id_number"])
+    # sex and birth date from the ID number when missing
+    chk = idcard.validate_ids(df["id_number"])
+    sex_missing = df["sex"].fillna("") == ""
+    derive_sex = sex_missing & chk["valid"]
+    df.loc[derive_sex, "sex"] = chk.loc[derive_sex, "sex"]
+    birth_missing = df["birth_date"].isna()
+    derive_birth = birth_missing & chk["valid"]
+    df.loc[derive_birth, "birth_date"] = chk.loc[derive_birth, "birth_date"]
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    n_derived = int((derive_sex | derive_birth).sum())
+    if n_derived:
+        issues.info(f"{n_derived} 名教师的性别或出生日期未填写，已由身份证号推出", **where)
+    if "sex" not in frame.columns and "id_number" not in frame.columns:
+        issues.error("教师表缺少必填列「性别」（也没有可推出性别的「身份证号」列）", column="性别", **where)
+    if "birth_date" not in frame.columns and "id_number" not in frame.columns:
+        issues.error("教师表缺少必填列「出生日期」（也没有可推出出生日期的「身份证号」列）", column="出生日期", **where)
+    df["title_level"] = nz.title_level(df["title"]) if len(df) else pd.Series(dtype=object)
+    unknown_title = df["title_level"].isna() & (df["title"] != "")
+    report_cells(issues, df, unknown_title, labels.get("title", "职称"),
+                 lambda v: f"职称「{v}」无法识别，应为 正高级教师、高级教师、一级教师、二级教师、三级教师（或旧称如 小学高级教师）",
+                 value_col="title")
+    df["title_level"] = df["title_level"].where(df["title_level"].notna(), "未定级")
+    teaching = df["post"] == "专任教师"
+    _blank_required(issues, df, "teachers", ["teacher_id", "name", "school_id", "employment", "degree"], labels)
+    no_subject = teaching & (df["subject"] == "")
+    lab = labels.get("subject", "任教学科")
+    report_cells(issues, df, no_subject, lab, f"{lab}为空，专任教师必须填写任教学科")
+    no_arrival = df["arrival_date"].isna() & teaching
+    if "arrival_date" in frame.columns:
+        lab = labels.get("arrival_date", "到本校时间")
+        report_cells(issues, df, no_arrival & nz.is_blank(frame["arrival_date"]), lab,
+                     f"{lab}为空，无法判断交流资格", severity="警告")
+    for c in ("periods", "retirement_group"):
+        df[c] = df[c].astype(float)
+    for c in ("arrival_date", "work_start", "agreed_retirement"):
+        df[c] = pd.to_datetime(df[c])
+    df["appraisal_prev"] = df["appraisal_prev"].fillna("")
+    return _finish("teachers", df)
+
+
+def transform_simple(table: str, ex: Extract, issues: Issues) -> pd.DataFrame:
+    df = convert(table, ex.frame, ex.labels, issues)
+    req = [s.field for s in catalogue()[table] if s.required == "yes"]
+    _blank_required(issues, df, table, req, ex.labels)
+    if table == "births":
+        df = df[df["birth_year"].notna()].copy()
+        df["birth_year"] = df["birth_year"].astype(int)
+    return _finish(table, df)
+
+
+# --- locating the tables ------------------------------------------------------------------------------
+
+@dataclass
+class Source:
+    table: str
+    path: Path
+    display: str
+    is_dir: bool = False
+    sheets: list[RawSheet] | None = None   # pre-read (workbook mode)
+    sha256: str = ""
+
+
+def _is_skipped(p: Path) -> bool:
+    n = p.name
+    return n.startswith("~$") or n.startswith(".") or n.lower() == "staffplan.toml"
+
+
+def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
+    found: dict[str, list[Source]] = {t: [] for t in TABLES}
+    if path.is_dir():
+        for entry in sorted(path.iterdir(), key=lambda p: p.name):
+            if _is_skipped(entry):
+                continue
+            if entry.is_file() and entry.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                continue
+            table = classify_name(entry.stem if entry.is_file() else entry.name)
+            if table is None:
+                issues.info("文件名不对应任何输入表（学校、在校生、教师、出生人口、对口、距离），已忽略", file=entry.name)
+                continue
+            if entry.is_dir() and table != "enrollment":
+                issues.info(f"文件夹只支持「在校生」（教育事业统计报表），已忽略", file=entry.name)
+                continue
+            found[table].append(Source(table, entry, entry.name, is_dir=entry.is_dir()))
+        return found
+    # one workbook: sheets named like the tables, else recognised by their headers
+    sheets = read_sheets(path)
+    stats = [s for s in sheets if s.sheet.startswith(STATISTICS_PREFIXES)]
+    sha = sha256_of(path)
+    if stats:
+        found["enrollment"].append(Source("enrollment", path, path.name, sheets=stats, sha256=sha))
+    for s in sheets:
+        if s in stats:
+            continue
+        table = classify_name(s.sheet)
+        if table is None:
+            best, best_score = None, 2
+            for t in TABLES:
+                h = detect_header(s.rows, t)
+                if h and h.score > best_score:
+                    best, best_score = t, h.score
+            table = best
+        if table is None:
+            if any(any(v is not None for v in r) for r in s.rows):
+                issues.info("工作表名称和表头都不对应任何输入表，已忽略", file=path.name, sheet=s.sheet)
+            continue
+        found[table].append(Source(table, path, path.name, sheets=[s], sha256=sha))
+    return found
+
+
+def _statistics_workbook(sheets: list[RawSheet]) -> bool:
+    return any(s.sheet.startswith(STATISTICS_PREFIXES) for s in sheets)
+
+
+# --- the loader ------------------------------------------------------------------------------------------
+
+def _config_for(path: Path, config: Config | None) -> Config:
+    if config is not None:
+        return config
+    if path.is_dir() and (path / "staffplan.toml").exists():
+        return load_config(path / "staffplan.toml")
+    return default_config()
+
+
+def _read_source(src: Source, cfg: Config, issues: Issues, sources: list[dict]) -> list[RawSheet]:
+    if src.sheets is not None:
+        return src.sheets
+    try:
+        sheets = read_sheets(src.path, src.display, max_rows=cfg.get("input.max_rows"),
+                             max_file_mb=cfg.get("input.max_file_mb"))
+    except InputError as exc:
+        issues.extend(exc.issues)
+        return []
+    src.sha256 = sha256_of(src.path)
+    return sheets
+
+
+def _record(src: Source, sheet: RawSheet, sources: list[dict], issues: Issues) -> None:
+    sources.append({"table": src.table, "file": sheet.file, "sheet": sheet.sheet, "sha256": src.sha256})
+    where = f"文件「{sheet.file}」" + (f"的工作表「{sheet.sheet}」" if sheet.sheet else "")
+    issues.info(f"「{TABLE_NAMES[src.table]}」表取自{where}", file=sheet.file, sheet=sheet.sheet)
+
+
+def _extract_table(src_list: list[Source], table: str, cfg: Config, issues: Issues, sources: list[dict],
+                   allow_many: bool) -> list[Extract]:
+    """Extracts of every sheet of these sources that carries the table's header."""
+    extracts: list[Extract] = []
+    tried: list[tuple[Source, RawSheet]] = []
+    for src in src_list:
+        for sheet in _read_source(src, cfg, issues, sources):
+            ex = extract(sheet, table, issues)
+            tried.append((src, sheet))
+            if ex is None:
+                continue
+            extracts.append(ex)
+            _record(src, sheet, sources, issues)
+            if not allow_many:
+                break
+        if extracts and not allow_many:
+            break
+    if not extracts and tried:
+        src, sheet = tried[0]
+        issues.error(f"在「{sheet.file}」中找不到{TABLE_NAMES[table]}表的表头："
+                     f"需要 {'、'.join(column_label(table, s.field) for s in catalogue()[table] if s.required in ('yes',))} 等列",
+                     file=sheet.file, sheet=sheet.sheet)
+    return extracts
+
+
+def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
+    located = _locate(path, issues)
+    sources: list[dict] = []
+    for table in REQUIRED_TABLES:
+        if not located[table]:
+            kws = "、".join(dict.fromkeys(kw for t, kw, _ in _table_keywords() if t == table))
+            issues.error(f"找不到「{TABLE_NAMES[table]}」表：文件名或工作表名应含有 {kws} 之一",
+                         file=path.name)
+    for table in ("schools", "births", "feeders", "distances"):
+        if len(located[table]) > 1 and not located[table][0].sheets:
+            names = "、".join(s.display for s in located[table])
+            issues.error(f"有多个文件都像「{TABLE_NAMES[table]}」表（{names}），请只保留一个", file=path.name)
+            located[table] = located[table][:1]
+    frames: dict[str, pd.DataFrame] = {}
+    # schools first: the others refer to them
+    for table in ("schools", "births", "feeders", "distances"):
+        exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=False)
+        if exs and check_required(exs[0], issues):
+            if table == "schools":
+                frames[table] = transform_schools(exs[0], issues)
+            else:
+                frames[table] = transform_simple(table, exs[0], issues)
+        else:
+            frames[table] = empty_frame(table)
+    schools = frames["schools"]
+    frames["enrollment"] = _load_enrollment(path, located["enrollment"], schools, cfg, issues, sources)
+    frames["teachers"] = _load_teachers(located["teachers"], schools, cfg, issues, sources)
+    return schema.Dataset(schools=frames["schools"], enrollment=frames["enrollment"], teachers=frames["teachers"],
+                          births=frames["births"], feeders=frames["feeders"], distances=frames["distances"],
+                          sources=sources, issues=issues, path=path)
+
+
+def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
+                     sources: list[dict]) -> pd.DataFrame:
+    from .wide import read_wide
+
+    parts: list[pd.DataFrame] = []
+    for src in srcs:
+        stats_paths: list[Path] = []
+        if src.is_dir:
+            stats_paths = sorted(p for p in src.path.rglob("*") if p.is_file() and not _is_skipped(p)
+                                 and p.suffix.lower() in SPREADSHEET_SUFFIXES - {".csv"})
+            stats_root = src.path
+        else:
+            sheets = _read_source(src, cfg, issues, sources)
+            if _statistics_workbook(sheets):
+                stats_paths, stats_root = [src.path], src.path.parent
+        if stats_paths:
+            for p in stats_paths:
+                sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
+                                and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
+            try:
+                part = national.read_statistics(stats_paths, stats_root, schools, issues)
+            except NotImplementedError:
+                issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
+                continue
+            if part is not None and len(part):
+                parts.append(transform_enrollment(part, {}, schools, issues, typed=True)
+                             if set(schema.ENROLLMENT_COLUMNS) <= set(part.columns) else part)
+            continue
+        used = False
+        for sheet in sheets:
+            header = detect_header(sheet.rows, "enrollment")
+            long_ok = header is not None and {"grade", "students"} <= set(header.columns)
+            if long_ok:
+                ex = extract(sheet, "enrollment", issues)
+                if ex is not None and check_required(ex, issues):
+                    parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
+                    _record(src, sheet, sources, issues)
+                    used = True
+                continue
+            wide = read_wide(sheet, issues)
+            if wide is None:
+                continue
+            if len(wide):
+                parts.append(transform_enrollment(wide, {}, schools, issues, typed=True))
+            _record(src, sheet, sources, issues)
+            used = True
+        if not used and sheets:
+            issues.error("找不到在校生表的表头：长表需要 学校代码、学年、年级、学生数 列，宽表需要 学校代码/学校名称 列和"
+                         "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
+    if not parts:
+        return _finish("enrollment", empty_frame("enrollment"))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["school_id", "year", "grade"], kind="stable")
+    return _finish("enrollment", out)
+
+
+def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
+                   sources: list[dict]) -> pd.DataFrame:
+    exs = _extract_table(srcs, "teachers", cfg, issues, sources, allow_many=True)
+    if not exs:
+        return empty_frame("teachers")
+    # a roster split over several sheets/files: parts keyed by 身份证件号, joined by the national helper
+    if len(exs) > 1:
+        parts = [e.frame for e in exs]
+        labels: dict[str, str] = {}
+        for e in exs:
+            for k, v in e.labels.items():
+                labels.setdefault(k, v)
+        joined = national.join_parts(parts, issues)
+        first = exs[0]
+        ex = Extract("teachers", joined, labels, first.sheet, first.header_row)
+    else:
+        ex = exs[0]
+    if not check_required(ex, issues):
+        return empty_frame("teachers")
+    where = dict(file=ex.sheet.file, sheet=ex.sheet.sheet)
+    return transform_teachers(ex.frame, ex.labels, schools, issues, where)
+
+
+def load_dataset(path: Path, config: Config | None = None, *, strict: bool = True) -> schema.Dataset:
+    """Read a data set (folder or one workbook) into canonical, validated frames.
+
+    ``staffplan.toml`` inside a folder is used when ``config`` is None. With ``strict`` any error raises
+    :class:`InputError` carrying every finding; otherwise the Dataset is returned with ``ds.issues``.
+    """
+    from .validate import validate
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("找不到输入数据（文件或文件夹不存在）", file=str(path))
+    cfg = _config_for(path, config)
+    issues = Issues()
+    try:
+        ds = _load(path, cfg, issues)
+    except InputError as exc:  # a single workbook that cannot be read at all
+        issues.extend(exc.issues)
+        if strict:
+            raise InputError(issues) from None
+        ds = schema.Dataset(empty_frame("schools"), empty_frame("enrollment"), empty_frame("teachers"),
+                            issues=issues, path=path)
+        return ds
+    issues.extend(validate(ds, cfg))
+    ds.issues = issues
+    if strict and issues.has_errors():
+        raise InputError(issues)
+    return ds
+
+
+def check_dataset(path: Path, config_path: Path | None = None) -> tuple[schema.Dataset | None, Issues, Config]:
+    """Read and validate without raising for data problems: (dataset or None, issues, config used)."""
+    path = Path(path)
+    issues = Issues()
+    try:
+        if config_path is not None:
+            cfg = load_config(Path(config_path))
+        else:
+            cfg = _config_for(path, None) if path.exists() else default_config()
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        return None, issues, default_config()
+    try:
+        ds = load_dataset(path, cfg, strict=False)
+    except InputError as exc:
+        issues.extend(exc.issues)
+        return None, issues, cfg
+    issues.extend(ds.issues)
+    return ds, issues, cfg

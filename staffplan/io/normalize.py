@@ -1,0 +1,461 @@
+"""Value normalisers: messy cell values → canonical values.
+
+Every spelling lives in ``staffplan/data/aliases/values_<field>.csv`` (columns raw, value, match; ``match`` is
+empty for an exact match of the cleaned text or ``contains`` for a substring rule tried in file order).
+Each normaliser takes a scalar or a pandas Series; Series are handled through their unique values (one Python
+call per distinct value, then a vectorised map), so 100 000 rows cost what their few distinct values cost.
+Coded fields first ask :func:`staffplan.io.codes.decode` (national code tables) and use its answer when given.
+
+Unknown values become ``None`` (NaN/NaT for numbers and dates): callers report them, never drop them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from . import codes
+
+# --- data tables ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def load_alias_csv(name: str) -> tuple[dict, ...]:
+    """Rows of ``data/aliases/<name>`` as dicts (cached)."""
+    text = resources.files("staffplan").joinpath("data", "aliases", name).read_text(encoding="utf-8-sig")
+    return tuple(dict(r) for r in csv.DictReader(text.splitlines()))
+
+
+# --- width and blanks -------------------------------------------------------------------------------
+
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+_FULLWIDTH.update({0x3002: ord("."), 0x2014: ord("-"), 0x2013: ord("-"), 0x2015: ord("-"), 0x2212: ord("-"),
+                   0xFF0D: ord("-"), 0x00A0: 0x20})
+_FW_ONLY = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FW_ONLY[0x3000] = 0x20
+_FW_ONLY[0x00A0] = 0x20
+BLANK_TOKENS = {"", "-", "--", "—", "——", "/", "－", "／", "nan", "none", "null", "n/a", "#n/a"}
+
+
+def to_halfwidth(x):
+    """Full-width letters, digits, punctuation and the ideographic space → ASCII (scalar or Series)."""
+    if isinstance(x, pd.Series):
+        return x.astype("string").str.translate(_FW_ONLY).astype(object).where(x.notna(), None)
+    if isinstance(x, str):
+        return x.translate(_FW_ONLY)
+    return x
+
+
+def _text(x: Any) -> str:
+    """Cell → stripped half-width text ('' for blank). Floats like 1.0 → '1'."""
+    if x is None:
+        return ""
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        if x.is_integer():
+            return str(int(x))
+        return repr(x)
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return str(x).translate(_FW_ONLY).strip()
+
+
+def _key(x: Any) -> str:
+    """Lookup key: half-width, no whitespace, lower case."""
+    return re.sub(r"\s+", "", _text(x)).lower()
+
+
+def is_blank(x):
+    """True for empty cells and the 'no value' marks '-', '—', '/' (scalar or Series)."""
+    if isinstance(x, pd.Series):
+        return _by_unique(x, lambda v: _key(v) in BLANK_TOKENS, na=True).astype(bool)
+    return _key(x) in BLANK_TOKENS
+
+
+def _by_unique(s: pd.Series, func: Callable[[Any], Any], na: Any = None) -> pd.Series:
+    """Apply ``func`` once per distinct value of ``s`` and map the results back (NaN/None → ``na``)."""
+    if len(s) == 0:
+        return pd.Series([], index=s.index, dtype=object)
+    notna = s.notna()
+    vals = s[notna]
+    out = pd.Series([na] * len(s), index=s.index, dtype=object)
+    if len(vals):
+        try:
+            uniq = pd.unique(vals.to_numpy(dtype=object))
+        except TypeError:
+            uniq = list(dict.fromkeys(vals.tolist()))
+        mapping = {}
+        for u in uniq:
+            try:
+                mapping[u] = func(u)
+            except TypeError:
+                mapping[u] = na
+        out[notna] = vals.map(mapping).to_numpy(dtype=object)
+    return out
+
+
+def _vectorize(func: Callable, na: Any = None):
+    def wrapper(x, *args, **kwargs):
+        if isinstance(x, pd.Series):
+            return _by_unique(x, lambda v: func(v, *args, **kwargs), na=na)
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return na
+        return func(x, *args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _parse_number(x: Any) -> float:
+    if isinstance(x, bool):
+        return float(x)
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, (_dt.date, _dt.datetime)):
+        return math.nan
+    t = _key(x).replace(",", "").replace("，", "")
+    if t in BLANK_TOKENS:
+        return math.nan
+    for unit in ("人", "个", "班", "公里", "km", "节", "课时"):
+        if t.endswith(unit) and len(t) > len(unit):
+            t = t[: -len(unit)]
+            break
+    if t.endswith("%") and _NUM_RE.match(t[:-1]):
+        return float(t[:-1]) / 100.0
+    if _NUM_RE.match(t):
+        return float(t)
+    return math.nan
+
+
+def parse_number(x):
+    """Number or number-as-text ('1,234', full-width digits) → float; blank, '-', '—', '/' → NaN."""
+    if isinstance(x, pd.Series):
+        if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+            return x.astype(float)
+        return _by_unique(x, _parse_number, na=np.nan).astype(float)
+    if x is None:
+        return math.nan
+    return _parse_number(x)
+
+
+def bad_number(raw: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Cells that hold something but did not parse as a number."""
+    return parsed.isna() & ~is_blank(raw)
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+_EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ t]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"), "ymd"),
+    (re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:份)?$"), "ym"),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
+    (re.compile(r"^(\d{4})(\d{2})$"), "ym"),
+    (re.compile(r"^(\d{4})年?$"), "y"),
+]
+
+
+def _mk(y: int, m: int, d: int):
+    try:
+        if not (1900 <= y <= 2100):
+            return pd.NaT
+        return pd.Timestamp(_dt.datetime(y, m, d))
+    except ValueError:
+        return pd.NaT
+
+
+def _from_number(n: float, year_only_month: int):
+    if not math.isfinite(n):
+        return pd.NaT
+    if 1900 < n < 2101 and not n.is_integer():  # 1985.03 typed into a number cell → March 1985
+        y = int(n)
+        digits = repr(n).split(".")[1]
+        month = int(digits[:2]) if len(digits) >= 2 else int(digits)
+        return _mk(y, month, 1) if 1 <= month <= 12 else pd.NaT
+    if n.is_integer():
+        i = int(n)
+        if 1900 <= i <= 2100:
+            return _mk(i, year_only_month, 1)
+        if 19000101 <= i <= 21001231:
+            return _mk(i // 10000, (i // 100) % 100, i % 100)
+        if 190001 <= i <= 210012:
+            return _mk(i // 100, i % 100, 1)
+    if 1 <= n < 100000:  # Excel serial day number
+        return pd.Timestamp(_EXCEL_EPOCH + _dt.timedelta(days=int(n)))
+    return pd.NaT
+
+
+def _parse_date(x: Any, year_only_month: int = 1):
+    if isinstance(x, pd.Timestamp):
+        return x.normalize()
+    if isinstance(x, _dt.datetime):
+        return pd.Timestamp(x.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None))
+    if isinstance(x, _dt.date):
+        return pd.Timestamp(x)
+    if isinstance(x, bool):
+        return pd.NaT
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return _from_number(float(x), year_only_month)
+    t = _key(x)
+    if t in BLANK_TOKENS:
+        return pd.NaT
+    t = t.replace("—", "-").replace("–", "-")
+    for rx, kind in _DATE_PATTERNS:
+        m = rx.match(t)
+        if m:
+            g = [int(v) for v in m.groups()]
+            if kind == "ymd":
+                return _mk(g[0], g[1], g[2])
+            if kind == "ym":
+                return _mk(g[0], g[1], 1) if 1 <= g[1] <= 12 else pd.NaT
+            return _mk(g[0], year_only_month, 1)
+    m = re.match(r"^(\d+)(\.0+)?$", t)
+    if m:
+        return _from_number(float(m.group(1)), year_only_month)
+    return pd.NaT
+
+
+def parse_date(x, year_only_month: int = 1):
+    """Dates in common forms → Timestamp (NaT if blank or invalid).
+
+    1985-03-01, 1985/3/1, 1985.3.1, 1985年3月1日, 1985.03 / 1985年3月 / 198503 (→ 1st of month), 19850301,
+    Excel serial numbers, datetime objects; a bare year → 1st of ``year_only_month``.
+    """
+    if isinstance(x, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(x):
+            return x.dt.normalize()
+        out = _by_unique(x, lambda v: _parse_date(v, year_only_month), na=pd.NaT)
+        return pd.to_datetime(out, errors="coerce")
+    if x is None:
+        return pd.NaT
+    return _parse_date(x, year_only_month)
+
+
+# --- school years and grades ------------------------------------------------------------------------
+
+def _parse_school_year(x: Any):
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+        f = float(x)
+        return int(f) if f.is_integer() and 1950 <= f <= 2100 else None
+    if isinstance(x, (_dt.date, _dt.datetime)):
+        return x.year if x.month >= 8 else x.year - 1
+    t = _key(x)
+    m = re.search(r"(19[5-9]\d|20\d\d|2100)", t)
+    if not m:
+        return None
+    year = int(m.group(1))
+    # "2025年春季学期" is the second term of school year 2024; "2024年秋季" is school year 2024.
+    rest = t[m.end():]
+    if "春" in rest and not re.search(r"\d{4}", rest) and "学年" not in rest:
+        year -= 1
+    return year
+
+
+parse_school_year = _vectorize(_parse_school_year)
+parse_school_year.__doc__ = ("2025, 2025学年, 2025-2026, 2025—2026学年, 2025/2026, '2025 /2026 学年初', "
+                             "2024年秋季 → 2024 (school year starting September); None if no year.")
+
+
+@lru_cache(maxsize=None)
+def _grade_table() -> dict[str, tuple[int, bool]]:
+    return {_key(r["raw"]): (int(r["value"]), r.get("relative", "0") == "1") for r in load_alias_csv("values_grade.csv")}
+
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _parse_grade(x: Any, offset: int = 0):
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+        f = float(x)
+        if f.is_integer() and -2 <= f <= 12:
+            g = int(f)
+            return g + offset if 1 <= g <= 6 else g
+        return None
+    k = _key(x)
+    hit = _grade_table().get(k)
+    if hit is None:
+        m = re.match(r"^(\d{1,2})$", k)
+        if m:
+            return _parse_grade(float(m.group(1)), offset)
+        return None
+    grade, relative = hit
+    return grade + offset if relative and offset else grade
+
+
+parse_grade = _vectorize(_parse_grade)
+parse_grade.__doc__ = ("Grade names → schema grade ints (小班 -2 … 九年级 9, 初一 7, 高一 10). ``offset`` is added to "
+                       "bare 一年级…六年级 / 1年级 names (a junior table passes 6 so its 一年级 is 7).")
+
+
+# --- enumerations through alias tables --------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _value_table(field: str) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    exact: dict[str, str] = {}
+    contains: list[tuple[str, str]] = []
+    for r in load_alias_csv(f"values_{field}.csv"):
+        key = _key(r["raw"])
+        if (r.get("match") or "").strip() == "contains":
+            contains.append((key, r["value"]))
+        else:
+            exact.setdefault(key, r["value"])
+    return exact, tuple(contains)
+
+
+@lru_cache(maxsize=None)
+def _prefixes(field: str) -> tuple[str, ...]:
+    rows = load_alias_csv("strip_prefixes.csv")
+    return tuple(sorted((_key(r["prefix"]) for r in rows if r["field"] == field), key=len, reverse=True))
+
+
+_CODE_NAME = re.compile(r"^[0-9a-z]{1,4}\s*[-－—:：]\s*(.+)$")
+
+
+def lookup(field: str, raw: Any, code_field: str | None = None):
+    """Canonical value of ``raw`` for ``field`` (None if unknown). '' means 'explicitly none' (e.g. 无)."""
+    if code_field:
+        decoded = codes.decode(code_field, raw)
+        if decoded is not None:
+            raw = decoded
+    exact, contains = _value_table(field)
+    k = _key(raw)
+    if k == "":
+        return None
+    if k in exact:
+        return exact[k]
+    m = _CODE_NAME.match(k)  # "1-男", "A1-专任教师" when codes.decode does not know the code
+    if m and m.group(1) in exact:
+        return exact[m.group(1)]
+    for p in _prefixes(field):
+        if k.startswith(p) and k[len(p):] in exact:
+            return exact[k[len(p):]]
+    for sub, value in contains:
+        if sub in k:
+            return value
+    return None
+
+
+def _enum(field: str, code_field: str | None = None, doc: str = ""):
+    def func(x):
+        return lookup(field, x, code_field)
+
+    func.__name__ = f"normalize_{field}"
+    f = _vectorize(func)
+    f.__doc__ = doc
+    return f
+
+
+normalize_subject = _enum("subject", None, "Subject spellings (思想品德/政治 → 道德与法治, 信息技术 → 信息科技, 小学语文 → 语文) → schema.SUBJECTS; None if unknown.")
+title_level = _enum("title", "title", "Title (old or new name, or GB/T 8561 code via codes.decode) → 正高级/副高级/中级/初级/员级/未定级.")
+normalize_degree = _enum("degree", "degree", "Degree → 研究生/本科/专科/高中及以下.")
+normalize_employment = _enum("employment", "employment", "编制内/在编/事业编 → 在编; 合同制/代课/临聘/聘用/非编 → 临聘.")
+normalize_post = _enum("post", "post", "Post → 专任教师/行政/教辅/工勤.")
+normalize_stage = _enum("stage", "stage", "学段 in plain or statistics-system words (初级中学 → 初中 …) → schema.SCHOOL_STAGES.")
+normalize_locality = _enum("locality", "locality", "城乡 → 城区/镇区/乡村 (statistics names 主城区, 镇中心区, 村庄 … too).")
+normalize_tier = _enum("tier", None, "办学水平 → 优质/一般/薄弱.")
+normalize_sex = _enum("sex", "sex", "性别 → 男/女.")
+normalize_appraisal = _enum("appraisal", None, "考核 → 优秀/合格/基本合格/不合格 ('' for 不定等次/未考核).")
+normalize_special = _enum("special", None, "特殊情况 → 孕期/哺乳期/重大疾病 ('' for 无).")
+_status_lookup = _enum("status", "status", "")
+
+
+def _bool_value(field: str, code_field: str | None):
+    def func(x):
+        if isinstance(x, bool):
+            return x
+        v = lookup(field, x, code_field)
+        if v is None:
+            return None
+        if v in ("1", "0"):
+            return v == "1"
+        if isinstance(v, str) and v in ("是", "否"):
+            return v == "是"
+        return None
+
+    return _vectorize(func)
+
+
+normalize_bool = _bool_value("bool", None)
+normalize_bool.__doc__ = "是/否/1/0/Y/N/√/× → True/False; None if not a yes/no value."
+normalize_backbone = _bool_value("backbone", "backbone")
+normalize_backbone.__doc__ = "骨干教师: 是/否, or a level name (省级/市级/区级骨干 → True) → bool; None if unknown."
+
+
+def _status(x):
+    v = lookup("status", x, "status")
+    if v is not None:
+        return v
+    t = _text(x)
+    return t or None
+
+
+normalize_status = _vectorize(_status)
+normalize_status.__doc__ = "人员状态 → canonical name (100 → 在本单位任职 via codes); unknown text is kept as written."
+
+_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+def _willingness(x):
+    t = _text(x)
+    if _key(t) in BLANK_TOKENS:
+        return ""
+    found = set()
+    for part in _SPLIT.split(t):
+        if not part:
+            continue
+        v = lookup("willingness", part)
+        if v is None:
+            return None
+        if v:
+            found.add(v)
+    from ..schema import WILLINGNESS
+
+    return "、".join(w for w in WILLINGNESS if w in found)
+
+
+normalize_willingness = _vectorize(_willingness)
+normalize_willingness.__doc__ = "本人意愿: one or several of 愿意交流/不愿交流/愿意走教 → joined by '、' in schema order; None if unknown."
+
+
+def normalize_id(x):
+    """Key cells (学校代码, 教师编号, 身份证号) → text: floats lose '.0', full-width → half-width, spaces removed."""
+    def f(v):
+        t = _text(v)
+        t = re.sub(r"\s+", "", t)
+        if re.fullmatch(r"\d+\.0+", t):
+            t = t.split(".")[0]
+        return t.upper() if re.fullmatch(r"\d{17}[xX]", t) else t
+
+    if isinstance(x, pd.Series):
+        return _by_unique(x, f, na="").astype(object)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f(x)
+
+
+def normalize_text(x):
+    """Free text → stripped half-width text ('' for blank)."""
+    if isinstance(x, pd.Series):
+        return _by_unique(x, _text, na="").astype(object)
+    return _text(x)
+
+
+def name_key(x):
+    """Key for matching school names: half-width, no spaces, lower case (scalar or Series)."""
+    if isinstance(x, pd.Series):
+        return _by_unique(x, _key, na="").astype(object)
+    return _key(x)

@@ -1,0 +1,196 @@
+"""Cross-field and cross-table checks on a loaded Dataset. Returns Issues (never raises for data problems).
+
+Messages never carry ID numbers or birth dates; they name the file, sheet, row and column instead.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..config import Config, default_config
+from ..errors import Issues
+from ..rules import idcard
+from .dataset import report_cells
+
+
+def _ref_date(ds: schema.Dataset, cfg: Config) -> pd.Timestamp:
+    month = int(cfg.get("retirement.plan_date_month", 9))
+    day = int(cfg.get("retirement.plan_date_day", 1))
+    if len(ds.enrollment) and ds.enrollment["year"].notna().any():
+        return pd.Timestamp(int(ds.enrollment["year"].max()) + 1, month, day)
+    today = _dt.date.today()
+    return pd.Timestamp(today.year, month, day)
+
+
+def _years_between(a: pd.Series, b: pd.Timestamp | pd.Series) -> pd.Series:
+    """Whole years from a to b."""
+    by = b.year if isinstance(b, pd.Timestamp) else b.dt.year
+    bm = b.month if isinstance(b, pd.Timestamp) else b.dt.month
+    bd = b.day if isinstance(b, pd.Timestamp) else b.dt.day
+    years = by - a.dt.year
+    before = (bm < a.dt.month) | ((bm == a.dt.month) & (bd < a.dt.day))
+    return years - before.astype(int)
+
+
+def _duplicates(issues: Issues, df: pd.DataFrame, keys: list[str], column: str, what: str) -> None:
+    if not len(df):
+        return
+    dup = df.duplicated(keys, keep="first")
+    if not dup.any():
+        return
+    first_rows = df.drop_duplicates(keys, keep="first").set_index(keys)["src_row"]
+    for r in df.index[dup][:20]:
+        key = tuple(df.loc[r, keys]) if len(keys) > 1 else df.loc[r, keys[0]]
+        try:
+            orig = int(first_rows.loc[key])
+        except (KeyError, TypeError, ValueError):
+            orig = None
+        tail = f"（与第 {orig} 行重复）" if orig else ""
+        issues.error(f"{what}重复{tail}，每个{what}只能出现一次", file=str(df.at[r, "src_file"]),
+                     sheet=str(df.at[r, "src_sheet"]), row=int(df.at[r, "src_row"]), column=column)
+    if dup.sum() > 20:
+        issues.error(f"另有 {int(dup.sum()) - 20} 行{what}重复未逐一列出", column=column)
+
+
+def validate_schools(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    s = ds.schools
+    if not len(s):
+        return
+    _duplicates(issues, s[s["school_id"] != ""], ["school_id"], "学校代码", "学校代码")
+    names = s[s["school_name"] != ""]
+    dup = names.duplicated("school_name", keep="first")
+    report_cells(issues, names, dup, "学校名称", "学校名称与上面某行重复：按名称引用这所学校时会有歧义", severity="警告")
+    for c, label in (("quota_approved", "核定编制"), ("boarders", "寄宿生数")):
+        report_cells(issues, s.assign(_v=s[c]), s[c] < 0, label, lambda v, l=label: f"{l}「{v}」不能为负数", value_col="_v")
+    bad_lon = s["lon"].notna() & ((s["lon"] < -180) | (s["lon"] > 180))
+    bad_lat = s["lat"].notna() & ((s["lat"] < -90) | (s["lat"] > 90))
+    report_cells(issues, s.assign(_v=s["lon"]), bad_lon, "经度", lambda v: f"经度「{v}」超出 -180～180 度", value_col="_v")
+    report_cells(issues, s.assign(_v=s["lat"]), bad_lat, "纬度", lambda v: f"纬度「{v}」超出 -90～90 度", value_col="_v")
+
+
+def validate_enrollment(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    e = ds.enrollment
+    if not len(e):
+        return
+    ids = set(ds.schools["school_id"])
+    unknown = ~e["school_id"].isin(ids) & (e["school_id"] != "")
+    report_cells(issues, e, unknown, "学校代码",
+                 lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
+    stage = e["school_id"].map(dict(zip(ds.schools["school_id"], ds.schools["stage"])))
+    allowed = {k: set(v) for k, v in schema.STAGE_GRADES.items()}
+    ok_grade = [(g in allowed.get(st, set())) if isinstance(st, str) else True for g, st in zip(e["grade"], stage)]
+    bad_grade = pd.Series(ok_grade, index=e.index) == False  # noqa: E712
+    names = schema.GRADE_NAMES
+    report_cells(issues, e.assign(_v=[f"{names.get(g, g)}（学段 {st}）" for g, st in zip(e["grade"], stage)]),
+                 bad_grade & ~unknown, "年级", lambda v: f"年级与学校学段不符：{v}", value_col="_v")
+    _duplicates(issues, e, ["school_id", "year", "grade"], "年级", "同一学校同一学年同一年级的在校生数")
+    max_students = cfg.get("input.max_students_per_grade", 5000)
+    report_cells(issues, e.assign(_v=e["students"]), e["students"] < 0, "学生数",
+                 lambda v: f"学生数「{v}」不能为负数", value_col="_v")
+    report_cells(issues, e.assign(_v=e["students"]), e["students"] > max_students, "学生数",
+                 lambda v: f"学生数「{v}」超过 {max_students}（配置项 input.max_students_per_grade），请核对", value_col="_v")
+    cls = e["classes"]
+    report_cells(issues, e.assign(_v=cls), cls < 0, "班数", lambda v: f"班数「{v}」不能为负数", value_col="_v")
+    report_cells(issues, e.assign(_v=cls), cls.notna() & (cls % 1 != 0), "班数",
+                 lambda v: f"班数「{v}」不是整数", value_col="_v")
+    report_cells(issues, e.assign(_v=cls), (cls == 0) & (e["students"] > 0), "班数",
+                 lambda v: "有学生但班数为 0", value_col="_v")
+    size = e["students"] / cls.where(cls > 0)
+    hard = cfg.get("input.max_class_size_error", 80)
+    soft = cfg.get("classes.super_large_class", 66)
+    txt = e.assign(_v=size.round(1))
+    report_cells(issues, txt, size > hard, "班数",
+                 lambda v: f"平均班额 {v} 人超过 {hard} 人，学生数或班数可能填错", value_col="_v")
+    report_cells(issues, txt, (size > soft) & (size <= hard), "班数",
+                 lambda v: f"平均班额 {v} 人，属超大班额（超过 {soft} 人）", severity="警告", value_col="_v")
+
+
+def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    t = ds.teachers
+    if not len(t):
+        return
+    keyed = t[t["teacher_id"] != ""]
+    _duplicates(issues, keyed, ["teacher_id"], "教师编号", "教师编号（或身份证号）")
+    ids = t["id_number"].fillna("")
+    has_id = ids != ""
+    chk = idcard.validate_ids(ids)
+    bad = has_id & ~chk["valid"]
+    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), bad, "身份证号",
+                 "身份证号不是有效的 18 位号码（位数、出生日期或校验位不对），请核对本行", value_col="_v")
+    valid = has_id & chk["valid"]
+    sex_diff = valid & (t["sex"] != "") & (t["sex"] != chk["sex"])
+    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), sex_diff, "性别",
+                 "性别与身份证号不一致，请核对本行", value_col="_v")
+    bd = t["birth_date"]
+    ib = chk["birth_date"]
+    month_only = bd.dt.day == 1
+    same = (bd.dt.year == ib.dt.year) & (bd.dt.month == ib.dt.month) & (month_only | (bd.dt.day == ib.dt.day))
+    birth_diff = valid & bd.notna() & ~same
+    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), birth_diff, "出生日期",
+                 "出生日期与身份证号不一致，请核对本行", value_col="_v")
+    ids_ok = set(ds.schools["school_id"])
+    unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok)
+    report_cells(issues, t, unknown, "学校代码",
+                 lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
+    ref = _ref_date(ds, cfg)
+    age = _years_between(bd, ref)
+    lo, hi = cfg.get("input.min_teacher_age", 18), cfg.get("input.max_teacher_age", 70)
+    report_cells(issues, t, bd.notna() & (age < lo), "出生日期",
+                 f"按出生日期算，到 {ref:%Y-%m-%d} 时不满 {lo} 岁，出生日期可能填错")
+    report_cells(issues, t, bd.notna() & (age > hi), "出生日期",
+                 f"按出生日期算，到 {ref:%Y-%m-%d} 时已超过 {hi} 岁，出生日期可能填错")
+    for col, label in (("arrival_date", "到本校时间"), ("work_start", "参加工作时间")):
+        d = t[col]
+        early = d.notna() & bd.notna() & (_years_between(bd, d) < 18)
+        report_cells(issues, t, early, label, f"{label}早于本人满 18 岁，请核对{label}和出生日期")
+        future = d.notna() & (d > ref)
+        report_cells(issues, t.assign(_v=d.dt.strftime("%Y-%m-%d")), future, label,
+                     lambda v, l=label: f"{l}「{v}」晚于计划日期 {ref:%Y-%m-%d}", severity="警告", value_col="_v")
+    before = t["arrival_date"].notna() & t["work_start"].notna() & (t["arrival_date"] < t["work_start"])
+    report_cells(issues, t, before, "到本校时间", "到本校时间早于参加工作时间，请核对", severity="警告")
+    grp = t["retirement_group"]
+    report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), "退休年龄组",
+                 lambda v: f"退休年龄组「{v}」应为 60、55 或 50", value_col="_v")
+    per = t["periods"]
+    report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), "周课时",
+                 lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
+    sub_ok = t["subject"].isin(schema.SUBJECTS + [""])
+    report_cells(issues, t, ~sub_ok, "任教学科", lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
+
+
+def validate_optional(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    ids = set(ds.schools["school_id"])
+    f = ds.feeders
+    if len(f):
+        for c, label in (("school_id", "学校代码"), ("feeder_id", "生源学校代码")):
+            unknown = (f[c] != "") & ~f[c].isin(ids)
+            report_cells(issues, f, unknown, label, lambda v: f"学校代码「{v}」不在学校表中", value_col=c)
+        share = f["share"]
+        report_cells(issues, f.assign(_v=share), share.notna() & ((share < 0) | (share > 1.0 + 1e-9)), "比例",
+                     lambda v: f"比例「{v}」应在 0～1 之间（或 0%～100%）", value_col="_v")
+    d = ds.distances
+    if len(d):
+        for c, label in (("a", "学校代码A"), ("b", "学校代码B")):
+            unknown = (d[c] != "") & ~d[c].isin(ids)
+            report_cells(issues, d, unknown, label, lambda v: f"学校代码「{v}」不在学校表中", value_col=c)
+        report_cells(issues, d.assign(_v=d["km"]), d["km"] < 0, "距离公里", lambda v: f"距离「{v}」不能为负数",
+                     value_col="_v")
+    b = ds.births
+    if len(b):
+        report_cells(issues, b.assign(_v=b["births"]), b["births"] < 0, "出生人数",
+                     lambda v: f"出生人数「{v}」不能为负数", value_col="_v")
+        _duplicates(issues, b, ["town", "birth_year"], "出生年份", "同一镇街同一年份的出生人数")
+
+
+def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
+    """All checks on a loaded data set; returns the findings (errors, warnings)."""
+    cfg = config or default_config()
+    issues = Issues()
+    validate_schools(ds, cfg, issues)
+    validate_enrollment(ds, cfg, issues)
+    validate_teachers(ds, cfg, issues)
+    validate_optional(ds, cfg, issues)
+    return issues

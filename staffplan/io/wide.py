@@ -1,0 +1,152 @@
+"""Wide enrollment sheets → long canonical rows.
+
+A wide sheet has one row per school and grades as columns (一年级 … 九年级, 初一 …, 高一 …, 小班 …), usually
+with a two-row merged header (grade on top, 班数 / 人数 / 学生数 / 在校生数 below), a title above, a 合计 row
+or column and notes below. The school year is a 学年 column, else the sheet name (``2025学年``, ``2024年秋季``),
+else the title rows above the header.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import Issues
+from . import normalize as nz
+from .excel import RawSheet
+from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, header_key, is_total_label,
+                      table_body)
+
+KEY_FIELDS = ("school_id", "school_name", "school_ref", "year")
+
+
+def _grade_of(label: str, sub_map) -> tuple[int | None, str | None]:
+    """(grade, kind) of a single-row label such as 一年级, 初一, 一年级班数, 高一人数."""
+    k = clean_header(label)
+    if not k or is_total_label(k):
+        return None, None
+    g = nz.parse_grade(k)
+    if g is not None:
+        return g, None
+    for alias_key, fld in sorted(sub_map.exact.items(), key=lambda kv: -len(kv[0])):
+        if k.lower().endswith(alias_key) and len(k) > len(alias_key):
+            g = nz.parse_grade(k[: -len(alias_key)])
+            if g is not None:
+                return g, fld
+    return None, None
+
+
+def detect_wide(rows: list[list], scan: int = SCAN_ROWS):
+    """(header row index, two_row) of a wide sheet: the first row naming at least two grades, else None."""
+    sub = aliases("wide")
+    for i in range(min(scan, len(rows))):
+        cells = [v for v in rows[i] if v is not None]
+        grades = {g for g, _ in (_grade_of(str(v), sub) for v in cells) if g is not None}
+        if len(grades) >= 2:
+            two = i + 1 < len(rows) and sum(1 for v in rows[i + 1] if v is not None and sub.match(v)[0]) >= 1
+            return i, two
+    return None
+
+
+def _year_from_text(rows: list[list], upto: int) -> int | None:
+    for r in rows[:upto]:
+        for v in r:
+            if isinstance(v, str):
+                y = nz.parse_school_year(v)
+                if y is not None:
+                    return y
+    return None
+
+
+def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -> pd.DataFrame | None:
+    """Long rows (school_id/school_name/school_ref raw text, year, grade, students, classes, src_*) or None
+    when the sheet is not a wide enrollment table."""
+    found = detect_wide(sheet.rows)
+    if found is None:
+        return None
+    i, two = found
+    rows = sheet.rows
+    width = max(len(r) for r in rows[i: i + 2])
+    upper = list(rows[i]) + [None] * (width - len(rows[i]))
+    lower = (list(rows[i + 1]) + [None] * (width - len(rows[i + 1]))) if two else [None] * width
+    filled = forward_fill(upper)
+    sub = aliases("wide")
+    amap = aliases("enrollment")
+    keys: dict[str, int] = {}
+    grade_cols: dict[int, dict[str, int]] = {}
+    labels: list[str] = []
+    for j in range(width):
+        up = "" if filled[j] is None else str(filled[j]).strip()
+        lo = "" if lower[j] is None else str(lower[j]).strip()
+        own = "" if upper[j] is None else str(upper[j]).strip()
+        labels.append(up + lo if lo and up else (lo or own))
+        if upper[j] is not None:
+            fld, _ = amap.match(own)
+            if fld in KEY_FIELDS and fld not in keys and nz.parse_grade(clean_header(own)) is None:
+                keys[fld] = j
+                continue
+        if not up or is_total_label(up):
+            continue
+        g, kind = _grade_of(up, sub)
+        if g is None:
+            continue
+        if two and lo:
+            kind = sub.match(lo)[0]
+            if kind is None:
+                continue
+        kind = kind or "students"
+        grade_cols.setdefault(g, {}).setdefault(kind, j)
+    if not grade_cols or not any(k in keys for k in ("school_id", "school_name", "school_ref")):
+        return None
+    header = Header(i, i + 1 if two else i, labels, dict(keys))
+    key_cols = [keys[k] for k in ("school_id", "school_name", "school_ref") if k in keys]
+    body = table_body(rows, header, key_cols)
+    frame = body.frame
+    if body.totals:
+        issues.info(f"已跳过合计行（第 {'、'.join(map(str, body.totals))} 行）", file=sheet.file, sheet=sheet.sheet)
+    if body.trailing:
+        issues.warning(f"表格在连续空行处结束，下方第 {body.trailing[0]} 行起的 {len(body.trailing)} 行内容未读取",
+                       file=sheet.file, sheet=sheet.sheet, row=body.trailing[0])
+    # school year
+    if "year" in keys:
+        year = nz.parse_school_year(frame[keys["year"]])
+    else:
+        y = nz.parse_school_year(sheet.sheet) if sheet.sheet else None
+        if y is None:
+            y = _year_from_text(rows, i)
+        if y is None:
+            y = nz.parse_school_year(sheet.path.stem)
+        if y is None:
+            issues.error(f"{table_label}表无法确定学年：请增加「学年」列，或把工作表命名为「2025学年」这样的名称",
+                         file=sheet.file, sheet=sheet.sheet, row=i + 1)
+            return pd.DataFrame()
+        year = pd.Series(y, index=frame.index, dtype=object)
+    base = pd.DataFrame(index=frame.index)
+    for k in ("school_id", "school_name", "school_ref"):
+        if k in keys:
+            base[k] = frame[keys[k]]
+    base["year"] = year
+    parts = []
+    for g in sorted(grade_cols):
+        cols = grade_cols[g]
+        part = base.copy()
+        part["grade"] = g
+        for kind in ("students", "classes"):
+            if kind in cols:
+                raw = frame[cols[kind]]
+                val = nz.parse_number(raw)
+                bad = nz.bad_number(raw, val)
+                for r in bad[bad].index[:20]:
+                    issues.error(f"「{raw[r]}」不是数字，{labels[cols[kind]]}应填写数字",
+                                 file=sheet.file, sheet=sheet.sheet, row=int(r), column=labels[cols[kind]],
+                                 value=str(raw[r]))
+                part[kind] = val
+                part[f"_bad_{kind}"] = bad
+            else:
+                part[kind] = float("nan")
+                part[f"_bad_{kind}"] = False
+        keep = part["students"].notna() | part["classes"].notna() | part["_bad_students"] | part["_bad_classes"]
+        parts.append(part[keep].drop(columns=["_bad_students", "_bad_classes"]))
+    out = pd.concat(parts) if parts else base.iloc[0:0]
+    out["src_file"] = sheet.file
+    out["src_sheet"] = sheet.sheet
+    out["src_row"] = out.index.astype(int)
+    return out.reset_index(drop=True)

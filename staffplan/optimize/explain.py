@@ -1,0 +1,231 @@
+"""Rotation tables (Chinese sheets), the summary, and ``explain_teacher``.
+
+Sheets follow contract.md §3 "Rotation workbook", in order: 交流名单, 走教安排, 交流资格, 缺口覆盖, 诊断 (only
+when a hard rule failed).  交流资格 shows the *public* reason (a special situation is written
+"因特殊情况暂缓（已批准）", never the illness); the precise reason is only given by ``explain_teacher``.
+Teacher numbers that are 身份证号 are masked when ``output.mask_ids``.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, InfeasiblePlan
+from ..rules.eligibility import MUST
+
+ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
+FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]
+
+
+def _with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str]) -> pd.DataFrame:
+    from ..forecast.tables import with_total
+
+    return with_total(df, label_col, sum_cols)
+
+
+def _display_ids(teacher_id: pd.Series, id_number: pd.Series | None, config) -> pd.Series:
+    tid = teacher_id.fillna("").astype(str)
+    if not bool(config["output.mask_ids"]):
+        return tid
+    from ..rules.idcard import mask_ids
+
+    is_id = tid.str.match(ID_PATTERN.pattern)
+    if id_number is not None:
+        is_id |= (tid == id_number.fillna("").astype(str)) & (tid != "")
+    return tid.where(~is_id, mask_ids(tid))
+
+
+def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
+    cfg = rot.config
+    t = rot.eligibility.set_index("teacher_id")
+    idnum = t["id_number"] if "id_number" in t else None
+    school_name = rot.school_names
+    ex = rot.exchanges
+    tt = rot.teachers.set_index("teacher_id") if len(rot.teachers) else pd.DataFrame()
+
+    # 交流名单
+    if len(ex):
+        why = np.where(ex["must"].to_numpy(bool), "应交流", "自愿交流")
+        years = ex["teacher_id"].map(t["years_at_school"]).astype(float)
+        dest = np.where(ex["kind"].to_numpy() == "pair",
+                        "与" + ex["to_school"].map(school_name).fillna(ex["to_school"]) + "同学科教师双向对调",
+                        "补充" + ex["to_school"].map(school_name).fillna(ex["to_school"]) + ex["stage"] + ex["subject"]
+                        + "缺口 " + ex["gap0"].round(1).astype(str).str.removesuffix(".0") + " 课时")
+        dest = np.where(ex["type"].to_numpy() == "双向对调", "与" + ex["to_school"].map(school_name).fillna("")
+                        + "同学科教师双向对调", dest)
+        reason = pd.Series(why, index=ex.index) + "，在本校任教 " + years.round(1).astype(str) + " 年；" + dest
+        sheet1 = pd.DataFrame({
+            "教师编号": _display_ids(ex["teacher_id"], ex["teacher_id"].map(idnum) if idnum is not None else None, cfg),
+            "姓名": ex["teacher_id"].map(t["name"]) if "name" in t else "",
+            "学科": ex["subject"],
+            "职称": ex["teacher_id"].map(t["title"]).fillna("") if "title" in t else "",
+            "原学校代码": ex["from_school"], "原学校": ex["from_school"].map(school_name),
+            "交流学校代码": ex["to_school"], "交流学校": ex["to_school"].map(school_name),
+            "交流类型": ex["type"], "距离公里": ex["km"].astype(float).round(1),
+            "交流年限": ex["years"].astype(int), "原因": reason})
+    else:
+        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
+                                       "交流类型", "距离公里", "交流年限", "原因"])
+    sheet1 = _with_total(sheet1, "教师编号", [])
+    if len(sheet1):
+        sheet1.loc[sheet1.index[-1], "姓名"] = f"{len(sheet1) - 1} 人"
+
+    # 走教安排
+    zj = rot.zoujiao
+    sheet2 = pd.DataFrame({
+        "教师编号": _display_ids(zj["teacher_id"], zj["teacher_id"].map(idnum) if idnum is not None else None, cfg),
+        "姓名": zj["teacher_id"].map(t["name"]) if "name" in t else "",
+        "学科": zj["subject"], "本校代码": zj["home"], "本校": zj["home"].map(school_name),
+        "走教学校代码": zj["host"], "走教学校": zj["host"].map(school_name),
+        "周课时": zj["periods"].astype(int), "单程公里": zj["km"].astype(float).round(1),
+        "补贴元每月": zj["subsidy_month"].astype(float).round(0)})
+    sheet2 = _with_total(sheet2, "教师编号", ["周课时", "补贴元每月"])
+
+    # 交流资格 (one row per roster row)
+    el = rot.eligibility
+    sheet3 = pd.DataFrame({
+        "教师编号": _display_ids(el["teacher_id"], el["id_number"] if "id_number" in el else None, cfg),
+        "姓名": el["name"] if "name" in el else "", "学校代码": el["school_id"],
+        "资格": el["status"], "依据": el["public_reason"]})
+
+    # 缺口覆盖
+    cv = rot.coverage
+    sheet4 = pd.DataFrame({
+        "学校代码": cv["school_id"], "学校名称": cv["school_id"].map(school_name), "学段": cv["stage"],
+        "学科": cv["subject"], "原缺口课时": cv["gap0"].round(1), "交流补充课时": cv["exchange"].round(1),
+        "走教补充课时": cv["zoujiao"].round(1), "剩余缺口课时": cv["remaining"].round(1)})
+    sheet4 = _with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
+
+    sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
+    if len(rot.diagnosis):
+        sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
+    return sheets
+
+
+def rotation_summary(rot) -> dict:
+    ex, zj, cv = rot.exchanges, rot.zoujiao, rot.coverage
+    reqs = rot.requirements
+    n = int(len(ex))
+    base = int(sum(r.get("base", 0) for r in reqs.values()))
+    quota = int(sum(r.get("quota", 0) for r in reqs.values()))
+    urban_req = int(sum(r.get("quota_urban", 0) for r in reqs.values()))
+    n_urban = int(ex["from_urban"].sum()) if n else 0
+    n_bb = int(ex["backbone"].sum()) if n else 0
+    short_before = float(cv["gap0"].clip(lower=0).sum()) if len(cv) else 0.0
+    short_after = float(cv["remaining"].clip(lower=0).sum()) if len(cv) else 0.0
+    rural = cv[(cv["locality"] == "乡村") & cv["subject"].isin(FOCUS_SUBJECTS)] if len(cv) else cv
+    by_subject = {}
+    for s in FOCUS_SUBJECTS:
+        part = rural[rural["subject"] == s] if len(rural) else rural
+        by_subject[s] = {"before": round(float(part["gap0"].clip(lower=0).sum()), 1) if len(part) else 0.0,
+                         "after": round(float(part["remaining"].clip(lower=0).sum()), 1) if len(part) else 0.0}
+    r = rot.result
+    return {
+        "plan_year": rot.plan_year,
+        "exchanged": n,
+        "must_rotate": int((rot.eligibility["status"] == MUST).sum()),
+        "compulsory_teachers": base,
+        "required": quota,
+        "share": round(n / base, 4) if base else None,
+        "by_type": {k: int(v) for k, v in ex["type"].value_counts().sort_index().items()} if n else {},
+        "backbone": n_bb,
+        "backbone_share": round(n_bb / n, 4) if n else None,
+        "from_urban": n_urban,
+        "urban_required": urban_req,
+        "zoujiao_teachers": int(zj["teacher_id"].nunique()) if len(zj) else 0,
+        "zoujiao_periods": int(zj["periods"].sum()) if len(zj) else 0,
+        "zoujiao_subsidy_month": round(float(zj["subsidy_month"].sum()), 1) if len(zj) else 0.0,
+        "shortage_periods_before": round(short_before, 1),
+        "shortage_periods_after": round(short_after, 1),
+        "rural_focus_subjects": by_subject,
+        "solver": {"status": r.status, "code": r.code, "solver": r.solver, "version": r.version,
+                   "objective": r.objective, "gap": r.gap, "runtime_s": round(r.runtime_s, 3),
+                   "build_s": round(r.build_s, 3)},
+        "diagnosis_rows": int(len(rot.diagnosis)),
+    }
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+def _find_teacher(teachers: pd.DataFrame, query: str) -> pd.Series:
+    q = str(query).strip()
+    tid = teachers["teacher_id"].astype(str)
+    hit = teachers[tid == q]
+    if hit.empty and "id_number" in teachers:
+        hit = teachers[teachers["id_number"].fillna("").astype(str).str.upper() == q.upper()]
+    if hit.empty and "name" in teachers:
+        hit = teachers[teachers["name"].fillna("").astype(str).str.strip() == q]
+        if len(hit) > 1:
+            ids = "、".join(sorted(hit["teacher_id"].astype(str)))
+            raise InputError(f"姓名「{q}」对应 {len(hit)} 名教师，请改用教师编号：{ids}")
+    if hit.empty:
+        shown = q if not ID_PATTERN.match(q) else q[:6] + "*" * 8 + q[-4:]
+        raise InputError(f"找不到教师「{shown}」（可用教师编号、身份证号或唯一的姓名查询）")
+    return hit.iloc[0]
+
+
+def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None) -> list[str]:
+    """Plain-Chinese lines: eligibility and rule, whether selected, where and why — or why not."""
+    teacher = _find_teacher(ds.teachers, query)
+    if rotate is None:
+        from .pipeline import run_rotate
+
+        try:
+            rotate = run_rotate(ds, config, year=year)
+        except InfeasiblePlan as exc:
+            rotate = exc.result
+    tid = str(teacher["teacher_id"])
+    names = rotate.school_names
+    el = rotate.eligibility[rotate.eligibility["teacher_id"] == tid].iloc[0]
+    shown = _display_ids(pd.Series([tid]), pd.Series([str(teacher.get("id_number", "") or "")]), config).iat[0]
+    school = str(teacher["school_id"])
+    lines = [f"{teacher.get('name', '')}（{shown}），{names.get(school, school)}，{teacher.get('subject', '')}",
+             f"交流资格：{el['status']}（{el['reason']}）"]
+    ex = rotate.exchanges[rotate.exchanges["teacher_id"] == tid] if len(rotate.exchanges) else rotate.exchanges
+    zj = rotate.zoujiao[rotate.zoujiao["teacher_id"] == tid] if len(rotate.zoujiao) else rotate.zoujiao
+    if len(ex):
+        r = ex.iloc[0]
+        why = (f"补充该校{r['stage']}{r['subject']}缺口 {r['gap0']:.1f} 课时" if r["kind"] == "short"
+               else "与该校同学科教师双向对调（两校该学科课时不减少）")
+        lines.append(f"已选中：{r['type']}，由{names.get(r['from_school'], r['from_school'])}到"
+                     f"{names.get(r['to_school'], r['to_school'])}，距离 {r['km']:.1f} 公里，交流 {int(r['years'])} 年；{why}")
+    for r in zj.itertuples(index=False):
+        lines.append(f"走教：到{names.get(r.host, r.host)}每周 {int(r.periods)} 课时（{r.subject}），单程 {r.km:.1f} 公里，"
+                     f"补贴约 {r.subsidy_month:.0f} 元/月")
+    if len(ex):
+        return lines
+    tt = rotate.teachers[rotate.teachers["teacher_id"] == tid]
+    t = tt.iloc[0] if len(tt) else None
+    if t is None or not bool(t["mover"]):
+        if el["status"] == MUST:
+            lines.append("未被选中：不计入下一学年的教师供给（如年内退休、不在岗或缺少课时数据），不安排交流")
+        elif bool(el.get("volunteer", False)) and not bool(config["exchange.use_volunteers"]):
+            lines.append("未被选中：本人愿意交流，但配置 exchange.use_volunteers = false，不使用自愿人选")
+        else:
+            lines.append(f"不在交流人选之列（{el['status']}）")
+        return lines
+    cand = rotate.candidates[rotate.candidates["teacher_id"] == tid] if len(rotate.candidates) else rotate.candidates
+    cells = rotate.cells
+    subjects = [s for s in (t["subject"], t["subject2"]) if s]
+    if cand.empty:
+        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects) & (cells["gap0"] > 0)
+                          & (cells["school_id"] != t["school_id"])]
+        if short_any.empty:
+            lines.append(f"未被选中：没有需要该学科（{'、'.join(subjects)}）的接收学校")
+        else:
+            lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校缺该学科教师，但都不满足交流方向"
+                         "（城乡之间、强弱之间或集团内）或距离要求")
+        return lines
+    home = cells[(cells["school_id"] == t["school_id"]) & (cells["subject"] == t["subject"])
+                 & ((cells["stage"] == t["t_stage"]) | (cells["stage"] == ""))]
+    tol = float(config["exchange.sending_tolerance"])
+    if len(home) and float(home["gap0"].sum()) > 0:
+        fte = float(home["gap0"].sum()) / float(home["load"].iloc[0])
+        lines.append(f"未被选中：其所在学校该学科已缺编 {fte:.1f} 人（派出后缺口会超出容忍 {tol:g} 人）")
+        return lines
+    nearest = cand.sort_values("km").iloc[0]
+    lines.append(f"未被选中：名额已由距离更近的教师满足（本人最近的可去学校为"
+                 f"{names.get(nearest['to_school'], nearest['to_school'])}，{nearest['km']:.1f} 公里）")
+    return lines

@@ -1,0 +1,179 @@
+"""The only module that touches pulp solvers.
+
+``solve(model, config, solver_name=None) -> Result``.  Solvers:
+
+* ``cbc``   — the CBC binary bundled with pulp: ``PULP_CBC_CMD(msg=False, timeLimit, threads=1,
+  options=["randomSeed <seed>", "randomCbcSeed <seed>"])`` — deterministic for a given model;
+* ``highs`` — HiGHS through highspy (``pulp.HiGHS``), with ``random_seed`` and ``threads`` set.
+
+Statuses become a :class:`Result` with a code (optimal / feasible / infeasible / unbounded / not_solved /
+error) and a Chinese status word; infeasible is a result, never an exception.  An unknown or unavailable
+solver raises :class:`~staffplan.errors.InputError` naming the solvers that are available.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass, asdict
+
+import pulp
+
+from ..errors import InputError
+
+STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间上限，未证明最优）", "infeasible": "不可行",
+             "unbounded": "无界", "not_solved": "未求解", "error": "求解出错", "empty": "无需求解"}
+
+KNOWN = ("cbc", "highs")
+
+
+@dataclass
+class Result:
+    """Outcome of one solve (or the combination of several county solves)."""
+
+    code: str
+    status: str
+    objective: float
+    gap: float
+    runtime_s: float
+    solver: str
+    version: str
+    message: str = ""
+    build_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.code in ("optimal", "feasible", "empty")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def empty_result(solver: str = "cbc") -> Result:
+    return Result("empty", STATUS_CN["empty"], 0.0, 0.0, 0.0, solver, solver_version(solver), "没有候选交流或走教")
+
+
+@functools.lru_cache(maxsize=None)
+def solver_version(name: str) -> str:
+    try:
+        if name == "highs":
+            import highspy
+
+            with _quiet_stdout():
+                h = highspy.Highs()
+                return f"HiGHS {h.version()}"
+        if name == "cbc":
+            path = pulp.PULP_CBC_CMD(msg=False).path
+            out = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10).stdout
+            m = re.search(r"Version:\s*(\S+)", out)
+            return f"CBC {m.group(1)}" if m else "CBC"
+    except Exception:  # version is informative only
+        pass
+    return name
+
+
+def available_solvers() -> list[str]:
+    names = []
+    if pulp.PULP_CBC_CMD(msg=False).available():
+        names.append("cbc")
+    try:
+        if pulp.HiGHS(msg=False).available():
+            names.append("highs")
+    except Exception:
+        pass
+    return names
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence C-level stdout (highspy prints a banner), so --json output stays clean."""
+    try:
+        fd = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                yield
+            finally:
+                os.dup2(fd, 1)
+    finally:
+        os.close(fd)
+
+
+def make_solver(config, solver_name: str | None = None):
+    name = (solver_name or config["solver.name"] or "cbc").strip().lower()
+    avail = available_solvers()
+    if name not in KNOWN or name not in avail:
+        what = "未知的求解器" if name not in KNOWN else "求解器不可用"
+        raise InputError(f"{what}「{name}」；可用的求解器：{'、'.join(avail) or '无'}（用 --solver 选择）")
+    seed = int(config["solver.seed"])
+    threads = int(config["solver.threads"])
+    time_limit = float(config["solver.time_limit"])
+    gap = float(config["solver.gap"])
+    if name == "cbc":
+        return name, pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap,
+                                       options=[f"randomSeed {seed}", f"randomCbcSeed {seed}"])
+    return name, pulp.HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
+
+
+def solve(model, config, solver_name: str | None = None) -> Result:
+    """Solve a built model (``build.Model`` or a bare ``pulp.LpProblem``); never raises on infeasibility."""
+    prob = model.prob if hasattr(model, "prob") else model
+    build_s = float(getattr(model, "build_s", 0.0))
+    name, solver = make_solver(config, solver_name)
+    version = solver_version(name)
+    t0 = time.perf_counter()
+    message = ""
+    try:
+        if name == "highs":
+            with _quiet_stdout():
+                prob.solve(solver)
+        else:
+            prob.solve(solver)
+    except pulp.PulpSolverError as exc:
+        return Result("error", STATUS_CN["error"], float("nan"), float("nan"), time.perf_counter() - t0, name,
+                      version, f"求解器出错：{exc}", build_s)
+    runtime = time.perf_counter() - t0
+    status, sol = prob.status, getattr(prob, "sol_status", None)
+    if status == pulp.LpStatusOptimal and sol == pulp.LpSolutionIntegerFeasible:
+        code = "feasible"
+        message = f"达到时间上限 {config['solver.time_limit']} 秒，返回当前最好的可行解"
+    elif status == pulp.LpStatusOptimal:
+        code = "optimal"
+    elif status == pulp.LpStatusInfeasible:
+        code = "infeasible"
+    elif status == pulp.LpStatusUnbounded:
+        code = "unbounded"
+    else:
+        code = "not_solved"
+        message = "求解器未给出可行解（可能是时间上限太短）"
+    objective = pulp.value(prob.objective) if code in ("optimal", "feasible") else float("nan")
+    objective = float(objective) if objective is not None else 0.0
+    gap = 0.0 if code == "optimal" else float("nan")
+    if name == "highs" and code in ("optimal", "feasible"):
+        try:
+            gap = float(prob.solverModel.getInfo().mip_gap)
+            gap = 0.0 if code == "optimal" and not gap < float("inf") else gap
+        except Exception:
+            pass
+    return Result(code, STATUS_CN[code], objective, gap, runtime, name, version, message, build_s)
+
+
+def combine(results: list[Result]) -> Result:
+    """One Result for several county solves: worst status, summed objective and times, max gap."""
+    real = [r for r in results if r.code != "empty"]
+    if not real:
+        return results[0] if results else empty_result()
+    order = ["error", "not_solved", "infeasible", "unbounded", "feasible", "optimal"]
+    worst = min(real, key=lambda r: order.index(r.code))
+    gaps = [r.gap for r in real if r.gap == r.gap]
+    msgs = sorted({r.message for r in real if r.message})
+    return Result(worst.code, worst.status, float(sum(r.objective for r in real if r.objective == r.objective)),
+                  max(gaps) if gaps else float("nan"), float(sum(r.runtime_s for r in real)), worst.solver,
+                  worst.version, "；".join(msgs), float(sum(r.build_s for r in real)))

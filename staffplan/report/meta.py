@@ -1,0 +1,139 @@
+"""Run metadata shown in the 说明 sheet of every output (and in the memo's closing note).
+
+The generation time appears only here, so that data sheets are identical from run to run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+META_SHEET = "说明"
+META_COLUMNS = ["类别", "项目", "内容", "来源或说明"]
+DEADLINE_NOTE = "交流轮岗双向选择须于 9 月 1 日前完成"
+#: commands whose outputs concern the exchange calendar
+DEADLINE_COMMANDS = {"rotate", "report", "explain", "demo"}
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class RunMeta:
+    """What produced an output: command, plan year, parameters (name, value, source), inputs."""
+
+    command: str
+    plan_year: int
+    parameters: list[tuple[str, object, str]] = field(default_factory=list)
+    inputs: list[dict] = field(default_factory=list)  # {table, file, sheet, sha256}
+    solver: dict | None = None  # e.g. {name, status, objective, gap, runtime}
+    options: dict = field(default_factory=dict)  # e.g. {show_id: False, horizon: 1}
+    generated_at: str = field(default_factory=_now)
+    notes: list[str] = field(default_factory=list)  # extra lines (e.g. warnings worth keeping)
+
+    @property
+    def school_year(self) -> str:
+        return f"{self.plan_year}—{self.plan_year + 1}学年"
+
+    @property
+    def plan_year_text(self) -> str:
+        return f"{self.plan_year}（{self.school_year}）"
+
+    def parameter(self, name: str, default=None):
+        for key, value, _source in self.parameters:
+            if key == name:
+                return value
+        return default
+
+    def changed_parameters(self) -> list[tuple[str, object, str]]:
+        return [p for p in self.parameters if p[2] != "默认"]
+
+
+def sha256_file(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def format_value(value) -> str:
+    """A parameter or option value as the planner reads it."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "、".join(format_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, float) and value.is_integer():
+        return str(value)
+    return str(value)
+
+
+_SOLVER_LABELS = {"name": "求解器", "status": "求解状态", "objective": "目标函数值", "gap": "相对间隙",
+                  "runtime": "求解用时（秒）", "time_limit": "时间上限（秒）", "seed": "随机种子",
+                  "threads": "线程数", "message": "说明"}
+_OPTION_LABELS = {"show_id": "显示完整证件号/编号", "horizon": "预测年数", "format": "输出格式",
+                  "top_n": "图表显示学校数", "backtest_years": "回测年数"}
+
+
+def meta_rows(meta: RunMeta) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = [
+        ("运行", "命令", f"staffplan {meta.command}", ""),
+        ("运行", "计划年度", meta.plan_year_text, "学年自当年 9 月 1 日起"),
+    ]
+    if meta.command in DEADLINE_COMMANDS:
+        rows.append(("运行", "时间要求", DEADLINE_NOTE, "政策要求"))
+    for name, value, source in meta.parameters:
+        rows.append(("参数", str(name), format_value(value), str(source)))
+    if not meta.inputs:
+        rows.append(("输入文件", "（无）", "", ""))
+    for item in meta.inputs:
+        file = str(item.get("file", ""))
+        sheet = str(item.get("sheet", "") or "")
+        where = f"{file}（工作表 {sheet}）" if sheet else file
+        sha = item.get("sha256", "")
+        rows.append(("输入文件", str(item.get("table", "")), where, f"SHA-256 {sha}" if sha else ""))
+    if meta.solver:
+        for key, value in meta.solver.items():
+            rows.append(("求解", _SOLVER_LABELS.get(key, str(key)), format_value(value), ""))
+    else:
+        rows.append(("求解", "求解器", "未使用", ""))
+    for key, value in meta.options.items():
+        rows.append(("选项", _OPTION_LABELS.get(key, str(key)), format_value(value), ""))
+    for note in meta.notes:
+        rows.append(("备注", "", str(note), ""))
+    rows.append(("运行", "生成时间", meta.generated_at, "本表以外各表内容与生成时间无关"))
+    return rows
+
+
+def meta_sheet(meta: RunMeta) -> pd.DataFrame:
+    """The 说明 sheet: one row per fact, columns 类别 / 项目 / 内容 / 来源或说明 (all text)."""
+    return pd.DataFrame(meta_rows(meta), columns=META_COLUMNS, dtype=object)
+
+
+def meta_dict(meta: RunMeta) -> dict:
+    """The same facts as a JSON-friendly dict (for --format json)."""
+    out = {
+        "命令": f"staffplan {meta.command}",
+        "计划年度": meta.plan_year,
+        "学年": meta.school_year,
+        "参数": [{"参数": n, "值": v, "来源": s} for n, v, s in meta.parameters],
+        "输入文件": [{"表": i.get("table", ""), "文件": i.get("file", ""), "工作表": i.get("sheet", "") or "",
+                   "SHA-256": i.get("sha256", "")} for i in meta.inputs],
+        "求解": meta.solver or None,
+        "选项": dict(meta.options),
+        "生成时间": meta.generated_at,
+    }
+    if meta.command in DEADLINE_COMMANDS:
+        out["时间要求"] = DEADLINE_NOTE
+    if meta.notes:
+        out["备注"] = list(meta.notes)
+    return json.loads(json.dumps(out, ensure_ascii=False, default=str))

@@ -1,0 +1,177 @@
+"""Exchange (交流轮岗) eligibility — domain.md §6.
+
+``exchange_eligibility`` gives one row per roster row with a status
+
+* 应交流  — must rotate: 专任教师, 在编, title level ≥ ``exchange.min_title_level``, **more than**
+  ``term_years × terms_required`` years continuously at the school on 1 Sep of the plan year, school 学段 in
+  ``exchange.stages``, 人员状态 在本单位任职; also a teacher inside the retirement window who has said
+  愿意交流 (consent lifts the exemption);
+* 免交流  — would have to rotate but is within ``retirement_window_years`` of the legal retirement date
+  (2025 reform, :func:`staffplan.rules.retirement.legal_retirement_date`) and has not said 愿意交流;
+* 暂缓    — would have to rotate, special situation (孕期/哺乳期/重大疾病) filed and approved;
+* 待审批  — same, filed but not approved: not selected, listed with a warning;
+* 不符合  — everything else (临聘, non-teaching posts, senior high, title too low, ≤ 6 years, not at post …).
+
+Precedence when several apply: not at post → 临聘 → post → 学段 → title → years → 免交流 → 暂缓/待审批.
+(A teacher near retirement who has not consented is 免交流 even if a special situation is also filed: the
+exemption is the stronger, permanent reason.)
+
+Volunteers: a teacher who is 不符合 only because of title or years (at post, 在编, 专任教师, school in scope,
+no pending special situation) and has said 愿意交流 keeps status 不符合 but gets ``volunteer = True``; the
+model may select volunteers (``exchange.use_volunteers``) and they count toward the yearly quota.
+
+``reason`` is precise (it may name the health situation) and is meant for ``staffplan explain`` only;
+``public_reason`` hides health details ("因特殊情况暂缓（已批准）") and is what the 交流资格 sheet shows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import STATUS_AT_POST, TITLE_LEVELS
+
+MUST = "应交流"
+EXEMPT = "免交流"
+DEFERRED = "暂缓"
+PENDING = "待审批"
+NOT_ELIGIBLE = "不符合"
+STATUSES = [MUST, EXEMPT, DEFERRED, PENDING, NOT_ELIGIBLE]
+
+_CN_SMALL = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六"}
+
+OUTPUT_COLUMNS = ["teacher_id", "school_id", "status", "rule", "reason", "public_reason", "years_at_school",
+                  "retire_date", "backbone", "willing", "willing_zoujiao", "volunteer", "flags"]
+
+
+def plan_date(config, plan_year: int) -> pd.Timestamp:
+    """1 Sep (``retirement.plan_date_month/day``) of the plan year."""
+    return pd.Timestamp(int(plan_year), int(config["retirement.plan_date_month"]),
+                        int(config["retirement.plan_date_day"]))
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str)
+
+
+def _col(df: pd.DataFrame, name: str, default) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([default] * len(df), index=df.index)
+
+
+def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, plan_year: int) -> pd.DataFrame:
+    """One row per roster row: status, rule code, reasons, years at school, retirement date, flags.
+
+    Pure function of the canonical ``teachers`` and ``schools`` frames and the config.
+    """
+    from .retirement import legal_retirement_date  # helper E's module (2025 reform)
+
+    t = teachers.reset_index(drop=True)
+    n = len(t)
+    pdate = plan_date(config, plan_year)
+    term_years = int(config["exchange.term_years"])
+    terms = int(config["exchange.terms_required"])
+    need_years = term_years * terms
+    window = int(config["exchange.retirement_window_years"])
+    min_level = str(config["exchange.min_title_level"])
+    stages = set(config["exchange.stages"])
+
+    school_stage = t["school_id"].map(schools.drop_duplicates("school_id").set_index("school_id")["stage"])
+    status_txt = _text(_col(t, "status", STATUS_AT_POST)).replace("", STATUS_AT_POST)
+    employment = _text(_col(t, "employment", ""))
+    post = _text(_col(t, "post", "专任教师")).replace("", "专任教师")
+    level = _text(_col(t, "title_level", "未定级")).replace("", "未定级")
+    title = _text(_col(t, "title", ""))
+    arrival = pd.to_datetime(_col(t, "arrival_date", pd.NaT))
+    special = _text(_col(t, "special", ""))
+    approved = _col(t, "special_approved", False).fillna(False).astype(bool)
+    will = _text(_col(t, "willingness", ""))
+    willing = will.str.contains("愿意交流", regex=False)
+    willing_zj = will.str.contains("愿意走教", regex=False)
+    backbone = _col(t, "backbone", False).fillna(False).astype(bool)
+
+    retire = pd.Series(legal_retirement_date(
+        _col(t, "sex", ""), pd.to_datetime(_col(t, "birth_date", pd.NaT)),
+        group=_col(t, "retirement_group", np.nan), agreed=_col(t, "agreed_retirement", pd.NaT)))
+    retire = pd.to_datetime(retire).reset_index(drop=True)
+    retire.index = t.index
+
+    # --- conditions -------------------------------------------------------------------------
+    level_rank = level.map({lv: i for i, lv in enumerate(TITLE_LEVELS)}).fillna(len(TITLE_LEVELS))
+    min_rank = TITLE_LEVELS.index(min_level)
+    not_at_post = status_txt != STATUS_AT_POST
+    temporary = employment == "临聘"
+    not_teacher = post != "专任教师"
+    unknown_school = school_stage.isna()
+    out_of_stage = ~unknown_school & ~school_stage.isin(stages)
+    low_title = level_rank > min_rank
+    no_arrival = arrival.isna()
+    # "more than N years": arrived strictly before (plan date − N calendar years)
+    threshold = pdate - pd.DateOffset(years=need_years)
+    short_years = ~no_arrival & (arrival >= threshold)
+    near_retire = retire.notna() & (retire < pdate + pd.DateOffset(years=window))
+    has_special = special != ""
+
+    base_ok = ~(not_at_post | temporary | not_teacher | unknown_school | out_of_stage)
+    volunteer = (base_ok & willing & (low_title | short_years) & ~no_arrival & ~has_special)
+
+    conds = [not_at_post, temporary, not_teacher, unknown_school, out_of_stage, low_title, no_arrival,
+             short_years, near_retire & ~willing, has_special & approved, has_special & ~approved]
+    codes = ["status", "temporary", "post", "school", "stage", "title", "no_arrival", "years",
+             "retire_exempt", "special_approved", "special_pending"]
+    statuses = [NOT_ELIGIBLE] * 8 + [EXEMPT, DEFERRED, PENDING]
+    rule = pd.Series(np.select(conds, codes, default="must"), index=t.index)
+    rule = rule.mask((rule == "must") & near_retire & willing, "must_consent")
+    status = pd.Series(np.select(conds, statuses, default=MUST), index=t.index)
+
+    # --- reasons (vectorised string building) ------------------------------------------------
+    years = ((pdate - arrival).dt.days / 365.25).round(2)
+    years_txt = (np.floor(years.fillna(0) * 10) / 10).round(1).astype(str).str.removesuffix(".0")
+    title_txt = title.where(title != "", level) + "（" + level + "）"
+    terms_txt = _CN_SMALL.get(terms, str(terms)) + "个聘期"
+    retire_txt = retire.dt.strftime("%Y-%m").fillna("未知")
+    near_txt = f"距法定退休不足 {window} 年（" + retire_txt + " 退休）"
+    must_txt = title_txt + "，在本校任教 " + years_txt + " 年，超过" + terms_txt
+    reasons = [
+        "人员状态为「" + status_txt + "」，不参加本轮交流",
+        pd.Series("临聘教师不参加交流", index=t.index),
+        post + "岗位不参加交流（仅专任教师）",
+        pd.Series("学校代码不在学校表中，无法判断", index=t.index),
+        "所在学校学段为" + _text(school_stage) + "，不在交流范围",
+        title_txt + "，低于" + min_level + "职称要求",
+        pd.Series("缺少到本校时间，无法判断任教年限", index=t.index),
+        title_txt + "，在本校任教 " + years_txt + " 年，未超过" + terms_txt + f"（{need_years} 年）",
+        near_txt + "，本人未表示愿意交流，免交流",
+        special + "，已批准，暂缓交流",
+        special + "，已备案未批准，待审批",
+    ]
+    reason = pd.Series(np.select(conds, [r.to_numpy(dtype=object) for r in reasons],
+                                 default=must_txt.to_numpy(dtype=object)), index=t.index)
+    reason = reason.mask(rule == "must_consent", must_txt + "；" + near_txt + "，本人愿意交流")
+    reason = reason.mask(volunteer, reason + "；本人愿意交流（可作为自愿交流人选）")
+    public = reason.mask(rule == "special_approved", "因特殊情况暂缓（已批准）")
+    public = public.mask(rule == "special_pending", "因特殊情况待审批")
+
+    # --- flags ---------------------------------------------------------------------------------
+    flag_parts = [(backbone, "骨干"), (willing, "愿意交流"), (willing_zj, "愿意走教"), (near_retire, "近退休"),
+                  (retire.isna(), "退休日期未知"), (volunteer, "自愿"), (has_special, "特殊情况")]
+    flags = pd.Series("", index=t.index)
+    for mask, word in flag_parts:
+        flags = flags + np.where(mask, word + "、", "")
+    flags = flags.str.rstrip("、")
+
+    return pd.DataFrame({
+        "teacher_id": t["teacher_id"].astype(str).to_numpy(),
+        "school_id": t["school_id"].astype(str).to_numpy(),
+        "status": status.to_numpy(),
+        "rule": rule.to_numpy(),
+        "reason": reason.to_numpy(),
+        "public_reason": public.to_numpy(),
+        "years_at_school": years.to_numpy(),
+        "retire_date": retire.to_numpy(),
+        "backbone": backbone.to_numpy(),
+        "willing": willing.to_numpy(),
+        "willing_zoujiao": willing_zj.to_numpy(),
+        "volunteer": volunteer.to_numpy(),
+        "flags": flags.to_numpy(),
+    })

@@ -1,0 +1,225 @@
+"""Forecast pipeline on tiny hand-built districts (domain.md §2, §3, §5, §8; contract.md §3)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.forecast.gaps import district_shortages, subject_gaps
+from staffplan.forecast.indicators import compute_indicators
+from staffplan.forecast.pipeline import SHEET_ORDER, run_forecast
+from staffplan.forecast.recruitment import recruitment_plan
+from staffplan.forecast.supply import subject_supply, teacher_supply
+from staffplan.forecast.tables import with_total
+from staffplan.schema import Dataset
+
+CURRICULUM = ("grade,course,subject,periods\n"
+              + "".join(f"{g},音乐,音乐,2\n{g},语文,语文,8\n" for g in range(1, 7))
+              + "".join(f"{g},语文,语文,5\n" for g in range(7, 10)))
+
+
+def _carry_forward(enrollment, schools, config, plan_year, births=None, feeders=None, horizon=1):
+    """Stand-in projection (last year carried forward, same classes) so that these tests check the
+    staffing pipeline alone; the real model is exercised in test_constant_district_projection_and_quota."""
+    last = enrollment[enrollment["year"] == plan_year - 1]
+    out = last.assign(year=plan_year, students=last["students"].astype(float))
+    out["lo"], out["hi"] = out["students"], out["students"]
+    out["classes"] = out["classes"].astype(int)
+    out["method"], out["flags"] = "test", ""
+    return out[["school_id", "year", "grade", "students", "lo", "hi", "classes", "method", "flags"]]
+
+
+@pytest.fixture
+def fixed_projection(monkeypatch):
+    monkeypatch.setattr("staffplan.forecast.pipeline.project_enrollment", _carry_forward)
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    path = tmp_path / "课表.csv"
+    path.write_text(CURRICULUM, encoding="utf-8")
+    return default_config().with_overrides({"curriculum.compulsory_file": str(path)})
+
+
+def _teacher(tid, school, subject, **kw):
+    row = dict(teacher_id=tid, id_number="", name=f"教师{tid}", sex="女", birth_date=pd.Timestamp("1985-03-01"),
+               school_id=school, subject=subject, subject2="", periods=np.nan, employment="在编", post="专任教师",
+               degree="本科", title_level="中级", appraisal="合格", appraisal_prev="合格",
+               agreed_retirement=pd.NaT, retirement_group=np.nan, status="在本单位任职")
+    row.update(kw)
+    return row
+
+
+def _district():
+    schools = pd.DataFrame({
+        "school_id": ["A", "B", "K"], "school_name": ["甲小学", "乙学校", "丙幼儿园"],
+        "stage": ["小学", "九年一贯制", "幼儿园"], "locality": ["城区", "镇区", "城区"],
+        "quota_approved": [40.0, np.nan, np.nan], "boarders": [0.0, 0.0, 0.0]})
+    rows = []
+    for y in (2022, 2023, 2024):                         # constant enrollment, every grade equal
+        rows += [("A", y, g, 120, 3.0) for g in range(1, 7)]
+        rows += [("B", y, g, 40, 1.0) for g in range(1, 7)]
+        rows += [("B", y, g, 90, 2.0) for g in range(7, 10)]
+        rows += [("K", y, g, 50, 2.0) for g in (-2, -1, 0)]
+    enrollment = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students", "classes"])
+    teachers = pd.DataFrame([
+        _teacher("T1", "A", "音乐", periods=14.0),
+        _teacher("T2", "A", "语文", degree="专科"),
+        _teacher("T3", "A", "语文", sex="男", birth_date=pd.Timestamp("1965-01-10")),    # 60y1m → 2025-02 预计退休
+        _teacher("T4", "A", "语文", birth_date=pd.Timestamp("1970-09-10")),              # 55y3m → 2025-12 年内退休
+        _teacher("T5", "A", "语文", employment="临聘"),
+        _teacher("T6", "B", "语文"), _teacher("T7", "B", "语文"), _teacher("T8", "B", "语文"),
+        _teacher("T9", "B", "语文", title_level="副高级"),
+        _teacher("440301198503011234", "B", "音乐", id_number="440301198503011234",
+                 appraisal="不合格", appraisal_prev="不合格"),
+        _teacher("T11", "K", "学前教育", degree="专科"),
+        _teacher("T12", "K", "其他", status="暂未在本单位任职-长病假"),
+    ])
+    return Dataset(schools=schools, enrollment=enrollment, teachers=teachers)
+
+
+def test_constant_district_projection_and_quota(cfg):
+    r = run_forecast(_district(), cfg)
+    assert r.plan_year == 2025
+    p = r.students.set_index(["school_id", "grade"])["students"]
+    last = _district().enrollment.query("year == 2024").set_index(["school_id", "grade"])["students"]
+    assert np.allclose(p.reindex(last.index).to_numpy(), last.to_numpy())        # projected exactly
+    q = r.quota.set_index(["school_id", "stage"])
+    assert q.loc[("A", "全校"), "quota"] == 38          # 720 / 19 = 37.89 → 38
+    assert q.loc[("B", "小学"), "quota_raw"] == pytest.approx(240 / 19)
+    assert q.loc[("B", "初中"), "quota_raw"] == 20      # 270 / 13.5
+    assert q.loc[("B", "全校"), "quota"] == 33          # 12.63 + 20 = 32.63 → 33
+    assert q.loc[("K", "全校"), "quota"] == 12          # 6 classes × 2
+    # staffing of A: 4 在编 (T1–T4), T3 预计退休, T4 年内退休, 1 临聘; 缺编 = 38 − (4 − 1) = 35
+    a = q.loc[("A", "全校")]
+    assert (a["on_quota"], a["retire_before"], a["retire_during"], a["temporary"]) == (4, 1, 1, 1)
+    assert a["vacancy"] == 35
+
+
+def test_music_gap_hand_computed(cfg, fixed_projection):
+    r = run_forecast(_district(), cfg)
+    g = r.gaps.set_index(["school_id", "stage", "subject"])
+    # A: 18 classes × 2 music periods = 36; T1 gives 14 → gap 22 periods = 22 / 14 FTE
+    m = g.loc[("A", "小学", "音乐")]
+    assert (m["demand_periods"], m["supply_periods"], m["gap_periods"]) == (36, 14, 22)
+    assert m["gap_fte"] == pytest.approx(22 / 14) and m["short"]
+    # A Chinese: 18 × 8 = 144; T2, T4 full load 12 each, T5 (临聘) 12, T3 retires → 36; gap 108 / 12 = 9
+    c = g.loc[("A", "小学", "语文")]
+    assert (c["supply_periods"], c["gap_fte"]) == (36, 9)
+
+
+def test_multi_stage_teachers_spread_by_demand(cfg, fixed_projection):
+    r = run_forecast(_district(), cfg)
+    # B Chinese demand: primary 6 classes × 8 = 48, junior 6 × 5 = 30 → shares 0.615 / 0.385;
+    # 4 teachers at positions 0.125, 0.375, 0.625, 0.875 → 2 primary, 2 junior
+    s = r.supply[(r.supply["school_id"] == "B") & (r.supply["subject"] == "语文")]
+    assert s.sort_values("teacher_id")["stage"].tolist() == ["小学", "小学", "初中", "初中"]
+
+
+def test_supply_rules(cfg):
+    teachers = pd.DataFrame([
+        _teacher("S1", "A", "语文", periods=15.0, subject2="音乐"),
+        _teacher("S2", "A", "语文", status="暂未在本单位任职-交流轮岗"),
+        _teacher("S3", "A", "语文", post="行政"),
+    ])
+    schools = pd.DataFrame({"school_id": ["A"], "school_name": ["甲小学"], "stage": ["小学"]})
+    c = cfg.with_overrides({"load.second_subject_share": 0.4})
+    s = teacher_supply(teachers, schools, c, 2025).set_index("teacher_id")
+    assert s.loc["S1", "periods_main"] == pytest.approx(9) and s.loc["S1", "periods_second"] == pytest.approx(6)
+    assert s["counts"].tolist() == [True, False, False]
+    assert "交流轮岗" in s.loc["S2", "reason"] and "行政" in s.loc["S3", "reason"]
+    agg = subject_supply(s.reset_index()).set_index("subject")
+    assert agg.loc["音乐", "supply_periods"] == pytest.approx(6)
+    assert agg.loc["音乐", "supply_fte"] == pytest.approx(6 / 14)
+
+
+def test_net_shortage_and_threshold(cfg):
+    demand = pd.DataFrame({"school_id": ["X", "Y"], "stage": "小学", "subject": "音乐",
+                           "demand_periods": [42.0, 14.0], "demand_fte": [3.0, 1.0]})
+    supply = pd.DataFrame({"school_id": ["X", "Y"], "stage": "小学", "subject": "音乐",
+                           "supply_periods": [14.0, 28.0], "supply_fte": [1.0, 2.0]})
+    schools = pd.DataFrame({"school_id": ["X", "Y"], "school_name": ["X校", "Y校"]})
+    g = subject_gaps(demand, supply, schools, cfg).set_index("school_id")
+    assert g.loc["X", "gap_fte"] == 2 and g.loc["Y", "gap_fte"] == -1
+    assert g["short"].tolist() == [True, False]
+    d = district_shortages(g.reset_index(), cfg).iloc[0]
+    assert (d["gap_fte"], d["shortage_fte"], d["surplus_fte"], d["short"]) == (1, 2, 1, True)
+    staffing = pd.DataFrame({"quota": [10.0, 10.0], "on_quota": [8, 8], "retire_before": [0, 0]})
+    plan = recruitment_plan(g.reset_index(), district_shortages(g.reset_index(), cfg), staffing, 0, cfg)
+    # net of Y's surplus: 1 hire, placed at X
+    assert plan.plan["recruit"].tolist() == [1] and plan.allocations["school_id"].tolist() == ["X"]
+
+
+def test_recruitment_bounded_by_pooled_vacancies(cfg):
+    gaps = pd.DataFrame({"school_id": ["X", "X", "X"], "school_name": "X校", "stage": "小学",
+                         "subject": ["音乐", "美术", "体育"], "gap_fte": [2.4, 1.2, 0.6], "short": True})
+    short = district_shortages(gaps.assign(demand_periods=np.nan, supply_periods=np.nan, gap_periods=np.nan,
+                                           demand_fte=0.0, supply_fte=0.0), cfg)
+    # pooled vacancies: (10 − (9 − 1)) + (5 − 6) = 2 − 1 = 1 … plus a third school with 2 → 3
+    staffing = pd.DataFrame({"quota": [10.0, 5.0, 4.0, np.nan], "on_quota": [9, 6, 2, 7],
+                             "retire_before": [1, 0, 0, 0]})
+    plan = recruitment_plan(gaps, short, staffing, temporary_now=5, config=cfg)
+    assert plan.pooled_vacancies == 3
+    # wanted ceil: 3 + 2 + 1 = 6 > 3; posts by largest remaining need: 音乐 2.4, 音乐 1.4, 美术 1.2
+    got = dict(zip(plan.plan["subject"], plan.plan["recruit"]))
+    assert got == {"音乐": 2, "美术": 1}
+    assert plan.total_recruit <= plan.pooled_vacancies
+    assert plan.needs_more_temporary and any("只减不增" in n for n in plan.notes)
+    assert not plan.plan.astype(str).apply(lambda c: c.str.contains("临聘")).any().any()   # never proposes 临聘
+    assert set(plan.plan["degree"]) == {"本科及以上"}
+
+
+def test_indicators_tiny_roster(cfg):
+    schools = pd.DataFrame({"school_id": ["P", "J"], "school_name": ["小学", "初中"], "stage": ["小学", "初中"]})
+    teachers = pd.DataFrame([
+        _teacher("P1", "P", "语文", degree="本科"), _teacher("P2", "P", "数学", degree="研究生"),
+        _teacher("P3", "P", "音乐", degree="本科"), _teacher("P4", "P", "美术", degree="专科"),
+        _teacher("P5", "P", "体育", degree="专科", post="工勤"),          # not a 专任教师: outside the indicator
+        _teacher("J1", "J", "语文", degree="本科", title_level="副高级"), _teacher("J2", "J", "数学", degree="专科"),
+    ])
+    sup = teacher_supply(teachers, schools, cfg, 2025)
+    ind = compute_indicators(teachers, sup, schools, cfg).set_index("indicator")
+    p = ind.loc["小学专任教师本科及以上学历比例"]
+    assert (p["numerator"], p["denominator"], p["value"], p["met"]) == (3, 4, 0.75, "是")      # 75% ≥ 58%
+    j = ind.loc["初中专任教师本科及以上学历比例"]
+    assert (j["value"], j["met"]) == (0.5, "否")                                               # 50% < 92%
+    h = ind.loc["有高级职称教师的义务教育学校比例"]
+    assert (h["numerator"], h["denominator"], h["met"]) == (1, 2, "否")                         # 50% < 70%
+    assert ind.loc["高中和中职专任教师研究生学历比例", "current"].startswith("无数据")
+    assert ind.loc["义务教育教师交流轮岗比例", "current"] == "由 rotate 计算"
+    assert ind.loc["专职教研员人数", "current"].startswith("无数据：需要")
+
+
+def test_sheets_order_columns_and_totals(cfg, fixed_projection):
+    r = run_forecast(_district(), cfg)
+    sheets = r.sheets()
+    assert list(sheets) == SHEET_ORDER
+    assert list(sheets["学生预测"].columns) == ["学校代码", "学校名称", "学段", "年级", "预测学生数", "预测班数", "下限", "上限"]
+    assert list(sheets["编制测算"].columns)[:12] == ["学校代码", "学校名称", "学段", "预测学生数", "预测班数", "标准编制",
+                                                 "核定编制", "在编教师", "预计退休", "年内退休", "临聘教师", "缺编"]
+    assert list(sheets["招聘计划"].columns)[:5] == ["学段", "学科", "建议招聘人数", "学历要求", "涉及学校"]
+    assert list(sheets["指标"].columns) == ["指标", "目标", "当前值", "是否达标"]
+    st = sheets["学生预测"]
+    assert st.iloc[-1]["学校代码"] == "合计"
+    assert st.iloc[-1]["预测学生数"] == st.iloc[:-1]["预测学生数"].sum() == 720 + 510 + 150
+    qs = sheets["编制测算"]
+    body = qs.iloc[:-1]
+    school_rows = body[body["学段"] == "全校"]
+    assert qs.iloc[-1]["标准编制"] == school_rows["标准编制"].sum() == 38 + 33 + 12       # stage rows not double counted
+    assert qs.iloc[-1]["缺编"] == school_rows["缺编"].sum()
+    gs = sheets["学科缺口"]
+    assert gs.iloc[-1]["缺口课时"] == pytest.approx(gs.iloc[:-1]["缺口课时"].sum())
+    rs = sheets["招聘计划"]
+    assert rs.iloc[-1]["建议招聘人数"] == rs.iloc[:-1]["建议招聘人数"].sum()
+    assert rs.iloc[-1]["建议招聘人数"] <= r.recruitment_plan.pooled_vacancies
+    ex = sheets["退出预警"]
+    assert len(ex) == 1 and ex.iloc[0]["预警依据"] == "连续两年年度考核不合格"
+    assert "19850301" not in ex.iloc[0]["教师编号"]                                       # masked ID number
+    s = r.summary()
+    assert s["quota_standard"] == 83 and s["students"] == 1380
+    assert "小学音乐" in s["shortage_subjects"]
+
+
+def test_with_total():
+    df = pd.DataFrame({"k": ["a", "b"], "x": [1, 2], "y": [0.5, 0.25], "t": ["u", "v"]})
+    out = with_total(df, "k", ["x", "y"])
+    assert out.iloc[-1].tolist() == ["合计", 3, 0.75, ""]

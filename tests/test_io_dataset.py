@@ -1,0 +1,253 @@
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from staffplan.errors import InputError
+from staffplan.io import national
+from staffplan.io.dataset import check_dataset, load_dataset
+from staffplan.io.template import write_template
+from staffplan.rules import idcard
+
+_spec = importlib.util.spec_from_file_location("make_fixtures", Path(__file__).parent / "data" / "make_fixtures.py")
+fx = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fx)
+
+SRC = ["src_file", "src_sheet", "src_row"]
+
+
+def errors(ds_or_issues):
+    issues = getattr(ds_or_issues, "issues", ds_or_issues)
+    return [i for i in issues if i.severity == "错误"]
+
+
+# --- the shared samples ------------------------------------------------------------------------------------
+
+def test_samples_load_without_errors(tmp_path):
+    root = fx.sample_dataset(tmp_path / "d")
+    ds = load_dataset(root)
+    e = ds.enrollment
+    # 2 sheets (2024年秋季, 2025年秋季) × (2 primary schools × 6 grades + 1 junior × 3 grades); 总计 ignored
+    assert len(e) == 2 * (12 + 3)
+    row = e[(e.school_id == "4415210001") & (e.year == 2024) & (e.grade == 3)].iloc[0]
+    assert row.students == 86 and row.classes == 2          # '８６' full-width text
+    junior = e[(e.school_id == "4415210003") & (e.year == 2025)]
+    assert junior.grade.tolist() == [7, 8, 9] and junior.students.tolist() == [199] * 3
+    assert e.students.sum() == 516 + 102 + 594 + 522 + 108 + 597   # the 总计 column, computed by hand
+    t = ds.teachers.set_index("teacher_id")
+    assert t.loc["HD001", "birth_date"] == pd.Timestamp(1979, 5, 1)  # 1979.05 month-only
+    assert t.loc["HD001", "title_level"] == "中级"                     # 小学高级教师
+    assert t.loc["HD001", "degree"] == "专科"
+    assert t.loc["HD003", "subject"] == "道德与法治" and t.loc["HD003", "employment"] == "临聘"
+    assert t.loc["HD004", "subject"] == "体育" and t.loc["HD004", "title_level"] == "副高级"
+    assert t.loc["HD002", "arrival_date"] == pd.Timestamp(2019, 9, 1)
+    assert t.loc["HD003", "school_id"] == "4415210003"                 # school by name
+    assert ds.schools.set_index("school_id").loc["4415210003", "stage"] == "初中"
+    tables = {s["table"]: s for s in ds.sources}
+    assert tables["teachers"]["file"] == "2026年教师花名册.csv" and len(tables["teachers"]["sha256"]) == 64
+    assert any("取自" in i.message and i.file == "2026年教师花名册.csv" for i in ds.issues)
+
+
+# --- wide and long give identical frames ----------------------------------------------------------------------
+
+def _wide_rows(year_text):
+    return [[f"示例县{year_text}在校生统计表", None, None, None, None, None, None, None, None],
+            ["学校代码", "学校名称", "一年级", None, "二年级", None, "初一", None, "合计"],
+            [None, None, "班数", "人数", "班数", "人数", "班数", "学生数", None],
+            ["4415210001", "河东镇中心小学", 2, "８６", "2", 80, None, None, 166],
+            ["4415210003", "河东中学", "-", "—", None, None, 4, "198", 198],
+            ["合计", None, 2, 86, 2, 80, 4, 198, 364],
+            ["注：人数含随班就读学生", None, None, None, None, None, None, None, None]]
+
+
+def test_wide_equals_long(tmp_path):
+    wide_root = fx.basic_dataset(tmp_path / "w")
+    fx.write_xlsx(wide_root / "在校生.xlsx", {"2025学年": _wide_rows("2025学年")},
+                  merges={"2025学年": ["C2:D2", "E2:F2", "G2:H2", "A2:A3", "B2:B3"]})
+    long_root = fx.basic_dataset(tmp_path / "l")
+    a = load_dataset(wide_root).enrollment.drop(columns=SRC)
+    b = load_dataset(long_root).enrollment.drop(columns=SRC)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    assert a.students.tolist() == [86, 80, 198]
+
+
+def test_wide_year_from_column(tmp_path):
+    root = fx.basic_dataset(tmp_path / "w")
+    fx.write_csv(root / "在校生.csv", [["学年", "学校代码", "一年级", "二年级"],
+                                       ["2024-2025", "4415210001", 80, 70], ["2025学年", "4415210001", 81, 71]])
+    (root / "在校生.xlsx").unlink()
+    e = load_dataset(root).enrollment
+    assert e[["year", "grade", "students"]].values.tolist() == [[2024, 1, 80], [2024, 2, 70], [2025, 1, 81], [2025, 2, 71]]
+    assert e["classes"].isna().all()
+
+
+# --- bad input --------------------------------------------------------------------------------------------------
+
+def _first_error(root):
+    with pytest.raises(InputError) as exc:
+        load_dataset(root)
+    return exc.value, exc.value.issues.errors[0]
+
+
+def test_bad_date_names_place(tmp_path):
+    rows = [r[:] for r in fx.TEACHER_ROWS]
+    rows[2][3] = "1985-13-45"
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    assert (first.file, first.sheet, first.row, first.column) == ("教师.xlsx", "教师", 3, "出生日期")
+    assert str(err).startswith("文件「教师.xlsx」工作表「教师」第 3 行「出生日期」列：")
+    assert "1985-13-45" in first.message and "1985-03-01" in first.message
+
+
+def test_unknown_school(tmp_path):
+    rows = [r[:] for r in fx.TEACHER_ROWS]
+    rows[1][4] = "9999"
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    assert (first.file, first.sheet, first.row, first.column) == ("教师.xlsx", "教师", 2, "学校代码")
+    assert "9999" in first.message and "不在学校表" in first.message
+
+
+def test_negative_count(tmp_path):
+    rows = [r[:] for r in fx.ENROLL_LONG]
+    rows[3][3] = -5
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", enrollment=rows))
+    assert (first.file, first.sheet, first.row, first.column) == ("在校生.xlsx", "在校生", 4, "学生数")
+    assert "负数" in first.message
+
+
+def test_missing_column_names_table_and_aliases(tmp_path):
+    rows = [r[:8] + r[9:] for r in fx.TEACHER_ROWS]  # drop 用工类型
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    assert first.file == "教师.xlsx" and first.sheet == "教师" and first.row == 1 and first.column == "用工类型"
+    assert "教师表缺少必填列「用工类型」" in first.message and "编制情况" in first.message
+
+
+def test_empty_and_renamed_files(tmp_path):
+    root = fx.basic_dataset(tmp_path / "d")
+    (root / "教师.xlsx").write_bytes(b"")
+    err, first = _first_error(root)
+    assert first.file == "教师.xlsx" and "空" in first.message
+    (root / "教师.xlsx").write_text("姓名,学校\n", encoding="utf-8")
+    err, first = _first_error(root)
+    assert first.file == "教师.xlsx" and "扩展名" in first.message
+
+
+def test_grade_stage_and_class_size(tmp_path):
+    rows = [r[:] for r in fx.ENROLL_LONG] + [["4415210001", 2025, "七年级", 40, 1], ["4415210003", 2025, "八年级", 140, 2]]
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", enrollment=rows), strict=False)
+    errs = errors(ds)
+    assert [(e.row, e.column) for e in errs] == [(5, "年级")]          # grade 7 at a 小学
+    warn = [i for i in ds.issues if i.severity == "警告" and "超大班额" in i.message]
+    assert [(w.row, w.value) for w in warn] == [(6, "70.0")]           # 140 / 2 = 70 > 66
+
+
+def test_idcard_derivation_and_consistency_without_printing_numbers(tmp_path):
+    good = "44030119850301" + "123"
+    good += idcard.check_digit(good)  # born 1985-03-01, 17th digit 3 → 男
+    rows = [["身份证号", "姓名", "性别", "出生日期", "学校代码", "任教学科", "职称", "最高学历", "用工类型", "到本校时间"],
+            [good, "甲", None, None, "4415210001", "语文", "一级教师", "本科", "在编", "2015-09-01"],
+            [good[:-1] + ("0" if good[-1] != "0" else "1"), "乙", "女", "1980-01-01", "4415210001", "语文", "一级教师",
+             "本科", "在编", "2015-09-01"]]
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers
+    assert t.loc[0, "teacher_id"] == good and t.loc[0, "sex"] == "男"
+    assert t.loc[0, "birth_date"] == pd.Timestamp(1985, 3, 1)
+    errs = errors(ds)
+    assert [(e.row, e.column) for e in errs] == [(3, "身份证号")]
+    for i in ds.issues:
+        assert good[:14] not in i.message and good[:14] not in i.value
+
+
+def test_duplicate_teacher_key(tmp_path):
+    rows = [r[:] for r in fx.TEACHER_ROWS] + [fx.TEACHER_ROWS[1][:]]
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    assert first.row == 4 and "重复" in first.message and "第 2 行" in first.message
+
+
+def test_check_dataset_returns_issues(tmp_path):
+    rows = [r[:] for r in fx.TEACHER_ROWS]
+    rows[1][3] = "bad"
+    ds, issues, cfg = check_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    assert ds is not None and any(i.column == "出生日期" for i in issues.errors)
+    bad_cfg = tmp_path / "bad.toml"
+    bad_cfg.write_text("[nosuch]\nx = 1\n", encoding="utf-8")
+    ds, issues, cfg = check_dataset(tmp_path / "d", bad_cfg)
+    assert ds is None and "nosuch" in issues.errors[0].message
+
+
+def test_folder_config_is_used(tmp_path):
+    root = fx.basic_dataset(tmp_path / "d")
+    (root / "staffplan.toml").write_text("[input]\nmax_students_per_grade = 100\n", encoding="utf-8")
+    err, first = _first_error(root)
+    assert first.column == "学生数" and first.row == 4    # 198 > 100
+
+
+# --- single workbook, template, hooks ---------------------------------------------------------------------
+
+def test_single_workbook(tmp_path):
+    p = fx.write_xlsx(tmp_path / "全区数据.xlsx", {"学校名单": fx.SCHOOL_ROWS, "2025在校生": fx.ENROLL_LONG,
+                                                   "Sheet3": fx.TEACHER_ROWS, "填表说明": [["说明文字"]]})
+    ds = load_dataset(p)
+    assert len(ds.schools) == 3 and len(ds.enrollment) == 3 and len(ds.teachers) == 2
+    assert {(s["table"], s["sheet"]) for s in ds.sources} == {("schools", "学校名单"), ("enrollment", "2025在校生"),
+                                                              ("teachers", "Sheet3")}
+
+
+def test_template_round_trip(tmp_path):
+    paths = write_template(tmp_path / "t")
+    assert sorted(p.name for p in paths) == sorted(["学校.xlsx", "在校生.xlsx", "教师.xlsx", "出生人口.xlsx", "对口.xlsx",
+                                                    "距离.xlsx"])
+    ds = load_dataset(tmp_path / "t")
+    assert not errors(ds)
+    assert len(ds.teachers) == 2 and len(ds.births) == 2 and len(ds.feeders) == 1 and len(ds.distances) == 1
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "t" / "教师.xlsx")
+    assert "填表说明" in wb.sheetnames
+    formulas = [dv.formula1 for dv in wb["教师"].data_validations.dataValidation]
+    assert any("道德与法治" in f for f in formulas) and any("临聘" in f for f in formulas)
+    from staffplan.errors import OutputError
+
+    with pytest.raises(OutputError):
+        write_template(tmp_path / "t")
+    assert len(write_template(tmp_path / "t", force=True)) == 6
+
+
+def test_roster_in_parts_calls_join_parts(tmp_path, monkeypatch):
+    root = fx.basic_dataset(tmp_path / "d")
+    fx.write_xlsx(root / "教师.xlsx", {
+        "基本信息": [["身份证件号", "姓名", "性别", "出生日期", "学校代码", "最高学历", "是否在编", "进本校年月"],
+                 ["11010519491231002X", "甲", "女", "1949-12-31", "4415210001", "本科", "1-是", "2015-09-01"]],
+        "任教与职称": [["身份证件号", "姓名", "任教学科", "专业技术职务"], ["11010519491231002X", "甲", "语文", "一级教师"]]})
+    seen = {}
+
+    def fake_join(parts, issues):
+        seen["n"] = len(parts)
+        seen["cols"] = [set(p.columns) for p in parts]
+        merged = parts[0].merge(parts[1].drop(columns=["name", "src_file", "src_sheet", "src_row"]), on="id_number")
+        return merged
+
+    monkeypatch.setattr(national, "join_parts", fake_join)
+    ds = load_dataset(root, strict=False)
+    assert seen["n"] == 2 and {"subject", "title", "src_row"} <= seen["cols"][1]
+    t = ds.teachers.iloc[0]
+    assert t.subject == "语文" and t.title_level == "中级" and t.employment == "在编" and t.teacher_id == "11010519491231002X"
+
+
+def test_statistics_folder_calls_read_statistics(tmp_path, monkeypatch):
+    root = fx.basic_dataset(tmp_path / "d")
+    (root / "在校生.xlsx").unlink()
+    fx.write_xlsx(root / "在校生" / "2025学年" / "河东镇中心小学.xlsx", {"教基3112_小学": [["x"]]})
+    got = {}
+
+    def fake_read(paths, root_dir, schools, issues):
+        got["paths"] = [p.name for p in paths]
+        got["root"] = root_dir.name
+        return pd.DataFrame({"school_id": ["4415210001"], "year": [2025], "grade": [1], "students": [50],
+                             "classes": [1.0], "src_file": ["河东镇中心小学.xlsx"], "src_sheet": ["教基3112_小学"],
+                             "src_row": [10]})
+
+    monkeypatch.setattr(national, "read_statistics", fake_read)
+    ds = load_dataset(root)
+    assert got == {"paths": ["河东镇中心小学.xlsx"], "root": "在校生"}
+    assert ds.enrollment[["school_id", "year", "grade", "students"]].values.tolist() == [["4415210001", 2025, 1, 50]]

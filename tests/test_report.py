@@ -1,0 +1,412 @@
+"""Output writers: workbook, CSV/JSON, charts, the Word memo (hand-made sheets, hand-computed numbers)."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from staffplan.errors import OutputError
+from staffplan.report.meta import RunMeta, meta_sheet, sha256_file
+from staffplan.report.workbook import ChartSpec, write_workbook
+from staffplan.report.tables import write_tables
+
+T = "合计"
+
+
+# --------------------------------------------------------------------------- sample sheets (shared with
+# test_report_office.py and used to render docs/附件示例-第1页.png)
+
+def forecast_sheets() -> dict[str, pd.DataFrame]:
+    students = pd.DataFrame({
+        "学校代码": ["S01", "S01", "S02", "S03", "S03", T],
+        "学校名称": ["城关第一小学", "城关第一小学", "河口镇中心小学", "河口九年一贯制学校", "河口九年一贯制学校", ""],
+        "学段": ["小学", "小学", "小学", "小学", "初中", ""],
+        "年级": ["一年级", "二年级", "一年级", "一年级", "七年级", ""],
+        "预测学生数": [320, 305, 88, 41, 126, 880],
+        "预测班数": [7, 7, 2, 1, 3, 20],
+        "下限": [300, 290, 80, 36, 118, np.nan], "上限": [340, 320, 96, 46, 134, np.nan]})
+    quota = pd.DataFrame({
+        "学校代码": ["S01", "S02", "S03", "S03", "S03", T],
+        "学校名称": ["城关第一小学", "河口镇中心小学", "河口九年一贯制学校", "河口九年一贯制学校", "河口九年一贯制学校", ""],
+        "学段": ["全校", "全校", "全校", "小学", "初中", ""],
+        "预测学生数": [1850, 520, 760, 430, 330, 3130],
+        "预测班数": [40, 12, 19, 10, 9, 71],
+        "标准编制": [97, 30, 49, 23.4, 24.4, 176],
+        "核定编制": [95, 30, 48, np.nan, np.nan, 173],
+        "在编教师": [99, 26, 47, 25, 22, 172],
+        "预计退休": [3, 1, 2, 1, 1, 6],
+        "年内退休": [2, 0, 1, 0, 1, 3],
+        "临聘教师": [4, 3, 2, 1, 1, 9],
+        "缺编": [1, 5, 4, -0.6, 3.4, 10]})
+    gaps = pd.DataFrame({
+        "学校代码": ["S01", "S01", "S02", "S02", "S03", "S03", T],
+        "学校名称": ["城关第一小学", "城关第一小学", "河口镇中心小学", "河口镇中心小学", "河口九年一贯制学校", "河口九年一贯制学校", ""],
+        "学段": ["小学", "小学", "小学", "小学", "初中", "初中", ""],
+        "学科": ["音乐", "语文", "音乐", "美术", "英语", "美术", ""],
+        "需求课时": [40, 160, 24, 24, 60, 12, 320],
+        "供给课时": [28, 172, 12, 14, 50, 12, 288],
+        "缺口课时": [12, -12, 12, 10, 10, 0, 32],
+        "缺口人数": [0.86, -1.0, 0.86, 0.71, 1.0, 0.0, 2.43],
+        "是否紧缺": ["紧缺", "", "紧缺", "紧缺", "紧缺", "", ""]})
+    recruit = pd.DataFrame({
+        "学段": ["小学", "小学", "初中", T],
+        "学科": ["音乐", "美术", "英语", ""],
+        "建议招聘人数": [2, 1, 1, 4],
+        "学历要求": ["本科及以上", "本科及以上", "本科及以上", ""],
+        "涉及学校": ["城关第一小学、河口镇中心小学", "河口镇中心小学", "河口九年一贯制学校", ""],
+        "说明": ["", "", "", ""]})
+    indicators = pd.DataFrame({"指标": ["小学教师本科及以上学历比例", "专职教研员人数"], "目标": [0.58, 43],
+                               "当前值": [0.612, 40], "是否达标": ["是", "否"]})
+    return {"学生预测": students, "编制测算": quota, "学科缺口": gaps, "招聘计划": recruit, "指标": indicators}
+
+
+def rotation_sheets() -> dict[str, pd.DataFrame]:
+    exchange = pd.DataFrame({
+        "教师编号": ["T001", "T002", "T003", T],
+        "姓名": ["张明", "李华", "王芳", "3 人"],
+        "学科": ["语文", "音乐", "语文", ""],
+        "职称": ["一级教师", "高级教师", "一级教师", ""],
+        "原学校代码": ["S01", "S01", "S03", ""], "原学校": ["城关第一小学", "城关第一小学", "河口九年一贯制学校", ""],
+        "交流学校代码": ["S02", "S02", "S01", ""], "交流学校": ["河口镇中心小学", "河口镇中心小学", "城关第一小学", ""],
+        "交流类型": ["城乡交流", "城乡交流", "强弱交流", ""],
+        "距离公里": [12.4, 12.4, 8.25, np.nan], "交流年限": [3, 3, 2, np.nan],
+        "原因": ["应交流，在本校任教 7.0 年", "应交流", "自愿交流", ""]})
+    zoujiao = pd.DataFrame({
+        "教师编号": ["T010", "T010", "T011", T], "姓名": ["赵敏", "赵敏", "陈刚", ""],
+        "学科": ["音乐", "音乐", "美术", ""], "本校代码": ["S01", "S01", "S03", ""],
+        "本校": ["城关第一小学", "城关第一小学", "河口九年一贯制学校", ""],
+        "走教学校代码": ["S02", "S04", "S02", ""], "走教学校": ["河口镇中心小学", "石岭村教学点", "河口镇中心小学", ""],
+        "周课时": [4, 2, 4, 10], "单程公里": [12.4, 14.85, 6.0, np.nan], "补贴元每月": [480.0, 240.0, 480.0, 1200.0]})
+    eligibility = pd.DataFrame({
+        "教师编号": ["T001", "T002", "T003", "T004", "T005"], "姓名": ["张明", "李华", "王芳", "刘洋", "孙丽"],
+        "学校代码": ["S01", "S01", "S03", "S03", "S02"],
+        "资格": ["应交流", "应交流", "不符合", "暂缓", "应交流"], "依据": ["", "", "", "", ""]})
+    coverage = pd.DataFrame({
+        "学校代码": ["S02", "S02", "S04", T], "学校名称": ["河口镇中心小学", "河口镇中心小学", "石岭村教学点", ""],
+        "学段": ["小学", "小学", "小学", ""], "学科": ["音乐", "美术", "音乐", ""],
+        "原缺口课时": [12, 10, 3, 25], "交流补充课时": [6, 0, 0, 6], "走教补充课时": [4, 4, 2, 10],
+        "剩余缺口课时": [2, 6, 1, 9]})
+    return {"交流名单": exchange, "走教安排": zoujiao, "交流资格": eligibility, "缺口覆盖": coverage}
+
+
+def sample_meta(tmp_path: Path | None = None, command: str = "forecast", when: str = "2026-03-01 09:00:00") -> RunMeta:
+    inputs = []
+    if tmp_path is not None:
+        f = tmp_path / "教师.xlsx"
+        if not f.exists():
+            f.write_bytes(b"not really a workbook")
+        inputs.append({"table": "教师", "file": f.name, "sheet": "Sheet1", "sha256": sha256_file(f)})
+    return RunMeta(command=command, plan_year=2026,
+                   parameters=[("quota.ratio_primary", 19.0, "默认"), ("shortage.threshold", 0.5, "默认"),
+                               ("exchange.stages", ["小学", "初中"], "配置文件 staffplan.toml")],
+                   inputs=inputs, solver={"name": "cbc", "status": "最优"} if command == "rotate" else None,
+                   options={"show_id": False, "horizon": 1}, generated_at=when)
+
+
+# --------------------------------------------------------------------------- meta
+
+def test_meta_sheet_lists_year_parameters_inputs_and_time(tmp_path):
+    meta = sample_meta(tmp_path, command="rotate")
+    df = meta_sheet(meta)
+    rows = {(a, b): (c, d) for a, b, c, d in df.itertuples(index=False)}
+    assert rows[("运行", "计划年度")][0] == "2026（2026—2027学年）"
+    assert rows[("运行", "时间要求")][0] == "交流轮岗双向选择须于 9 月 1 日前完成"
+    assert rows[("参数", "quota.ratio_primary")] == ("19.0", "默认")
+    assert rows[("参数", "exchange.stages")] == ("小学、初中", "配置文件 staffplan.toml")
+    import hashlib
+    expected = hashlib.sha256(b"not really a workbook").hexdigest()
+    assert rows[("输入文件", "教师")] == ("教师.xlsx（工作表 Sheet1）", f"SHA-256 {expected}")
+    assert rows[("求解", "求解器")][0] == "cbc" and rows[("求解", "求解状态")][0] == "最优"
+    assert rows[("选项", "显示完整证件号/编号")][0] == "否"
+    assert rows[("运行", "生成时间")][0] == "2026-03-01 09:00:00"
+    # forecast outputs carry no exchange deadline
+    assert "时间要求" not in set(meta_sheet(sample_meta(tmp_path, "forecast"))["项目"])
+
+
+# --------------------------------------------------------------------------- workbook
+
+def _wb(tmp_path, name="预测.xlsx", sheets=None, **kw):
+    return write_workbook(tmp_path / name, sheets or forecast_sheets(), sample_meta(tmp_path), **kw)
+
+
+def test_workbook_sheets_titles_layout_and_print_setup(tmp_path):
+    path = _wb(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["学生预测", "编制测算", "学科缺口", "招聘计划", "指标", "说明"]
+    ws = wb["学生预测"]
+    assert ws["A1"].value == "2026 年学生预测" and ws["A1"].font.b
+    assert [c.value for c in ws[2]] == ["学校代码", "学校名称", "学段", "年级", "预测学生数", "预测班数", "下限", "上限"]
+    assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref == "A2:H7"  # header + 5 data rows; the 合计 row (8) is outside the filter
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    # 合计 row: bold with a top border
+    assert ws["A8"].value == T and ws["A8"].font.b and ws["E8"].font.b
+    assert ws["A8"].border.top.style == "thin"
+    # widths: 学校名称 "河口九年一贯制学校" = 9 CJK chars → 18 + 2
+    assert ws.column_dimensions["B"].width == 20
+    assert wb["说明"]["A1"].value.startswith("staffplan forecast 运行说明")
+
+
+def test_workbook_numbers_are_numbers_with_formats(tmp_path):
+    wb = openpyxl.load_workbook(_wb(tmp_path))
+    ws = wb["编制测算"]
+    head = {c.value: c.column for c in ws[2]}
+    row = {k: ws.cell(3, v) for k, v in head.items()}
+    assert row["预测学生数"].value == 1850 and row["预测学生数"].data_type == "n"
+    assert row["预测学生数"].number_format == "#,##0"  # integer column with values >= 1000
+    assert row["预测班数"].number_format == "0"
+    assert row["标准编制"].number_format == "0.0" and row["缺编"].number_format == "0.0"
+    assert ws.cell(4, head["核定编制"]).value == 30
+    assert ws.cell(6, head["核定编制"]).value is None  # NaN → empty cell
+    ws = wb["学科缺口"]
+    head = {c.value: c.column for c in ws[2]}
+    assert ws.cell(3, head["缺口人数"]).value == pytest.approx(0.86)
+    # 1 decimal for 人数-like columns: width covers "-1.0" and the header (4 CJK = 8) + 2
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(head["缺口人数"])].width == 10
+    ws = wb["指标"]  # mixed column: numbers stay numbers
+    assert ws["B3"].value == pytest.approx(0.58) and ws["B4"].value == 43
+    # the rotation sheet: 公里 with 2 decimals
+    rw = openpyxl.load_workbook(write_workbook(tmp_path / "交流.xlsx", rotation_sheets(), sample_meta(tmp_path, "rotate")))
+    ws = rw["走教安排"]
+    head = {c.value: c.column for c in ws[2]}
+    assert ws.cell(3, head["单程公里"]).number_format == "0.00"
+
+
+def test_workbook_never_writes_formulas(tmp_path):
+    evil = pd.DataFrame({"学校名称": ['=HYPERLINK("http://x","点我")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "正常"],
+                         "人数": [1, 2, 3, 4, 5, 6, -7]})
+    path = write_workbook(tmp_path / "x.xlsx", {"名单": evil}, sample_meta(tmp_path))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["名单"]
+    formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    values = [ws.cell(r, 1).value for r in range(3, 10)]
+    assert values[:4] == ['=HYPERLINK("http://x","点我")', "+1", "-2+3", "@SUM(A1)"]
+    assert all(ws.cell(r, 1).quotePrefix for r in range(3, 9)) and not ws.cell(9, 1).quotePrefix
+    assert ws.cell(9, 2).value == -7 and ws.cell(9, 2).data_type == "n"  # negative numbers stay numbers
+    with zipfile.ZipFile(path) as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_workbook_atomic_and_refuses_overwrite(tmp_path):
+    path = _wb(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(OutputError, match="已存在"):
+        _wb(tmp_path)
+    assert path.read_bytes() == before
+    # an exception while writing leaves nothing behind
+    bad = tmp_path / "坏.xlsx"
+    with pytest.raises(OutputError):
+        write_workbook(bad, forecast_sheets(), sample_meta(tmp_path),
+                       charts=[ChartSpec("不存在", "bar", "x", "学校名称", ["缺编"])])
+    assert not bad.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["教师.xlsx", "预测.xlsx"]
+    _wb(tmp_path, force=True)
+
+
+def test_workbook_deterministic_except_meta(tmp_path):
+    a = write_workbook(tmp_path / "a.xlsx", forecast_sheets(), sample_meta(tmp_path, when="2026-01-01 08:00:00"))
+    b = write_workbook(tmp_path / "b.xlsx", forecast_sheets(), sample_meta(tmp_path, when="2026-02-02 09:30:00"))
+    wa, wb_ = openpyxl.load_workbook(a), openpyxl.load_workbook(b)
+    for name in wa.sheetnames[:-1]:
+        assert [[c.value for c in r] for r in wa[name].iter_rows()] == [[c.value for c in r] for r in wb_[name].iter_rows()]
+    assert wa.properties.created == wb_.properties.created and wa.properties.modified == wb_.properties.modified
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        differ = [n for n in za.namelist() if za.read(n) != zb.read(n)]
+    assert differ == ["xl/worksheets/sheet6.xml"]  # only 说明 (the sixth sheet) differs
+
+
+def test_workbook_native_chart(tmp_path):
+    path = _wb(tmp_path, charts=[ChartSpec("编制测算", "bar", "标准编制与在编", "学校名称", ["标准编制", "在编教师"])])
+    with zipfile.ZipFile(path) as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    assert "'编制测算'!$F$2" in chart and "$B$3:$B$7" in chart  # series title cell; categories exclude 合计
+
+
+def test_workbook_large_sheet_is_fast(tmp_path):
+    import time
+    n = 100_000
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({f"列{i}": (rng.integers(0, 5000, n) if i % 3 == 0 else rng.random(n) * 10 if i % 3 == 1
+                                  else pd.Series(rng.integers(0, 500, n)).astype(str).radd("学校"))
+                       for i in range(12)})
+    t = time.perf_counter()
+    path = write_workbook(tmp_path / "大.xlsx", {"交流资格": df}, sample_meta(tmp_path))
+    assert time.perf_counter() - t < 10
+    back = pd.read_excel(path, sheet_name="交流资格", header=1, engine="calamine")
+    assert back.shape == (n, 12)
+    assert back.iloc[n - 1].tolist() == df.iloc[n - 1].tolist()
+
+
+# --------------------------------------------------------------------------- csv / json
+
+def test_csv_folder_with_bom_meta_and_neutralised_text(tmp_path):
+    sheets = {"名单": pd.DataFrame({"姓名": ["=1+1", "张三", T], "人数": [1.5, 2.0, 3.5], "班数": [1.0, np.nan, 1.0]})}
+    paths = write_tables(tmp_path / "预测.xlsx", sheets, sample_meta(tmp_path), "csv")
+    folder = tmp_path / "预测.csv"
+    assert paths == [folder / "名单.csv", folder / "说明.csv"]
+    raw = (folder / "名单.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines == ["姓名,人数,班数", "'=1+1,1.5,1", "张三,2.0,", "合计,3.5,1"]
+    meta = pd.read_csv(folder / "说明.csv", encoding="utf-8-sig")
+    assert "quota.ratio_primary" in set(meta["项目"])
+    with pytest.raises(OutputError, match="已存在"):
+        write_tables(folder, sheets, sample_meta(tmp_path), "csv")
+    write_tables(folder, sheets, sample_meta(tmp_path), "csv", force=True)
+    # a folder that is not an earlier output is never replaced, even with force
+    other = tmp_path / "数据"
+    other.mkdir()
+    (other / "教师.xlsx").write_bytes(b"x")
+    with pytest.raises(OutputError, match="拒绝覆盖"):
+        write_tables(other, sheets, sample_meta(tmp_path), "csv", force=True)
+    assert (other / "教师.xlsx").exists()
+
+
+def test_json_single_file(tmp_path):
+    sheets = {"名单": pd.DataFrame({"姓名": ["=1+1", T], "人数": [1.5, np.nan], "日期": pd.to_datetime(["2026-09-01", None])})}
+    (path,) = write_tables(tmp_path / "交流", sheets, sample_meta(tmp_path, "rotate"), "json")
+    assert path == tmp_path / "交流.json"
+    text = path.read_text(encoding="utf-8")
+    assert "交流轮岗" in text  # not ASCII-escaped
+    doc = json.loads(text)
+    assert doc["说明"]["计划年度"] == 2026 and doc["说明"]["时间要求"].startswith("交流轮岗双向选择")
+    assert doc["说明"]["参数"][0] == {"参数": "quota.ratio_primary", "值": 19.0, "来源": "默认"}
+    assert doc["sheets"]["名单"] == [{"姓名": "=1+1", "人数": 1.5, "日期": "2026-09-01"},
+                                   {"姓名": T, "人数": None, "日期": None}]
+    with pytest.raises(OutputError):
+        write_tables(tmp_path / "交流.json", sheets, sample_meta(tmp_path), "yaml")
+
+
+# --------------------------------------------------------------------------- charts
+
+def test_charts_png_deterministic(tmp_path):
+    from staffplan.report.charts import enrollment_trend, make_charts, quota_by_school, gaps_by_subject
+    history = pd.DataFrame({"school_id": ["S01", "S01", "S03"], "year": [2024, 2025, 2025], "grade": [1, 1, 7],
+                            "students": [600, 620, 120]})
+    sheets = forecast_sheets()
+    trend = enrollment_trend(history, sheets["学生预测"], 2026)
+    assert trend.to_dict("records") == [
+        {"学年": 2024, "学段": "小学", "学生数": 600.0, "类型": "实际"},
+        {"学年": 2025, "学段": "小学", "学生数": 620.0, "类型": "实际"},
+        {"学年": 2026, "学段": "小学", "学生数": 754.0, "类型": "预测"},
+        {"学年": 2025, "学段": "初中", "学生数": 120.0, "类型": "实际"},
+        {"学年": 2026, "学段": "初中", "学生数": 126.0, "类型": "预测"}]
+    # school rows only: S03's stage rows are not counted twice; ordered by |缺编|
+    assert quota_by_school(sheets["编制测算"])["学校代码"].tolist() == ["S02", "S03", "S01"]
+    g = gaps_by_subject(sheets["学科缺口"])
+    assert g.set_index("学科").loc["音乐"].tolist() == [1.7, 0.0, 2]  # 0.86 + 0.86, two schools
+    a, warn = make_charts(sheets, tmp_path / "a", history=history)
+    b, _ = make_charts(sheets, tmp_path / "b", history=history)
+    assert set(a) == {"enrollment", "quota", "gaps"}
+    for k in a:
+        assert a[k].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert a[k].read_bytes() == b[k].read_bytes()
+
+
+def test_charts_without_cjk_font_warn_but_draw(tmp_path, monkeypatch):
+    from staffplan.report import charts, fonts
+    monkeypatch.setattr(charts, "chart_font", lambda: (None, fonts.NO_CJK_FONT_WARNING))
+    out, warn = charts.make_charts(forecast_sheets(), tmp_path, plan_year=2026)
+    assert out and warn == [fonts.NO_CJK_FONT_WARNING] and "fonts-noto-cjk" in warn[0]
+    assert all(p.exists() for p in out.values())
+
+
+# --------------------------------------------------------------------------- docx
+
+def _docx_tables(path):
+    import docx
+    d = docx.Document(str(path))
+    out = []
+    for t in d.tables:
+        out.append([[c.text for c in r.cells] for r in t.rows])
+    return d, out
+
+
+def test_summary_numbers_by_hand():
+    from staffplan.report.docx import summary_numbers
+    n = summary_numbers({**forecast_sheets(), **rotation_sheets()},
+                        rotation_summary={"compulsory_teachers": 60, "required": 3})
+    assert n["students"] == 880 and n["classes"] == 20
+    assert n["students_by_stage"] == {"小学": 754, "初中": 126}
+    q = n["quota"]  # school rows S01, S02, S03 (全校); S03's stage rows not added again
+    assert (q["standard"], q["approved"], q["on_quota"], q["retire_before"], q["temporary"]) == (176, 173, 172, 6, 9)
+    assert (q["vacancy"], q["over"], q["vacancy_net"], q["schools_short"]) == (10, 0, 10, 3)
+    assert n["shortage_subjects"] == [("音乐", 1.7, 2), ("英语", 1, 1), ("美术", 0.7, 1)]
+    assert n["recruit"] == 4 and n["recruit_by_stage"] == {"小学": 3, "初中": 1}
+    assert n["exchanged"] == 3 and n["exchange_by_type"] == {"城乡交流": 2, "强弱交流": 1}
+    assert n["exchange_share"] == 5 and n["exchange_required"] == 3
+    assert n["eligibility"]["应交流"] == 3
+    assert n["zoujiao"] == {"teachers": 2, "hosts": 2, "periods": 10, "subsidy": 1200}
+    assert n["coverage"]["gap"] == 25 and n["coverage"]["remaining"] == 9 and n["coverage"]["share"] == 64
+
+
+def test_docx_summary_matches_tables(tmp_path):
+    from staffplan.report.docx import fmt, summary_numbers, write_report
+    sheets = {**forecast_sheets(), **rotation_sheets()}
+    path = write_report(tmp_path / "附件.docx", sheets, sample_meta(tmp_path, "report"), district_name="示例区")
+    d, tables = _docx_tables(path)
+    text = "\n".join(p.text for p in d.paragraphs)
+    n = summary_numbers(sheets)
+    titles = [p.text for p in d.paragraphs if p.text.startswith("表")]
+    assert titles[:3] == ["表1　各校编制测算", "表2　分学科教师缺口汇总", "表3　缺口较大的学校学科（前 5 项）"]
+    t1 = tables[0]
+    head, total = t1[0], t1[-1]
+    assert total[0] == "合计"
+    col = {h: i for i, h in enumerate(head)}
+    assert total[col["标准编制"]] == fmt(n["quota"]["standard"]) == "176"
+    assert total[col["在编教师"]] == fmt(n["quota"]["on_quota"]) == "172"
+    assert total[col["缺编"]] == fmt(n["quota"]["vacancy_net"]) == "10"
+    assert f"标准编制合计 {total[col['标准编制']]} 名" in text
+    assert f"全区合计缺编 {total[col['缺编']]} 名" in text
+    # stage rows shown under the school (short list) but not added into 合计
+    assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "全校", "小学", "初中"]
+    t2 = tables[1]
+    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺 1.7 人，涉及 2 所学校）" in text
+    t4 = tables[3]  # 招聘计划
+    assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"]) and f"招聘教师 {n['recruit']} 名" in text
+    t5 = tables[4]  # 交流 by type × subject
+    assert t5[0] == ["学科", "城乡交流", "强弱交流", "合计"]
+    assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流 {n['exchanged']} 名" in text
+    t6 = tables[5]
+    assert t6[-1][0] == "合计" and t6[-1][4] == "10" and "每周共 10 课时" in text
+    assert "交流轮岗双向选择须于 9 月 1 日前完成" in text
+    assert "数据来源：教师.xlsx（编制测算），由 staffplan 生成，参数见 说明。" in text
+
+
+def test_docx_layout_fonts_and_missing_parts(tmp_path):
+    from docx.shared import Mm
+    from staffplan.report.docx import write_report
+    path = write_report(tmp_path / "附件.docx", {"编制测算": forecast_sheets()["编制测算"]}, sample_meta(tmp_path, "report"))
+    import docx
+    d = docx.Document(str(path))
+    s = d.sections[0]
+    assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
+    assert [round(x.mm) for x in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)] == [37, 35, 28, 26]
+    paras = d.paragraphs
+    assert paras[0].text == "附件" and paras[0].runs[0].font.size.pt == 16
+    title = paras[2]
+    assert title.runs[0].font.size.pt == 22 and title.alignment == 1  # centred
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode()
+        styles = z.read("word/styles.xml").decode()
+        footer = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/footer"))
+    assert 'w:eastAsia="方正小标宋简体"' in xml and 'w:eastAsia="黑体"' in xml and 'w:eastAsia="仿宋_GB2312"' in xml
+    assert xml.count("<w:r>") + xml.count("<w:r ") == xml.count('w:eastAsia=')  # every run sets the East-Asian font
+    assert 'w:eastAsia="仿宋_GB2312"' in styles
+    assert 'w:line="579" w:lineRule="exact"' in xml or 'w:lineRule="exact" w:line="579"' in xml
+    assert "PAGE" in footer and "— " in footer
+    assert "<w:tblHeader" in xml
+    text = "\n".join(p.text for p in paras)
+    assert "本次未提供学生预测、学科缺口、招聘计划、交流名单、走教安排" in text

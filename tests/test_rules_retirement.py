@@ -1,0 +1,68 @@
+"""Legal retirement ages after the 2025 reform (domain.md §5), hand-computed."""
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.rules.retirement import (add_months, classify_retirement, legal_retirement_date,
+                                        retirement_age_months)
+
+
+def _age(sex, birth, group=None):
+    g = None if group is None else pd.Series([group])
+    return retirement_age_months(pd.Series([sex]), pd.Series([pd.Timestamp(birth)]), g).iloc[0]
+
+
+def test_examples_from_the_law():
+    # man born Feb 1967: m = 25 months after Jan 1965 → floor(25/4)+1 = 7 → 60 y 7 m
+    assert _age("男", "1967-02-15") == 60 * 12 + 7
+    # woman (teacher, original 55) born Nov 1972: m = 34 → floor(34/4)+1 = 9 → 55 y 9 m
+    assert _age("女", "1972-11-30") == 55 * 12 + 9
+
+
+@pytest.mark.parametrize("sex,birth,months", [
+    ("男", "1964-12-31", 720),        # before the reform
+    ("男", "1965-01-01", 721),        # first month affected: +1
+    ("男", "1965-04-20", 721),        # m = 3 → +1
+    ("男", "1965-05-01", 722),        # m = 4 → +2
+    ("男", "1976-08-01", 755),        # m = 139 → 34 + 1 = 35
+    ("男", "1976-09-01", 756),        # m = 140 → full +36
+    ("男", "1990-01-01", 756),        # capped
+    ("女", "1969-12-31", 660),
+    ("女", "1970-01-01", 661),
+    ("女", "1981-09-01", 696),        # full +36 for women from Sep 1981
+])
+def test_boundaries(sex, birth, months):
+    assert _age(sex, birth) == months
+
+
+def test_group_50_override():
+    # original-50 group: from Jan 1975, +1 month per 2 months, up to +60 → 55
+    assert _age("女", "1974-12-01", 50) == 600
+    assert _age("女", "1975-01-01", 50) == 601
+    assert _age("女", "1975-03-01", 50) == 602      # m = 2 → floor(2/2)+1 = 2
+    assert _age("女", "1984-11-01", 50) == 660      # m = 118 → 60
+    assert _age("女", "1995-01-01", 50) == 660
+    # a man explicitly in group 55 (roster override)
+    assert _age("男", "1972-11-30", 55) == 669
+
+
+def test_dates_and_agreed_date_wins():
+    sex = pd.Series(["男", "女", "男", None])
+    birth = pd.Series(pd.to_datetime(["1967-02-15", "1972-11-30", "1967-02-15", None]))
+    agreed = pd.Series(pd.to_datetime([None, None, "2026-03-01", None]))
+    d = legal_retirement_date(sex, birth, agreed=agreed)
+    assert d.iloc[0] == pd.Timestamp("2027-09-15")       # 1967-02-15 + 60 y 7 m
+    assert d.iloc[1] == pd.Timestamp("2028-08-30")       # 1972-11-30 + 55 y 9 m
+    assert d.iloc[2] == pd.Timestamp("2026-03-01")       # agreed date wins
+    assert pd.isna(d.iloc[3])                            # unknown → NaT, never a guess
+
+
+def test_add_months_clips_day():
+    d = add_months(pd.Series(pd.to_datetime(["1964-08-31"])), pd.Series([6]))
+    assert d.iloc[0] == pd.Timestamp("1965-02-28")
+
+
+def test_split_around_1_september():
+    dates = pd.Series(pd.to_datetime(["2020-01-01", "2025-08-31", "2025-09-01", "2026-08-31", "2026-09-01", None]))
+    got = classify_retirement(dates, 2025, default_config()).tolist()
+    assert got == ["预计退休", "预计退休", "年内退休", "年内退休", "", ""]

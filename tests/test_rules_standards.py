@@ -1,0 +1,96 @@
+"""编制 standards (domain.md §2), hand-computed."""
+import numpy as np
+import pandas as pd
+
+from staffplan.config import default_config
+from staffplan.rules.standards import compute_quota, round_quota
+
+
+def _schools(rows):
+    return pd.DataFrame(rows, columns=["school_id", "school_name", "stage", "locality", "boarders"])
+
+
+def _students(school, grades, per_grade, classes):
+    return pd.DataFrame({"school_id": school, "grade": list(grades), "students": per_grade, "classes": classes})
+
+
+def _school_row(q, sid):
+    return q[(q["school_id"] == sid) & (q["stage"] == "全校")].iloc[0]
+
+
+def test_primary_760_is_40():
+    sch = _schools([("A", "甲小学", "小学", "城区", 0)])
+    st = pd.DataFrame({"school_id": "A", "grade": range(1, 7), "students": [130, 130, 125, 125, 125, 125],
+                       "classes": 3})
+    q = compute_quota(sch, st, default_config())
+    row = _school_row(q, "A")
+    assert row["students"] == 760 and row["quota_raw"] == 40.0 and row["quota"] == 40   # 760 / 19
+    assert "760 人 ÷ 19" in row["basis"]
+    assert len(q) == 1                                                                # single stage: no stage rows
+
+
+def test_nine_year_school_adds_stages():
+    sch = _schools([("B", "乙学校", "九年一贯制", "镇区", 0)])
+    st = pd.concat([_students("B", range(1, 7), [60, 60, 60, 70, 65, 65], 2),
+                    _students("B", range(7, 10), 90, 2)])
+    q = compute_quota(sch, st, default_config())
+    assert q["stage"].tolist() == ["全校", "小学", "初中"]                              # school row, then stages
+    prim = q[q["stage"] == "小学"].iloc[0]
+    jun = q[q["stage"] == "初中"].iloc[0]
+    assert prim["students"] == 380 and prim["quota_raw"] == 20.0                       # 380 / 19
+    assert jun["students"] == 270 and jun["quota_raw"] == 20.0                         # 270 / 13.5
+    assert pd.isna(prim["quota"])                                                     # rounded only on school row
+    assert _school_row(q, "B")["quota"] == 40
+
+
+def test_rural_small_school_floor():
+    sch = _schools([("C", "丙村小", "小学", "乡村", 0), ("D", "丁城小", "小学", "城区", 0)])
+    st = pd.concat([_students("C", range(1, 7), 18, 1), _students("D", range(1, 7), 18, 1)])
+    q = compute_quota(sch, st, default_config())
+    c = _school_row(q, "C")
+    # 108 / 19 = 5.68 < 6 classes × 1.7 = 10.2 → 10
+    assert abs(c["quota_raw"] - 10.2) < 1e-9 and c["quota"] == 10
+    assert "班师比下限 6 班 × 1.7 = 10.2" in c["basis"]
+    # same school in town: ratio only → 5.68 → 6
+    assert _school_row(q, "D")["quota"] == 6
+
+
+def test_floor_not_applied_when_classes_are_full():
+    sch = _schools([("E", "戊村小", "教学点", "乡村", 0)])
+    st = _students("E", range(1, 3), 32, 1)                 # average class 32 ≥ 30 → no floor
+    q = compute_quota(sch, st, default_config())
+    assert _school_row(q, "E")["quota"] == 3                # 64 / 19 = 3.37 → 3
+
+
+def test_kindergarten_and_boarding():
+    sch = _schools([("K", "幼儿园甲", "幼儿园", "城区", 0), ("L", "寄宿幼儿园", "幼儿园", "城区", 20)])
+    st = pd.concat([_students("K", [-2, -1, 0], 50, 2), _students("L", [-2, -1, 0], 25, 1)])
+    q = compute_quota(sch, st, default_config())
+    assert _school_row(q, "K")["quota"] == 12               # 6 classes × 2
+    assert _school_row(q, "L")["quota"] == 9                # 3 classes × (2 + 1 boarding)
+
+
+def test_boarding_add_on_per_student():
+    cfg = default_config().with_overrides({"quota.boarding_per_student": 0.05})
+    sch = _schools([("A", "甲小学", "小学", "城区", 100)])
+    st = _students("A", range(1, 7), 95, 2)                 # 570 / 19 = 30, + 100 × 0.05 = 5
+    assert _school_row(compute_quota(sch, st, cfg), "A")["quota"] == 35
+
+
+def test_special_education_not_computed_never_zero():
+    sch = _schools([("S", "特校", "特殊教育", "城区", 0)])
+    st = _students("S", [3], 20, 2)
+    q = compute_quota(sch, st, default_config())
+    row = _school_row(q, "S")
+    assert pd.isna(row["quota"]) and "未测算" in row["basis"]
+    cfg = default_config().with_overrides({"quota.ratio_special": 4.0})
+    assert _school_row(compute_quota(sch, st, cfg), "S")["quota"] == 5     # 20 / 4
+
+
+def test_vocational_ratio_and_rounding_modes():
+    sch = _schools([("V", "职校", "中职", "城区", 0)])
+    st = _students("V", [10, 11, 12], [150, 150, 110], 3)  # 410 / 20 = 20.5
+    assert _school_row(compute_quota(sch, st, default_config()), "V")["quota"] == 21    # half up
+    cfg = default_config().with_overrides({"quota.rounding": "floor"})
+    assert _school_row(compute_quota(sch, st, cfg), "V")["quota"] == 20
+    assert round_quota(np.array([2.5, 2.49, np.nan]), "half_up")[:2].tolist() == [3.0, 2.0]
