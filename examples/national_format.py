@@ -53,15 +53,26 @@ TABLES = [("3112", "312", "教基3112_小学", "小学学生情况", 1, 6),
 
 
 # ------------------------------------------------------------------------------------------- id numbers
-def _check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+try:
+    from staffplan.rules.idcard import check_digit as _check_digit
+except ImportError:  # pragma: no cover - the package's own helper is preferred
+    def _check_digit(first17: str) -> str:
+        return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
 
 
-def make_id_number(birth: pd.Timestamp, male: bool, seq: int, region: str = "330102") -> str:
-    """A valid 18-digit 身份证号 for ``birth`` and sex, unique per ``seq`` (deterministic)."""
-    order = (seq % 500) * 2 + (1 if male else 0)
-    first17 = f"{region}{birth:%Y%m%d}{order:03d}"
-    return first17 + _check_digit(first17)
+def make_id_number(birth: pd.Timestamp, male: bool, seq: int, region: str = "330102",
+                   used: set[str] | None = None) -> str:
+    """A valid 18-digit 身份证号 for ``birth`` and sex (odd 17th digit = 男), deterministic in ``seq``;
+    with ``used`` the next free sequence number is taken so that no number is given twice."""
+    for k in range(500):
+        order = ((seq + k) % 500) * 2 + (1 if male else 0)
+        first17 = f"{region}{birth:%Y%m%d}{order:03d}"
+        idn = first17 + _check_digit(first17)
+        if used is None or idn not in used:
+            if used is not None:
+                used.add(idn)
+            return idn
+    raise ValueError("more than 500 people of one sex born on the same day")
 
 
 def _school_code(seed: int, i: int) -> str:
@@ -146,12 +157,13 @@ def _write_teachers(teachers: pd.DataFrame, schools: pd.DataFrame, out: Path, rn
     t = teachers.reset_index(drop=True)
     id_map: dict[str, str] = {}
     ids = []
+    used = {str(v).strip() for v in t.get("id_number", pd.Series(dtype=object)).dropna() if str(v).strip()}
     for i, r in t.iterrows():
         idn = _s(r.get("id_number", "")).strip()
         if not idn:
             birth = r.get("birth_date")
             birth = pd.Timestamp(birth) if not pd.isna(birth) else pd.Timestamp(1980, 1, 1) + pd.Timedelta(days=i * 37)
-            idn = make_id_number(birth, r.get("sex", "男") == "男", i)
+            idn = make_id_number(birth, r.get("sex", "男") == "男", i, used=used)
         ids.append(idn)
         id_map[str(r["teacher_id"])] = idn
     need_teacher_id = any(str(tid) != idn for tid, idn in zip(t["teacher_id"], ids))

@@ -433,7 +433,7 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
     cap = np.array([_CAP[g] for g in range(-2, 13)])[eg + 2]
     classes = np.ceil(students / cap).astype(np.int64)
     # 大班额 schools: classes of 56+ (whole classes of at least 56 pupils)
-    classes = np.where(big[es] & (eg >= 1) & (students >= 56), students // 56, classes)
+    classes = np.where(big[es] & (eg >= 1) & (students >= 280), students // 56, classes)
     classes = np.where(stage[es] == "教学点", 1, classes)
     # new school: exists from open year, one grade added a year
     ok = ~((new_open[es] >= 0) & ((ey < new_open[es]) | (eg - 1 > ey - new_open[es])))

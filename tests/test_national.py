@@ -217,6 +217,18 @@ def test_school_from_file_name_and_year_from_folder(tmp_path):
     assert "文件名" in msg and "2024学年" in msg
 
 
+def test_one_workbook_with_other_tables_and_statistics_sheets(tmp_path):
+    sheets = {"学校": [["学校代码", "学校名称"], ["3301000003", "第一中学"]],
+              "教师": [["姓名", "备注"], ["甲", "2019学年调入"]],  # not a cover: its 学年 is no school year
+              "教基1001": _card("3301000003", "第一中学"),
+              "教基3118_高级中学": _table("教基3118", "高级中学学生情况", JUNIOR, [100, 90, 80], [50, 45, 40], None)}
+    path = _save(tmp_path / "2025年数据.xlsx", sheets)
+    issues = Issues()
+    df = national.read_statistics([path], tmp_path, SCHOOLS, issues)
+    assert dict(zip(df["grade"], df["students"])) == {10: 100, 11: 90, 12: 80}
+    assert set(df["year"]) == {2025} and set(df["school_id"]) == {"3301000003"}
+
+
 def test_two_files_for_the_same_school_and_year_are_an_error(tmp_path):
     a = _nine_year(tmp_path, folder="2025学年")
     b = _nine_year(tmp_path, folder="2025学年副本")  # the cover says 2025 too

@@ -105,6 +105,18 @@ def test_writer_output_layout_and_statistics_round_trip(tmp_path):
     assert sheets == ["封面", "教基1001", "教基3112_小学", "教基3115_初级中学"]
 
 
+def test_generated_id_numbers_are_valid_unique_and_match_birth_and_sex():
+    used: set[str] = set()
+    birth = pd.Timestamp(1985, 3, 1)
+    a = nf.make_id_number(birth, True, 0, used=used)
+    b = nf.make_id_number(birth, True, 500, used=used)  # same sequence slot: the next free one is taken
+    c = nf.make_id_number(birth, False, 0, used=used)
+    # order 001 (odd = 男); check digit by hand: Σ digit×weight = 169, 169 mod 11 = 4 → "10X98765432"[4] = "8"
+    assert a == "330102198503010018"
+    assert len({a, b, c}) == 3 and all(_valid_id(x) for x in (a, b, c))
+    assert a[6:14] == "19850301" and int(a[16]) % 2 == 1 and int(c[16]) % 2 == 0
+
+
 def test_writer_is_deterministic(tmp_path):
     frames = _small_district()
     a = nf.write_national_format(frames, tmp_path / "a", seed=5)

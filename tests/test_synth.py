@@ -78,7 +78,7 @@ def test_coordinates_within_40km(district):
 def test_groups_mix_urban_and_rural(district):
     s = district["schools"]
     grouped = s[s["group"] != ""]
-    assert grouped["group"].nunique() >= 2
+    assert grouped["group"].nunique() >= 1
     for _, g in grouped.groupby("group"):
         assert "乡村" in set(g["locality"]) and set(g["locality"]) & {"城区", "镇区"}
     assert "城区" in set(grouped["locality"])
@@ -101,7 +101,7 @@ def test_class_sizes(district):
     over = (primary & (size > 45)) | (secondary & (size > 50))
     # caps 45 / 50 hold except in a few urban schools, which have oversized classes (大班额, 56+)
     assert (e.loc[over, "locality"] == "城区").all()
-    assert (size >= 56).any() and (size[over] <= 70).all()
+    assert (size >= 56).any() and (size[over] <= 68).all()
     assert e.loc[over, "school_id"].nunique() <= 0.2 * e["school_id"].nunique()
     # teaching points: one class per grade, 1–6 classes in all, 5–25 pupils a class
     tp = e[e["stage"] == "教学点"]

@@ -235,8 +235,12 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
 
     # ---- continuing grades
     pred_offered = np.zeros((n, G), bool)
+    # grade g-1 offered: had pupils last year; inside a stage (g not 7/10) also when it had pupils in the
+    # last k years — an empty grade there is a gap (intake stopped) that moves up, not a new entry grade
     recent = S[:, :, max(0, t - p.k):t].max(axis=2)
-    pred_offered[:, 1:] = allowed[:, :-1] & (recent[:, :-1] > 0)
+    stage_entry = np.isin(GRADES, [7, 10])
+    src_seen = np.where(stage_entry[None, 1:], last[:, :-1] > 0, recent[:, :-1] > 0)
+    pred_offered[:, 1:] = allowed[:, :-1] & src_seen
     forced_entry = np.zeros(G, bool); forced_entry[list(ALWAYS_ENTRY)] = True
     continuing = allowed & pred_offered & ~forced_entry[None, :]
     cohort_new = np.zeros((n, G), bool)
@@ -252,7 +256,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
     # ---- entry grades
     entry = allowed & ~continuing
     open_entry = entry & (last > 0)
-    method = np.where(entry & ~open_entry & (last > 0), M_STOP, method)
+    method = np.where(entry & ~open_entry & (recent > 0), M_STOP, method)
     lo = max(0, t - p.k)
     present = S[:, :, lo:t].sum(1) > 0                          # (n, years) school had pupils
     hist_k = S[:, :, lo:t]

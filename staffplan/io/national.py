@@ -319,7 +319,9 @@ def _year_from_text(text: str) -> int | None:
 
 
 def _cover_year(grids: list[tuple[str, list[list[object]]]]) -> tuple[int | None, str]:
-    ordered = sorted(grids, key=lambda g: 0 if "封面" in g[0] else 1)
+    """Year from the cover (封面), else from the title lines of the card and statistics sheets."""
+    ordered = [g for g in grids if "封面" in g[0]] + [g for g in grids if "封面" not in g[0]
+                                                    and _table_number(g[0], g[1])]
     for sheet, rows in ordered:
         for row in rows[:40]:
             for v in row:

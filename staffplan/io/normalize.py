@@ -431,20 +431,35 @@ normalize_willingness = _vectorize(_willingness)
 normalize_willingness.__doc__ = "本人意愿: one or several of 愿意交流/不愿交流/愿意走教 → joined by '、' in schema order; None if unknown."
 
 
+def _id_text(v) -> str:
+    t = re.sub(r"\s+", "", _text(v))
+    if re.fullmatch(r"\d+\.0+", t):
+        t = t.split(".")[0]
+    return t.upper() if re.fullmatch(r"\d{17}[xX]", t) else t
+
+
 def normalize_id(x):
     """Key cells (学校代码, 教师编号, 身份证号) → text: floats lose '.0', full-width → half-width, spaces removed."""
-    def f(v):
-        t = _text(v)
-        t = re.sub(r"\s+", "", t)
-        if re.fullmatch(r"\d+\.0+", t):
-            t = t.split(".")[0]
-        return t.upper() if re.fullmatch(r"\d{17}[xX]", t) else t
-
-    if isinstance(x, pd.Series):
-        return _by_unique(x, f, na="").astype(object)
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f(x)
+    if not isinstance(x, pd.Series):
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return ""
+        return _id_text(x)
+    out = pd.Series([""] * len(x), index=x.index, dtype=object)
+    is_str = x.map(type) == str
+    if is_str.any():
+        st = x[is_str].astype(str).str.translate(_FW_ONLY).str.replace(r"\s+", "", regex=True)
+        tail = st.str[-1:]
+        low_x = (tail == "x") & (st.str.len() == 18)
+        if low_x.any():
+            st = st.where(~low_x, st.str.upper())
+        dot0 = st.str.contains(".", regex=False)
+        if dot0.any():
+            st = st.where(~dot0, st[dot0].map(_id_text))
+        out[is_str] = st.to_numpy(dtype=object)
+    other = ~is_str & x.notna()
+    if other.any():
+        out[other] = _by_unique(x[other], _id_text, na="").to_numpy(dtype=object)
+    return out
 
 
 def normalize_text(x):

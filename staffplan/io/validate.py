@@ -118,18 +118,25 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     has_id = ids != ""
     chk = idcard.validate_ids(ids)
     bad = has_id & ~chk["valid"]
-    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), bad, "身份证号",
+
+    def masked(mask):  # masked IDs of the flagged rows only
+        out = pd.Series([""] * len(t), index=t.index, dtype=object)
+        if mask.any():
+            out[mask] = idcard.mask_ids(ids[mask]).to_numpy(dtype=object)
+        return t.assign(_v=out)
+
+    report_cells(issues, masked(bad), bad, "身份证号",
                  "身份证号不是有效的 18 位号码（位数、出生日期或校验位不对），请核对本行", value_col="_v")
     valid = has_id & chk["valid"]
     sex_diff = valid & (t["sex"] != "") & (t["sex"] != chk["sex"])
-    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), sex_diff, "性别",
+    report_cells(issues, masked(sex_diff), sex_diff, "性别",
                  "性别与身份证号不一致，请核对本行", value_col="_v")
     bd = t["birth_date"]
     ib = chk["birth_date"]
     month_only = bd.dt.day == 1
     same = (bd.dt.year == ib.dt.year) & (bd.dt.month == ib.dt.month) & (month_only | (bd.dt.day == ib.dt.day))
     birth_diff = valid & bd.notna() & ~same
-    report_cells(issues, t.assign(_v=idcard.mask_ids(ids)), birth_diff, "出生日期",
+    report_cells(issues, masked(birth_diff), birth_diff, "出生日期",
                  "出生日期与身份证号不一致，请核对本行", value_col="_v")
     ids_ok = set(ds.schools["school_id"])
     unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok)

@@ -424,6 +424,22 @@ def _add_chart(info: dict, spec: ChartSpec) -> None:
     ws.add_chart(ch, anchor)
 
 
+def forecast_charts(sheets: dict[str, pd.DataFrame]) -> list[ChartSpec]:
+    """Native charts for the forecast workbook: recruitment by subject; standard quota vs on-quota
+    teachers by school when 编制测算 has school rows only (stage rows would repeat the school)."""
+    specs = []
+    rc = sheets.get("招聘计划")
+    if rc is not None and len(rc) > (2 if has_total_row(rc) else 1) and {"学科", "建议招聘人数"} <= set(rc.columns):
+        specs.append(ChartSpec("招聘计划", "col", "建议招聘人数（按学科）", "学科", ["建议招聘人数"]))
+    q = sheets.get("编制测算")
+    if q is not None and len(q) and {"学校名称", "标准编制", "在编教师"} <= set(q.columns):
+        stage_rows = "学段" in q.columns and bool((~q["学段"].isin(["全校", ""]) & q["学段"].notna()).any())
+        if not stage_rows:
+            specs.append(ChartSpec("编制测算", "bar", "标准编制与在编教师", "学校名称", ["标准编制", "在编教师"],
+                                   max_categories=40))
+    return specs
+
+
 class _FixedTimeZip(zipfile.ZipFile):
     """ZipFile whose members all carry one fixed timestamp (reproducible packages); worksheet
     members listed in ``rows`` get their <sheetData> filled from the given chunk generators."""

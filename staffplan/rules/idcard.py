@@ -71,11 +71,16 @@ def mask_ids(series: pd.Series) -> pd.Series:
     """Vectorised :func:`mask_id` ('' stays '')."""
     s = series.fillna("").astype(str).str.strip().str.upper()
     n = s.str.len()
-    long = n > 10
-    out = pd.Series(np.where(n > 0, s.map(lambda v: "*" * len(v)), ""), index=series.index, dtype=object)
-    if long.any():
-        ls = s[long]
-        out[long] = ls.str[:6] + ls.str.len().sub(10).map(lambda k: "*" * k) + ls.str[-4:]
+    out = pd.Series([""] * len(s), index=series.index, dtype=object)
+    for length in sorted(set(n.tolist())):
+        if length == 0:
+            continue
+        sel = n == length
+        if length <= 10:
+            out[sel] = "*" * length
+        else:
+            part = s[sel]
+            out[sel] = (part.str[:6] + "*" * (length - 10) + part.str[-4:]).to_numpy(dtype=object)
     return out
 
 
@@ -88,10 +93,11 @@ def validate_ids(series: pd.Series) -> pd.DataFrame:
     if not fmt.any():
         return out
     f = s[fmt]
-    digits = np.array([list(map(int, v[:17])) for v in f.tolist()], dtype=np.int64).reshape(-1, 17)
+    raw = np.frombuffer("".join(f.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    digits = raw[:, :17].astype(np.int64) - ord("0")
     total = digits @ np.array(_WEIGHTS, dtype=np.int64)
-    expected = np.array(list(_CHECK))[total % 11]
-    ok = expected == f.str[17].to_numpy()
+    expected = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
+    ok = expected == raw[:, 17]
     bd = pd.to_datetime(f.str[6:14], format="%Y%m%d", errors="coerce")
     ok &= bd.notna().to_numpy() & (bd.dt.year >= 1900).to_numpy()
     out.loc[fmt, "valid"] = ok
