@@ -292,8 +292,8 @@ def _base_sizes(rng: np.random.Generator, s: pd.DataFrame):
     # 大班额 schools: a few urban primary / junior schools with caps of 56–62
     cand = (loc == 0) & np.isin(stage, ["小学", "初中"])
     big = cand & (rng.random(n) < 0.1)
-    # at least one per county (the first urban primary after the leading one)
-    first = pd.Series(np.flatnonzero(cand)).groupby(s["county_idx"].to_numpy()[cand]).nth(1)
+    # at least one per county (its first urban primary or junior school)
+    first = pd.Series(np.flatnonzero(cand)).groupby(s["county_idx"].to_numpy()[cand]).nth(0)
     big[first.to_numpy(dtype=np.int64)] = True
     return b0, surv, top, big
 
@@ -433,7 +433,9 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
     cap = np.array([_CAP[g] for g in range(-2, 13)])[eg + 2]
     classes = np.ceil(students / cap).astype(np.int64)
     # 大班额 schools: classes of 56+ (whole classes of at least 56 pupils)
-    classes = np.where(big[es] & (eg >= 1) & (students >= 280), students // 56, classes)
+    k56 = students // 56
+    fits = big[es] & (eg >= 1) & (k56 >= 1) & (students <= 66 * k56)
+    classes = np.where(fits, k56, classes)
     classes = np.where(stage[es] == "教学点", 1, classes)
     # new school: exists from open year, one grade added a year
     ok = ~((new_open[es] >= 0) & ((ey < new_open[es]) | (eg - 1 > ey - new_open[es])))

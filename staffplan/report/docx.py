@@ -261,7 +261,7 @@ def memo_tables(sheets: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame
 # --------------------------------------------------------------------------- summary text
 
 def _list(d: dict, unit: str) -> str:
-    return "、".join(f"{k}{fmt(v)}{unit}" for k, v in d.items())
+    return "、".join(f"{k} {fmt(v)} {unit}" for k, v in d.items())
 
 
 def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
@@ -291,7 +291,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         paras.append(text)
     else:
         missing.append("编制测算")
-    if "gaps" in n:
+    if "gaps" in n["parts"]:
         subs = n["shortage_subjects"]
         if subs:
             items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:8])
@@ -305,18 +305,18 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("学科缺口")
     if "recruit" in n:
         by = n["recruit_by_stage"]
-        paras.append(f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"，其中{_list(by, ' 名')}" if by else "")
+        paras.append(f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"，其中{_list(by, '名')}" if by else "")
                      + "，以补充紧缺学科和空编为主，新进教师学历须达到规定要求。")
     else:
         missing.append("招聘计划")
-    if "exchange" in n:
+    if "exchange" in n["parts"]:
         text = "交流轮岗方面，"
         el = n.get("eligibility")
         if el:
             text += f"符合应交流条件的教师 {el['应交流']} 名，"
         text += f"安排交流 {n['exchanged']} 名"
         if n["exchange_by_type"]:
-            text += "，其中" + _list(n["exchange_by_type"], " 名")
+            text += "，其中" + _list(n["exchange_by_type"], "名")
         if "compulsory_teachers" in n:
             share = n.get("exchange_share", 0)
             ok = n["exchanged"] >= n["exchange_required"]
