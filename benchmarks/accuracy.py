@@ -3,9 +3,9 @@
     python benchmarks/accuracy.py PATH_OR_NAME [--years K] [--variants]
 
 PATH_OR_NAME is a folder holding ``enrollment.csv`` (school_id, year, grade, students[, classes]) and
-``schools.csv`` (school_id, stage[, town, …]) in canonical columns, or ``synthetic`` (a seeded district:
-``staffplan.synth.build_district`` when available, else the generator below, with openings, closings,
-schools adding a grade a year and neighbour competition).
+``schools.csv`` (school_id, stage[, town, …]) in canonical columns, ``synthetic`` (the generator below:
+openings, closings, schools adding a grade a year, neighbour competition), or ``synth`` (the project's
+``staffplan.synth.build_district``, with births and 对口 feeders).
 
 Prints school-total MAPE, school × grade MAPE and WAPE for both methods and the coverage of the
 ``forecast.interval_level`` intervals. ``--variants`` also compares model variants (used to tune the
@@ -79,14 +79,17 @@ def synthetic_district(seed: int = 7, n_schools: int = 120, years: int = 7) -> D
     return Dataset(schools=pd.DataFrame(schools), enrollment=pd.DataFrame(rows), teachers=pd.DataFrame())
 
 
-def synthetic() -> Dataset:
-    try:
-        from staffplan.synth import build_district  # another part of the project
-        ds = build_district()
-        if isinstance(ds, Dataset) and len(ds.enrollment):
-            return ds
-    except Exception:  # noqa: BLE001
-        pass
+def project_synthetic(seed: int = 2026, n_schools: int = 300, years: int = 7) -> Dataset:
+    """The project's seeded district (staffplan.synth), with births and 对口 feeders."""
+    from staffplan.synth import build_district  # another part of the project
+    d = build_district(seed=seed, n_schools=n_schools, n_teachers=10, years=years)
+    return Dataset(schools=d["schools"], enrollment=d["enrollment"], teachers=pd.DataFrame(),
+                   births=d.get("births", pd.DataFrame()), feeders=d.get("feeders", pd.DataFrame()))
+
+
+def synthetic(name: str = "synthetic") -> Dataset:
+    if name == "synth":
+        return project_synthetic()
     return synthetic_district()
 
 
@@ -120,11 +123,11 @@ def fmt(x) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data", help="folder with enrollment.csv + schools.csv, or 'synthetic'")
+    ap.add_argument("data", help="folder with enrollment.csv + schools.csv, or 'synthetic' / 'synth'")
     ap.add_argument("--years", type=int, default=3, help="backtest years (the last K years)")
     ap.add_argument("--variants", action="store_true", help="also compare model variants")
     args = ap.parse_args(argv)
-    ds = synthetic() if args.data == "synthetic" else load_panel(Path(args.data))
+    ds = synthetic(args.data) if args.data in ("synthetic", "synth") else load_panel(Path(args.data))
     cfg = default_config()
     n_sch = ds.enrollment["school_id"].nunique()
     yrs = sorted(ds.enrollment["year"].unique())

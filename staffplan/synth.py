@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Collection
 from pathlib import Path
@@ -277,7 +278,7 @@ def _base_sizes(rng: np.random.Generator, s: pd.DataFrame):
     sen = cls({0: (10, 16), 1: (6, 10), 2: (4, 6)}, rng.uniform(46, 50, n))
     sen_full = cls({0: (4, 8), 1: (3, 6), 2: (2, 4)}, rng.uniform(46, 50, n))
     b0[:, 0] = kg
-    b0[:, 1] = np.where(stage == "九年一贯制", pri9, np.where(stage == "教学点", rng.integers(5, 21, n), pri))
+    b0[:, 1] = np.where(stage == "九年一贯制", pri9, np.where(stage == "教学点", rng.integers(5, 18, n), pri))
     b0[:, 2] = jun
     b0[:, 3] = np.where(stage == "完全中学", sen_full, sen)
     b0[~has] = 0.0
@@ -710,7 +711,6 @@ def _normalise_xlsx(path: Path) -> None:
         for info, data in items:
             if info.filename == "docProps/core.xml":
                 text = data.decode("utf-8")
-                import re
                 text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{stamp}\g<3>", text)
                 data = text.encode("utf-8")
             zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))

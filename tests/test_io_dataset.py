@@ -249,5 +249,5 @@ def test_statistics_folder_calls_read_statistics(tmp_path, monkeypatch):
 
     monkeypatch.setattr(national, "read_statistics", fake_read)
     ds = load_dataset(root)
-    assert got == {"paths": ["河东镇中心小学.xlsx"], "root": "在校生"}
+    assert got == {"paths": ["河东镇中心小学.xlsx"], "root": "d"}  # messages name paths from the data-set folder
     assert ds.enrollment[["school_id", "year", "grade", "students"]].values.tolist() == [["4415210001", 2025, 1, 50]]

@@ -343,3 +343,14 @@ def test_files_byte_stable(small, tmp_path):
     pb = write_contract_format(small, b, messy=True)
     for x, y in zip(pa, pb):
         assert x.read_bytes() == y.read_bytes()
+
+
+def test_messy_roster_as_gb18030_csv(small, tmp_path):
+    paths = write_contract_format(small, tmp_path, messy=True, csv_tables=("教师",))
+    assert (tmp_path / "教师.csv") in paths and (tmp_path / "在校生.xlsx") in paths
+    te = pd.read_csv(tmp_path / "教师.csv", dtype=str, encoding="gb18030", keep_default_na=False)
+    assert te["身份证号码"].tolist() == small["teachers"]["id_number"].tolist()
+    # month-only birth dates agree with the ID number's year and month
+    ym = te["出生年月"].str.extract(r"(\d{4})\D*(\d{1,2})")
+    assert (ym[0] == te["身份证号码"].str[6:10]).all()
+    assert (ym[1].astype(int) == te["身份证号码"].str[10:12].astype(int)).all()

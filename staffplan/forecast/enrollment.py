@@ -196,11 +196,12 @@ def _gpr(S, t, p: Params):
 
 def _shrink_by_grade(own, raw_den, yearly, p: Params):
     """Shrinkage constant per grade (pupils): the configured ``shrink_students``, or, with
-    ``shrink_auto``, the empirical-Bayes ratio v/τ² — v the per-pupil year-to-year variance of a
-    school's ratio, τ² the between-school variance of true ratios (method of moments; falls back to
-    the configured value when fewer than 10 schools have two or more years)."""
+    ``shrink_auto``, the empirical-Bayes ratio v/τ² — v the per-pupil variance of a school's yearly
+    ratio (from year-to-year deviations when schools have two or more years, else the Poisson value
+    v = ratio), τ² the between-school variance of true ratios (method of moments, 2 % tails trimmed).
+    Grades with fewer than 10 schools keep the configured value."""
     shrink = np.full(G, p.shrink)
-    if not p.shrink_auto or len(yearly) < 2:
+    if not p.shrink_auto or not yearly:
         return shrink
     R = np.stack([y[0] for y in yearly], axis=2)                 # (n, G, m)
     N = np.stack([y[1] for y in yearly], axis=2)
@@ -210,16 +211,14 @@ def _shrink_by_grade(own, raw_den, yearly, p: Params):
         rbar = np.nansum(np.where(V, R * N, 0), 2) / np.where(V, N, 0).sum(2)
         dev = np.where(V, N * (R - rbar[:, :, None]) ** 2, 0).sum(2)
     for gi in range(G):
-        ok = m[:, gi] >= 2
-        if ok.sum() < 10:
-            continue
-        v = dev[ok, gi].sum() / (m[ok, gi] - 1).sum()
         has = ~np.isnan(own[:, gi]) & (raw_den[:, gi] > 0)
+        if has.sum() < 10:
+            continue
         rs = own[has, gi]
+        ok = m[:, gi] >= 2
+        v = dev[ok, gi].sum() / (m[ok, gi] - 1).sum() if ok.sum() >= 10 else float(np.median(rs))
         lo_, hi_ = np.quantile(rs, [0.02, 0.98])
-        rs_t = np.clip(rs, lo_, hi_)
-        tau2 = rs_t.var() - v * np.mean(1.0 / raw_den[has, gi])
-        tau2 = max(tau2, 1e-4)
+        tau2 = max(np.clip(rs, lo_, hi_).var() - v * np.mean(1.0 / raw_den[has, gi]), 1e-4)
         shrink[gi] = float(np.clip(v / tau2, 0.0, p.shrink * 20))
     return shrink
 

@@ -18,7 +18,7 @@ from .. import schema
 from ..config import Config, default_config, load_config
 from ..errors import ConfigError, InputError, Issues
 from ..rules import idcard
-from . import national
+from . import codes, national
 from . import normalize as nz
 from .excel import SPREADSHEET_SUFFIXES, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
@@ -367,7 +367,8 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
                        where: dict) -> pd.DataFrame:
     df = convert("teachers", frame, labels, issues)
     if "title" in df.columns:
-        df["title"] = nz.normalize_text(frame["title"]) if "title" in frame.columns else ""
+        df["title"] = (nz.normalize_text(codes.decode_or_keep("title", frame["title"]))
+                       if "title" in frame.columns else "")
     df["school_id"] = resolve_schools(df, schools)
     # key: 教师编号, else 身份证号
     ids = df["id_number"].fillna("").astype(str)
@@ -583,11 +584,11 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
         if src.is_dir:
             stats_paths = sorted(p for p in src.path.rglob("*") if p.is_file() and not _is_skipped(p)
                                  and p.suffix.lower() in SPREADSHEET_SUFFIXES - {".csv"})
-            stats_root = src.path
+            stats_root = root if root.is_dir() else src.path
         else:
             sheets = _read_source(src, cfg, issues, sources)
             if _statistics_workbook(sheets):
-                stats_paths, stats_root = [src.path], src.path.parent
+                stats_paths, stats_root = [src.path], (root if root.is_dir() else src.path.parent)
         if stats_paths:
             for p in stats_paths:
                 sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
@@ -646,6 +647,8 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
         ex = Extract("teachers", joined, labels, first.sheet, first.header_row)
     else:
         ex = exs[0]
+        ex = Extract("teachers", national.apply_substitute_teachers(ex.frame, issues), ex.labels, ex.sheet,
+                     ex.header_row)
     if not check_required(ex, issues):
         return empty_frame("teachers")
     where = dict(file=ex.sheet.file, sheet=ex.sheet.sheet)

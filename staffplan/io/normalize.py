@@ -399,6 +399,9 @@ def _status(x):
     v = lookup("status", x, "status")
     if v is not None:
         return v
+    decoded = codes.decode("status", x)
+    if decoded is not None:
+        return decoded
     t = _text(x)
     return t or None
 

@@ -1,48 +1,54 @@
-"""The rotation MILP (交流轮岗 + 走教), built from the candidate frames of one county in one pass.
+"""The rotation MILPs (交流轮岗, then 走教), built from one county's candidate frames, one pass per family.
 
-Exchange and 走教 are solved **jointly** in one MILP per county (a teacher who moves cannot 走教 from the
-home school; coverage of a shortage cell counts both flows).
+Exchange and 走教 are solved **sequentially** per county: first the exchange model, then the 走教 model on the
+gaps that remain after the chosen exchanges, with the teachers who move excluded.  (A joint model couples the
+two through period-weighted coverage rows that make the LP relaxation fractional; sequential keeps both
+models close to network flows, which CBC solves in seconds for 10,000 teachers.)
 
-Variables (one per candidate row, linopy-style)
-  x[i]     binary   exchange candidate row i (teacher → receiving cell) is chosen
-  y[j]     integer  weekly 走教 periods of candidate row j (teacher → host cell), 0 … min(spare, ceil(gap))
-  z[h]     binary   teacher uses host school h (one per teacher × host pair)
-  r[h]     integer  weekly trips teacher → host h (≥ periods / ``zoujiao.periods_per_trip``)
-  cov[c]   continuous ≤ gap0[c]: shortage periods covered in cell c (free below: a cell that loses more than it
-           gains has negative cover)
-  s_*      continuous ≥ 0: elastic slack of every rule that can fail (named, keyed)
+Exchange model
+--------------
+Variables
+  x[i]        binary, one per candidate row (teacher → receiving cell)
+  s_quota, s_quota_urban, s_backbone, s_send[c]   continuous ≥ 0: named elastic slacks of every hard rule
 
-Constraint families (named ``family_key``; keys are kept in ``Model.families`` for diagnosis)
-  one_move[t]    Σ_i∈t x ≤ 1                                  (teachers with > 1 candidate row)
-  zj_load[t]     Σ_j∈t y + cap_t · Σ_i∈t x ≤ cap_t             (走教 load ≤ spare capacity; 0 if t moves)
-  zj_link[h]     Σ_j∈h y − ub_h · z_h ≤ 0
-  zj_trips[h]    periods_per_trip · r_h − Σ_j∈h y ≥ 0
-  zj_hosts[t]    Σ_h∈t z_h ≤ ``zoujiao.max_hosts``
-  zj_budget      months · weeks · Σ_h (per_trip · r_h + per_period · Σ y) ≤ ``zoujiao.budget_cap`` (if > 0)
-  receive[c]     Σ_in x − Σ_out(main subject) x ≤ ceil(max(gap0, 0) / load)   (no surplus is created: a
-                 cell without shortage only receives as many as it sends — the two-way 对调)
-  cover[c]       cov_c − Σ_in offer · x + Σ_out loss · x − Σ_in y ≤ 0
-  send[c]        Σ_out loss · x − Σ_in offer · x − s_send_c ≤ max(0, −gap0_c) + tolerance · load_c
-                 (a sending school is not left with a new/deeper shortage beyond ``sending_tolerance`` FTE
-                 unless a replacement of the same subject comes in)
-  quota          Σ x + s_quota ≥ ceil(min_share_compulsory · compulsory teachers)      } only when
-  quota_urban    Σ_urban x + s_urban ≥ ceil(min_share_eligible_urban · 应交流 in 城镇/优质) } exchange.
-  backbone       Σ (backbone − min_share_backbone) · x + s_backbone ≥ 0                } share_rules_on
+Constraint families (named ``family_key``; keys kept in ``Model.families``)
+  one_move[t]   Σ_{i∈t} x ≤ 1                                          each teacher at most one move
+  receive[c]    Σ_in x − Σ_out(main) x ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
+                a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
+                without shortage only receives in exchange for its own teacher (two-way flow, 双向对调)
+  send[c]       Σ_out loss · x − Σ_in offer · x − s_send_c ≤ max(0, −gap0_c) + sending_tolerance · load_c
+                (periods) the sending school is not left with a new/deeper shortage beyond the tolerance
+                unless a teacher of the same subject comes in
+  quota         Σ x + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)         } only when
+  quota_urban   Σ_{from 城镇/优质} x + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
+  backbone      Σ (backbone_i − min_share_backbone) · x + s_backbone ≥ 0                   }
 
-Objective (minimise; weighted lexicographic — each level's weight dominates the realistic range of the next)
-  W_SEND / load_c · s_send_c        1e7 per FTE   1) hard-rule slack (sending rule weighed 10× the share rules
-  W_SLACK · (s_quota + s_urban + s_backbone)  1e6 per teacher   so that a shortfall is reported on the quota)
-  − W_COV · weight_c · cov_c        100 per period, weight_c = 1 + weight_rural (乡村/薄弱) + weight_scarce
-                                                     (走教 subjects): 2) cover shortages
-  + W_KM · (km_i · x_i + 2 · km_h · r_h)   1 per km  3) shorter moves, fewer 走教 kilometres
-  + W_SUBSIDY · monthly subsidy     0.1 per yuan
-  − W_PREF · willing_i · x_i − W_MUST · must_i · x_i   2 / 5  4) 愿意交流 and 应交流 before volunteers
-  + EPS · rank / n                  ≤ 1e-3        5) deterministic tie-break by the stable sorted row order
+Objective (minimise; weighted lexicographic, each weight dominating the realistic range of the next)
+  1) W_SEND / load_c · s_send_c (1e7 per FTE) + W_SLACK · (s_quota + s_quota_urban + s_backbone) (1e6 per
+     teacher) — hard-rule slack first; the sending rule weighs 10× so a shortfall shows on the share rules;
+  2) − W_COV · (w_in · v_in − w_out · v_out) · x  (W_COV = 100 per period): v_in = periods the move covers in a
+     short receiving cell = min(offer, gap0 / slots) (a slot's share of the gap), v_out = the same value of a
+     slot of the short cell the teacher leaves; w = 1 + exchange.weight_rural (乡村/薄弱 school)
+     + exchange.weight_scarce (走教 subjects = 紧缺学科);
+  3) + W_KM · km · x (1 per km; unknown distance → exchange.unknown_km);
+  4) − W_PREF · 愿意交流 (2) − W_MUST · 应交流 (5): willing teachers, and 应交流 before volunteers;
+  5) + EPS · rank / n (≤ 1e-3): deterministic tie-break by the stable sorted row order.
 
-``build_model`` adds each family in one pass: the terms of all constraints of a family form one long
-(key, variable, coefficient) array, grouped once; each group becomes one ``LpAffineExpression``.
-``build_model_naive`` builds the same model the slow way (per-constraint filtering and ``lpSum``); it exists
-only for the benchmark and a test.
+走教 model
+----------
+  y[j] integer 0 … min(spare capacity, ceil(remaining gap)) per candidate row (teacher → host cell);
+  z[h] binary per (teacher, host school).
+  zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
+  zj_cell[c] Σ y ≤ ceil(remaining gap_c);  zj_budget (if zoujiao.budget_cap > 0):
+  months · weeks · (per_trip · (Σ y / ppt + (ppt − 1)/ppt · Σ z) + per_period · Σ y) ≤ budget_cap
+  (an upper bound of the real subsidy with trips = ceil(periods / ppt) per host, so the cap always holds).
+  Objective: − W_COV · w_c · y  + per-period travel (2 · km · W_KM + W_SUBSIDY · weeks · per_trip) / ppt
+  + W_SUBSIDY · weeks · per_period, + half a trip per used host (z), + EPS tie-break.
+
+``build_model`` adds each family in one pass: all terms of a family form one long (key, variable,
+coefficient) array, grouped once; each group becomes one ``LpAffineExpression``.  ``build_model_naive``
+builds the same exchange model the slow way (per-constraint filtering and ``lpSum``); it exists only for the
+benchmark and a test.
 """
 from __future__ import annotations
 
@@ -71,96 +77,26 @@ SLACK_FAMILIES = {"quota": "交流比例（义务教育教师 5%）", "quota_urb
 
 @dataclass
 class Model:
-    """A built model and the labelled variables needed to read the solution."""
+    """A built model and its labelled variables."""
 
     prob: pulp.LpProblem
     data: CandidateSet
-    x: np.ndarray                   # LpVariable per exchange row
-    y: np.ndarray                   # LpVariable per 走教 row
-    hosts: pd.DataFrame             # one row per (teacher, host): km, ub, z, r
-    cov: pd.DataFrame               # cell, var
-    slacks: pd.DataFrame            # family, key, var, weight, required
-    families: dict[str, list] = field(default_factory=dict)
+    x: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))      # per exchange row
+    slacks: pd.DataFrame = field(default_factory=pd.DataFrame)                      # family, key, required, var
+    y: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))      # per 走教 row
+    hosts: pd.DataFrame = field(default_factory=pd.DataFrame)                       # teacher × host: z
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)                        # 走教 rows used
+    families: dict = field(default_factory=dict)
     build_s: float = 0.0
 
 
-def _subsidy_coefs(config) -> tuple[float, float]:
-    """Monthly subsidy per weekly trip and per weekly period."""
-    weeks = float(config["zoujiao.weeks_per_month"])
-    return weeks * float(config["zoujiao.subsidy_per_trip"]), weeks * float(config["zoujiao.subsidy_per_period"])
-
-
-def _host_pairs(zj: pd.DataFrame) -> pd.DataFrame:
-    if zj.empty:
-        return pd.DataFrame(columns=["teacher_id", "host", "km", "ub", "cap", "h"])
-    hp = zj.groupby(["teacher_id", "host"], sort=True, as_index=False).agg(
-        km=("km", "first"), ub=("ub", "sum"), cap=("zj_cap", "first"))
-    hp["ub"] = np.minimum(hp["ub"], hp["cap"])
-    hp["h"] = np.arange(len(hp))
-    return hp
-
-
-def _variables(cset: CandidateSet, config):
-    """All variables with ASCII names; returns (prob, x, y, hosts, z, r, cov frame)."""
-    prob = pulp.LpProblem("rotate", pulp.LpMinimize)
-    ex, zj, cells = cset.exchange, cset.zoujiao, cset.cells
-    x = np.array([pulp.LpVariable(f"x_{i}", cat=pulp.LpBinary) for i in range(len(ex))], dtype=object)
-    y = np.array([pulp.LpVariable(f"y_{j}", lowBound=0, upBound=float(ub), cat=pulp.LpInteger)
-                  for j, ub in enumerate(zj["ub"].to_numpy())], dtype=object)
-    hosts = _host_pairs(zj)
-    ppt = max(1, int(config["zoujiao.periods_per_trip"]))
-    hosts["z"] = [pulp.LpVariable(f"z_{h}", cat=pulp.LpBinary) for h in range(len(hosts))]
-    hosts["r"] = [pulp.LpVariable(f"r_{h}", lowBound=0, upBound=float(math.ceil(ub / ppt)), cat=pulp.LpInteger)
-                  for h, ub in enumerate(hosts["ub"].to_numpy())]
-    touched = set(ex["cell"]) | set(zj["cell"]) | set(ex["out_main"]) | set(ex["out_second"])
-    cc = cells[(cells["gap0"] > 0) & cells["cell"].isin(touched)][["cell", "gap0", "weight", "load"]].copy()
-    cc["var"] = [pulp.LpVariable(f"cov_{c}", lowBound=None, upBound=float(g))
-                 for c, g in zip(cc["cell"].to_numpy(), cc["gap0"].to_numpy())]
-    return prob, x, y, hosts, cc
-
-
-def _slack_rows(cset: CandidateSet, config) -> list[dict]:
-    """Share-rule slacks (county level) with their required counts."""
-    req = cset.requirements
-    ex = cset.exchange
-    rows = []
-    if req.get("quota", 0) > 0:
-        rows.append({"family": "quota", "key": -1, "required": float(req["quota"])})
-    if req.get("quota_urban", 0) > 0:
-        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"])})
-    if req.get("backbone_share", 0) > 0 and len(ex):
-        rows.append({"family": "backbone", "key": -1, "required": 0.0})
-    return rows
-
-
-def _send_cells(cset: CandidateSet, config) -> pd.DataFrame:
-    """Cells a chosen move may take periods from, with the allowed loss (periods)."""
-    ex, cells = cset.exchange, cset.cells
-    out = pd.unique(np.concatenate([ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]).astype(int))
-    out = out[out >= 0]
-    sc = cells[cells["cell"].isin(out)][["cell", "gap0", "load"]].copy()
-    tol = float(config["exchange.sending_tolerance"])
-    sc["allow"] = np.maximum(0.0, -sc["gap0"]) + tol * sc["load"]
-    return sc.sort_values("cell").reset_index(drop=True)
-
-
-def _terms(ex: pd.DataFrame, zj: pd.DataFrame, x_off: int, y_off: int):
-    """Long term arrays shared by the cell families: (cell, vid, coef) for gain, loss, count_in, count_out, y."""
-    n = len(ex)
-    xi = np.arange(n) + x_off
-    gain = (ex["cell"].to_numpy(), xi, ex["offer"].to_numpy(float))
-    om, os_ = ex["out_main"].to_numpy(), ex["out_second"].to_numpy()
-    lm, ls = ex["loss_main"].to_numpy(float), ex["loss_second"].to_numpy(float)
-    sel2 = os_ >= 0
-    loss = (np.concatenate([om[om >= 0], os_[sel2]]), np.concatenate([xi[om >= 0], xi[sel2]]),
-            np.concatenate([lm[om >= 0], ls[sel2]]))
-    yin = (zj["cell"].to_numpy(), np.arange(len(zj)) + y_off, np.ones(len(zj)))
-    cnt_out = (om[om >= 0], xi[om >= 0], np.ones(int((om >= 0).sum())))
-    return gain, loss, yin, cnt_out
+def _var(prob, name, low=None, up=None, cat=pulp.LpContinuous):
+    return prob.add_variable(name, low, up, cat) if hasattr(prob, "add_variable") else \
+        pulp.LpVariable(name, low, up, cat)
 
 
 def _grouped(key, vid, coef):
-    """Yield (key, vids, coefs) per key, duplicates merged — one sort for the whole family."""
+    """Yield (key, vids, coefs) per key with duplicates merged — one sort for the whole family."""
     if len(key) == 0:
         return
     df = pd.DataFrame({"key": np.asarray(key), "vid": np.asarray(vid, dtype=np.int64),
@@ -176,213 +112,152 @@ def _grouped(key, vid, coef):
 
 
 def _add_family(prob, V, name, key, vid, coef, sense, rhs, families, min_terms=1):
-    """Add one constraint per key: Σ coef·V[vid] (sense) rhs[key]. ``rhs`` is a dict or a number."""
+    """One constraint per key: Σ coef · V[vid] (sense) rhs[key] (``rhs`` a dict or a number)."""
     names = []
     for k, vids, coefs in _grouped(key, vid, coef):
         if len(vids) < min_terms:
             continue
         expr = pulp.LpAffineExpression(zip(V[vids].tolist(), coefs.tolist()))
         b = float(rhs[k] if isinstance(rhs, dict) else rhs)
-        cname = f"{name}_{k}"
-        prob.addConstraint(pulp.LpConstraint(expr, sense, cname, b))
+        prob.addConstraint(pulp.LpConstraint(expr, sense, f"{name}_{k}", b))
         names.append(k)
     families[name] = names
 
 
-def _objective_and_slacks(cset, config, prob, x, y, hosts, cc, send_cells):
-    """Objective expression and the slack frame (slack variables are created here)."""
-    ex, zj = cset.exchange, cset.zoujiao
-    terms: dict = {}
+# --- exchange ---------------------------------------------------------------------------------------
 
-    def add(vars_, coefs):
-        for v, c in zip(vars_, coefs):
-            if c:
-                terms[v] = terms.get(v, 0.0) + float(c)
+def cell_slots(cells: pd.DataFrame) -> pd.Series:
+    """Teachers a cell's shortage can take: ceil(max(gap0, 0) / load), indexed by cell."""
+    c = cells.set_index("cell")
+    return np.ceil(c["gap0"].clip(lower=0) / c["load"] - 1e-9).astype(float)
 
-    n, m = len(ex), len(zj)
-    rank_x = (np.arange(n) + 1) / max(n, 1)
-    add(x, W_KM * ex["cost_km"].to_numpy(float) - W_PREF * ex["willing"].to_numpy(float)
-        - W_MUST * ex["must"].to_numpy(float) + EPS * rank_x)
-    add(y, EPS * (np.arange(m) + 1) / max(m, 1))
-    per_trip, per_period = _subsidy_coefs(config)
-    if len(hosts):
-        add(hosts["r"], W_KM * 2 * hosts["km"].to_numpy(float) + W_SUBSIDY * per_trip)
-        if per_period:
-            add(y, np.full(m, W_SUBSIDY * per_period))
-    add(cc["var"], -W_COV * cc["weight"].to_numpy(float))
-    rows = _slack_rows(cset, config)
-    for r in send_cells.itertuples(index=False):
-        rows.append({"family": "send", "key": int(r.cell), "required": float(r.allow)})
-    sl = pd.DataFrame(rows, columns=["family", "key", "required"])
-    sl["var"] = [pulp.LpVariable(f"s_{f}_{k if k >= 0 else 'all'}", lowBound=0)
-                 for f, k in zip(sl["family"], sl["key"])]
-    load = sl["key"].map(send_cells.set_index("cell")["load"]) if len(send_cells) else pd.Series(np.nan, index=sl.index)
-    sl["weight"] = np.where(sl["family"] == "send", W_SEND / load.fillna(1.0).to_numpy(float), W_SLACK)
-    add(sl["var"], sl["weight"])
+
+def exchange_values(cset: CandidateSet) -> np.ndarray:
+    """Objective value (in weighted periods) of each candidate row: w_in · v_in − w_out · v_out."""
+    ex, cells = cset.exchange, cset.cells.set_index("cell")
+    slots = cell_slots(cset.cells)
+    per_slot = (cells["gap0"].clip(lower=0) / slots.where(slots > 0)).fillna(0.0)
+    v_in = np.minimum(ex["offer"].to_numpy(float), ex["cell"].map(per_slot).fillna(0).to_numpy(float))
+    w_in = ex["cell"].map(cells["weight"]).fillna(1).to_numpy(float)
+    v_out = ex["out_main"].map(per_slot).fillna(0).to_numpy(float)
+    w_out = ex["out_main"].map(cells["weight"]).fillna(1).to_numpy(float)
+    return w_in * v_in - w_out * v_out
+
+
+def _slack_frame(cset: CandidateSet, config) -> pd.DataFrame:
+    req, ex, cells = cset.requirements, cset.exchange, cset.cells
+    rows = []
+    if req.get("quota", 0) > 0:
+        rows.append({"family": "quota", "key": -1, "required": float(req["quota"]), "load": 1.0})
+    if req.get("quota_urban", 0) > 0:
+        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"]), "load": 1.0})
+    if req.get("backbone_share", 0) > 0 and len(ex):
+        rows.append({"family": "backbone", "key": -1, "required": 0.0, "load": 1.0})
+    out = pd.unique(np.concatenate([ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]).astype(int)) \
+        if len(ex) else np.array([], dtype=int)
+    sc = cells[cells["cell"].isin(out[out >= 0])].sort_values("cell")
+    tol = float(config["exchange.sending_tolerance"])
+    for c, g, load in zip(sc["cell"], sc["gap0"], sc["load"]):
+        rows.append({"family": "send", "key": int(c), "required": max(0.0, -float(g)) + tol * float(load),
+                     "load": float(load)})
+    return pd.DataFrame(rows, columns=["family", "key", "required", "load"])
+
+
+def _exchange_objective(cset, prob, x, sl):
+    ex = cset.exchange
+    n = len(ex)
+    coef = (-W_COV * exchange_values(cset) + W_KM * ex["cost_km"].to_numpy(float)
+            - W_PREF * ex["willing"].to_numpy(float) - W_MUST * ex["must"].to_numpy(float)
+            + EPS * (np.arange(n) + 1) / max(n, 1))
+    w_sl = np.where(sl["family"] == "send", W_SEND / sl["load"].to_numpy(float), W_SLACK)
+    terms = list(zip(x.tolist(), coef.tolist())) + list(zip(sl["var"].tolist(), w_sl.tolist()))
     prob.setObjective(pulp.LpAffineExpression(terms))
-    return sl
+
+
+def _exchange_variables(cset, config):
+    prob = pulp.LpProblem("rotate_exchange", pulp.LpMinimize)
+    x = np.array([_var(prob, f"x_{i}", 0, 1, pulp.LpBinary) for i in range(len(cset.exchange))], dtype=object)
+    sl = _slack_frame(cset, config)
+    sl["var"] = [_var(prob, f"s_{f}_{k if k >= 0 else 'all'}", 0) for f, k in zip(sl["family"], sl["key"])]
+    _exchange_objective(cset, prob, x, sl)
+    return prob, x, sl
 
 
 def build_model(cset: CandidateSet, config) -> Model:
-    """Build the county model: every constraint family in one grouped pass (see module docstring)."""
+    """The county exchange model; every family added in one grouped pass (see module docstring)."""
     t0 = time.perf_counter()
-    ex, zj = cset.exchange, cset.zoujiao
-    prob, x, y, hosts, cc = _variables(cset, config)
-    send_cells = _send_cells(cset, config)
-    sl = _objective_and_slacks(cset, config, prob, x, y, hosts, cc, send_cells)
-    n, m, nh = len(ex), len(zj), len(hosts)
-    # one global variable array: x | y | z | r | cov | slacks
-    V = np.concatenate([x, y, np.asarray(hosts["z"].tolist(), dtype=object),
-                        np.asarray(hosts["r"].tolist(), dtype=object),
-                        np.asarray(cc["var"].tolist(), dtype=object), np.asarray(sl["var"].tolist(), dtype=object)])
-    xo, yo, zo, ro, co = 0, n, n + m, n + m + nh, n + m + 2 * nh
-    so = co + len(cc)
+    ex = cset.exchange
+    prob, x, sl = _exchange_variables(cset, config)
+    n = len(ex)
+    V = np.concatenate([x, np.asarray(sl["var"].tolist(), dtype=object)])
+    so = n
     fam: dict = {}
     LE, GE = pulp.LpConstraintLE, pulp.LpConstraintGE
+    xi = np.arange(n)
+    tcode = pd.factorize(ex["teacher_id"], sort=True)[0]
+    _add_family(prob, V, "one_move", tcode, xi, np.ones(n), LE, 1.0, fam, min_terms=2)
 
-    # teachers: integer codes
-    tids = pd.Index(sorted(set(ex["teacher_id"]) | set(zj["teacher_id"])))
-    tx = tids.get_indexer(ex["teacher_id"])
-    ty = tids.get_indexer(zj["teacher_id"])
-    _add_family(prob, V, "one_move", tx, np.arange(n) + xo, np.ones(n), LE, 1.0, fam, min_terms=2)
+    cin = ex["cell"].to_numpy()
+    om = ex["out_main"].to_numpy()
+    os_ = ex["out_second"].to_numpy()
+    slots = cell_slots(cset.cells)
+    recv = np.unique(cin)
+    keep = np.isin(om, recv)
+    _add_family(prob, V, "receive", np.r_[cin, om[keep]], np.r_[xi, xi[keep]],
+                np.r_[np.ones(n), -np.ones(int(keep.sum()))], LE, slots.to_dict(), fam)
 
-    # 走教: load (with exclusion of movers), link, trips, hosts, budget
-    if m:
-        cap_t = zj.groupby("teacher_id")["zj_cap"].first()
-        cap_code = dict(zip(tids.get_indexer(cap_t.index), cap_t.to_numpy(float)))
-        in_zj = np.isin(tx, ty)
-        key = np.concatenate([ty, tx[in_zj]])
-        vid = np.concatenate([np.arange(m) + yo, (np.arange(n) + xo)[in_zj]])
-        coef = np.concatenate([np.ones(m), np.array([cap_code[k] for k in tx[in_zj]], dtype=float)])
-        _add_family(prob, V, "zj_load", key, vid, coef, LE, cap_code, fam)
-        hkey = hosts.set_index(["teacher_id", "host"])["h"]
-        hy = hkey.reindex(pd.MultiIndex.from_frame(zj[["teacher_id", "host"]])).to_numpy()
-        ub = hosts["ub"].to_numpy(float)
-        _add_family(prob, V, "zj_link", np.concatenate([hy, np.arange(nh)]),
-                    np.concatenate([np.arange(m) + yo, np.arange(nh) + zo]),
-                    np.concatenate([np.ones(m), -ub]), LE, 0.0, fam)
-        ppt = float(max(1, int(config["zoujiao.periods_per_trip"])))
-        _add_family(prob, V, "zj_trips", np.concatenate([hy, np.arange(nh)]),
-                    np.concatenate([np.arange(m) + yo, np.arange(nh) + ro]),
-                    np.concatenate([-np.ones(m), np.full(nh, ppt)]), GE, 0.0, fam)
-        th = tids.get_indexer(hosts["teacher_id"])
-        max_hosts = int(config["zoujiao.max_hosts"])
-        per_teacher = pd.Series(th).value_counts()
-        many = np.isin(th, per_teacher[per_teacher > max_hosts].index)
-        _add_family(prob, V, "zj_hosts", th[many], (np.arange(nh) + zo)[many], np.ones(int(many.sum())), LE,
-                    float(max_hosts), fam)
-        cap = float(config["zoujiao.budget_cap"])
-        if cap > 0:
-            per_trip, per_period = _subsidy_coefs(config)
-            months = float(config["zoujiao.months_per_year"])
-            _add_family(prob, V, "zj_budget", np.zeros(nh + m, dtype=int),
-                        np.concatenate([np.arange(nh) + ro, np.arange(m) + yo]),
-                        np.concatenate([np.full(nh, months * per_trip), np.full(m, months * per_period)]),
-                        LE, cap, fam)
+    send = (sl["family"] == "send").to_numpy()
+    if send.any():
+        s_cells = sl.loc[send, "key"].to_numpy()
+        g = np.isin(cin, s_cells)
+        m2 = os_ >= 0
+        allow = dict(zip(s_cells.tolist(), sl.loc[send, "required"].to_numpy(float).tolist()))
+        _add_family(prob, V, "send", np.r_[om[om >= 0], os_[m2], cin[g], s_cells],
+                    np.r_[xi[om >= 0], xi[m2], xi[g], np.flatnonzero(send) + so],
+                    np.r_[ex["loss_main"].to_numpy(float)[om >= 0], ex["loss_second"].to_numpy(float)[m2],
+                          -ex["offer"].to_numpy(float)[g], -np.ones(len(s_cells))], LE, allow, fam)
 
-    # cells: receive, cover, send
-    gain, loss, yin, cnt_out = _terms(ex, zj, xo, yo)
-    cells = cset.cells.set_index("cell")
-    recv_cells = np.unique(gain[0])
-    recv_rhs = {int(c): float(math.ceil(max(0.0, g) / l - 1e-9))
-                for c, g, l in zip(recv_cells, cells.loc[recv_cells, "gap0"], cells.loc[recv_cells, "load"])}
-    keep_out = np.isin(cnt_out[0], recv_cells)
-    _add_family(prob, V, "receive", np.concatenate([gain[0], cnt_out[0][keep_out]]),
-                np.concatenate([gain[1], cnt_out[1][keep_out]]),
-                np.concatenate([np.ones(len(gain[0])), -cnt_out[2][keep_out]]), LE, recv_rhs, fam)
-    if len(cc):
-        cov_cells = cc["cell"].to_numpy()
-        sel_g, sel_l, sel_y = (np.isin(gain[0], cov_cells), np.isin(loss[0], cov_cells), np.isin(yin[0], cov_cells))
-        _add_family(prob, V, "cover",
-                    np.concatenate([cov_cells, gain[0][sel_g], loss[0][sel_l], yin[0][sel_y]]),
-                    np.concatenate([np.arange(len(cc)) + co, gain[1][sel_g], loss[1][sel_l], yin[1][sel_y]]),
-                    np.concatenate([np.ones(len(cc)), -gain[2][sel_g], loss[2][sel_l], -yin[2][sel_y]]),
-                    LE, 0.0, fam)
-    is_send = (sl["family"] == "send").to_numpy()
-    if is_send.any():
-        s_cells = sl.loc[is_send, "key"].to_numpy()
-        s_vid = np.flatnonzero(is_send) + so
-        sel_g = np.isin(gain[0], s_cells)
-        allow = dict(zip(s_cells.tolist(), sl.loc[is_send, "required"].to_numpy(float).tolist()))
-        _add_family(prob, V, "send", np.concatenate([loss[0], gain[0][sel_g], s_cells]),
-                    np.concatenate([loss[1], gain[1][sel_g], s_vid]),
-                    np.concatenate([loss[2], -gain[2][sel_g], -np.ones(len(s_cells))]), LE, allow, fam)
-
-    # county share rules
-    for pos, r in enumerate(sl.itertuples(index=False)):
-        if r.family == "quota":
-            vids, coefs = np.arange(n) + xo, np.ones(n)
-        elif r.family == "quota_urban":
+    for pos, (family, required) in enumerate(zip(sl["family"], sl["required"])):
+        if family == "quota":
+            vids, coefs = xi, np.ones(n)
+        elif family == "quota_urban":
             sel = ex["from_urban"].to_numpy(bool)
-            vids, coefs = (np.arange(n) + xo)[sel], np.ones(int(sel.sum()))
-        elif r.family == "backbone":
-            share = float(cset.requirements["backbone_share"])
-            vids, coefs = np.arange(n) + xo, ex["backbone"].to_numpy(float) - share
+            vids, coefs = xi[sel], np.ones(int(sel.sum()))
+        elif family == "backbone":
+            vids, coefs = xi, ex["backbone"].to_numpy(float) - float(cset.requirements["backbone_share"])
         else:
             continue
-        _add_family(prob, V, r.family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
-                    np.r_[coefs, 1.0], GE, r.required, fam)
-    return Model(prob, cset, x, y, hosts, cc, sl, fam, time.perf_counter() - t0)
+        _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
+                    np.r_[coefs, 1.0], GE, float(required), fam)
+    return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
 
 
 def build_model_naive(cset: CandidateSet, config) -> Model:
-    """Reference implementation: the same model built constraint by constraint with per-key filtering and
-    ``pulp.lpSum`` (the pattern style.md warns against). Used only by the benchmark and a test."""
+    """Reference: the same exchange model built constraint by constraint, filtering the candidate frame for
+    every key and summing with ``pulp.lpSum`` (the pattern style.md warns against). Benchmark/test only."""
     t0 = time.perf_counter()
-    ex, zj = cset.exchange, cset.zoujiao
-    prob, x, y, hosts, cc = _variables(cset, config)
-    send_cells = _send_cells(cset, config)
-    sl = _objective_and_slacks(cset, config, prob, x, y, hosts, cc, send_cells)
+    ex = cset.exchange
+    prob, x, sl = _exchange_variables(cset, config)
+    slots = cell_slots(cset.cells)
     fam: dict = {}
-    tids = sorted(set(ex["teacher_id"]) | set(zj["teacher_id"]))
-    for k, t in enumerate(tids):
+    teachers = sorted(set(ex["teacher_id"]))
+    for k, t in enumerate(teachers):
         rows = [i for i in range(len(ex)) if ex["teacher_id"].iat[i] == t]
         if len(rows) >= 2:
             prob += pulp.lpSum(x[i] for i in rows) <= 1, f"one_move_{k}"
-        zrows = [j for j in range(len(zj)) if zj["teacher_id"].iat[j] == t]
-        if zrows:
-            cap = float(zj["zj_cap"].iat[zrows[0]])
-            prob += (pulp.lpSum(y[j] for j in zrows) + pulp.lpSum(cap * x[i] for i in rows) <= cap,
-                     f"zj_load_{k}")
-            hrows = [h for h in range(len(hosts)) if hosts["teacher_id"].iat[h] == t]
-            if len(hrows) > int(config["zoujiao.max_hosts"]):
-                prob += pulp.lpSum(hosts["z"].iat[h] for h in hrows) <= int(config["zoujiao.max_hosts"]), \
-                    f"zj_hosts_{k}"
-    ppt = float(max(1, int(config["zoujiao.periods_per_trip"])))
-    for h in range(len(hosts)):
-        rows = [j for j in range(len(zj)) if zj["teacher_id"].iat[j] == hosts["teacher_id"].iat[h]
-                and zj["host"].iat[j] == hosts["host"].iat[h]]
-        prob += pulp.lpSum(y[j] for j in rows) - float(hosts["ub"].iat[h]) * hosts["z"].iat[h] <= 0, f"zj_link_{h}"
-        prob += ppt * hosts["r"].iat[h] - pulp.lpSum(y[j] for j in rows) >= 0, f"zj_trips_{h}"
-    cap = float(config["zoujiao.budget_cap"])
-    if cap > 0 and len(zj):
-        per_trip, per_period = _subsidy_coefs(config)
-        months = float(config["zoujiao.months_per_year"])
-        prob += (pulp.lpSum(months * per_trip * r for r in hosts["r"]) + pulp.lpSum(months * per_period * v for v in y)
-                 <= cap, "zj_budget_0")
-    cells = cset.cells.set_index("cell")
-
-    def gain(c):
-        return pulp.lpSum(float(ex["offer"].iat[i]) * x[i] for i in range(len(ex)) if ex["cell"].iat[i] == c)
-
-    def loss(c):
-        return (pulp.lpSum(float(ex["loss_main"].iat[i]) * x[i] for i in range(len(ex)) if ex["out_main"].iat[i] == c)
-                + pulp.lpSum(float(ex["loss_second"].iat[i]) * x[i] for i in range(len(ex))
-                             if ex["out_second"].iat[i] == c))
-
     for c in sorted(set(ex["cell"])):
         cnt_in = pulp.lpSum(x[i] for i in range(len(ex)) if ex["cell"].iat[i] == c)
         cnt_out = pulp.lpSum(x[i] for i in range(len(ex)) if ex["out_main"].iat[i] == c)
-        rhs = float(math.ceil(max(0.0, cells.at[c, "gap0"]) / cells.at[c, "load"] - 1e-9))
-        prob += cnt_in - cnt_out <= rhs, f"receive_{c}"
-    for c, v in zip(cc["cell"], cc["var"]):
-        ys = pulp.lpSum(y[j] for j in range(len(zj)) if zj["cell"].iat[j] == c)
-        prob += v - gain(c) + loss(c) - ys <= 0, f"cover_{c}"
+        prob += cnt_in - cnt_out <= float(slots[c]), f"receive_{c}"
     for r in sl.itertuples(index=False):
         if r.family == "send":
-            prob += loss(r.key) - gain(r.key) - r.var <= r.required, f"send_{r.key}"
+            loss = pulp.lpSum(float(ex["loss_main"].iat[i]) * x[i] for i in range(len(ex)) if ex["out_main"].iat[i] == r.key) \
+                + pulp.lpSum(float(ex["loss_second"].iat[i]) * x[i] for i in range(len(ex))
+                             if ex["out_second"].iat[i] == r.key)
+            gain = pulp.lpSum(float(ex["offer"].iat[i]) * x[i] for i in range(len(ex)) if ex["cell"].iat[i] == r.key)
+            prob += loss - gain - r.var <= r.required, f"send_{r.key}"
         elif r.family == "quota":
-            prob += pulp.lpSum(x) + r.var >= r.required, "quota_0"
+            prob += pulp.lpSum(x[i] for i in range(len(ex))) + r.var >= r.required, "quota_0"
         elif r.family == "quota_urban":
             prob += pulp.lpSum(x[i] for i in range(len(ex)) if ex["from_urban"].iat[i]) + r.var >= r.required, \
                 "quota_urban_0"
@@ -390,4 +265,65 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
             share = float(cset.requirements["backbone_share"])
             prob += pulp.lpSum((float(ex["backbone"].iat[i]) - share) * x[i] for i in range(len(ex))) + r.var >= 0, \
                 "backbone_0"
-    return Model(prob, cset, x, y, hosts, cc, sl, fam, time.perf_counter() - t0)
+    return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
+
+
+# --- 走教 ---------------------------------------------------------------------------------------------
+
+def _subsidy_coefs(config) -> tuple[float, float]:
+    """Monthly subsidy per weekly trip and per weekly period."""
+    weeks = float(config["zoujiao.weeks_per_month"])
+    return weeks * float(config["zoujiao.subsidy_per_trip"]), weeks * float(config["zoujiao.subsidy_per_period"])
+
+
+def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclude=()) -> Model:
+    """The county 走教 model on the remaining gaps (cell → periods), teachers in ``exclude`` left out."""
+    t0 = time.perf_counter()
+    zj = cset.zoujiao
+    rem = remaining.clip(lower=0)
+    cap_cell = np.ceil(rem - 1e-9)
+    zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
+    zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
+    zj = zj[zj["ub"] >= 1].reset_index(drop=True)
+    prob = pulp.LpProblem("rotate_zoujiao", pulp.LpMinimize)
+    m = len(zj)
+    y = np.array([_var(prob, f"y_{j}", 0, float(ub), pulp.LpInteger) for j, ub in enumerate(zj["ub"])], dtype=object)
+    hosts = zj.groupby(["teacher_id", "host"], sort=True, as_index=False).agg(
+        km=("km", "first"), ub=("ub", "sum"), cap=("zj_cap", "first"))
+    hosts["ub"] = np.minimum(hosts["ub"], hosts["cap"])
+    nh = len(hosts)
+    hosts["z"] = [_var(prob, f"z_{h}", 0, 1, pulp.LpBinary) for h in range(nh)]
+    ppt = float(max(1, int(config["zoujiao.periods_per_trip"])))
+    per_trip, per_period = _subsidy_coefs(config)
+    trip_cost = W_KM * 2 * zj["km"].to_numpy(float) + W_SUBSIDY * per_trip
+    w = zj["cell"].map(cset.cells.set_index("cell")["weight"]).fillna(1).to_numpy(float)
+    cy = -W_COV * w + trip_cost / ppt + W_SUBSIDY * per_period + EPS * (np.arange(m) + 1) / max(m, 1)
+    cz = 0.5 * (W_KM * 2 * hosts["km"].to_numpy(float) + W_SUBSIDY * per_trip)
+    prob.setObjective(pulp.LpAffineExpression(list(zip(y.tolist(), cy.tolist()))
+                                              + list(zip(hosts["z"].tolist(), cz.tolist()))))
+    V = np.concatenate([y, np.asarray(hosts["z"].tolist(), dtype=object)])
+    fam: dict = {}
+    LE = pulp.LpConstraintLE
+    tcode, tnames = pd.factorize(zj["teacher_id"], sort=True)
+    cap_t = zj.groupby("teacher_id")["zj_cap"].first().reindex(tnames).to_numpy(float)
+    _add_family(prob, V, "zj_load", tcode, np.arange(m), np.ones(m), LE, dict(enumerate(cap_t.tolist())), fam,
+                min_terms=2)
+    hy = hosts.reset_index().set_index(["teacher_id", "host"])["index"].reindex(
+        pd.MultiIndex.from_frame(zj[["teacher_id", "host"]])).to_numpy()
+    _add_family(prob, V, "zj_link", np.r_[hy, np.arange(nh)], np.r_[np.arange(m), np.arange(nh) + m],
+                np.r_[np.ones(m), -hosts["ub"].to_numpy(float)], LE, 0.0, fam)
+    max_hosts = int(config["zoujiao.max_hosts"])
+    th = pd.Index(tnames).get_indexer(hosts["teacher_id"])
+    counts = np.bincount(th, minlength=len(tnames)) if nh else np.array([], dtype=int)
+    many = counts[th] > max_hosts if nh else np.array([], dtype=bool)
+    _add_family(prob, V, "zj_hosts", th[many], (np.arange(nh) + m)[many], np.ones(int(many.sum())), LE,
+                float(max_hosts), fam)
+    _add_family(prob, V, "zj_cell", zj["cell"].to_numpy(), np.arange(m), np.ones(m), LE,
+                cap_cell.to_dict(), fam, min_terms=2)
+    budget = float(config["zoujiao.budget_cap"])
+    if budget > 0 and m:
+        months = float(config["zoujiao.months_per_year"])
+        _add_family(prob, V, "zj_budget", np.zeros(m + nh, dtype=int), np.arange(m + nh),
+                    np.r_[np.full(m, months * (per_trip / ppt + per_period)),
+                          np.full(nh, months * per_trip * (ppt - 1) / ppt)], LE, budget, fam)
+    return Model(prob, cset, y=y, hosts=hosts, rows=zj, families=fam, build_s=time.perf_counter() - t0)

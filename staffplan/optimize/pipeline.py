@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import ConfigError, InfeasiblePlan, Issue, ERROR
 from ..rules.eligibility import exchange_eligibility
-from .build import build_model
+from .build import build_model, build_zoujiao_model
 from .candidates import CandidateSet, build_candidate_sets, gap_cells, prepare_teachers, school_table
 from .diagnose import diagnose
 from .solve import Result, combine, empty_result, solve
@@ -40,26 +40,49 @@ class CountyOutcome:
     result: Result
 
 
+def remaining_gaps(cset: CandidateSet, chosen: np.ndarray) -> pd.Series:
+    """Cell → gap periods left after the chosen exchanges (gap0 − offers in + periods lost)."""
+    ex = cset.exchange[chosen]
+    rem = cset.cells.set_index("cell")["gap0"].astype(float).copy()
+    rem = rem.sub(ex.groupby("cell")["offer"].sum(), fill_value=0)
+    rem = rem.add(ex[ex["out_main"] >= 0].groupby("out_main")["loss_main"].sum(), fill_value=0)
+    rem = rem.add(ex[ex["out_second"] >= 0].groupby("out_second")["loss_second"].sum(), fill_value=0)
+    return rem
+
+
 def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> CountyOutcome:
-    """Build and solve one county; returns plain arrays (picklable, for the process pool)."""
+    """Exchange model, then 走教 model on the remaining gaps; plain arrays back (picklable for the pool)."""
+    results = []
     model = build_model(cset, config)
-    if not model.prob.variables():
-        res = empty_result(solver_name or config["solver.name"])
-        return CountyOutcome(cset.county, np.zeros(len(cset.exchange), bool), np.zeros(len(cset.zoujiao)),
-                             pd.DataFrame(columns=["teacher_id", "host", "trips"]),
-                             model.slacks[["family", "key", "required"]].assign(value=0.0), res)
-    res = solve(model, config, solver_name)
-    ok = res.code in ("optimal", "feasible")
-
-    def val(v):
-        return float(v.varValue) if ok and v.varValue is not None else 0.0
-
-    chosen = np.array([val(v) > 0.5 for v in model.x], dtype=bool)
-    periods = np.array([round(val(v)) for v in model.y], dtype=float)
-    trips = model.hosts[["teacher_id", "host"]].copy()
-    trips["trips"] = [round(val(v)) for v in model.hosts["r"]]
     slacks = model.slacks[["family", "key", "required"]].copy()
-    slacks["value"] = [val(v) for v in model.slacks["var"]]
+    chosen = np.zeros(len(cset.exchange), dtype=bool)
+    if model.prob.variables():
+        res = solve(model, config, solver_name)
+        results.append(res)
+        if res.ok:
+            chosen = np.array([(v.varValue or 0.0) > 0.5 for v in model.x], dtype=bool)
+            slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
+    if "value" not in slacks:
+        slacks["value"] = 0.0
+    periods = np.zeros(len(cset.zoujiao))
+    trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
+    if len(cset.zoujiao) and (not results or results[-1].ok):
+        zm = build_zoujiao_model(cset, config, remaining_gaps(cset, chosen),
+                                 exclude=cset.exchange.loc[chosen, "teacher_id"])
+        if zm.prob.variables():
+            zres = solve(zm, config, solver_name)
+            results.append(zres)
+            if zres.ok:
+                yv = np.array([round(v.varValue or 0.0) for v in zm.y], dtype=float)
+                rows = zm.rows.assign(periods=yv)
+                key = pd.MultiIndex.from_frame(cset.zoujiao[["teacher_id", "host", "cell"]])
+                got = rows.set_index(["teacher_id", "host", "cell"])["periods"]
+                periods = got.reindex(key).fillna(0.0).to_numpy()
+                ppt = max(1, int(config["zoujiao.periods_per_trip"]))
+                per_host = rows.groupby(["teacher_id", "host"], as_index=False)["periods"].sum()
+                per_host["trips"] = np.ceil(per_host["periods"] / ppt)
+                trips = per_host[per_host["periods"] > 0][["teacher_id", "host", "trips"]]
+    res = combine(results) if results else empty_result(solver_name or config["solver.name"])
     return CountyOutcome(cset.county, chosen, periods, trips, slacks, res)
 
 

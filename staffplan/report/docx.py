@@ -79,6 +79,24 @@ def fmt(x) -> str:
     return str(v)
 
 
+def fmt_fixed(x, decimals: int) -> str:
+    """A table cell: the same number as :func:`fmt`, with the column's number of decimals."""
+    if x is None or isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
+        return "" if not isinstance(x, str) else x
+    v = float(_r(float(x), decimals))
+    return f"{v:.{decimals}f}"
+
+
+def _column_decimals(col: pd.Series) -> int:
+    v = _num(col[col.map(lambda x: not isinstance(x, str))]).dropna()
+    if v.empty:
+        return 0
+    for d in (0, 1):
+        if (np.abs(v - v.round(d)) < 1e-9).all():
+            return d
+    return 2
+
+
 def _stage_sorted(d: dict) -> dict:
     return dict(sorted(d.items(), key=lambda kv: (STAGE_ORDER.index(kv[0]) if kv[0] in STAGE_ORDER else 99, kv[0])))
 
@@ -230,6 +248,7 @@ def memo_tables(sheets: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame
         top = top.head(TOP_GAPS)
         cols = [c for c in ["学校名称", "学段", "学科", "需求课时", "供给课时", "缺口课时", "缺口人数"] if c in top]
         t = top[cols].reset_index(drop=True)
+        t["缺口人数"] = _num(t["缺口人数"]).map(_r)
         out.append((f"缺口较大的学校学科（前 {len(t)} 项）",
                     _with_total(t, "学校名称", [c for c in ["需求课时", "供给课时", "缺口课时", "缺口人数"] if c in t]),
                     "课时/周、人", "学科缺口"))
@@ -250,6 +269,8 @@ def memo_tables(sheets: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame
     if zj is not None and not zj.empty:
         cols = [c for c in ["姓名", "学科", "本校", "走教学校", "周课时", "单程公里", "补贴元每月"] if c in zj]
         t = zj[cols].reset_index(drop=True)
+        if "单程公里" in t:
+            t["单程公里"] = _num(t["单程公里"]).map(_r)
         out.append(("走教安排", _with_total(t, cols[0], [c for c in ["周课时", "补贴元每月"] if c in t]),
                     "课时/周、公里、元/月", "走教安排"))
     cv = _data(sheets.get("缺口覆盖"))
@@ -463,6 +484,7 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
     for j, c in enumerate(t.columns):
         _cell_text(header.cells[j], str(c), bold=True, font=HEI_FONT)
     values = t.to_numpy(dtype=object)
+    decimals = [_column_decimals(t[c]) for c in t.columns]
     for i in range(len(t)):
         row = tb.rows[i + 1]
         el = OxmlElement("w:cantSplit")
@@ -471,12 +493,13 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
         is_total = i == len(t) - 1 and TOTAL_LABEL in [str(v) for v in values[i]]
         for j in range(cols):
             v = values[i, j]
-            text = v if isinstance(v, str) else fmt(v) if v is not None and not (isinstance(v, float) and np.isnan(v)) else ""
+            text = v if isinstance(v, str) else fmt_fixed(v, decimals[j])
             align = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] and not isinstance(v, str) else WD_ALIGN_PARAGRAPH.CENTER
             _cell_text(row.cells[j], text, bold=is_total, align=align, font=HEI_FONT if is_total else BODY_FONT)
     for j, wdt in enumerate(widths):
+        tb.columns[j].width = wdt  # w:gridCol (LibreOffice reads this)
         for cell in tb.columns[j].cells:
-            cell.width = wdt
+            cell.width = wdt  # w:tcW (Word reads this)
     return tb
 
 
@@ -512,8 +535,10 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
 
     _para(doc, "附件", font=HEI_FONT, size=SIZE_3)
     _para(doc)
-    title = f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年教师编制测算与交流轮岗安排情况"
-    _para(doc, title, font=TITLE_FONT, size=SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
+    tp = _para(doc, f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年", font=TITLE_FONT, size=SIZE_2,
+               align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
+    tp.runs[0].add_break()
+    _fonts(tp.add_run("教师编制测算与交流轮岗安排情况"), TITLE_FONT, SIZE_2)
     _para(doc)
     _para(doc, "一、总体情况", font=HEI_FONT, size=SIZE_3, indent=True)
     for text in summary_paragraphs(n, meta, district_name):

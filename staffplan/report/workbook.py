@@ -348,7 +348,10 @@ def _sheet_rows(cols: list[_Col], styles: _Styles, title: str | None, total: boo
             if total and stop == n:
                 sid[-1] = total_quote_ids[j] if col.unsafe is not None and col.unsafe[-1] else total_ids[j]
             part = _Col(col.name, col.kind, col.values.iloc[start:stop].reset_index(drop=True))
-            acc = acc + _fragments(part, L + rownum, sid)
+            frag = _fragments(part, L + rownum, sid)
+            if total and stop == n and frag[-1] == "":  # empty 合计 cells still get the top border
+                frag[-1] = f'<c r="{L}{rownum[-1]}" s="{total_ids[j]}"/>'
+            acc = acc + frag
         acc = acc + "</row>"
         yield "".join(acc.tolist()).encode("utf-8")
 
