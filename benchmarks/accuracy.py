@@ -82,7 +82,7 @@ def synthetic_district(seed: int = 7, n_schools: int = 120, years: int = 7) -> D
 def project_synthetic(seed: int = 2026, n_schools: int = 300, years: int = 7) -> Dataset:
     """The project's seeded district (staffplan.synth), with births and 对口 feeders."""
     from staffplan.synth import build_district  # another part of the project
-    d = build_district(seed=seed, n_schools=n_schools, n_teachers=10, years=years)
+    d = build_district(seed=seed, n_schools=n_schools, n_teachers=50 * n_schools, years=years)
     return Dataset(schools=d["schools"], enrollment=d["enrollment"], teachers=pd.DataFrame(),
                    births=d.get("births", pd.DataFrame()), feeders=d.get("feeders", pd.DataFrame()))
 

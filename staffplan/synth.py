@@ -575,7 +575,7 @@ def _build_teachers(rng: np.random.Generator, s: pd.DataFrame, need: np.ndarray,
     start_age = np.array([25, 22, 20, 19])[deg] + rng.integers(0, 3, N)
     ws_year = np.minimum(b_year + start_age, last_year)
     career = last_year - ws_year
-    work_start = _dates(ws_year, np.where(rng.random(N) < 0.8, 9, 8), np.where(rng.random(N) < 0.8, 1, rng.integers(1, 29, N)))
+    work_start = _dates(ws_year, np.where(rng.random(N) < 0.8, 9, 8), np.ones(N, dtype=np.int64))
     # employment: 临聘 ~8 %, more among the young and in rural schools / kindergartens
     p_temp = 0.05 + 0.06 * (age_i < 30) + 0.03 * (tloc == 2) + 0.05 * (pt == 0)
     temp = rng.random(N) < p_temp * (0.08 / max(p_temp.mean(), 1e-9))
@@ -949,6 +949,8 @@ def _month_forms(d: pd.Series, rng: np.random.Generator, month_only: bool) -> np
     dd = d.dt.day.to_numpy()
     na = d.isna().to_numpy()
     form = rng.integers(0, 4, len(d))
+    if not month_only:  # month-only text only where it loses nothing (the 1st of the month)
+        form = np.where(dd != 1, 2 + form % 2, form)
     ys = pd.Series(np.where(na, 0, y)).astype(int).astype(str).to_numpy(dtype=object)
     ms = pd.Series(np.where(na, 1, m)).astype(int).astype(str).to_numpy(dtype=object)
     m2 = pd.Series(ms).str.zfill(2).to_numpy(dtype=object)

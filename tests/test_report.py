@@ -366,15 +366,17 @@ def test_docx_summary_matches_tables(tmp_path):
     head, total = t1[0], t1[-1]
     assert total[0] == "合计"
     col = {h: i for i, h in enumerate(head)}
-    assert total[col["标准编制"]] == fmt(n["quota"]["standard"]) == "176"
-    assert total[col["在编教师"]] == fmt(n["quota"]["on_quota"]) == "172"
-    assert total[col["缺编"]] == fmt(n["quota"]["vacancy_net"]) == "10"
-    assert f"标准编制合计 {total[col['标准编制']]} 名" in text
-    assert f"全区合计缺编 {total[col['缺编']]} 名" in text
+    # the same numbers in the table (with the column's decimals) and in the text
+    assert float(total[col["标准编制"]]) == n["quota"]["standard"] == 176
+    assert float(total[col["在编教师"]]) == n["quota"]["on_quota"] == 172
+    assert total[col["缺编"]] == "10.0" and n["quota"]["vacancy_net"] == 10  # column has -0.6, 3.4
+    assert f"标准编制合计 {fmt(n['quota']['standard'])} 名" in text and "现有在编 172 名" in text
+    assert f"全区合计缺编 {fmt(n['quota']['vacancy_net'])} 名" in text
     # stage rows shown under the school (short list) but not added into 合计
     assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "全校", "小学", "初中"]
     t2 = tables[1]
     assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺 1.7 人，涉及 2 所学校）" in text
+    assert t2[-1][2] == "3.4" and "各校学科缺口合计 3.4 人" in text
     t4 = tables[3]  # 招聘计划
     assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"]) and f"招聘教师 {n['recruit']} 名" in text
     t5 = tables[4]  # 交流 by type × subject
@@ -382,6 +384,7 @@ def test_docx_summary_matches_tables(tmp_path):
     assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流 {n['exchanged']} 名" in text
     t6 = tables[5]
     assert t6[-1][0] == "合计" and t6[-1][4] == "10" and "每周共 10 课时" in text
+    assert [r[5] for r in t6[1:-1]] == ["12.4", "14.9", "6.0"]  # 公里 rounded half up to one decimal
     assert "交流轮岗双向选择须于 9 月 1 日前完成" in text
     assert "数据来源：教师.xlsx（编制测算），由 staffplan 生成，参数见 说明。" in text
 

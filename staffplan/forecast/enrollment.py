@@ -30,12 +30,18 @@ Entry grades (grade 1, 小班, and the lowest grade of a school, e.g. 7 in a 初
       (``trend_damping``); for higher entry grades the district's grade g−1 total last year × the
       district transition ratio (pool ÷ grade g−1 total a year earlier, mean of last k years).
 
-Choice of variants (rolling-origin one-year-ahead backtests on NYC DOE school × grade panels 2013–2020,
-1,800+ schools, and on synthetic districts with openings, closings and grade-a-year schools; see
-benchmarks/accuracy.py): pooled recency-weighted ratios beat the classical mean of ratios (one bad year of
-a small cohort no longer dominates); the hierarchical shrinkage (grade → school tendency → district)
-beats both the school-only and the district-only ratio; blending last year's intake with the k-year mean
-beats last year's intake alone; capping extreme ratios costs nothing and protects against data errors.
+Choice of variants (rolling-origin one-year-ahead backtests, ``benchmarks/accuracy.py --variants``, on
+NYC DOE school × grade panels 2013–2020 — 1,800+ schools, COVID year included — and on two synthetic
+districts): pooled recency-weighted ratios beat the classical mean of ratios; empirical-Bayes shrinkage
+estimated per grade (``shrink_auto``) beats both no shrinkage and one fixed constant — a fixed 150 pulls
+the very heterogeneous transition grades (a K–8 school's grade 7, a 6–12 school's grade 10) toward the
+district and costs ~1 point of school × grade MAPE; a weak school tendency term (``shrink_school`` 5000)
+helps real data; blending last year's intake with the k-year mean beats last year's intake alone; the
+transition ratio for grade 7/10 pools needs a damped trend (NYC's 9th-grade intake ratio fell 8 % in
+4 years); capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
+wide and only guard against data errors. One-year-ahead, NYC 2013–2020 (4 test years): school-total
+MAPE 6.39 % vs 7.47 % for the classical 3-year cohort survival, school × grade MAPE 12.43 % vs 13.59 %,
+WAPE 8.23 % vs 9.17 %, 80 % intervals cover 81 %.
 
 Intervals: the same method is run from earlier origins (``calibration_years`` rolling origins on the
 available history, each using only years before it); relative errors actual/predicted − 1 are grouped

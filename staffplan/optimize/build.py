@@ -16,15 +16,17 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``)
   receive[c]    Σ_in x − Σ_out(main) x ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
                 a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
                 without shortage only receives in exchange for its own teacher (two-way flow, 双向对调)
-  send[c]       Σ_out loss · x − Σ_in offer · x − s_send_c ≤ max(0, −gap0_c) + sending_tolerance · load_c
-                (periods) the sending school is not left with a new/deeper shortage beyond the tolerance
-                unless a teacher of the same subject comes in
+  send[c]       Σ_out max(1, loss/load_c) · x + Σ_out2 loss2/load_c · x − Σ_in min(1, offer/load_c) · x
+                − s_send_c ≤ floor((max(0, −gap0_c) + sending_tolerance · load_c) / load_c)
+                the sending school is not left with a new/deeper shortage beyond the tolerance unless a teacher
+                of the same subject comes in (counted in teachers: a conservative, integral form of the rule in
+                periods — see ``send_coefficients``)
   quota         Σ x + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)         } only when
   quota_urban   Σ_{from 城镇/优质} x + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
   backbone      Σ (backbone_i − min_share_backbone) · x + s_backbone ≥ 0                   }
 
 Objective (minimise; weighted lexicographic, each weight dominating the realistic range of the next)
-  1) W_SEND / load_c · s_send_c (1e7 per FTE) + W_SLACK · (s_quota + s_quota_urban + s_backbone) (1e6 per
+  1) W_SEND · s_send_c (1e7 per teacher) + W_SLACK · (s_quota + s_quota_urban + s_backbone) (1e6 per
      teacher) — hard-rule slack first; the sending rule weighs 10× so a shortfall shows on the share rules;
   2) − W_COV · (w_in · v_in − w_out · v_out) · x  (W_COV = 100 per period): v_in = periods the move covers in a
      short receiving cell = min(offer, gap0 / slots) (a slot's share of the gap), v_out = the same value of a
@@ -144,6 +146,22 @@ def exchange_values(cset: CandidateSet) -> np.ndarray:
     return w_in * v_in - w_out * v_out
 
 
+def send_coefficients(cset: CandidateSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sending-rule coefficients in teachers (FTE of the cell): a main-subject teacher leaving counts
+    max(1, periods / load), a second subject periods / load, an incoming teacher min(1, offer / load).
+    With the right-hand side floor((surplus + tolerance · load) / load) this is a conservative, integral form
+    of "loss − gain ≤ surplus + tolerance" in periods, which keeps the LP relaxation nearly integral."""
+    ex = cset.exchange
+    load = cset.cells.set_index("cell")["load"]
+    lm = ex["out_main"].map(load).to_numpy(float)
+    ls = ex["out_second"].map(load).to_numpy(float)
+    li = ex["cell"].map(load).to_numpy(float)
+    c_out = np.maximum(1.0, np.nan_to_num(ex["loss_main"].to_numpy(float) / lm))
+    c_out2 = np.nan_to_num(ex["loss_second"].to_numpy(float) / ls)
+    c_in = np.minimum(1.0, np.nan_to_num(ex["offer"].to_numpy(float) / li))
+    return c_out, c_out2, c_in
+
+
 def _slack_frame(cset: CandidateSet, config) -> pd.DataFrame:
     req, ex, cells = cset.requirements, cset.exchange, cset.cells
     rows = []
@@ -158,7 +176,8 @@ def _slack_frame(cset: CandidateSet, config) -> pd.DataFrame:
     sc = cells[cells["cell"].isin(out[out >= 0])].sort_values("cell")
     tol = float(config["exchange.sending_tolerance"])
     for c, g, load in zip(sc["cell"], sc["gap0"], sc["load"]):
-        rows.append({"family": "send", "key": int(c), "required": max(0.0, -float(g)) + tol * float(load),
+        allow = (max(0.0, -float(g)) + tol * float(load)) / float(load)
+        rows.append({"family": "send", "key": int(c), "required": float(math.floor(allow + 1e-9)),
                      "load": float(load)})
     return pd.DataFrame(rows, columns=["family", "key", "required", "load"])
 
@@ -169,7 +188,7 @@ def _exchange_objective(cset, prob, x, sl):
     coef = (-W_COV * exchange_values(cset) + W_KM * ex["cost_km"].to_numpy(float)
             - W_PREF * ex["willing"].to_numpy(float) - W_MUST * ex["must"].to_numpy(float)
             + EPS * (np.arange(n) + 1) / max(n, 1))
-    w_sl = np.where(sl["family"] == "send", W_SEND / sl["load"].to_numpy(float), W_SLACK)
+    w_sl = np.where(sl["family"] == "send", W_SEND, W_SLACK)
     terms = list(zip(x.tolist(), coef.tolist())) + list(zip(sl["var"].tolist(), w_sl.tolist()))
     prob.setObjective(pulp.LpAffineExpression(terms))
 
@@ -212,10 +231,10 @@ def build_model(cset: CandidateSet, config) -> Model:
         g = np.isin(cin, s_cells)
         m2 = os_ >= 0
         allow = dict(zip(s_cells.tolist(), sl.loc[send, "required"].to_numpy(float).tolist()))
+        c_out, c_out2, c_in = send_coefficients(cset)
         _add_family(prob, V, "send", np.r_[om[om >= 0], os_[m2], cin[g], s_cells],
                     np.r_[xi[om >= 0], xi[m2], xi[g], np.flatnonzero(send) + so],
-                    np.r_[ex["loss_main"].to_numpy(float)[om >= 0], ex["loss_second"].to_numpy(float)[m2],
-                          -ex["offer"].to_numpy(float)[g], -np.ones(len(s_cells))], LE, allow, fam)
+                    np.r_[c_out[om >= 0], c_out2[m2], -c_in[g], -np.ones(len(s_cells))], LE, allow, fam)
 
     for pos, (family, required) in enumerate(zip(sl["family"], sl["required"])):
         if family == "quota":
@@ -251,10 +270,13 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
         prob += cnt_in - cnt_out <= float(slots[c]), f"receive_{c}"
     for r in sl.itertuples(index=False):
         if r.family == "send":
-            loss = pulp.lpSum(float(ex["loss_main"].iat[i]) * x[i] for i in range(len(ex)) if ex["out_main"].iat[i] == r.key) \
-                + pulp.lpSum(float(ex["loss_second"].iat[i]) * x[i] for i in range(len(ex))
+            load = float(cset.cells.loc[cset.cells["cell"] == r.key, "load"].iloc[0])
+            loss = pulp.lpSum(max(1.0, float(ex["loss_main"].iat[i]) / load) * x[i] for i in range(len(ex))
+                              if ex["out_main"].iat[i] == r.key) \
+                + pulp.lpSum(float(ex["loss_second"].iat[i]) / load * x[i] for i in range(len(ex))
                              if ex["out_second"].iat[i] == r.key)
-            gain = pulp.lpSum(float(ex["offer"].iat[i]) * x[i] for i in range(len(ex)) if ex["cell"].iat[i] == r.key)
+            gain = pulp.lpSum(min(1.0, float(ex["offer"].iat[i]) / load) * x[i] for i in range(len(ex))
+                              if ex["cell"].iat[i] == r.key)
             prob += loss - gain - r.var <= r.required, f"send_{r.key}"
         elif r.family == "quota":
             prob += pulp.lpSum(x[i] for i in range(len(ex))) + r.var >= r.required, "quota_0"

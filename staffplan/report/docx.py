@@ -63,7 +63,7 @@ def _num(s) -> pd.Series:
 def _r(x: float, d: int = 1) -> float | int:
     """Round half up for display; whole numbers become int."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return 0
+        return float("nan")
     v = math.floor(abs(x) * 10 ** d + 0.5 + 1e-9) / 10 ** d
     v = math.copysign(v, x) if v else 0.0
     return int(v) if float(v).is_integer() else v
@@ -286,77 +286,72 @@ def _list(d: dict, unit: str) -> str:
 
 
 def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
+    """The summary in words (about one page): every number from :func:`summary_numbers`."""
     who = district or "全区"
     y = meta.plan_year
     paras = []
     missing = []
     if "students" in n:
         stages = "，其中" + "、".join(
-            f"{k} {fmt(v)} 人（{fmt(n['classes_by_stage'].get(k, 0))} 个班）" for k, v in n["students_by_stage"].items()) \
+            f"{k} {fmt(v)} 人（{fmt(n['classes_by_stage'].get(k, 0))} 班）" for k, v in n["students_by_stage"].items()) \
             if n["students_by_stage"] else ""
-        paras.append(f"据测算，{y}—{y + 1}学年{who}预计在校生 {fmt(n['students'])} 人、"
-                     f"{fmt(n['classes'])} 个班{stages}。")
+        paras.append(f"{y}—{y + 1}学年{who}预计在校生 {fmt(n['students'])} 人、{fmt(n['classes'])} 个班{stages}。")
     else:
         missing.append("学生预测")
     if "quota" in n:
         q = n["quota"]
-        approved = f"（核定编制 {fmt(q['approved'])} 名）" if q["approved"] is not None else ""
-        text = (f"按城乡统一的编制标准测算，{q['schools']} 所学校标准编制合计 {fmt(q['standard'])} 名{approved}；"
-                f"现有在编教职工 {fmt(q['on_quota'])} 名，其中 9 月 1 日前到龄退休 {fmt(q['retire_before'])} 名、"
-                f"学年内退休 {fmt(q['retire_during'])} 名；另有临聘教师 {fmt(q['temporary'])} 名。"
-                f"扣除到龄退休后，{q['schools_short']} 所学校缺编共 {fmt(q['vacancy'])} 名，"
-                f"{q['schools_over']} 所学校超编共 {fmt(q['over'])} 名，")
+        approved = f"（核定 {fmt(q['approved'])} 名）" if q["approved"] is not None else ""
+        over = f"，{q['schools_over']} 所学校超编共 {fmt(q['over'])} 名" if q["schools_over"] else ""
         net = q["vacancy_net"]
-        text += (f"全区合计缺编 {fmt(net)} 名。" if net > 0 else
-                 f"全区合计超编 {fmt(-net)} 名。" if net < 0 else "全区编制总量持平。")
-        paras.append(text)
+        net_text = (f"全区合计缺编 {fmt(net)} 名" if net > 0 else f"全区合计超编 {fmt(-net)} 名" if net < 0
+                    else "全区编制总量持平")
+        paras.append(f"按编制标准测算，{q['schools']} 所学校标准编制合计 {fmt(q['standard'])} 名{approved}，"
+                     f"现有在编 {fmt(q['on_quota'])} 名，9 月 1 日前到龄退休 {fmt(q['retire_before'])} 名、"
+                     f"学年内退休 {fmt(q['retire_during'])} 名，临聘教师 {fmt(q['temporary'])} 名。扣除到龄退休后，"
+                     f"{q['schools_short']} 所学校缺编共 {fmt(q['vacancy'])} 名{over}，{net_text}。")
     else:
         missing.append("编制测算")
     if "gaps" in n["parts"]:
         subs = n["shortage_subjects"]
+        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人（按标准课时折算）。"
         if subs:
-            items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:8])
-            more = f"等 {len(subs)} 个学科" if len(subs) > 8 else ""
-            paras.append(f"分学科看，按标准课时折算缺口达到 {fmt(n['threshold'])} 人的紧缺学科有{items}{more}；"
-                         f"各校学科缺口合计 {fmt(n['gap_fte'])} 人，富余合计 {fmt(n['surplus_fte'])} 人。")
+            items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:5])
+            more = f"等 {len(subs)} 个学科" if len(subs) > 5 else ""
+            paras.append(f"缺口达到 {fmt(n['threshold'])} 人的紧缺学科有{items}{more}；{tail}")
         else:
-            paras.append(f"分学科看，没有缺口达到 {fmt(n['threshold'])} 人的紧缺学科；各校学科缺口合计 "
-                         f"{fmt(n['gap_fte'])} 人，富余合计 {fmt(n['surplus_fte'])} 人。")
+            paras.append(f"没有缺口达到 {fmt(n['threshold'])} 人的紧缺学科；{tail}")
     else:
         missing.append("学科缺口")
     if "recruit" in n:
         by = n["recruit_by_stage"]
-        paras.append(f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"，其中{_list(by, '名')}" if by else "")
-                     + "，以补充紧缺学科和空编为主，新进教师学历须达到规定要求。")
+        paras.append(f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "")
+                     + "，优先补充紧缺学科。")
     else:
         missing.append("招聘计划")
     if "exchange" in n["parts"]:
-        text = "交流轮岗方面，"
         el = n.get("eligibility")
-        if el:
-            text += f"符合应交流条件的教师 {el['应交流']} 名，"
+        text = f"应交流教师 {el['应交流']} 名，" if el else ""
         text += f"安排交流 {n['exchanged']} 名"
         if n["exchange_by_type"]:
-            text += "，其中" + _list(n["exchange_by_type"], "名")
+            text += f"（{_list(n['exchange_by_type'], '名')}）"
         if "compulsory_teachers" in n:
-            share = n.get("exchange_share", 0)
             ok = n["exchanged"] >= n["exchange_required"]
-            text += (f"，占义务教育教师 {n['compulsory_teachers']} 名的 {fmt(share)}%，"
-                     f"{'达到' if ok else '未达到'}每年不少于 5%（{n['exchange_required']} 名）的要求")
+            text += (f"，占义务教育教师 {n['compulsory_teachers']} 名的 {fmt(n.get('exchange_share', 0))}%，"
+                     f"{'达到' if ok else '未达到'}不少于 5%（{n['exchange_required']} 名）的要求")
         else:
-            text += "（未提供义务教育教师总数，5% 比例未核算）"
-        paras.append(text + f"。{DEADLINE_NOTE}。")
+            text += "（未提供义务教育教师总数，未核算 5% 比例）"
+        paras.append(text + f"；{DEADLINE_NOTE}。")
     else:
         missing.append("交流名单")
     if "zoujiao" in n:
         z = n["zoujiao"]
-        text = (f"走教方面，安排 {z['teachers']} 名教师到 {z['hosts']} 所学校走教，每周共 {fmt(z['periods'])} 课时，"
-                f"每月补贴合计 {fmt(z['subsidy'])} 元")
+        text = (f"安排 {z['teachers']} 名教师到 {z['hosts']} 所学校走教，每周共 {fmt(z['periods'])} 课时，"
+                f"月补贴 {fmt(z['subsidy'])} 元")
         if "coverage" in n:
             c = n["coverage"]
-            share = f"，缺口覆盖 {fmt(c['share'])}%" if c["share"] is not None else ""
-            text += (f"；相关学科原缺口 {fmt(c['gap'])} 课时，经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
-                     f"{fmt(c['zoujiao'])} 课时后，剩余缺口 {fmt(c['remaining'])} 课时{share}")
+            share = f"（覆盖 {fmt(c['share'])}%）" if c["share"] is not None else ""
+            text += (f"；相关学科缺口 {fmt(c['gap'])} 课时，经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
+                     f"{fmt(c['zoujiao'])} 课时，剩余 {fmt(c['remaining'])} 课时{share}")
         paras.append(text + "。")
     else:
         missing.append("走教安排")
