@@ -400,7 +400,7 @@ def test_docx_layout_fonts_and_missing_parts(tmp_path):
     assert [round(x.mm) for x in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)] == [37, 35, 28, 26]
     paras = d.paragraphs
     assert paras[0].text == "附件" and paras[0].runs[0].font.size.pt == 16
-    title = paras[2]
+    title = paras[1]
     assert title.runs[0].font.size.pt == 22 and title.alignment == 1  # centred
     with zipfile.ZipFile(path) as z:
         xml = z.read("word/document.xml").decode()

@@ -251,7 +251,8 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
     cand = cand.drop_duplicates(["teacher_id", "to_school", "cell"])
     cand["cost_km"] = cand["km"].fillna(float(config["exchange.unknown_km"]))
     # what the move brings to the receiving cell and takes from the sending cells
-    cand["offer"] = cand["standard_load"].astype(float)
+    # a teacher who moves teaches a full standard load of the receiving subject there
+    cand["offer"] = cand["cell"].map(cells.set_index("cell")["load"]).astype(float)
     tinfo = teachers.set_index("teacher_id")
     cand = cand.merge(_out_cells(teachers, cells), on="teacher_id", how="left")
     cand["backbone"] = cand["teacher_id"].map(tinfo["backbone"]).astype(bool)

@@ -313,7 +313,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("编制测算")
     if "gaps" in n["parts"]:
         subs = n["shortage_subjects"]
-        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人（按标准课时折算）。"
+        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人（按课时折算）。"
         if subs:
             items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:5])
             more = f"等 {len(subs)} 个学科" if len(subs) > 5 else ""
@@ -324,20 +324,24 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("学科缺口")
     if "recruit" in n:
         by = n["recruit_by_stage"]
-        paras.append(f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "")
-                     + "，优先补充紧缺学科。")
+        text = (f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "")
+                + "，优先补充紧缺学科。")
+        if "gaps" in n["parts"]:
+            paras[-1] += text  # one paragraph: gaps and the recruitment that answers them
+        else:
+            paras.append(text)
     else:
         missing.append("招聘计划")
     if "exchange" in n["parts"]:
         el = n.get("eligibility")
-        text = f"应交流教师 {el['应交流']} 名，" if el else ""
+        text = f"交流轮岗应交流教师 {el['应交流']} 名，" if el else "交流轮岗"
         text += f"安排交流 {n['exchanged']} 名"
         if n["exchange_by_type"]:
             text += f"（{_list(n['exchange_by_type'], '名')}）"
         if "compulsory_teachers" in n:
             ok = n["exchanged"] >= n["exchange_required"]
             text += (f"，占义务教育教师 {n['compulsory_teachers']} 名的 {fmt(n.get('exchange_share', 0))}%，"
-                     f"{'达到' if ok else '未达到'}不少于 5%（{n['exchange_required']} 名）的要求")
+                     f"{'达到' if ok else '未达到'} 5%（{n['exchange_required']} 名）的要求")
         else:
             text += "（未提供义务教育教师总数，未核算 5% 比例）"
         paras.append(text + f"；{DEADLINE_NOTE}。")
@@ -345,12 +349,12 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("交流名单")
     if "zoujiao" in n:
         z = n["zoujiao"]
-        text = (f"安排 {z['teachers']} 名教师到 {z['hosts']} 所学校走教，每周共 {fmt(z['periods'])} 课时，"
+        text = (f"走教 {z['teachers']} 名教师到 {z['hosts']} 所学校，每周共 {fmt(z['periods'])} 课时，"
                 f"月补贴 {fmt(z['subsidy'])} 元")
         if "coverage" in n:
             c = n["coverage"]
             share = f"（覆盖 {fmt(c['share'])}%）" if c["share"] is not None else ""
-            text += (f"；相关学科缺口 {fmt(c['gap'])} 课时，经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
+            text += (f"；缺口 {fmt(c['gap'])} 课时经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
                      f"{fmt(c['zoujiao'])} 课时，剩余 {fmt(c['remaining'])} 课时{share}")
         paras.append(text + "。")
     else:
@@ -534,7 +538,7 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
                align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
     tp.runs[0].add_break()
     _fonts(tp.add_run("教师编制测算与交流轮岗安排情况"), TITLE_FONT, SIZE_2)
-    _para(doc)
+    tp.paragraph_format.space_after = Pt(16)
     _para(doc, "一、总体情况", font=HEI_FONT, size=SIZE_3, indent=True)
     for text in summary_paragraphs(n, meta, district_name):
         _para(doc, text, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
