@@ -71,7 +71,7 @@ def test_parse_date_total(x):
 @given(cells)
 def test_parse_school_year_total(x):
     v, _ = _call(nz.parse_school_year, x)
-    assert v is None or (isinstance(v, int) and 1900 <= v <= 2100), (x, v)
+    assert v is None or (isinstance(v, int) and 1899 <= v <= 2100), (x, v)  # Jan–Jul 1900 → school year 1899
 
 
 @SETTINGS
@@ -258,7 +258,10 @@ def test_template_fill_load_round_trip(tmp_path_factory, seed):
     from staffplan.io.dataset import load_dataset
 
     folder = tmp_path_factory.mktemp("tpl")
-    template.write_template(folder, force=True)
+    written = template.write_template(folder, force=True)
+    for p in written:  # optional tables (出生人口, 对口, 距离) left unfilled: the planner deletes them
+        if p.stem in ("出生人口", "对口", "距离"):
+            p.unlink()
     _fill_template(folder, make_corpus.build_base(seed))
     ds = load_dataset(folder)
     errors = [i.sentence() for i in ds.issues if i.severity == "错误"]

@@ -229,7 +229,7 @@ def build_model(cset: CandidateSet, config) -> Model:
     if send.any():
         s_cells = sl.loc[send, "key"].to_numpy()
         g = np.isin(cin, s_cells)
-        m2 = os_ >= 0
+        m2 = (os_ >= 0) & bool(config["exchange.second_subject_in_send_rule"])
         allow = dict(zip(s_cells.tolist(), sl.loc[send, "required"].to_numpy(float).tolist()))
         c_out, c_out2, c_in = send_coefficients(cset)
         _add_family(prob, V, "send", np.r_[om[om >= 0], os_[m2], cin[g], s_cells],

@@ -255,6 +255,14 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
     cand["offer"] = cand["cell"].map(cells.set_index("cell")["load"]).astype(float)
     tinfo = teachers.set_index("teacher_id")
     cand = cand.merge(_out_cells(teachers, cells), on="teacher_id", how="left")
+    if not bool(config["exchange.second_subject_in_send_rule"]) and len(cand):
+        # the second-subject cell is checked here, per teacher: leaving must not push it beyond the tolerance
+        c2 = cells.set_index("cell")
+        g2 = cand["out_second"].map(c2["gap0"]).to_numpy(float)
+        l2 = cand["out_second"].map(c2["load"]).to_numpy(float)
+        blocked = (cand["out_second"].to_numpy() >= 0) & (
+            g2 + cand["loss_second"].to_numpy(float) > float(config["exchange.sending_tolerance"]) * l2 + 1e-9)
+        cand = cand[~blocked]
     cand["backbone"] = cand["teacher_id"].map(tinfo["backbone"]).astype(bool)
     cand["willing"] = cand["teacher_id"].map(tinfo["willing"]).astype(bool)
     cand["from_urban"] = cand["teacher_id"].map(tinfo["urban_school"]).astype(bool)

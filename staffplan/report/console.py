@@ -36,27 +36,28 @@ def _body(df: pd.DataFrame, label_col: str) -> pd.DataFrame:
 def forecast_tables(result, summary: dict) -> list[Table]:
     sheets = result.sheets()
     tables = []
-    quota = sheets.get("编制测算")
-    if quota is not None and not quota.empty:
-        q = _body(quota, "学校代码")
-        if "学段" in q.columns and (q["学段"] == "全校").any():
-            stage_rows = q[q["学段"] != "全校"]
-            school_rows = q[q["学段"] == "全校"]
-            single = school_rows[~school_rows["学校代码"].isin(stage_rows["学校代码"])]
-        else:
-            single, stage_rows = q, q.iloc[0:0]
-        # district totals by stage: multi-stage schools counted through their stage rows
-        parts = pd.concat([stage_rows, single], ignore_index=True)
-        cols = [c for c in ["预测学生数", "预测班数", "标准编制", "在编教师", "预计退休", "年内退休", "临聘教师", "缺编"] if c in parts.columns]
-        by_stage = parts.groupby("学段", sort=False)[cols].sum(numeric_only=True).reset_index()
-        tables.append(frame_table(f"{result.plan_year} 学年全区测算（按学段）", by_stage, max_rows=20))
+    students = _body(sheets.get("学生预测", pd.DataFrame()), "学校代码")
+    if not students.empty and {"学段", "预测学生数", "预测班数"} <= set(students.columns):
+        if "学年" in students.columns:
+            students = students[students["学年"] == result.plan_year]
+        by_stage = students.groupby("学段", sort=False)[["预测学生数", "预测班数"]].sum().reset_index()
+        tables.append(frame_table(f"{result.plan_year} 学年学生和班级预测（按学段）", by_stage, max_rows=20))
+    labels = [("quota_standard", "标准编制"), ("quota_approved", "核定编制"), ("on_quota", "在编人数"),
+              ("retire_before", "预计退休（9月1日前）"), ("retire_during", "年内退休"), ("temporary", "临聘教师"),
+              ("vacancies", "空编（缺编学校合计）"), ("over_quota", "超编（超编学校合计）"),
+              ("pooled_vacancies", "全区统筹空编"), ("recruitment_total", "建议招聘")]
+    rows = [(label, summary[key]) for key, label in labels if key in summary and summary[key] is not None]
+    if rows:
+        tables.append(frame_table("全区编制", pd.DataFrame(rows, columns=["项目", "人数"]), max_rows=20))
     gaps = sheets.get("学科缺口")
     if gaps is not None and not gaps.empty and "缺口人数" in gaps.columns:
         g = _body(gaps, "学校代码").sort_values(["缺口人数", "学校代码", "学科"], ascending=[False, True, True])
-        tables.append(frame_table("学科缺口最大的学校 × 学科（前 10）", g.head(10)))
-    plan = sheets.get("招聘计划")
-    if plan is not None and not plan.empty:
-        tables.append(frame_table("招聘前置计划", plan, max_rows=20))
+        cols = [c for c in ["学校名称", "学段", "学科", "需求课时", "供给课时", "缺口课时", "缺口人数"] if c in g.columns]
+        tables.append(frame_table("学科缺口最大的学校 × 学科（前 10）", g[cols].head(10)))
+    plan = _body(sheets.get("招聘计划", pd.DataFrame()), "学段")
+    if not plan.empty:
+        cols = [c for c in ["学段", "学科", "建议招聘人数", "学历要求"] if c in plan.columns]
+        tables.append(frame_table("招聘前置计划", plan[cols], max_rows=20))
     return tables
 
 

@@ -356,7 +356,10 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
             share = f"（覆盖 {fmt(c['share'])}%）" if c["share"] is not None else ""
             text += (f"；缺口 {fmt(c['gap'])} 课时经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
                      f"{fmt(c['zoujiao'])} 课时，剩余 {fmt(c['remaining'])} 课时{share}")
-        paras.append(text + "。")
+        if "exchange" in n["parts"]:
+            paras[-1] = paras[-1][:-1] + "。" + text + "。"  # exchange and 走教 in one paragraph
+        else:
+            paras.append(text + "。")
     else:
         missing.append("走教安排")
     if missing:
@@ -533,9 +536,9 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
     n = summary_numbers(sheets, rotation_summary=rotation_summary, threshold=threshold)
 
     _para(doc, "附件", font=HEI_FONT, size=SIZE_3)
-    _para(doc)
     tp = _para(doc, f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年", font=TITLE_FONT, size=SIZE_2,
                align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
+    tp.paragraph_format.space_before = Pt(14)
     tp.runs[0].add_break()
     _fonts(tp.add_run("教师编制测算与交流轮岗安排情况"), TITLE_FONT, SIZE_2)
     tp.paragraph_format.space_after = Pt(16)
