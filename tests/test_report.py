@@ -390,7 +390,6 @@ def test_docx_summary_matches_tables(tmp_path):
 
 
 def test_docx_layout_fonts_and_missing_parts(tmp_path):
-    from docx.shared import Mm
     from staffplan.report.docx import write_report
     path = write_report(tmp_path / "附件.docx", {"编制测算": forecast_sheets()["编制测算"]}, sample_meta(tmp_path, "report"))
     import docx

@@ -73,8 +73,8 @@ W_PREF = 2.0
 W_MUST = 5.0
 EPS = 1e-3
 
-SLACK_FAMILIES = {"quota": "交流比例（义务教育教师 5%）", "quota_urban": "城镇/优质校应交流教师比例（10%）",
-                  "backbone": "骨干教师占交流人数比例（20%）", "send": "派出学校不新增学科缺口"}
+SLACK_FAMILIES = {"quota": "年度交流人数不少于义务教育教师的规定比例", "quota_urban": "城镇/优质学校应交流教师的交流比例",
+                  "backbone": "骨干教师占交流人数的比例", "send": "派出学校不新增学科缺口"}
 
 
 @dataclass

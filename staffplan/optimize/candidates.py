@@ -172,14 +172,23 @@ def _stage_ok(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (a == b) | (a == "") | (b == "")
 
 
+def _take(sch: pd.DataFrame, col: str, ids: pd.Series, fill=None) -> np.ndarray:
+    """sch[col] looked up for each id (integer positions; much faster than Series.map on strings)."""
+    pos = sch.index.get_indexer(ids)
+    vals = sch[col].to_numpy()[np.where(pos >= 0, pos, 0)]
+    if fill is not None and (pos < 0).any():
+        vals = np.where(pos >= 0, vals, fill)
+    return vals
+
+
 def _direction(frm: pd.Series, to: pd.Series, sch: pd.DataFrame, config) -> tuple[np.ndarray, np.ndarray]:
     """(legal, label) for each move frm → to."""
-    rural_a = frm.map(sch["rural"]).to_numpy(dtype=bool)
-    rural_b = to.map(sch["rural"]).to_numpy(dtype=bool)
-    tier_a = frm.map(sch["tier"]).to_numpy()
-    tier_b = to.map(sch["tier"]).to_numpy()
-    grp_a = frm.map(sch["group"]).fillna("").to_numpy()
-    grp_b = to.map(sch["group"]).fillna("").to_numpy()
+    rural_a = _take(sch, "rural", frm, False).astype(bool)
+    rural_b = _take(sch, "rural", to, False).astype(bool)
+    tier_a = _take(sch, "tier", frm, "")
+    tier_b = _take(sch, "tier", to, "")
+    grp_a = _take(sch, "group", frm, "")
+    grp_b = _take(sch, "group", to, "")
     cross_loc = (rural_a != rural_b) & bool(config["exchange.cross_locality"])
     cross_tier = (tier_a != tier_b) & bool(config["exchange.cross_tier"])
     same_group = (grp_a != "") & (grp_a == grp_b) & bool(config["exchange.within_group"])
@@ -213,17 +222,23 @@ def _teacher_subject_rows(t: pd.DataFrame, subjects: set | None = None) -> pd.Da
 
 
 def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
-                        distances: pd.DataFrame | None = None, pairs: bool = False) -> pd.DataFrame:
-    """Candidate moves (see module docstring). ``pairs`` adds two-way (对调) candidates."""
+                        distances: pd.DataFrame | None = None, pairs: bool = False,
+                        kinds: tuple = ("short",)) -> pd.DataFrame:
+    """Candidate moves (see module docstring). ``pairs`` adds two-way (对调) candidates; ``kinds`` =
+    ("pair",) gives only those."""
     sch = school_table(schools, config)
+    if pairs and "pair" not in kinds:
+        kinds = tuple(kinds) + ("pair",)
     movers = teachers[teachers["mover"]]
     cols = ["teacher_id", "school_id", "county", "t_stage", "c_subject", "via", "standard_load"]
     rows = _teacher_subject_rows(movers)[cols]
-    short = cells[cells["gap0"] > 0][["cell", "school_id", "stage", "subject", "county", "gap0", "load"]]
-    short = short.rename(columns={"school_id": "to_school", "subject": "c_subject"})
-    cand = rows.merge(short, on=["county", "c_subject"], how="inner")
-    cand["kind"] = "short"
-    if pairs:
+    parts = []
+    if "short" in kinds:
+        short = cells[cells["gap0"] > 0][["cell", "school_id", "stage", "subject", "county", "gap0", "load"]]
+        short = short.rename(columns={"school_id": "to_school", "subject": "c_subject"})
+        parts.append(rows.merge(short, on=["county", "c_subject"], how="inner").assign(kind="short"))
+    cand = pd.concat(parts, ignore_index=True) if parts else None
+    if "pair" in kinds:
         # receiving cells without shortage that have a mover of their own in the same subject and stage
         own = _teacher_subject_rows(movers)[["school_id", "t_stage", "c_subject", "county"]].drop_duplicates()
         own = own.rename(columns={"school_id": "to_school", "t_stage": "stage"})
@@ -232,7 +247,7 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
         own = own.merge(flat, on=["to_school", "stage", "c_subject"], how="inner")
         pc = rows.merge(own, on=["county", "c_subject"], how="inner")
         pc["kind"] = "pair"
-        cand = pd.concat([cand, pc], ignore_index=True)
+        cand = pd.concat([cand, pc], ignore_index=True) if cand is not None else pc
     cand = cand[(cand["to_school"] != cand["school_id"]) & _stage_ok(cand["t_stage"], cand["stage"])]
     legal, label = _direction(cand["school_id"], cand["to_school"], sch, config)
     cand = cand[legal].assign(direction=label[legal])
@@ -263,10 +278,9 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
         blocked = (cand["out_second"].to_numpy() >= 0) & (
             g2 + cand["loss_second"].to_numpy(float) > float(config["exchange.sending_tolerance"]) * l2 + 1e-9)
         cand = cand[~blocked]
-    cand["backbone"] = cand["teacher_id"].map(tinfo["backbone"]).astype(bool)
-    cand["willing"] = cand["teacher_id"].map(tinfo["willing"]).astype(bool)
-    cand["from_urban"] = cand["teacher_id"].map(tinfo["urban_school"]).astype(bool)
-    cand["must"] = cand["teacher_id"].map(tinfo["must"]).astype(bool)
+    for col, src in (("backbone", "backbone"), ("willing", "willing"), ("from_urban", "urban_school"),
+                     ("must", "must")):
+        cand[col] = _take(tinfo, src, cand["teacher_id"], False).astype(bool)
     cand = cand.sort_values(["teacher_id", "to_school", "cell"], kind="stable").reset_index(drop=True)
     keep = ["teacher_id", "from_school", "to_school", "subject", "stage", "via", "kind", "direction", "cell",
             "gap0", "km", "cost_km", "offer", "out_main", "loss_main", "out_second", "loss_second",
@@ -307,10 +321,10 @@ def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.
     cand = rows.merge(hosts, on=["county", "c_subject"], how="inner")
     cand = cand[(cand["host"] != cand["school_id"]) & _stage_ok(cand["t_stage"], cand["stage"])]
     if bool(config["zoujiao.same_zone"]):
-        za = cand["school_id"].map(sch["zone"]).to_numpy()
-        zb = cand["host"].map(sch["zone"]).to_numpy()
-        ga = cand["school_id"].map(sch["group"]).fillna("").to_numpy()
-        gb = cand["host"].map(sch["group"]).fillna("").to_numpy()
+        za = _take(sch, "zone", cand["school_id"], "")
+        zb = _take(sch, "zone", cand["host"], "")
+        ga = _take(sch, "group", cand["school_id"], "")
+        gb = _take(sch, "group", cand["host"], "")
         cand = cand[((za == zb) & (za != "")) | ((ga == gb) & (ga != ""))]
     cand = cand.assign(km=pair_km(schools, cand["school_id"], cand["host"], config, distances))
     cand = cand[cand["km"] <= float(config["zoujiao.max_km"])]
@@ -347,26 +361,36 @@ def requirements(teachers: pd.DataFrame, eligibility_county: pd.DataFrame, confi
     }
 
 
+def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
+                      distances: pd.DataFrame | None = None) -> CandidateSet:
+    """The CandidateSet of one county (pairs added only when the share rules need more moves than the
+    shortages can absorb)."""
+    tc = teachers[teachers["county"] == county].reset_index(drop=True)
+    cc = cells[cells["county"] == county].reset_index(drop=True)
+    req = requirements(tc, None, config)
+    ex = exchange_candidates(tc, cc, schools, config, distances)
+    absorb = _absorbable(ex, cc)
+    urban_absorb = ex.loc[ex["from_urban"], "teacher_id"].nunique() if len(ex) else 0
+    need_pairs = req["quota"] > absorb or req["quota_urban"] > urban_absorb
+    if need_pairs:
+        pairs = exchange_candidates(tc, cc, schools, config, distances, kinds=("pair",))
+        ex = pd.concat([ex, pairs], ignore_index=True).sort_values(["teacher_id", "to_school", "cell"],
+                                                                  kind="stable").reset_index(drop=True)
+    zj = zoujiao_candidates(tc, cc, schools, config, distances)
+    req["pairs"] = bool(need_pairs)
+    req["absorbable"] = int(absorb)
+    req["movers_with_candidates"] = int(ex["teacher_id"].nunique()) if len(ex) else 0
+    return CandidateSet(str(county), tc, cc, ex, zj, req)
+
+
+def counties(teachers: pd.DataFrame) -> list[str]:
+    return sorted(set(teachers["county"].astype(str)))
+
+
 def build_candidate_sets(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
                          distances: pd.DataFrame | None = None) -> list[CandidateSet]:
-    """One CandidateSet per county (sorted by county name), pairs added only where needed."""
-    sets = []
-    for county, tc in teachers.groupby("county", sort=True):
-        cc = cells[cells["county"] == county]
-        req = requirements(tc, None, config)
-        ex = exchange_candidates(tc, cc, schools, config, distances, pairs=False)
-        # pairs when the share rules need more moves than the shortages can absorb
-        absorb = _absorbable(ex, cc)
-        urban_absorb = ex.loc[ex["from_urban"], "teacher_id"].nunique() if len(ex) else 0
-        need_pairs = req["quota"] > absorb or req["quota_urban"] > urban_absorb
-        if need_pairs:
-            ex = exchange_candidates(tc, cc, schools, config, distances, pairs=True)
-        zj = zoujiao_candidates(tc, cc, schools, config, distances)
-        req["pairs"] = bool(need_pairs)
-        req["absorbable"] = int(absorb)
-        req["movers_with_candidates"] = int(ex["teacher_id"].nunique()) if len(ex) else 0
-        sets.append(CandidateSet(str(county), tc.reset_index(drop=True), cc.reset_index(drop=True), ex, zj, req))
-    return sets
+    """One CandidateSet per county, in county order."""
+    return [county_candidates(c, teachers, cells, schools, config, distances) for c in counties(teachers)]
 
 
 def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame) -> int:

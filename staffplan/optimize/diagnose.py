@@ -75,8 +75,9 @@ def diagnose(slacks: pd.DataFrame, requirements: dict, teachers: pd.DataFrame, c
                 cell = cell_tab.loc[c]
                 school = str(names.get(cell["school_id"], cell["school_id"]))
                 gap_fte = float(cell["gap0"]) / float(cell["load"])
-                txt = (f"{cell['stage']}{cell['subject']}现有缺口 {gap_fte:.1f} 人，派出该学科教师后缺口超出容忍 "
-                       f"{tol:g} 人，且无同学科教师调入（差额为课时）")
-                rows.append([SLACK_FAMILIES["send"], school, round(float(r.required), 1),
-                             round(float(r.required) - short, 1), short, txt])
+                txt = (f"{cell['stage']}{cell['subject']}现有缺口 {gap_fte:.1f} 人（负数为富余），最多可净派出 "
+                       f"{float(r.required):g} 人（容忍 {tol:g} 人），且无同学科教师调入（要求、可达、差额均为人数）")
+                # 要求 = most teachers the cell may lose net; 可达 = the net loss the plan needs there
+                rows.append([SLACK_FAMILIES["send"], school, round(float(r.required), 2),
+                             round(float(r.required) + short, 2), short, txt])
     return pd.DataFrame(rows, columns=COLUMNS)

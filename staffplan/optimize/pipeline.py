@@ -1,8 +1,9 @@
 """``staffplan rotate``: eligibility → candidates → one MILP per county → tables.
 
-Exchange and 走教 stay within a county (schools.county), so counties are solved independently — in a
+Exchange and 走教 stay within a county (schools.county), so counties are solved independently (candidates,
+models and solves all run in the county job) — in a
 process pool (``concurrent.futures.ProcessPoolExecutor``, ``solver.workers`` or ``os.cpu_count()`` workers)
-when there are several counties and at least ``solver.parallel_min_candidates`` candidate rows, otherwise
+when there are several counties and at least ``solver.parallel_min_teachers`` teachers, otherwise
 sequentially — and combined in county order (deterministic either way).  The share rules are applied per
 county (each county bureau runs its own exchange).
 
@@ -22,7 +23,8 @@ import pandas as pd
 from ..errors import ConfigError, InfeasiblePlan, Issue, ERROR
 from ..rules.eligibility import exchange_eligibility
 from .build import build_model, build_zoujiao_model
-from .candidates import CandidateSet, build_candidate_sets, gap_cells, prepare_teachers, school_table
+from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
+                         school_table)
 from .diagnose import diagnose
 from .solve import Result, combine, empty_result, solve
 
@@ -48,6 +50,12 @@ def remaining_gaps(cset: CandidateSet, chosen: np.ndarray) -> pd.Series:
     rem = rem.add(ex[ex["out_main"] >= 0].groupby("out_main")["loss_main"].sum(), fill_value=0)
     rem = rem.add(ex[ex["out_second"] >= 0].groupby("out_second")["loss_second"].sum(), fill_value=0)
     return rem
+
+
+def _county_job(county, teachers, cells, schools, config, distances, solver):
+    """Worker: candidates, models and solves of one county."""
+    cset = county_candidates(county, teachers, cells, schools, config, distances)
+    return cset, solve_county(cset, config, solver)
 
 
 def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> CountyOutcome:
@@ -157,17 +165,27 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     tt = prepare_teachers(elig, teachers, supply, schools, config)
     cells = gap_cells(gaps, supply, schools, config)
     dist = distances if distances is not None and len(distances) else None
-    sets = build_candidate_sets(tt, cells, schools, config, dist)
+    names = counties(tt)
+    sch_cols = [c for c in ("school_id", "school_name", "stage", "town", "locality", "tier", "group", "lon", "lat",
+                            "county", "zone") if c in schools]
+    sch_small = schools[sch_cols]
+    county_of = school_table(schools, config)["county"]
+    big = len(tt) >= int(config["solver.parallel_min_teachers"])
+    workers = int(config["solver.workers"]) or os.cpu_count() or 1
+    jobs = []
+    for c in names:
+        ids = set(county_of.index[county_of == c])
+        d = dist[dist["a"].astype(str).isin(ids)] if dist is not None else None
+        jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], sch_small, config, d, solver))
     timings["candidates_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    n_rows = sum(len(s.exchange) + len(s.zoujiao) for s in sets)
-    workers = int(config["solver.workers"]) or os.cpu_count() or 1
-    if len(sets) > 1 and n_rows >= int(config["solver.parallel_min_candidates"]) and workers > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(sets))) as pool:
-            futures = [pool.submit(solve_county, s, config, solver) for s in sets]
-            outcomes = [f.result() for f in futures]
+    if len(names) > 1 and big and workers > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(names))) as pool:
+            pairs = list(pool.map(_county_job, *zip(*jobs)))
     else:
-        outcomes = [solve_county(s, config, solver) for s in sets]
+        pairs = [_county_job(*j) for j in jobs]
+    sets = [p[0] for p in pairs]
+    outcomes = [p[1] for p in pairs]
     timings["solve_s"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     res = combine([o.result for o in outcomes]) if outcomes else empty_result(solver or config["solver.name"])

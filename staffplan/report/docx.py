@@ -186,7 +186,7 @@ def summary_numbers(sheets: dict[str, pd.DataFrame], *, rotation_summary: dict |
                         "subsidy": _r(float(_num(zj.get("补贴元每月", 0)).sum()), 0) if len(zj) else 0}
         n["parts"].append("zoujiao")
     cv = _data(sheets.get("缺口覆盖"))
-    if cv is not None and not cv.empty:
+    if cv is not None and not cv.empty and (_num(cv["原缺口课时"]) > 0).any():
         cov = coverage_table(cv)
         tot = cov.iloc[-1]
         n["coverage"] = {"gap": tot["原缺口课时"], "exchange": tot["交流补充课时"], "zoujiao": tot["走教补充课时"],
@@ -206,8 +206,12 @@ def _with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str], label: st
 
 
 def coverage_table(cv: pd.DataFrame) -> pd.DataFrame:
+    """Per subject, over the school × subject rows that had a shortage (原缺口课时 > 0): the shortage,
+    what exchange and 走教 added, and the shortage left (negative remainders count as 0)."""
     cols = ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"]
-    a = cv.assign(**{c: _num(cv[c]).fillna(0) for c in cols}).groupby("学科", as_index=False)[cols].sum()
+    cv = cv.assign(**{c: _num(cv[c]).fillna(0) for c in cols})
+    cv = cv[cv["原缺口课时"] > 0].assign(剩余缺口课时=lambda d: d["剩余缺口课时"].clip(lower=0))
+    a = cv.groupby("学科", as_index=False)[cols].sum()
     a = a.sort_values(["原缺口课时", "学科"], ascending=[False, True], kind="stable")
     for c in cols:
         a[c] = a[c].map(_r)
@@ -274,8 +278,8 @@ def memo_tables(sheets: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame
         out.append(("走教安排", _with_total(t, cols[0], [c for c in ["周课时", "补贴元每月"] if c in t]),
                     "课时/周、公里、元/月", "走教安排"))
     cv = _data(sheets.get("缺口覆盖"))
-    if cv is not None and not cv.empty:
-        out.append(("学科缺口覆盖情况（按学科）", coverage_table(cv), "课时/周", "缺口覆盖"))
+    if cv is not None and not cv.empty and (_num(cv["原缺口课时"]) > 0).any():
+        out.append(("有缺口学校的学科缺口覆盖情况（按学科）", coverage_table(cv), "课时/周", "缺口覆盖"))
     return out
 
 
@@ -313,7 +317,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("编制测算")
     if "gaps" in n["parts"]:
         subs = n["shortage_subjects"]
-        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人（按课时折算）。"
+        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人。"
         if subs:
             items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:5])
             more = f"等 {len(subs)} 个学科" if len(subs) > 5 else ""
@@ -324,8 +328,8 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("学科缺口")
     if "recruit" in n:
         by = n["recruit_by_stage"]
-        text = (f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "")
-                + "，优先补充紧缺学科。")
+        text = (f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "") + "。"
+                if n["recruit"] else f"按测算 {y} 年无需新招聘教师（建议招聘 0 名）。")
         if "gaps" in n["parts"]:
             paras[-1] += text  # one paragraph: gaps and the recruitment that answers them
         else:
@@ -334,7 +338,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         missing.append("招聘计划")
     if "exchange" in n["parts"]:
         el = n.get("eligibility")
-        text = f"交流轮岗应交流教师 {el['应交流']} 名，" if el else "交流轮岗"
+        text = f"应交流教师 {el['应交流']} 名，" if el else ""
         text += f"安排交流 {n['exchanged']} 名"
         if n["exchange_by_type"]:
             text += f"（{_list(n['exchange_by_type'], '名')}）"
@@ -459,14 +463,31 @@ def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, 
         _fonts(p.add_run(text), font, size, bold)
 
 
+MM_PER_UNIT = 1.9  # one half-width character of 10.5 pt text
+CELL_PAD_MM = 4.2   # left + right cell margins and a little air
+
+
 def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
-    w = []
-    for c in t.columns:
-        vals = [str(c)] + [fmt(v) if not isinstance(v, str) else v for v in t[c].tolist()]
-        lens = [sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in vals]
-        w.append(min(max(max(lens[1:] or [0]), min(lens[0], 8), 4), 24))
-    s = sum(w)
-    return [total_mm * x / s for x in w]
+    """Column widths (mm) summing to ``total_mm``: each column as wide as its longest value (the header
+    may wrap onto two lines); when the table is too wide, only the widest columns are narrowed."""
+    decimals = [_column_decimals(t[c]) for c in t.columns]
+    natural = []
+    for j, c in enumerate(t.columns):
+        vals = [v if isinstance(v, str) else fmt_fixed(v, decimals[j]) for v in t[c].tolist()]
+        units = max([sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in vals] + [0])
+        head = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(c))
+        units = max(units + 1, 2 * math.ceil(head / 4), 4)  # +1: the bold 合计 row; header on ≤ 2 lines
+        natural.append(units * MM_PER_UNIT + CELL_PAD_MM)
+    if sum(natural) <= total_mm:
+        return [w * total_mm / sum(natural) for w in natural]
+    lo, hi = 0.0, max(natural)
+    for _ in range(40):  # the cap c with sum(min(w, c)) == total_mm
+        mid = (lo + hi) / 2
+        if sum(min(w, mid) for w in natural) > total_mm:
+            hi = mid
+        else:
+            lo = mid
+    return [min(w, lo) for w in natural]
 
 
 def _table(doc, t: pd.DataFrame, total_mm: float):

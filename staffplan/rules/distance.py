@@ -32,7 +32,10 @@ def pair_km(schools: pd.DataFrame, a, b, config, distances: pd.DataFrame | None 
     sch = schools.drop_duplicates("school_id").set_index("school_id")
     lon = sch["lon"] if "lon" in sch else pd.Series(np.nan, index=sch.index)
     lat = sch["lat"] if "lat" in sch else pd.Series(np.nan, index=sch.index)
-    km = haversine_km(a.map(lon), a.map(lat), b.map(lon), b.map(lat)) * float(config["zoujiao.road_factor"])
+    ia, ib = sch.index.get_indexer(a), sch.index.get_indexer(b)
+    lon_v = np.r_[pd.to_numeric(lon, errors="coerce").to_numpy(float), np.nan]   # position -1 → NaN
+    lat_v = np.r_[pd.to_numeric(lat, errors="coerce").to_numpy(float), np.nan]
+    km = haversine_km(lon_v[ia], lat_v[ia], lon_v[ib], lat_v[ib]) * float(config["zoujiao.road_factor"])
     if distances is not None and len(distances) and {"a", "b", "km"} <= set(distances.columns):
         d = distances[["a", "b", "km"]].astype({"a": str, "b": str})
         d = pd.concat([d, d.rename(columns={"a": "b", "b": "a"})], ignore_index=True)

@@ -95,7 +95,7 @@ def build_base(seed: int = 7) -> dict[str, Table]:
     schools = [[c, n, st, town, loc, tier, grp, None, lon, lat] for c, n, st, town, loc, tier, grp, _, lon, lat in SCHOOLS]
     enroll: list[list[object]] = []
     teachers: list[list[object]] = []
-    for code, _name, stage, _t, _l, _tier, _g, per_grade, *_ in SCHOOLS:
+    for code, _name, stage, _t, locality, _tier, _g, per_grade, *_ in SCHOOLS:
         grades = list(STAGE_GRADES[stage])
         cap = 45 if stage != "初中" else 50
         prev: dict[int, int] = {}
@@ -112,7 +112,7 @@ def build_base(seed: int = 7) -> dict[str, Table]:
                 enroll.append([code, year, GRADE_NAMES[g], students, math.ceil(students / cap_g)])
             prev = cur
         total = sum(prev.values())
-        n_teachers = max(8, round(total / 15))
+        n_teachers = max(8, round(total / (20 if locality == "乡村" else 11)))  # rural short, urban surplus
         if stage == "九年一贯制":
             pool = PRIMARY_SUBJECTS + JUNIOR_SUBJECTS
         else:
@@ -148,7 +148,7 @@ def build_base(seed: int = 7) -> dict[str, Table]:
         rows.append([
             f"T{i + 1:04d}", make_id("440101", birth, i, male), name, "男" if male else "女", birth,
             code, subject, rng.choice([10, 12, 14, 14, 16]), title, rng.choice(DEGREES), employment, post,
-            arrival.isoformat(), work_start.isoformat(), "是" if i % 9 == 0 else "否",
+            arrival.isoformat(), work_start.isoformat(), "是" if i % 4 == 0 else "否",
             rng.choice(["合格", "合格", "合格", "优秀"]), special, approved, will,
         ])
     return {"学校": (list(SCHOOL_HEADER), schools), "在校生": (list(ENROLL_HEADER), enroll),
@@ -165,6 +165,9 @@ def write_xlsx(path: Path, sheet: str, header: list[str] | None, rows: list[list
         ws.append(header)
     for r in rows:
         ws.append(r)
+        for c in ws[ws.max_row]:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"  # text that merely starts with '=' (injection data), never a formula
     if post is not None:
         post(ws)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -555,6 +558,15 @@ def write_injection_dataset(folder: Path, seed: int = 7) -> tuple[Path, list[str
         hostile.append(name)
     write_dataset(Path(folder), t)
     return Path(folder), hostile
+
+
+def write_id_keyed_dataset(folder: Path, seed: int = 7) -> tuple[Path, list[str]]:
+    """The valid base without 教师编号: the 身份证号 is every teacher's key (shows up as 教师编号 in outputs)."""
+    t = build_base(seed)
+    ids = [row[1] for row in t["教师"][1]]
+    _drop_col(t, "教师", "教师编号")
+    write_dataset(Path(folder), t)
+    return Path(folder), ids
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,277 @@
+"""Rotation model on tiny hand-built instances: expected plans, brute force, solvers, diagnosis, explain."""
+from __future__ import annotations
+
+import itertools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.errors import InfeasiblePlan, InputError
+from staffplan.optimize.build import (SLACK_FAMILIES, W_SEND, W_SLACK, build_model, build_model_naive)
+from staffplan.optimize.candidates import county_candidates, gap_cells, prepare_teachers
+from staffplan.optimize.explain import explain_teacher
+from staffplan.optimize.pipeline import rotate_frames
+from staffplan.optimize.solve import solve
+from staffplan.rules.distance import haversine_km, pair_km
+from staffplan.rules.eligibility import exchange_eligibility
+
+YEAR = 2026
+
+
+def tiny(c_math_gap=-12.0):
+    """Schools A (城区), B (乡村), C (城区 优质) in one town; 小学; 数学 load 12, 音乐/美术 load 14.
+
+    t1 A 数学 (愿意交流), t2 A 音乐, t3 C 数学 (骨干), t4 B 数学, t5 C 音乐 (愿意走教), t6 A 美术 初级 (10 periods).
+    Gaps: A 数学 −12, A 音乐 −20, B 数学 +20, B 音乐 +10, B 美术 +6, C 数学 c_math_gap, C 音乐 0, A 美术 0.
+    """
+    schools = pd.DataFrame({
+        "school_id": ["A", "B", "C"], "school_name": ["甲校", "乙校", "丙校"], "stage": ["小学"] * 3,
+        "town": ["T1"] * 3, "locality": ["城区", "乡村", "城区"], "tier": ["一般", "一般", "优质"], "group": ["", "", ""],
+        "lon": [113.00, 113.05, 113.00], "lat": [23.00, 23.00, 23.05], "county": ["", "", ""], "zone": ["T1"] * 3})
+    spec = [("t1", "A", "数学", 12, 12, "愿意交流", False, "中级"), ("t2", "A", "音乐", 14, 14, "", False, "中级"),
+            ("t3", "C", "数学", 12, 12, "", True, "中级"), ("t4", "B", "数学", 12, 12, "", False, "中级"),
+            ("t5", "C", "音乐", 14, 14, "愿意走教", False, "中级"), ("t6", "A", "美术", 10, 14, "", False, "初级")]
+    teachers = pd.DataFrame({
+        "teacher_id": [s[0] for s in spec], "id_number": "", "name": ["张一", "李二", "王三", "赵四", "钱五", "孙六"],
+        "sex": "男", "birth_date": pd.Timestamp("1985-01-01"), "school_id": [s[1] for s in spec],
+        "subject": [s[2] for s in spec], "subject2": "", "periods": [float(s[3]) for s in spec],
+        "title": [("一级教师" if s[7] == "中级" else "二级教师") for s in spec], "title_level": [s[7] for s in spec],
+        "employment": "在编", "post": "专任教师", "arrival_date": pd.Timestamp("2010-08-01"),
+        "backbone": [s[6] for s in spec], "special": "", "special_approved": False,
+        "willingness": [s[5] for s in spec], "agreed_retirement": pd.NaT, "retirement_group": np.nan,
+        "status": "在本单位任职"})
+    supply = pd.DataFrame({"teacher_id": teachers["teacher_id"], "school_id": teachers["school_id"], "stage": "小学",
+                           "subject": teachers["subject"], "subject2": "",
+                           "periods_main": [float(s[3]) for s in spec], "periods_second": 0.0,
+                           "standard_load": [float(s[4]) for s in spec], "counts": True})
+    g = [("A", "数学", -12), ("A", "音乐", -20), ("A", "美术", 0), ("B", "数学", 20), ("B", "音乐", 10), ("B", "美术", 6),
+         ("C", "数学", c_math_gap), ("C", "音乐", 0)]
+    load = {"数学": 12.0, "音乐": 14.0, "美术": 14.0}
+    gaps = pd.DataFrame({"school_id": [x[0] for x in g], "stage": "小学", "subject": [x[1] for x in g],
+                         "gap_periods": [float(x[2]) for x in g], "standard_load": [load[x[1]] for x in g]})
+    gaps["gap_fte"] = gaps["gap_periods"] / gaps["standard_load"]
+    return teachers, schools, gaps, supply
+
+
+def county_set(frames, cfg):
+    teachers, schools, gaps, supply = frames
+    el = exchange_eligibility(teachers, schools, cfg, YEAR)
+    tt = prepare_teachers(el, teachers, supply, schools, cfg)
+    cells = gap_cells(gaps, supply, schools, cfg)
+    return county_candidates("", tt, cells, schools, cfg)
+
+
+def test_distance_great_circle_and_table():
+    # one degree of latitude = 6371.0088 · π/180 = 111.195 km; × road factor 1.3
+    assert haversine_km(0, 0, 0, 1) == pytest.approx(111.195, abs=0.01)
+    cfg = default_config()
+    sch = pd.DataFrame({"school_id": ["a", "b", "c"], "lon": [0.0, 0.0, np.nan], "lat": [0.0, 1.0, 0.0]})
+    dist = pd.DataFrame({"a": ["b"], "b": ["a"], "km": [100.0]})
+    km = pair_km(sch, ["a", "a", "b", "a", "c"], ["b", "a", "a", "c", "c"], cfg, None)
+    assert km[0] == pytest.approx(111.195 * 1.3, abs=0.02)
+    assert km[1] == 0.0 and np.isnan(km[3]) and km[4] == 0.0
+    km2 = pair_km(sch, ["a", "b"], ["b", "a"], cfg, dist)   # table wins, in either direction
+    assert list(km2) == [100.0, 100.0]
+
+
+def test_candidates_direction_and_filters():
+    cfg = default_config()
+    cs = county_set(tiny(), cfg)
+    ex = cs.exchange
+    # shortages only at B (数学, 音乐, 美术); movers t1, t2, t3, t5 (t6 初级, not willing; t4 has nowhere to go)
+    assert set(zip(ex["teacher_id"], ex["to_school"], ex["subject"])) == {
+        ("t1", "B", "数学"), ("t3", "B", "数学"), ("t2", "B", "音乐"), ("t5", "B", "音乐")}
+    assert set(ex["direction"]) == {"城乡交流"}
+    # 走教: t6 has 14 − 10 = 4 spare periods without consent; t5 has +4 with 愿意走教
+    zj = cs.zoujiao.set_index("teacher_id")
+    assert zj.loc["t6", "zj_cap"] == 4 and zj.loc["t6", "host"] == "B"
+    assert zj.loc["t5", "zj_cap"] == 4
+    # no direction allowed → no candidates
+    cfg2 = cfg.with_overrides({"exchange.cross_locality": False, "exchange.cross_tier": False})
+    assert county_set(tiny(), cfg2).exchange.empty
+    # a distance limit below A–B (≈ 6.7 km) removes every move
+    cfg3 = cfg.with_overrides({"exchange.max_km": 5.0})
+    assert county_set(tiny(), cfg3).exchange.empty
+
+
+def test_tiny_plan_expected_by_hand():
+    cfg = default_config()
+    rot = rotate_frames(*tiny(), cfg, YEAR)
+    ex = rot.exchanges.set_index("teacher_id")
+    # B 数学 needs ceil(20/12) = 2 teachers: t1 (A 数学 surplus 1) and t3 (C 数学 surplus 1); B 音乐 needs 1: t2 (A 音乐
+    # surplus); t5 cannot leave C 音乐 (no surplus: floor((0 + 0.5·14)/14) = 0).  Backbone 1 of 3 ≥ 20 %.
+    assert sorted(ex.index) == ["t1", "t2", "t3"]
+    assert set(ex["to_school"]) == {"B"} and set(ex["type"]) == {"城乡交流"}
+    assert (ex["years"] == 3).all()
+    # 走教: t6 → B 美术 min(4 spare, 6 gap) = 4 periods, trips ceil(4/2) = 2 a week, 4 weeks × 30 元 × 2 = 240 元/月
+    zj = rot.zoujiao.set_index("teacher_id")
+    assert list(zj.index) == ["t6"]
+    assert zj.loc["t6", "periods"] == 4 and zj.loc["t6", "subsidy_month"] == pytest.approx(240.0)
+    cov = rot.coverage.set_index(["school_id", "subject"])
+    assert cov.loc[("B", "数学"), "exchange"] == 24 and cov.loc[("B", "数学"), "remaining"] == -4
+    assert cov.loc[("B", "美术"), "zoujiao"] == 4 and cov.loc[("B", "美术"), "remaining"] == 2
+    assert cov.loc[("A", "数学"), "exchange"] == -12
+    s = rot.summary()
+    assert s["exchanged"] == 3 and s["required"] == 1 and s["backbone"] == 1
+    assert s["zoujiao_periods"] == 4 and s["shortage_periods_before"] == 36.0 and s["shortage_periods_after"] == 2.0
+
+
+def test_sheets_follow_contract():
+    cfg = default_config()
+    teachers, schools, gaps, supply = tiny()
+    teachers.loc[3, "special"] = "哺乳期"
+    teachers.loc[3, "special_approved"] = True
+    rot = rotate_frames(teachers, schools, gaps, supply, cfg, YEAR)
+    sh = rot.sheets()
+    assert list(sh) == ["交流名单", "走教安排", "交流资格", "缺口覆盖"]
+    assert list(sh["交流名单"].columns) == ["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
+                                        "交流类型", "距离公里", "交流年限", "原因"]
+    assert list(sh["走教安排"].columns) == ["教师编号", "姓名", "学科", "本校代码", "本校", "走教学校代码", "走教学校", "周课时",
+                                        "单程公里", "补贴元每月"]
+    assert list(sh["交流资格"].columns) == ["教师编号", "姓名", "学校代码", "资格", "依据"]
+    assert sh["交流名单"].iloc[-1]["教师编号"] == "合计" and sh["走教安排"].iloc[-1]["周课时"] == 4
+    assert sh["缺口覆盖"].iloc[-1]["原缺口课时"] == pytest.approx(-12 - 20 + 0 + 20 + 10 + 6 - 12 + 0)
+    q = sh["交流资格"]
+    assert len(q) == len(teachers)
+    t4 = q[q["教师编号"] == "t4"].iloc[0]
+    assert t4["资格"] == "暂缓" and t4["依据"] == "因特殊情况暂缓（已批准）"
+    assert not q["依据"].str.contains("哺乳").any()
+
+
+def test_two_way_pairs_when_quota_exceeds_shortages():
+    teachers, schools, gaps, supply = tiny()
+    keep = teachers["teacher_id"].isin(["t1", "t4"])
+    teachers, supply = teachers[keep], supply[keep]
+    gaps = gaps[gaps["subject"] == "数学"].assign(gap_periods=0.0, gap_fte=0.0)
+    cfg = default_config().with_overrides({"exchange.min_share_compulsory": 1.0, "exchange.min_share_backbone": 0.0})
+    rot = rotate_frames(teachers, schools, gaps, supply, cfg, YEAR)
+    ex = rot.exchanges.set_index("teacher_id")
+    # no shortage anywhere: the quota (2 of 2) is met by t1 A→B and t4 B→A, each school keeps its 数学 periods
+    assert ex.loc["t1", "to_school"] == "B" and ex.loc["t4", "to_school"] == "A"
+    assert set(ex["type"]) == {"双向对调"}
+    assert rot.requirements[""]["pairs"]
+
+
+def _enumerate(cs, model, cfg):
+    """Brute force over every assignment (each teacher: no move or one candidate row)."""
+    ex = cs.exchange
+    cells = cs.cells.set_index("cell")
+    obj = model.prob.objective
+    cx = np.array([obj.get(v, 0.0) for v in model.x])
+    tol = cfg["exchange.sending_tolerance"]
+    req = cs.requirements
+    options = [[None] + list(ex.index[ex["teacher_id"] == t]) for t in sorted(set(ex["teacher_id"]))]
+    best = math.inf
+    for combo in itertools.product(*options):
+        rows = [i for i in combo if i is not None]
+        sel = ex.loc[rows]
+        ok = True
+        for c, cell in cells.iterrows():
+            n_in = int((sel["cell"] == c).sum())
+            n_out = int((sel["out_main"] == c).sum())
+            if n_in and n_in - n_out > math.ceil(max(cell["gap0"], 0) / cell["load"] - 1e-9):
+                ok = False
+        if not ok:
+            continue
+        value = float(cx[rows].sum())
+        for c, cell in cells.iterrows():
+            out = sel.loc[sel["out_main"] == c, "loss_main"].div(cell["load"]).clip(lower=1).sum()
+            inn = sel.loc[sel["cell"] == c, "offer"].div(cell["load"]).clip(upper=1).sum()
+            allow = math.floor((max(0.0, -cell["gap0"]) + tol * cell["load"]) / cell["load"] + 1e-9)
+            value += W_SEND * max(0.0, out - inn - allow)
+        value += W_SLACK * max(0.0, req["quota"] - len(rows))
+        value += W_SLACK * max(0.0, req["quota_urban"] - int(sel["from_urban"].sum()))
+        if req["backbone_share"] > 0:
+            value += W_SLACK * max(0.0, -(sel["backbone"].astype(float) - req["backbone_share"]).sum())
+        best = min(best, value)
+    return best
+
+
+@pytest.mark.parametrize("case", ["tiny", "tiny_short_c", "synth0", "synth1", "synth2"])
+def test_milp_optimum_equals_brute_force(case):
+    cfg = default_config()
+    if case.startswith("tiny"):
+        frames = tiny(c_math_gap=-5.0 if case == "tiny_short_c" else -12.0)
+    else:
+        from test_optimize_synth import make_district
+
+        frames = make_district(1, 3, 3, seed=int(case[-1]))
+        frames[0]["willingness"] = "愿意交流"       # every teacher a possible mover: more combinations
+    cs = county_set(frames, cfg)
+    assert 1 <= cs.exchange["teacher_id"].nunique() <= 9
+    model = build_model(cs, cfg)
+    res = solve(model, cfg, "cbc")
+    assert res.code == "optimal"
+    assert res.objective == pytest.approx(_enumerate(cs, model, cfg), abs=1e-6)
+
+
+def test_naive_builder_same_optimum():
+    from test_optimize_synth import make_district
+
+    cfg = default_config()
+    cs = county_set(make_district(1, 8, 12, seed=2), cfg)
+    fast, naive = build_model(cs, cfg), build_model_naive(cs, cfg)
+    assert len(fast.prob.constraints()) == len(naive.prob.constraints())
+    a, b = solve(fast, cfg, "cbc"), solve(naive, cfg, "cbc")
+    assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-6)
+
+
+def test_cbc_and_highs_same_objective():
+    from test_optimize_synth import make_district
+
+    cfg = default_config()
+    cs = county_set(make_district(1, 8, 12, seed=4), cfg)
+    a = solve(build_model(cs, cfg), cfg, "cbc")
+    b = solve(build_model(cs, cfg), cfg, "highs")
+    assert a.code == b.code == "optimal" and a.solver == "cbc" and b.solver == "highs"
+    assert a.objective == pytest.approx(b.objective, rel=1e-7, abs=1e-4)
+
+
+def test_unknown_solver_lists_available():
+    cfg = default_config()
+    with pytest.raises(InputError) as exc:
+        rotate_frames(*tiny(), cfg, YEAR, solver="gurobi")
+    assert "gurobi" in str(exc.value) and "cbc" in str(exc.value)
+
+
+def test_infeasible_quota_gives_diagnosis():
+    cfg = default_config().with_overrides({"exchange.min_share_compulsory": 0.9})
+    with pytest.raises(InfeasiblePlan) as exc:
+        rotate_frames(*tiny(), cfg, YEAR)
+    d = exc.value.diagnosis
+    # base 6 → ceil(0.9 · 6) = 6 moves needed; at most 3 possible (B 数学 takes 2, B 音乐 1; t5 cannot leave C)
+    row = d[d["规则"] == SLACK_FAMILIES["quota"]].iloc[0]
+    assert (row["要求"], row["可达"], row["差额"]) == (6, 3, 3)
+    assert list(d.columns) == ["规则", "学校", "要求", "可达", "差额", "说明"]
+    rot = exc.value.result
+    assert "诊断" in rot.sheets() and len(rot.exchanges) == 3
+
+
+def test_share_rules_off_removes_quota():
+    cfg = default_config().with_overrides({"exchange.min_share_compulsory": 0.9, "exchange.share_rules_on": False})
+    rot = rotate_frames(*tiny(), cfg, YEAR)
+    assert rot.diagnosis.empty and rot.requirements[""]["quota"] == 0
+
+
+def test_explain_selected_and_not():
+    cfg = default_config()
+    frames = tiny()
+    rot = rotate_frames(*frames, cfg, YEAR)
+    ds = SimpleNamespace(teachers=frames[0], schools=frames[1])
+    lines = explain_teacher(ds, cfg, "t1", rotate=rot)
+    assert lines[1].startswith("交流资格：应交流")
+    assert any(l.startswith("已选中：城乡交流，由甲校到乙校") for l in lines)
+    assert explain_teacher(ds, cfg, "赵四", rotate=rot)[-1] == "未被选中：没有需要该学科（数学）的接收学校"
+    assert "没有富余" in explain_teacher(ds, cfg, "t5", rotate=rot)[-1]
+    assert any(l.startswith("走教：到乙校每周 4 课时") for l in explain_teacher(ds, cfg, "t6", rotate=rot))
+    with pytest.raises(InputError):
+        explain_teacher(ds, cfg, "无此人", rotate=rot)
+    dup = frames[0].copy()
+    dup.loc[1, "name"] = "张一"
+    with pytest.raises(InputError) as exc:
+        explain_teacher(SimpleNamespace(teachers=dup, schools=frames[1]), cfg, "张一", rotate=rot)
+    assert "t1" in str(exc.value) and "t2" in str(exc.value)
