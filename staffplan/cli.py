@@ -470,7 +470,8 @@ def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: st
     meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None)
     with tempfile.TemporaryDirectory() as tmp:
         charts, warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
-        written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district)
+        written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district,
+                               rotation_summary=rotation.summary() if rotation is not None else None)
     return written, list(warnings or [])
 
 

@@ -25,6 +25,12 @@ def protect_inputs(paths: Iterable[Path]) -> None:
             pass
 
 
+def is_protected(path: Path) -> bool:
+    """True when ``path`` is a registered input file (or a folder holding one)."""
+    resolved = Path(path).resolve()
+    return any(p == resolved or resolved in p.parents for p in _protected)
+
+
 def check_target(target: Path, force: bool = False) -> Path:
     target = Path(target)
     resolved = target.resolve()
@@ -47,6 +53,9 @@ def atomic_path(target: Path | str, force: bool = False) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; outputs get ordinary permissions
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):

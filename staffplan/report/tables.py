@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
-from ..io.atomic import _protected, atomic_path
+from ..io.atomic import atomic_path, is_protected
 from .meta import META_SHEET, RunMeta, meta_dict, meta_sheet
 from .workbook import needs_neutralising, safe_sheet_name
 
@@ -76,7 +76,7 @@ def atomic_dir(target: Path, force: bool = False) -> Iterator[Path]:
     staffplan CSV output (CSV files and 说明.csv) — never a folder with inputs or anything else.
     """
     target = Path(target)
-    if target.resolve() in _protected:
+    if is_protected(target):
         raise OutputError(f"输出路径「{target}」是输入文件，拒绝覆盖；请用 --out 指定其他路径。")
     if target.exists():
         if not force:
