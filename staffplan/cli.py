@@ -48,6 +48,11 @@ class Common:
     quiet: bool
     force: bool
 
+    def __post_init__(self) -> None:
+        from .io.atomic import protect_inputs
+
+        protect_inputs([self.data] + ([self.config] if self.config else []))
+
     def say(self, *args: Any, **kw: Any) -> None:
         if not (self.quiet or self.json):
             console.print(*args, **kw)
@@ -120,13 +125,11 @@ def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -
 
 def _load(common: Common):
     from .config import load_config
-    from .io.atomic import protect_inputs
     from .io.dataset import load_dataset
 
     config = load_config(common.config) if common.config else None
     with common.status("正在读取并校验数据……"):
         ds = load_dataset(common.data, config)
-    protect_inputs([common.data] + [Path(s["path"]) for s in ds.sources if s.get("path")])
     if config is None:
         config = getattr(ds, "config", None) or load_config(None)
     warnings = [i for i in ds.issues if i.severity == WARNING]
@@ -150,14 +153,22 @@ def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, 
     )
 
 
-def _out_path(out: Optional[Path], default_name: str, fmt: str) -> Path:
+def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = False) -> Path:
+    """The final output path for the format, checked before any work is done (nothing overwritten)."""
+    from .io.atomic import check_target
+    from .report.tables import csv_dir_for, json_path_for
+
     if fmt not in ("xlsx", "csv", "json"):
         raise OutputError(f"--format 只能是 xlsx、csv 或 json，收到「{fmt}」。")
     path = Path(out) if out else DEFAULT_OUT_DIR / default_name
     if fmt == "json":
-        path = path.with_suffix(".json")
+        path = json_path_for(path)
     elif fmt == "csv":
-        path = path.with_suffix("")
+        path = csv_dir_for(path)
+        if path.exists() and not force:
+            raise OutputError(f"输出文件夹「{path}」已存在；如需覆盖请加 --force，或用 --out 指定其他路径。")
+        return path
+    check_target(path, force)
     return path
 
 
@@ -276,10 +287,7 @@ def forecast(
     from .forecast.pipeline import run_forecast
 
     common = Common(data, year, config, json_out, quiet, force)
-    path = _out_path(out, "预测.xlsx", fmt)
-    from .io.atomic import check_target
-
-    check_target(path, force)
+    path = _out_path(out, "预测.xlsx", fmt, force)
     ds, cfg = _load(common)
     with common.status("正在预测入学、测算编制和学科缺口……"):
         result = run_forecast(ds, cfg, year=year, horizon=horizon)
@@ -322,11 +330,9 @@ def backtest(
 ) -> None:
     """隐藏最后 K 年，用之前的数据预测它们，报告误差（按学段、按学校规模）。"""
     from .forecast.backtest import run_backtest
-    from .io.atomic import check_target
 
     common = Common(data, None, config, json_out, quiet, force)
-    path = _out_path(out, "回测.xlsx", fmt)
-    check_target(path, force)
+    path = _out_path(out, "回测.xlsx", fmt, force)
     ds, cfg = _load(common)
     with common.status("正在回测……"):
         result = run_backtest(ds, cfg, years=years)
@@ -355,12 +361,10 @@ def rotate(
     show_id: bool = ShowIdOpt,
 ) -> None:
     """确定应交流教师，求解交流轮岗与走教安排（混合整数规划）。"""
-    from .io.atomic import check_target
     from .optimize.pipeline import run_rotate
 
     common = Common(data, year, config, json_out, quiet, force)
-    path = _out_path(out, "交流.xlsx", fmt)
-    check_target(path, force)
+    path = _out_path(out, "交流.xlsx", fmt, force)
     ds, cfg = _load(common)
     try:
         with common.status("正在判定交流资格并求解交流、走教方案……"):
@@ -473,6 +477,26 @@ def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: st
         written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district,
                                rotation_summary=rotation.summary() if rotation is not None else None)
     return written, list(warnings or [])
+
+
+@app.command()
+@_handle_errors
+def redact(
+    data: Path = DataArg,
+    out: Path = typer.Argument(..., help="写出脱敏数据集的新文件夹。"),
+    config: Optional[Path] = ConfigOpt,
+    force: bool = ForceOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """写出脱敏的数据集副本（姓名、身份证号、健康情况替换），便于发给技术支持排查问题。"""
+    from .config import load_config
+    from .io.redact import redact_dataset
+
+    cfg = load_config(config) if config else None
+    paths = redact_dataset(data, out, force=force, config=cfg)
+    if not quiet:
+        console.print(f"已写出脱敏数据集（{len(paths)} 个文件）到「{out}」：姓名、身份证号已替换，出生日期只保留年月，"
+                      "特殊情况已脱敏。发送前请再打开检查一遍。")
 
 
 @app.command()

@@ -79,3 +79,14 @@ def test_bad_input_fails_cleanly(corpus, tmp_path, name, command):
     if command != "check":
         assert not out_dir.exists() or not any(out_dir.iterdir()), f"{name}: wrote {list(out_dir.iterdir())}"
     assert tree_hashes(data.parent if data.is_file() else data) == before, f"{name}: input files changed"
+
+
+def test_formula_without_cached_value_is_reported(tmp_path):
+    """A formula in an optional column (openpyxl writes no cached value) must not silently read as blank."""
+    t = make_corpus.build_base()
+    folder = make_corpus.write_dataset(tmp_path / "数据", t, posts={
+        "学校": lambda ws: [setattr(ws.cell(r, 8), "value", f"=10+{r}") for r in range(2, 8)]})  # 核定编制
+    run = invoke(["check", folder])
+    assert "Traceback" not in run.output
+    assert "公式" in run.output, f"no word about formulas without cached values:\n{run.output}"
+    assert "学校.xlsx" in run.output

@@ -156,7 +156,11 @@ def _one_year(ds: Dataset, config, year: int) -> pd.DataFrame:
 
 def _group_table(d: pd.DataFrame, by: str) -> pd.DataFrame:
     rows = []
-    groups = [(ALL, d)] + [(k, g) for k, g in d.groupby(by, sort=True)]
+    parts = list(d.groupby(by, sort=True))
+    if by == "size_band":                                   # "<200", "200–499", …, "≥2000" in size order
+        parts.sort(key=lambda kv: (0 if str(kv[0]).startswith("<") else 1,
+                                   int("".join(ch for ch in str(kv[0]).split("–")[0] if ch.isdigit()) or 0)))
+    groups = [(ALL, d)] + parts
     for key, g in groups:
         tot = g.groupby(["school_id", "year"] + ([] if by == "size_band" or key == ALL else [by]))[
             ["actual", "predicted", "baseline"]].sum()

@@ -36,6 +36,9 @@ def check_target(target: Path, force: bool = False) -> Path:
     resolved = target.resolve()
     if resolved in _protected:
         raise OutputError(f"输出文件「{target}」是输入文件，拒绝覆盖；请用 --out 指定其他路径。")
+    if any(p in resolved.parents for p in _protected):
+        raise OutputError(f"输出文件「{target}」位于输入数据文件夹内，拒绝写入（以免下次被当作输入读取）；"
+                          "请用 --out 指定数据文件夹以外的路径。")
     if target.exists() and not force:
         raise OutputError(f"输出文件「{target}」已存在；如需覆盖请加 --force，或用 --out 指定其他路径。")
     if target.exists() and target.is_dir():

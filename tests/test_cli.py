@@ -1,0 +1,114 @@
+"""CLI adapters: exit codes, messages, outputs re-read through openpyxl (sqlite-utils style)."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from staffplan.cli import app, example_path
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("ex") / "示例区"
+    shutil.copytree(example_path(), dst)
+    return dst
+
+
+def test_docs_cli_md_is_current():
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import make_cli_md
+    finally:
+        sys.path.pop(0)
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == make_cli_md.render(), \
+        "docs/cli.md is stale: run python docs/make_cli_md.py > docs/cli.md"
+
+
+def test_every_command_has_help():
+    for name in ["template", "check", "forecast", "backtest", "rotate", "explain", "report", "redact", "demo"]:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Usage" in result.output
+
+
+def test_check_example_passes_and_json(example):
+    result = runner.invoke(app, ["check", str(example), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True and payload["errors"] == 0
+
+
+def test_check_missing_path_is_one_sentence(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path / "不存在")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_unknown_config_key_exits_1(example, tmp_path):
+    cfg = tmp_path / "staffplan.toml"
+    cfg.write_text("[quota]\nratio_primery = 19\n", encoding="utf-8")
+    result = runner.invoke(app, ["forecast", str(example), "--config", str(cfg), "--out", str(tmp_path / "f.xlsx")])
+    assert result.exit_code == 1
+    assert "quota.ratio_primery" in result.output
+    assert not (tmp_path / "f.xlsx").exists()
+
+
+def test_forecast_writes_contract_sheets_and_refuses_overwrite(example, tmp_path):
+    out = tmp_path / "预测.xlsx"
+    result = runner.invoke(app, ["forecast", str(example), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert {"说明", "学生预测", "编制测算", "学科缺口", "招聘计划", "指标"} <= set(wb.sheetnames)
+    before = out.read_bytes()
+    again = runner.invoke(app, ["forecast", str(example), "--out", str(out), "--quiet"])
+    assert again.exit_code == 2 and "--force" in again.output
+    assert out.read_bytes() == before
+
+
+def test_forecast_year_option_recorded(example, tmp_path):
+    out = tmp_path / "y.json"
+    result = runner.invoke(app, ["forecast", str(example), "--year", "2026", "--format", "json", "--out", str(out),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "学生预测" in data["sheets"]
+    assert "2026" in json.dumps(data["说明"], ensure_ascii=False)
+
+
+def test_forecast_csv_format(example, tmp_path):
+    out = tmp_path / "预测.xlsx"
+    result = runner.invoke(app, ["forecast", str(example), "--format", "csv", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "预测.csv"
+    assert (folder / "学生预测.csv").exists() and (folder / "说明.csv").exists()
+
+
+def test_out_over_input_is_refused(example, tmp_path):
+    target = example / "学校.xlsx"
+    before = target.read_bytes()
+    result = runner.invoke(app, ["forecast", str(example), "--out", str(target), "--force", "--quiet"])
+    assert result.exit_code == 2
+    assert target.read_bytes() == before
+
+
+def test_bad_format_is_usage_error(example, tmp_path):
+    result = runner.invoke(app, ["forecast", str(example), "--format", "pdf", "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_template_then_check(tmp_path):
+    result = runner.invoke(app, ["template", str(tmp_path / "模板")])
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(app, ["check", str(tmp_path / "模板")])
+    assert check.exit_code == 0, check.output
+    again = runner.invoke(app, ["template", str(tmp_path / "模板")])
+    assert again.exit_code == 2
