@@ -348,10 +348,13 @@ def generate(root: Path, seed: int = 7, dry: bool = False) -> list[Case]:
     # --- keys and references -------------------------------------------------------------------
     folder_case("dup_teacher_id", "two rows with 教师编号 T0003", [T, "教师编号"],
                 lambda t: _set(t, "教师", 9, "教师编号", "T0003"))
-    folder_case("dup_id_number", "two teachers with the same 身份证号", [T, "身份证号"],
-                lambda t: (_set(t, "教师", 10, "身份证号", _teacher_row(t, 2)[1]),
-                           _set(t, "教师", 10, "出生日期", _teacher_row(t, 2)[4]),
-                           _set(t, "教师", 10, "性别", _teacher_row(t, 2)[3])))
+
+    def same_person_twice(t):  # one person listed twice under two 教师编号 (e.g. moved, old row not deleted)
+        row = list(_teacher_row(t, 2))
+        row[0] = "T9002"
+        t["教师"][1][10] = row
+    folder_case("dup_id_number", "the same person (same 身份证号) twice under two 教师编号", [T, "身份证号"],
+                same_person_twice)
     folder_case("dup_school_id", "two schools with code 4401010003", [S, "学校代码"],
                 lambda t: _set(t, "学校", 4, "学校代码", "4401010003"))
     folder_case("ref_teacher_unknown_school", "teacher at school 4401019999", [T, "学校代码", r(12)],
@@ -365,6 +368,11 @@ def generate(root: Path, seed: int = 7, dry: bool = False) -> list[Case]:
 
     # --- vocabularies --------------------------------------------------------------------------
     folder_case("vocab_stage", "学段 '大学'", [S, "学段", r(2)], lambda t: _set(t, "学校", 2, "学段", "大学"))
+    # Rich console markup in a cell value must be printed as written, never interpreted (nor crash the CLI).
+    folder_case("markup_in_value", "学段 '[/red]大学' (an unmatched rich closing tag)", [S, "[/red]大学"],
+                lambda t: _set(t, "学校", 3, "学段", "[/red]大学"))
+    folder_case("markup_brackets", "学段 '[bold]大学[/bold]'", [S, "[bold]大学[/bold]"],
+                lambda t: _set(t, "学校", 5, "学段", "[bold]大学[/bold]"))
     folder_case("vocab_locality", "城乡 '火星'", [S, "城乡", r(1)], lambda t: _set(t, "学校", 1, "城乡", "火星"))
     folder_case("vocab_employment", "用工类型 '外星人'", [T, "用工类型", r(14)],
                 lambda t: _set(t, "教师", 14, "用工类型", "外星人"))
