@@ -172,14 +172,16 @@ def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = Fa
     return path
 
 
-def _write(path: Path, sheets: dict, meta, fmt: str, force: bool, charts=None, titles=None) -> list[Path]:
+def _write(path: Path, sheets: dict, meta, fmt: str, force: bool, charts=None, titles=None,
+           number_formats=None) -> list[Path]:
     from .report.privacy import mask_sheets
 
     sheets = mask_sheets(sheets, show_id=bool(meta.options.get("show_id")))
     if fmt == "xlsx":
         from .report.workbook import write_workbook
 
-        return [write_workbook(path, sheets, meta, charts=charts, titles=titles, force=force)]
+        return [write_workbook(path, sheets, meta, charts=charts, titles=titles, force=force,
+                               number_formats=number_formats)]
     from .report.tables import write_tables
 
     return list(write_tables(path, sheets, meta, fmt, force=force))
@@ -337,12 +339,14 @@ def backtest(
     with common.status("正在回测……"):
         result = run_backtest(ds, cfg, years=years)
     meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
-    written = _write(path, result.sheets(), meta, fmt, force)
+    written = _write(path, result.sheets(), meta, fmt, force, number_formats=result.number_formats())
     if json_out:
         _print_json({"outputs": [str(p) for p in written], "summary": result.summary()})
         return
-    for name, df in list(result.sheets().items())[:3]:
-        common.say(_table(name, df, max_rows=20))
+    from .report.console import backtest_tables
+
+    for table in backtest_tables(result):
+        common.say(table)
     common.say(f"已写出：{', '.join(str(p) for p in written)}")
 
 

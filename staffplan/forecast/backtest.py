@@ -90,6 +90,14 @@ class BacktestResult:
             out[f"{measure}_baseline"] = _num(c.loc[measure, "baseline"])
         return out
 
+    RATE_COLUMNS = ("staffplan", "传统升级率法(3年)", "改进幅度", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE",
+                    "学校合计MAPE(传统)", "偏差", "偏差(传统)", "班数MAPE", "编制MAPE", "区间覆盖率")
+
+    def number_formats(self) -> dict[str, dict[str, str]]:
+        """Rates are fractions: shown as percentages (sheet → column → Excel number format)."""
+        return {name: {c: "0.0%" for c in df.columns if c in self.RATE_COLUMNS}
+                for name, df in self.sheets().items()}
+
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {"measure_zh": "指标", "staffplan": "staffplan", "baseline": "传统升级率法(3年)",
                  "improvement": "改进幅度"}

@@ -104,7 +104,12 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     return sheets
 
 
+def _finite(v):
+    return float(v) if v is not None and np.isfinite(v) else None
+
+
 def rotation_summary(rot) -> dict:
+    """Counts for the CLI and the memo (JSON-serialisable)."""
     ex, zj, cv = rot.exchanges, rot.zoujiao, rot.coverage
     reqs = rot.requirements
     n = int(len(ex))
@@ -141,7 +146,7 @@ def rotation_summary(rot) -> dict:
         "shortage_periods_after": round(short_after, 1),
         "rural_focus_subjects": by_subject,
         "solver": {"status": r.status, "code": r.code, "solver": r.solver, "version": r.version,
-                   "objective": r.objective, "gap": r.gap, "runtime_s": round(r.runtime_s, 3),
+                   "objective": _finite(r.objective), "gap": _finite(r.gap), "runtime_s": round(r.runtime_s, 3),
                    "build_s": round(r.build_s, 3)},
         "diagnosis_rows": int(len(rot.diagnosis)),
     }
@@ -221,10 +226,16 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     home = cells[(cells["school_id"] == t["school_id"]) & (cells["subject"] == t["subject"])
                  & ((cells["stage"] == t["t_stage"]) | (cells["stage"] == ""))]
     tol = float(config["exchange.sending_tolerance"])
-    if len(home) and float(home["gap0"].sum()) > 0:
-        fte = float(home["gap0"].sum()) / float(home["load"].iloc[0])
-        lines.append(f"未被选中：其所在学校该学科已缺编 {fte:.1f} 人（派出后缺口会超出容忍 {tol:g} 人）")
-        return lines
+    if len(home):
+        gap0, load = float(home["gap0"].sum()), float(home["load"].iloc[0])
+        if gap0 > 0:
+            lines.append(f"未被选中：其所在学校该学科已缺编 {gap0 / load:.1f} 人（派出后缺口会超出容忍 {tol:g} 人）")
+            return lines
+        if (max(0.0, -gap0) + tol * load) / load < 1 - 1e-9:
+            after = (gap0 + float(t["periods_main"])) / load
+            lines.append(f"未被选中：其所在学校该学科没有富余（派出后将缺编 {after:.1f} 人，超过容忍 {tol:g} 人），"
+                         "且没有同学科教师调入")
+            return lines
     nearest = cand.sort_values("km").iloc[0]
     lines.append(f"未被选中：名额已由距离更近的教师满足（本人最近的可去学校为"
                  f"{names.get(nearest['to_school'], nearest['to_school'])}，{nearest['km']:.1f} 公里）")

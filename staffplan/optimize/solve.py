@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, asdict
 
 import pulp
@@ -66,7 +67,9 @@ def solver_version(name: str) -> str:
                 h = highspy.Highs()
                 return f"HiGHS {h.version()}"
         if name == "cbc":
-            path = pulp.PULP_CBC_CMD(msg=False).path
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                path = pulp.PULP_CBC_CMD(msg=False).path
             out = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10).stdout
             m = re.search(r"Version:\s*(\S+)", out)
             return f"CBC {m.group(1)}" if m else "CBC"
@@ -77,8 +80,10 @@ def solver_version(name: str) -> str:
 
 def available_solvers() -> list[str]:
     names = []
-    if pulp.PULP_CBC_CMD(msg=False).available():
-        names.append("cbc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if pulp.PULP_CBC_CMD(msg=False).available():
+            names.append("cbc")
     try:
         if pulp.HiGHS(msg=False).available():
             names.append("highs")
@@ -117,8 +122,10 @@ def make_solver(config, solver_name: str | None = None):
     time_limit = float(config["solver.time_limit"])
     gap = float(config["solver.gap"])
     if name == "cbc":
-        return name, pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap,
-                                       options=[f"randomSeed {seed}", f"randomCbcSeed {seed}"])
+        with warnings.catch_warnings():   # pulp 3.x announces the bundled CBC's removal in pulp 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return name, pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap,
+                                           options=[f"randomSeed {seed}", f"randomCbcSeed {seed}"])
     return name, pulp.HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
 
 

@@ -80,3 +80,24 @@ def rotate_tables(result, summary: dict) -> list[Table]:
         by_subject = body.groupby("学科")[num].sum().reset_index().sort_values(num[0], ascending=False)
         tables.append(frame_table("缺口覆盖（按学科，周课时）", by_subject))
     return tables
+
+
+def _pct(df: pd.DataFrame, cols) -> pd.DataFrame:
+    df = df.copy()
+    for c in cols:
+        if c in df.columns:
+            df[c] = df[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}")
+    return df
+
+
+def backtest_tables(result) -> list[Table]:
+    sheets = result.sheets()
+    rates = set(result.RATE_COLUMNS)
+    tables = [frame_table(f"回测汇总（{'、'.join(str(y) for y in result.years)} 学年，提前一年预测）",
+                          _pct(sheets["回测汇总"], rates))]
+    keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE", "学校合计MAPE(传统)", "偏差", "区间覆盖率"]
+    for name, key in (("按学段", "学段"), ("按规模", "学校规模")):
+        df = sheets[name]
+        tables.append(frame_table(f"{name}的误差", _pct(df[[key] + [c for c in keep if c in df.columns]], rates),
+                                  max_rows=20))
+    return tables
