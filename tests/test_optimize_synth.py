@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from staffplan.config import default_config
 
@@ -136,3 +135,16 @@ def test_determinism_two_runs_identical():
     assert list(a) == list(b)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_parallel_counties_same_as_sequential():
+    from staffplan.optimize.pipeline import rotate_frames
+
+    frames = make_district(n_counties=2, schools_per_county=8, teachers_per_school=12, seed=9)
+    seq = default_config().with_overrides({"solver.parallel_min_teachers": 10 ** 9})
+    par = default_config().with_overrides({"solver.parallel_min_teachers": 1, "solver.workers": 2})
+    a = rotate_frames(*frames, seq, 2026)
+    b = rotate_frames(*frames, par, 2026)
+    assert set(a.requirements) == {"县00", "县01"}
+    for name, sheet in a.sheets().items():
+        pd.testing.assert_frame_equal(sheet, b.sheets()[name])

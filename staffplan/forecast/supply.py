@@ -54,8 +54,12 @@ def with_teacher_defaults(teachers: pd.DataFrame) -> pd.DataFrame:
 
 def _assign_stage(t: pd.DataFrame, demand: pd.DataFrame | None) -> pd.Series:
     """Teaching stage per teacher (see module doc)."""
-    stage = t["school_stage"].map(lambda s: SCHOOL_TEACHING_STAGES.get(s, [None])[0] if isinstance(s, str) else None)
-    n_stages = t["school_stage"].map(lambda s: len(SCHOOL_TEACHING_STAGES.get(s, [])) if isinstance(s, str) else 0)
+    # one call per distinct school stage, then a vectorised map
+    uniq = pd.unique(t["school_stage"].astype(object))
+    first = {s: (SCHOOL_TEACHING_STAGES.get(s, [None])[0] if isinstance(s, str) else None) for s in uniq}
+    count = {s: (len(SCHOOL_TEACHING_STAGES.get(s, [])) if isinstance(s, str) else 0) for s in uniq}
+    stage = t["school_stage"].map(first)
+    n_stages = t["school_stage"].astype(object).map(count).astype(int)
     multi = n_stages > 1
     if "teach_stage" in t.columns:
         given = t["teach_stage"].fillna("").astype(str).replace("教学点", "小学")

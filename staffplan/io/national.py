@@ -615,7 +615,9 @@ def apply_substitute_teachers(df: pd.DataFrame, issues: Issues) -> pd.DataFrame:
     """
     if "post" not in df.columns or df.empty:
         return df
-    implied = df["post"].map(lambda v: codes.implied_employment(v))
+    post = df["post"]
+    uniq = pd.unique(post.astype(object))  # decode each distinct 教职工类别 once
+    implied = post.astype(object).map({v: codes.implied_employment(v) for v in uniq}).astype(object)
     mask = implied.notna()
     if not mask.any():
         return df

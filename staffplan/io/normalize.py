@@ -84,22 +84,26 @@ def _by_unique(s: pd.Series, func: Callable[[Any], Any], na: Any = None) -> pd.S
     """Apply ``func`` once per distinct value of ``s`` and map the results back (NaN/None → ``na``)."""
     if len(s) == 0:
         return pd.Series([], index=s.index, dtype=object)
-    notna = s.notna()
-    vals = s[notna]
-    out = pd.Series([na] * len(s), index=s.index, dtype=object)
+    arr = s.to_numpy(dtype=object)
+    notna = ~pd.isna(arr)
+    vals = arr[notna] if not notna.all() else arr
+    out = np.empty(len(arr), dtype=object)
+    out[:] = [na]  # object fill that keeps ``na`` itself (NaT/NaN/None/True) in every cell
     if len(vals):
-        try:
-            uniq = pd.unique(vals.to_numpy(dtype=object))
+        try:  # one hash pass: codes into the distinct values (equal values share a code, as dict keys do)
+            codes_, uniq = pd.factorize(vals, sort=False)
         except TypeError:
             uniq = list(dict.fromkeys(vals.tolist()))
-        mapping = {}
-        for u in uniq:
+            pos = {u: i for i, u in enumerate(uniq)}
+            codes_ = np.fromiter((pos[v] for v in vals), dtype=np.intp, count=len(vals))
+        results = np.empty(len(uniq), dtype=object)
+        for i, u in enumerate(uniq):
             try:
-                mapping[u] = func(u)
+                results[i] = func(u)
             except TypeError:
-                mapping[u] = na
-        out[notna] = vals.map(mapping).to_numpy(dtype=object)
-    return out
+                results[i] = na
+        out[notna] = results[codes_]
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def _vectorize(func: Callable, na: Any = None):
@@ -239,6 +243,10 @@ def parse_date(x, year_only_month: int = 1):
         if pd.api.types.is_datetime64_any_dtype(x):
             return x.dt.normalize()
         out = _by_unique(x, lambda v: _parse_date(v, year_only_month), na=pd.NaT)
+        if len(out) > 1000:  # convert the distinct results once, then take (same values and dtype)
+            codes_, uniq = pd.factorize(out.to_numpy(dtype=object), use_na_sentinel=False)
+            conv = pd.to_datetime(pd.Series(uniq, dtype=object), errors="coerce")
+            return pd.Series(conv.to_numpy()[codes_], index=out.index, name=out.name).astype(conv.dtype)
         return pd.to_datetime(out, errors="coerce")
     if x is None:
         return pd.NaT

@@ -16,7 +16,7 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``)
   receive[c]    Σ_in x − Σ_out(main) x ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
                 a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
                 without shortage only receives in exchange for its own teacher (two-way flow, 双向对调)
-  send[c]       Σ_out max(1, loss/load_c) · x + Σ_out2 loss2/load_c · x − Σ_in min(1, offer/load_c) · x
+  send[c]       Σ_out x (+ Σ_out2 loss2/load_c · x if configured) − Σ_in min(1, offer/load_c) · x
                 − s_send_c ≤ floor((max(0, −gap0_c) + sending_tolerance · load_c) / load_c)
                 the sending school is not left with a new/deeper shortage beyond the tolerance unless a teacher
                 of the same subject comes in (counted in teachers: a conservative, integral form of the rule in
@@ -147,16 +147,18 @@ def exchange_values(cset: CandidateSet) -> np.ndarray:
 
 
 def send_coefficients(cset: CandidateSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sending-rule coefficients in teachers (FTE of the cell): a main-subject teacher leaving counts
-    max(1, periods / load), a second subject periods / load, an incoming teacher min(1, offer / load).
-    With the right-hand side floor((surplus + tolerance · load) / load) this is a conservative, integral form
-    of "loss − gain ≤ surplus + tolerance" in periods, which keeps the LP relaxation nearly integral."""
+    """Sending-rule coefficients in teachers: a main-subject teacher leaving counts 1 (one post; periods beyond
+    the standard load are overtime, not a post to refill), a second subject periods / load (only when
+    ``exchange.second_subject_in_send_rule``), an incoming teacher min(1, offer / load) (= 1: the offer is the
+    receiving cell's load).  With the right-hand side floor((surplus + tolerance · load) / load) this is the
+    rule "loss − gain ≤ surplus + tolerance" counted in posts; all-integer coefficients keep the LP relaxation
+    (a network flow plus the share rows) integral or nearly so."""
     ex = cset.exchange
     load = cset.cells.set_index("cell")["load"]
     lm = ex["out_main"].map(load).to_numpy(float)
     ls = ex["out_second"].map(load).to_numpy(float)
     li = ex["cell"].map(load).to_numpy(float)
-    c_out = np.maximum(1.0, np.nan_to_num(ex["loss_main"].to_numpy(float) / lm))
+    c_out = np.where(np.isnan(lm), 0.0, 1.0)
     c_out2 = np.nan_to_num(ex["loss_second"].to_numpy(float) / ls)
     c_in = np.minimum(1.0, np.nan_to_num(ex["offer"].to_numpy(float) / li))
     return c_out, c_out2, c_in
@@ -271,10 +273,10 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
     for r in sl.itertuples(index=False):
         if r.family == "send":
             load = float(cset.cells.loc[cset.cells["cell"] == r.key, "load"].iloc[0])
-            loss = pulp.lpSum(max(1.0, float(ex["loss_main"].iat[i]) / load) * x[i] for i in range(len(ex))
+            loss = pulp.lpSum(1.0 * x[i] for i in range(len(ex))
                               if ex["out_main"].iat[i] == r.key) \
                 + pulp.lpSum(float(ex["loss_second"].iat[i]) / load * x[i] for i in range(len(ex))
-                             if ex["out_second"].iat[i] == r.key)
+                             if ex["out_second"].iat[i] == r.key and config["exchange.second_subject_in_send_rule"])
             gain = pulp.lpSum(min(1.0, float(ex["offer"].iat[i]) / load) * x[i] for i in range(len(ex))
                               if ex["cell"].iat[i] == r.key)
             prob += loss - gain - r.var <= r.required, f"send_{r.key}"

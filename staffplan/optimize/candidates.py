@@ -19,6 +19,10 @@ Three frames feed :func:`staffplan.optimize.build.build_model`:
   学区/镇街 or the same 教育集团 (``same_zone``), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no
   candidate), pruned to the ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
 
+Second subject: unless ``exchange.second_subject_in_send_rule``, the sending rule of the model counts only the
+main subject; a candidate whose leaving would by itself push the second-subject cell beyond the tolerance is
+dropped here instead (keeps the model's LP integral; several such teachers of one cell are not summed).
+
 Teacher stage = the forecast supply's ``stage``; a teacher matches a cell of the same stage (an empty
 stage on either side matches any).
 """
@@ -338,7 +342,7 @@ def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.
                  "willing_zoujiao"]]
 
 
-def requirements(teachers: pd.DataFrame, eligibility_county: pd.DataFrame, config) -> dict:
+def requirements(teachers: pd.DataFrame, config) -> dict:
     """Yearly quota counts for one county (ceil with a guard against 0.05 × 60 = 3.0000000000000004)."""
     on = bool(config["exchange.share_rules_on"])
     base = int(teachers["base"].sum())
@@ -367,7 +371,7 @@ def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, 
     shortages can absorb)."""
     tc = teachers[teachers["county"] == county].reset_index(drop=True)
     cc = cells[cells["county"] == county].reset_index(drop=True)
-    req = requirements(tc, None, config)
+    req = requirements(tc, config)
     ex = exchange_candidates(tc, cc, schools, config, distances)
     absorb = _absorbable(ex, cc)
     urban_absorb = ex.loc[ex["from_urban"], "teacher_id"].nunique() if len(ex) else 0

@@ -9,7 +9,6 @@ possible movers; urban/优质 schools whose 应交流 teachers have no candidate
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .build import SLACK_FAMILIES

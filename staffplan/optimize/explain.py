@@ -55,7 +55,8 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
                         + "缺口 " + ex["gap0"].round(1).astype(str).str.removesuffix(".0") + " 课时")
         dest = np.where(ex["type"].to_numpy() == "双向对调", "与" + ex["to_school"].map(school_name).fillna("")
                         + "同学科教师双向对调", dest)
-        reason = pd.Series(why, index=ex.index) + "，在本校任教 " + years.round(1).astype(str) + " 年；" + dest
+        years_txt = (np.floor(years * 10) / 10).round(1).astype(str).str.removesuffix(".0")
+        reason = pd.Series(why, index=ex.index) + "，在本校任教 " + years_txt + " 年；" + dest
         sheet1 = pd.DataFrame({
             "教师编号": _display_ids(ex["teacher_id"], ex["teacher_id"].map(idnum) if idnum is not None else None, cfg),
             "姓名": ex["teacher_id"].map(t["name"]) if "name" in t else "",

@@ -7,6 +7,9 @@ when there are several counties and at least ``solver.parallel_min_teachers`` te
 sequentially — and combined in county order (deterministic either way).  The share rules are applied per
 county (each county bureau runs its own exchange).
 
+Per county: candidates (candidates.py), the exchange MILP, then the 走教 MILP on the gaps that remain
+(build.py documents why sequential), each solved by solve.py.
+
 When a hard rule needs slack the pipeline raises :class:`~staffplan.errors.InfeasiblePlan` carrying the
 diagnosis and the whole :class:`RotateResult` (the CLI writes the workbook with its 诊断 sheet, exit 3).
 """
@@ -28,8 +31,6 @@ from .candidates import (CandidateSet, counties, county_candidates, gap_cells, p
 from .diagnose import diagnose
 from .solve import Result, combine, empty_result, solve
 
-SLACK_TOL = 1e-6
-FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]
 
 
 @dataclass
@@ -204,17 +205,24 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
 
 
 def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, plan_year) -> RotateResult:
+    if not sets:   # no teacher at all: empty frames with the usual columns
+        empty = county_candidates("", tt.iloc[0:0].assign(county=""), cells.iloc[0:0], schools, config)
+        sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, bool), np.zeros(0), pd.DataFrame(
+            columns=["teacher_id", "host", "trips"]), pd.DataFrame(columns=["family", "key", "required", "value"]),
+            res)]
     cand = pd.concat([s.exchange.assign(county=s.county, chosen=o.chosen) for s, o in zip(sets, outcomes)],
-                     ignore_index=True) if sets else pd.DataFrame()
+                     ignore_index=True)
     zjc = pd.concat([s.zoujiao.assign(county=s.county, periods=o.periods) for s, o in zip(sets, outcomes)],
-                    ignore_index=True) if sets else pd.DataFrame()
+                    ignore_index=True)
     trips = pd.concat([o.trips for o in outcomes], ignore_index=True) if outcomes else pd.DataFrame()
     slacks = pd.concat([o.slacks.assign(county=o.county) for o in outcomes], ignore_index=True) \
         if outcomes else pd.DataFrame(columns=["family", "key", "required", "value", "county"])
     reqs = {s.county: s.requirements for s in sets}
     sch = school_table(schools, config)
 
-    ex = cand[cand["chosen"]].copy() if len(cand) else pd.DataFrame(columns=list(cand.columns))
+    ex = cand[cand["chosen"].astype(bool)].copy()
+    ex["type"] = ""
+    ex["years"] = 0
     if len(ex):
         back = pd.MultiIndex.from_frame(ex[["to_school", "from_school", "subject"]])
         fwd = set(zip(ex["from_school"], ex["to_school"], ex["subject"]))

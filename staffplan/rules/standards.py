@@ -160,15 +160,24 @@ def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config) -> pd.D
     # school rows
     method = str(cfg["quota.rounding"])
     g = df.groupby("school_id", sort=True)
-    school = g.agg(students=("students", "sum"), classes=("classes", lambda c: c.sum(min_count=1)),
-                   quota_raw=("quota_raw", lambda q: q.sum(min_count=len(q)) if q.notna().all() else np.nan),
-                   n_stages=("stage", "size")).reset_index()
+    school = g.agg(students=("students", "sum"), n_stages=("stage", "size"))
+    # df is sorted by school: per-school sums over contiguous runs, in row order as Series.sum adds them
+    starts = np.flatnonzero(np.r_[True, df["school_id"].to_numpy()[1:] != df["school_id"].to_numpy()[:-1]]) \
+        if len(df) else np.array([], dtype=int)
+    cls = df["classes"].to_numpy(float)
+    cls_sum = np.add.reduceat(np.nan_to_num(cls, nan=0.0), starts) if len(df) else np.array([])
+    cls_any = np.add.reduceat((~np.isnan(cls)).astype(int), starts) > 0 if len(df) else np.array([], dtype=bool)
+    school.insert(1, "classes", np.where(cls_any, cls_sum, np.nan))
+    # a school's quota is known only when every stage's is (a NaN anywhere makes the sum NaN)
+    school.insert(2, "quota_raw", np.add.reduceat(df["quota_raw"].to_numpy(float), starts) if len(df) else [])
+    school = school.reset_index()
     school = school.merge(base[["school_id", "school_name", "school_stage"]], on="school_id", how="left")
     school["stage"] = SCHOOL_ROW
     school["quota"] = pd.array(round_quota(school["quota_raw"], method), dtype="Float64").round().astype("Int64")
-    parts = df.groupby("school_id").apply(
-        lambda x: (" + ".join(f"{s} {fmt_num(q)}" for s, q in zip(x["stage"], x["quota_raw"])), x["basis"].iloc[0],
-                   len(x), x["quota_raw"].isna().any()), include_groups=False)
+    part = pd.Series([f"{s} {fmt_num(q)}" for s, q in zip(df["stage"], df["quota_raw"])], index=df.index, dtype=object)
+    gp = part.groupby(df["school_id"], sort=True)
+    parts = dict(zip(gp.size().index, zip(gp.agg(" + ".join), df.drop_duplicates("school_id")["basis"].to_numpy(), gp.size(),
+                                          df["quota_raw"].isna().groupby(df["school_id"], sort=True).any())))
     texts = []
     for sid, q_raw, q in zip(school["school_id"], school["quota_raw"], school["quota"]):
         joined, first, n, missing = parts[sid]
