@@ -140,6 +140,11 @@ def _load(common: Common):
     return ds, config
 
 
+def _id_config(config, show_id: bool):
+    """--show-id turns ID masking off for this run (recorded in 说明 as a command-line override)."""
+    return config.with_overrides({"output.mask_ids": False}, "命令行 --show-id") if show_id else config
+
+
 def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, options: dict | None = None):
     from .report.meta import RunMeta
 
@@ -291,6 +296,7 @@ def forecast(
     common = Common(data, year, config, json_out, quiet, force)
     path = _out_path(out, "预测.xlsx", fmt, force)
     ds, cfg = _load(common)
+    cfg = _id_config(cfg, show_id)
     with common.status("正在预测入学、测算编制和学科缺口……"):
         result = run_forecast(ds, cfg, year=year, horizon=horizon)
     meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id})
@@ -370,6 +376,7 @@ def rotate(
     common = Common(data, year, config, json_out, quiet, force)
     path = _out_path(out, "交流.xlsx", fmt, force)
     ds, cfg = _load(common)
+    cfg = _id_config(cfg, show_id)
     try:
         with common.status("正在判定交流资格并求解交流、走教方案……"):
             result = run_rotate(ds, cfg, year=year, solver=solver)

@@ -203,7 +203,8 @@ def test_sheets_order_columns_and_totals(cfg, fixed_projection):
     assert st.iloc[-1]["预测学生数"] == st.iloc[:-1]["预测学生数"].sum() == 720 + 510 + 150
     qs = sheets["编制测算"]
     body = qs.iloc[:-1]
-    school_rows = body[body["学段"] == "全校"]
+    school_rows = body.drop_duplicates("学校代码")     # the first row of each school is its own row
+    assert school_rows.set_index("学校代码")["学段"].to_dict() == {"A": "小学", "B": "全校", "K": "幼儿园"}
     assert qs.iloc[-1]["标准编制"] == school_rows["标准编制"].sum() == 38 + 33 + 12       # stage rows not double counted
     assert qs.iloc[-1]["缺编"] == school_rows["缺编"].sum()
     gs = sheets["学科缺口"]

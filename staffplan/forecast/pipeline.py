@@ -107,8 +107,11 @@ class ForecastResult:
         school_row = q["stage"] == SCHOOL_ROW
         std = np.where(school_row, q["quota"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
                        _round_half_up(q["quota_raw"], 1))
+        # contract §3: a school with stage rows under it has 学段 全校; a single-stage school shows its own 学段
+        multi = q.loc[~school_row, "school_id"].unique()
+        shown_stage = q["stage"].where(~school_row | q["school_id"].isin(multi), q["school_stage"])
         out = pd.DataFrame({
-            "学校代码": q["school_id"], "学校名称": q["school_name"].fillna(""), "学段": q["stage"],
+            "学校代码": q["school_id"], "学校名称": q["school_name"].fillna(""), "学段": shown_stage,
             "预测学生数": _int(q["students"]), "预测班数": pd.to_numeric(q["classes"]).round().astype("Int64"),
             "标准编制": std, "核定编制": q["quota_approved"],
             "在编教师": q["on_quota"].astype(int), "预计退休": q["retire_before"].astype(int),

@@ -358,8 +358,9 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         if "coverage" in n:
             c = n["coverage"]
             share = f"（覆盖 {fmt(c['share'])}%）" if c["share"] is not None else ""
-            text += (f"；缺口 {fmt(c['gap'])} 课时经交流补充 {fmt(c['exchange'])} 课时、走教补充 "
-                     f"{fmt(c['zoujiao'])} 课时，剩余 {fmt(c['remaining'])} 课时{share}")
+            covered = _r(float(c["gap"]) - float(c["remaining"]))
+            text += (f"；有缺口的学校学科每周共缺 {fmt(c['gap'])} 课时，经交流（派入 {fmt(c['exchange'])} 课时）"
+                     f"和走教（{fmt(c['zoujiao'])} 课时）补足 {fmt(covered)} 课时{share}，剩余 {fmt(c['remaining'])} 课时")
         if "exchange" in n["parts"]:
             paras[-1] = paras[-1][:-1] + "。" + text + "。"  # exchange and 走教 in one paragraph
         else:
