@@ -26,4 +26,7 @@ def with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str], mask: pd.S
         else:
             total[col] = ""
     out = pd.concat([df, pd.DataFrame([total], columns=df.columns)], ignore_index=True)
+    for col in df.columns:  # integer columns stay integer (an empty total cell is NA, not NaN → float)
+        if pd.api.types.is_integer_dtype(df[col].dtype) and not pd.api.types.is_bool_dtype(df[col].dtype):
+            out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
     return out
