@@ -4,8 +4,9 @@
 
 PATH_OR_NAME is a folder holding ``enrollment.csv`` (school_id, year, grade, students[, classes]) and
 ``schools.csv`` (school_id, stage[, town, …]) in canonical columns, ``synthetic`` (the generator below:
-openings, closings, schools adding a grade a year, neighbour competition), or ``synth`` (the project's
-``staffplan.synth.build_district``, with births and 对口 feeders).
+openings, closings, schools adding a grade a year, neighbour competition), ``synth`` (the project's
+``staffplan.synth.build_district``, 300 schools in one county, with births and 对口 feeders) or
+``synth-city`` (the same generator, 1,000 schools in 10 counties).
 
 Prints school-total MAPE, school × grade MAPE and WAPE for both methods and the coverage of the
 ``forecast.interval_level`` intervals. ``--variants`` also compares model variants (used to tune the
@@ -79,10 +80,11 @@ def synthetic_district(seed: int = 7, n_schools: int = 120, years: int = 7) -> D
     return Dataset(schools=pd.DataFrame(schools), enrollment=pd.DataFrame(rows), teachers=pd.DataFrame())
 
 
-def project_synthetic(seed: int = 2026, n_schools: int = 300, years: int = 7) -> Dataset:
+def project_synthetic(seed: int = 2026, n_schools: int = 300, years: int = 7, n_counties: int = 1) -> Dataset:
     """The project's seeded district (staffplan.synth), with births and 对口 feeders."""
     from staffplan.synth import build_district  # another part of the project
-    d = build_district(seed=seed, n_schools=n_schools, n_teachers=50 * n_schools, years=years)
+    d = build_district(seed=seed, n_schools=n_schools, n_teachers=50 * n_schools, years=years,
+                       n_counties=n_counties)
     return Dataset(schools=d["schools"], enrollment=d["enrollment"], teachers=pd.DataFrame(),
                    births=d.get("births", pd.DataFrame()), feeders=d.get("feeders", pd.DataFrame()))
 
@@ -90,6 +92,8 @@ def project_synthetic(seed: int = 2026, n_schools: int = 300, years: int = 7) ->
 def synthetic(name: str = "synthetic") -> Dataset:
     if name == "synth":
         return project_synthetic()
+    if name == "synth-city":
+        return project_synthetic(n_schools=1000, n_counties=10)
     return synthetic_district()
 
 
@@ -123,11 +127,11 @@ def fmt(x) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data", help="folder with enrollment.csv + schools.csv, or 'synthetic' / 'synth'")
+    ap.add_argument("data", help="folder with enrollment.csv + schools.csv, or 'synthetic' / 'synth' / 'synth-city'")
     ap.add_argument("--years", type=int, default=3, help="backtest years (the last K years)")
     ap.add_argument("--variants", action="store_true", help="also compare model variants")
     args = ap.parse_args(argv)
-    ds = synthetic(args.data) if args.data in ("synthetic", "synth") else load_panel(Path(args.data))
+    ds = synthetic(args.data) if args.data in ("synthetic", "synth", "synth-city") else load_panel(Path(args.data))
     cfg = default_config()
     n_sch = ds.enrollment["school_id"].nunique()
     yrs = sorted(ds.enrollment["year"].unique())

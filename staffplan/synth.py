@@ -2,7 +2,10 @@
 
 ``build_district`` makes a realistic county (or a city / province when ``n_counties`` > 1): every school
 type, towns (镇街) around a county centre, 城区/镇区/乡村 schools, education groups, five years of enrollment
-where cohorts move up with realistic survival, births per town, feeder (对口) mappings and a teacher roster
+simulated cohort by cohort (intakes from births, feeders' grade 6 or the county's grade 9; a cohort's
+deviation carries up the grades; survival drifts year to year around each school's level; a new school that
+adds a grade a year and takes pupils from its nearest neighbours; a school that stops its intake), births per
+town, feeder (对口) mappings, staffing a few per cent under the standard quota and a teacher roster
 with an age pyramid, titles, degrees, arrival dates, appraisals, special situations and valid 18-digit
 身份证号.  Everything is vectorised (numpy / pandas), so a province of a million teachers is possible.
 
@@ -324,6 +327,169 @@ def _births_curve(birth_years: np.ndarray, decline: np.ndarray, peak: int) -> np
     return np.where(d >= 0, np.exp(-decline * d), np.exp(0.01 * d))
 
 
+# --- enrollment panel ----------------------------------------------------------------------------------
+# Standard quota (编制标准, last year's pupils) per teacher on the roster: with ~8 % 临聘 and falling intakes
+# this leaves the plan year's 在编 (net of retirements) a few per cent under the quota.
+_QUOTA_PER_TEACHER = 0.94
+_EXT = 12            # years simulated before the first output year (cohorts of grade 12 start in primary)
+_AR_PHI, _AR_SD = 0.7, 0.012      # survival drift per school × part: AR(1) coefficient and innovation sd (log)
+_COUNTY_SD = 0.006                # common county-year shock to survival (log)
+
+
+def _share_in_county(v: np.ndarray, county: np.ndarray) -> np.ndarray:
+    tot = np.bincount(county, weights=v)
+    return np.where(tot[county] > 0, v / np.where(tot[county] > 0, tot[county], 1), 0.0)
+
+
+def _enrollment(rng: np.random.Generator, s: pd.DataFrame, b0: np.ndarray, surv: np.ndarray, top: np.ndarray,
+                big: np.ndarray, new_open: np.ndarray, close_from: np.ndarray, feed, senior_share: np.ndarray,
+                births_m: np.ndarray, birth_years: np.ndarray, st_town: np.ndarray, neigh, first_year: int,
+                last_year: int) -> pd.DataFrame:
+    """School × grade × year students, cohort by cohort (all arrays; a loop over ≤ 6 grades and the years).
+
+    A cohort enters a part (学部) with an intake that follows births (kindergarten, grade 1), the feeder
+    schools' grade 6 a year earlier (junior schools with 对口 feeders / a 九年一贯制's own grade 6) or the
+    county's grade 9 (senior schools), times a noise per school × cohort. It then moves up with the school's
+    survival ratio of each year — the school's own level × an AR(1) drift × a county-year shock — and a
+    per-transition noise that stays with the cohort (sd grows for small cohorts), plus a small per-cell noise.
+    A new school's nearest neighbours lose 10–25 % of their intake from its opening and 2 % / 1 % of the
+    continuing pupils in its first two years; the new school adds a grade a year; a closing school's cohorts from ``close_from`` are 0.
+    """
+    n = len(b0)
+    Yg = np.arange(first_year - _EXT, last_year + 1)
+    NY = len(Yg)
+    stage = s["stage"].to_numpy()
+    county = s["county_idx"].to_numpy()
+    # all random draws up front (shapes independent of sizes: the same seed gives the same noise)
+    z_drift = rng.normal(size=(n, 4, NY))
+    z_cty = rng.normal(size=(int(county.max()) + 1, NY))
+    z_u = rng.normal(size=(n, 4, NY))
+    z_e = rng.normal(size=(n, 4, NY, 6))
+    z_c = rng.normal(size=(n, 4, NY, 6))
+    drift = np.empty((n, 4, NY))
+    drift[:, :, 0] = z_drift[:, :, 0] * _AR_SD / np.sqrt(1 - _AR_PHI ** 2)
+    for y in range(1, NY):
+        drift[:, :, y] = _AR_PHI * drift[:, :, y - 1] + _AR_SD * z_drift[:, :, y]
+    logr = np.log(surv)[:, :, None] + drift + _COUNTY_SD * z_cty[county][:, None, :]
+    intake_mult = np.ones((n, NY))
+    for j, nb, delta in neigh:
+        io = int(new_open[j] - Yg[0])
+        intake_mult[nb, io:] *= (1 - delta)[:, None]
+        logr[nb, 1, io] += np.log(0.98)
+        if io + 1 < NY:
+            logr[nb, 1, io + 1] += np.log(0.99)
+    A = np.cumsum(logr, axis=2)
+
+    yi_all = np.arange(NY)
+
+    def births_ratio(entry: int) -> np.ndarray:
+        by = np.clip(Yg - 5 - entry - birth_years[0], 0, len(birth_years) - 1)
+        ref = last_year - 5 - entry - birth_years[0]
+        return births_m[st_town][:, by] / np.maximum(births_m[st_town, ref], 1)[:, None]
+
+    def noisy(base: np.ndarray, p: int) -> np.ndarray:
+        sd = np.sqrt(0.04 ** 2 + 0.3 / np.maximum(base, 1.0))
+        return base * np.exp(sd * z_u[:, p, :])
+
+    def exists(K: int):
+        k = np.arange(K)[None, :, None]
+        y = Yg[None, None, :]
+        o = new_open[:, None, None]
+        ok = (o < 0) | ((y >= o) & (k <= y - o))
+        closed = Yg[np.maximum(yi_all[None, None, :] - k, 0)] >= close_from[:, None, None]
+        return ok, closed
+
+    def carry(intake: np.ndarray, p: int, K: int) -> np.ndarray:
+        sd_e = np.sqrt(0.008 ** 2 + 0.1 / np.maximum(intake, 1.0))                 # (n, cohorts)
+        E = np.zeros((n, NY, K))
+        E[:, :, 1:] = np.cumsum(z_e[:, p, :, 1:K] * sd_e[:, :, None], axis=2)
+        X = np.zeros((n, K, NY))
+        for k in range(K):
+            yi = yi_all[k:]
+            ci = yi - k
+            X[:, k, k:] = intake[:, ci] * np.exp(A[:, p, yi] - A[:, p, ci] + E[:, ci, k] + 0.005 * z_c[:, p, yi, k])
+        ok, closed = exists(K)
+        return np.where(ok & ~closed, X, 0.0)
+
+    X = {}
+    X[0] = carry(noisy(b0[:, 0][:, None] * births_ratio(-2), 0), 0, 3)
+    X[1] = carry(noisy(b0[:, 1][:, None] * births_ratio(1) * intake_mult, 1), 1, 6)
+    fi, ri, f_rate, own_rate, fed_mask = feed
+    g6_prev = np.zeros((n, NY))
+    g6_prev[:, 1:] = X[1][:, 5, :-1]
+    fed_in = np.zeros((n, NY))
+    np.add.at(fed_in, ri, f_rate[:, None] * g6_prev[fi])
+    fed_in += own_rate[:, None] * g6_prev
+    base2 = np.where(fed_mask[:, None], fed_in, b0[:, 2][:, None] * births_ratio(7))
+    X[2] = carry(noisy(base2, 2), 2, 3)
+    g9_prev = np.zeros((n, NY))
+    g9_prev[:, 1:] = X[2][:, 2, :-1]
+    t9 = np.zeros((int(county.max()) + 1, NY))
+    np.add.at(t9, county, g9_prev)
+    base3 = np.where((t9[county] > 0) & (senior_share[:, None] > 0), 0.6 * senior_share[:, None] * t9[county],
+                     b0[:, 3][:, None] * births_ratio(10))
+    X[3] = carry(noisy(base3, 3), 3, 3)
+
+    out_s, out_g, out_y, out_v, out_c = [], [], [], [], []
+    for p, gl in _PART_GRADES.items():
+        K = len(gl)
+        ok, closed = exists(K)
+        keep = ok & (b0[:, p] > 0)[:, None, None] & (yi_all >= _EXT)[None, None, :]
+        if p == 1:
+            keep &= ~((stage == "教学点")[:, None, None] & (np.array(gl)[None, :, None] > top[:, None, None]))
+        si, ki, yi = np.nonzero(keep)
+        out_s.append(si)
+        out_g.append(np.array(gl)[ki])
+        out_y.append(Yg[yi])
+        out_v.append(X[p][si, ki, yi])
+        out_c.append(closed[si, ki, yi] if closed.shape[0] == n else np.zeros(len(si), bool))
+    es, eg, ey = np.concatenate(out_s), np.concatenate(out_g), np.concatenate(out_y)
+    val, shut = np.concatenate(out_v), np.concatenate(out_c)
+    students = np.maximum(np.round(val), 1).astype(np.int64)
+    tp = stage[es] == "教学点"
+    students = np.where(tp, np.clip(students, 4, 25), students)
+    part = np.select([eg <= 0, eg <= 6, eg <= 9], [0, 1, 2], 3)
+    cap = np.array([_CAP[g] for g in range(-2, 13)])[eg + 2]
+    classes = np.ceil(students / cap).astype(np.int64)
+    # 大班额 schools: classes of 56+ (whole classes of at least 56 pupils)
+    k56 = students // 56
+    fits = big[es] & (eg >= 1) & (k56 >= 1) & (students <= 66 * k56)
+    classes = np.where(fits, k56, classes)
+    classes = np.where(tp, 1, classes)
+    students = np.where(shut, 0, students)
+    classes = np.where(shut, 0, classes)
+    del part
+    enrollment = pd.DataFrame({"school_id": s["school_id"].to_numpy()[es], "year": ey.astype(np.int64),
+                               "grade": eg.astype(np.int64), "students": students,
+                               "classes": classes.astype(float)})
+    return enrollment.sort_values(["school_id", "year", "grade"], kind="stable").reset_index(drop=True)
+
+
+def _last_parts(enrollment: pd.DataFrame, idx_of: pd.Series, n: int, last_year: int):
+    """Last-year students and classes per school × part (n, 4)."""
+    last = enrollment[enrollment["year"] == last_year]
+    li = idx_of[last["school_id"]].to_numpy()
+    lp = np.select([last["grade"] <= 0, last["grade"] <= 6, last["grade"] <= 9], [0, 1, 2], 3)
+    stu = np.zeros((n, 4))
+    cla = np.zeros((n, 4))
+    np.add.at(stu, (li, lp), last["students"].to_numpy())
+    np.add.at(cla, (li, lp), last["classes"].to_numpy())
+    return stu, cla
+
+
+def _std_quota_parts(stu: np.ndarray, cla: np.ndarray, stage: np.ndarray, loc: np.ndarray, cfg) -> np.ndarray:
+    """Standard quota (编制标准, domain.md §2; numbers from config [quota]) per school × part, unrounded."""
+    q = np.zeros_like(stu)
+    q[:, 0] = cla[:, 0] * float(cfg["quota.kg_teachers_per_class"])
+    prim = stu[:, 1] / float(cfg["quota.ratio_primary"])
+    floor_ok = ((loc == 2) & (stage == "小学")) | (stage == "教学点")
+    small = floor_ok & (cla[:, 1] > 0) & (stu[:, 1] < float(cfg["quota.small_school_max_avg_class"]) * cla[:, 1])
+    q[:, 1] = np.where(small, np.maximum(prim, cla[:, 1] * float(cfg["quota.small_school_class_ratio"])), prim)
+    q[:, 2] = stu[:, 2] / float(cfg["quota.ratio_junior"])
+    q[:, 3] = stu[:, 3] / float(cfg["quota.ratio_senior"])
+    return q
+
+
 # --- main entry ------------------------------------------------------------------------------------------
 def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500, n_counties: int = 1,
                    years: int = 5, last_year: int = 2025) -> dict[str, pd.DataFrame]:
@@ -361,16 +527,19 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
             close_from[rp[-1]] = last_year - 1
     s.loc[(new_open >= 0) | ((stage == "教学点") & (s["tier"] == "优质").to_numpy()), "tier"] = "一般"
 
-    # feeders → junior intakes follow the feeders' grade 6
+    # feeders → junior intakes follow the feeders' grade 6 (a year earlier, cohort by cohort)
     feeders = _feeders(rng, s)
     idx_of = pd.Series(np.arange(n), index=s["school_id"])
     g6 = b0[:, 1] * surv[:, 1] ** 5
     fi = idx_of[feeders["feeder_id"]].to_numpy()
     ri = idx_of[feeders["school_id"]].to_numpy()
-    fed = np.bincount(ri, weights=g6[fi] * rng.uniform(0.9, 1.0, len(fi)), minlength=n)
-    own = np.where(stage == "九年一贯制", g6 * 0.97, 0.0)
-    jun_from = fed + own
-    b0[:, 2] = np.where((jun_from > 0) & (b0[:, 2] > 0), np.maximum(jun_from, 20), b0[:, 2])
+    f_rate = rng.uniform(0.9, 1.0, len(fi))
+    g6_open = np.where(new_open >= 0, 0.0, g6)      # a new primary has no grade 6 yet: it feeds nobody
+    fed = np.bincount(ri, weights=g6_open[fi] * f_rate, minlength=n)
+    own_rate = np.where(stage == "九年一贯制", 0.97, 0.0)
+    jun_from = fed + g6 * own_rate
+    fed_mask = (jun_from > 0) & (b0[:, 2] > 0)
+    b0[:, 2] = np.where(fed_mask, np.maximum(jun_from, 20), b0[:, 2])
     # senior intake ≈ 60 % of the county's grade 9
     g9 = b0[:, 2] * surv[:, 2] ** 2
     county = s["county_idx"].to_numpy()
@@ -379,7 +548,7 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
     scale = np.where(tot10 > 0, 0.6 * tot9 / np.where(tot10 > 0, tot10, 1), 1.0)
     b0[:, 3] *= scale[county]
 
-    # scale school sizes so that the natural staffing is near n_teachers
+    # first guess of the size scale (students per teacher by part); refined below against the standard quota
     ratio = np.array([8.5, 15.0, 12.0, 11.0])  # students per teacher (kindergarten ≈ classes × 2.3)
     grades_n = np.array([3, 6, 3, 3])
     natural = (b0 * grades_n / ratio).sum(axis=1)
@@ -405,62 +574,45 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
                            "birth_year": np.tile(birth_years, len(town_names)),
                            "births": births_m.ravel()})
 
-    # enrollment grid: school × grade × year
-    sg_s, sg_g = [], []
-    for p, gl in _PART_GRADES.items():
-        idx = np.flatnonzero(b0[:, p] > 0)
-        sg_s.append(np.repeat(idx, len(gl)))
-        sg_g.append(np.tile(gl, len(idx)))
-    sg_s = np.concatenate(sg_s)
-    sg_g = np.concatenate(sg_g)
-    keep = ~((stage[sg_s] == "教学点") & (sg_g > top[sg_s]))
-    sg_s, sg_g = sg_s[keep], sg_g[keep]
-    order = np.lexsort((sg_g, sg_s))
-    sg_s, sg_g = sg_s[order], sg_g[order]
-    ny = years
-    es = np.repeat(sg_s, ny)
-    eg = np.repeat(sg_g, ny)
-    ey = np.tile(np.arange(first_year, last_year + 1), len(sg_s))
-    part = np.select([eg <= 0, eg <= 6, eg <= 9], [0, 1, 2], 3)
-    entry = _PART_ENTRY[part]
-    by = ey - 5 - eg
-    ref_by = last_year - 5 - entry
-    bm = births_m[st_town[es], by - birth_years[0]]
-    bref = births_m[st_town[es], ref_by - birth_years[0]]
-    mean = b0[es, part] * bm / np.maximum(bref, 1) * surv[es, part] ** (eg - entry)
-    sd = np.where(mean > 100, 0.025, 0.06)
-    students = np.round(mean * np.exp(rng.normal(0.0, sd))).astype(np.int64)
-    students = np.maximum(students, 1)
-    cap = np.array([_CAP[g] for g in range(-2, 13)])[eg + 2]
-    classes = np.ceil(students / cap).astype(np.int64)
-    # 大班额 schools: classes of 56+ (whole classes of at least 56 pupils)
-    k56 = students // 56
-    fits = big[es] & (eg >= 1) & (k56 >= 1) & (students <= 66 * k56)
-    classes = np.where(fits, k56, classes)
-    classes = np.where(stage[es] == "教学点", 1, classes)
-    # new school: exists from open year, one grade added a year
-    ok = ~((new_open[es] >= 0) & ((ey < new_open[es]) | (eg - 1 > ey - new_open[es])))
-    # closing intake: cohorts entering from close year on are empty
-    closed = (ey - (eg - entry)) >= close_from[es]
-    students = np.where(closed, 0, students)
-    classes = np.where(closed, 0, classes)
-    enrollment = pd.DataFrame({"school_id": s["school_id"].to_numpy()[es], "year": ey, "grade": eg,
-                               "students": students, "classes": classes.astype(float)})[ok].reset_index(drop=True)
-    enrollment = enrollment.sort_values(["school_id", "year", "grade"], kind="stable").reset_index(drop=True)
+    # competition: the new school draws pupils from its nearest neighbours with a primary part
+    neigh = []
+    lon, lat = s["lon"].to_numpy(), s["lat"].to_numpy()
+    for j in np.flatnonzero(new_open >= 0):
+        cand = np.flatnonzero((county == county[j]) & (b0[:, 1] > 0) & np.isin(stage, ["小学", "九年一贯制"])
+                              & (np.arange(n) != j) & (close_from > last_year))
+        if len(cand) == 0:
+            continue
+        km = np.hypot((lon[cand] - lon[j]) * 111.0 * np.cos(np.radians(lat[j])), (lat[cand] - lat[j]) * 111.0)
+        nb = cand[np.argsort(km, kind="stable")[:3]]
+        neigh.append((j, nb, rng.uniform(0.10, 0.25, len(nb))))
+    # the new school fills up with transfers: survival above its neighbours'
+    surv[new_open >= 0, 1] = rng.uniform(1.04, 1.08, int((new_open >= 0).sum()))
 
-    # last-year students per school and part → natural staffing, boarders, approved quota
-    last = enrollment[enrollment["year"] == last_year]
-    li = idx_of[last["school_id"]].to_numpy()
-    lp = np.select([last["grade"] <= 0, last["grade"] <= 6, last["grade"] <= 9], [0, 1, 2], 3)
-    stu = np.zeros((n, 4))
-    cla = np.zeros((n, 4))
-    np.add.at(stu, (li, lp), last["students"].to_numpy())
-    np.add.at(cla, (li, lp), last["classes"].to_numpy())
-    need = np.column_stack([cla[:, 0] * 2.4, np.maximum(stu[:, 1] / 15.0, cla[:, 1] * np.where(loc == 2, 1.8, 1.4)),
-                            np.maximum(stu[:, 2] / 12.0, cla[:, 2] * 2.8), stu[:, 3] / 11.0])
-    need[:, 1] = np.where(tiny, cla[:, 1] * 1.1 + 0.5, need[:, 1])
+    # enrollment panel; the size scale is refined so that the standard quota (编制标准) sits a few per cent
+    # above the staff in post (在编): most real districts are slightly short of their quota
+    from .config import default_config
+    cfg = default_config()
+    sub_seed = int(rng.integers(2 ** 32))
+    q_target = _QUOTA_PER_TEACHER * n_teachers
+    senior_share = _share_in_county(b0[:, 3], county)
+    for _ in range(4):
+        enrollment = _enrollment(np.random.default_rng(sub_seed), s, b0, surv, top, big, new_open, close_from,
+                                 (fi, ri, f_rate, own_rate, fed_mask), senior_share, births_m, birth_years, st_town,
+                                 neigh, first_year, last_year)
+        stu, cla = _last_parts(enrollment, idx_of, n, last_year)
+        qpart = _std_quota_parts(stu, cla, stage, loc, cfg)
+        q_now = float(np.floor(qpart.sum(axis=1) + 0.5).sum())
+        adj = q_target / q_now if q_now > 0 else 1.0
+        if abs(adj - 1) < 0.004:
+            break
+        b0[~tiny] *= adj
+
+    # staffing: each school near its standard quota — urban schools a little under, rural a little over
+    # (small classes), a spread of ±5 %; the total is n_teachers (all posts, 在编 and 临聘)
+    f_staff = np.array([0.96, 1.0, 1.04])[loc] * np.exp(rng.normal(0.0, 0.05, n))
+    need = qpart * f_staff[:, None]
     need = np.where((need.sum(axis=1, keepdims=True) == 0) & (b0 > 0), 1.0, need)  # new school before opening
-    std_quota = stu[:, 1] / 19 + stu[:, 2] / 13.5 + stu[:, 3] / 12.5
+    std_quota = qpart[:, 1:].sum(axis=1)
     quota = np.round(std_quota * rng.uniform(0.92, 1.08, n))
     quota = np.where((stage == "幼儿园") | (rng.random(n) < 0.1) | (quota == 0), np.nan, quota)
     boarders = np.where(np.isin(stage, ["初中", "九年一贯制"]) & (loc >= 1),
