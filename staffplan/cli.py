@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.table import Table
 
 from . import __version__
@@ -55,7 +56,7 @@ class Common:
 
     def say(self, *args: Any, **kw: Any) -> None:
         if not (self.quiet or self.json):
-            console.print(*args, **kw)
+            console.print(*(esc(a) if isinstance(a, str) else a for a in args), **kw)
 
     def status(self, text: str):
         if self.quiet or self.json or not console.is_terminal:
@@ -94,19 +95,19 @@ def _handle_errors(func: Callable) -> Callable:
             _render_issues(exc.issues, only_errors=True)
             raise typer.Exit(EXIT_INPUT)
         except OutputError as exc:
-            err_console.print(f"[red]错误[/red]：{exc}")
+            err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
             raise typer.Exit(EXIT_USAGE)
         except KeyboardInterrupt:
             err_console.print("已中断，未写出任何文件。")
             raise typer.Exit(130)
         except StaffplanError as exc:
-            err_console.print(f"[red]错误[/red]：{exc}")
+            err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
             raise typer.Exit(EXIT_INPUT)
         except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
             if os.environ.get("STAFFPLAN_DEBUG"):
                 raise
             err_console.print(
-                f"[red]内部错误[/red]：{type(exc).__name__}：{exc}。未写出任何文件；"
+                f"[red]内部错误[/red]：{type(exc).__name__}：{esc(str(exc))}。未写出任何文件；"
                 "请设置环境变量 STAFFPLAN_DEBUG=1 重新运行以获得详细信息，并联系维护者。"
             )
             raise typer.Exit(EXIT_INTERNAL)
@@ -118,7 +119,7 @@ def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -
     items = [i for i in issues if i.severity == ERROR] if only_errors else [i for i in issues if i.severity in (ERROR, WARNING)]
     for issue in items[:limit]:
         colour = "red" if issue.severity == ERROR else "yellow"
-        err_console.print(f"[{colour}]{issue.severity}[/{colour}]：{issue.sentence()}", soft_wrap=True)
+        err_console.print(f"[{colour}]{issue.severity}[/{colour}]：{esc(issue.sentence())}", soft_wrap=True)
     if len(items) > limit:
         err_console.print(f"…… 另有 {len(items) - limit} 条，请运行 `staffplan check` 查看全部。")
 
@@ -136,7 +137,7 @@ def _load(common: Common):
     if warnings and not common.quiet and not common.json:
         err_console.print(f"[yellow]数据有 {len(warnings)} 条警告[/yellow]（运行 `staffplan check` 查看全部），前几条：")
         for issue in warnings[:5]:
-            err_console.print(f"  [yellow]警告[/yellow]：{issue.sentence()}", soft_wrap=True)
+            err_console.print(f"  [yellow]警告[/yellow]：{esc(issue.sentence())}", soft_wrap=True)
     return ds, config
 
 
@@ -196,12 +197,18 @@ def _print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{v:,.1f}" if isinstance(v, float) else str(v)
+
+
 def _table(title: str, df, max_rows: int = 15) -> Table:
     table = Table(title=title, show_lines=False, title_justify="left")
     for col in df.columns:
         table.add_column(str(col), overflow="fold")
     for _, row in df.head(max_rows).iterrows():
-        table.add_row(*["" if (v is None or (isinstance(v, float) and v != v)) else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row])
+        table.add_row(*[esc(_cell(v)) for v in row])
     return table
 
 
@@ -218,9 +225,9 @@ def template(
 
     paths = write_template(directory, force=force)
     if not quiet:
-        console.print(f"已写出 {len(paths)} 个模板文件到「{directory}」：")
+        console.print(f"已写出 {len(paths)} 个模板文件到「{esc(str(directory))}」：")
         for p in paths:
-            console.print(f"  {p.name}")
+            console.print(f"  {esc(p.name)}")
 
 
 @app.command()
@@ -244,7 +251,7 @@ def check(
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
         for i in infos:
-            console.print(f"[dim]{i.sentence()}[/dim]", soft_wrap=True)
+            console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
         if ds is not None:
             console.print(
                 f"学校 {len(ds.schools)} 所，在校生记录 {len(ds.enrollment)} 行"
@@ -264,7 +271,7 @@ def check(
                 if not all_rows and per_message[key] > 20:
                     hidden += 1
                     continue
-                table.add_row(i.severity, i.location(), i.message)
+                table.add_row(i.severity, esc(i.location()), esc(i.message))
             console.print(table)
             if hidden:
                 console.print(f"（另有 {hidden} 条同类问题未列出；加 --all 查看全部。）")
@@ -385,10 +392,10 @@ def rotate(
         if res is not None:
             meta = _meta("rotate", ds, cfg, res.plan_year, solver=_solver_info(res), options={"show_id": show_id})
             written = _write(path, res.sheets(), meta, fmt, force)
-            err_console.print(f"已写出诊断：{', '.join(str(p) for p in written)}")
+            err_console.print(f"已写出诊断：{esc(', '.join(str(p) for p in written))}")
         if exc.diagnosis is not None and len(exc.diagnosis):
             err_console.print(_table("无法满足的硬性规则（诊断）", exc.diagnosis, max_rows=30))
-        err_console.print(f"[red]没有满足全部硬性规则的方案[/red]：{exc}")
+        err_console.print(f"[red]没有满足全部硬性规则的方案[/red]：{esc(str(exc))}")
         raise typer.Exit(EXIT_INFEASIBLE)
     meta = _meta("rotate", ds, cfg, result.plan_year, solver=_solver_info(result), options={"show_id": show_id})
     written = _write(path, result.sheets(), meta, fmt, force)
@@ -431,7 +438,7 @@ def explain(
         _print_json({"teacher": teacher, "lines": lines})
         return
     for line in lines:
-        console.print(line, soft_wrap=True)
+        console.print(line, soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -459,7 +466,7 @@ def report(
         _print_json({"outputs": [str(written)], "warnings": warnings})
         return
     for w in warnings:
-        err_console.print(f"[yellow]警告[/yellow]：{w}")
+        err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
     common.say(f"已写出：{written}")
 
 
@@ -506,7 +513,7 @@ def redact(
     cfg = load_config(config) if config else None
     paths = redact_dataset(data, out, force=force, config=cfg)
     if not quiet:
-        console.print(f"已写出脱敏数据集（{len(paths)} 个文件）到「{out}」：姓名、身份证号已替换，出生日期只保留年月，"
+        console.print(f"已写出脱敏数据集（{len(paths)} 个文件）到「{esc(str(out))}」：姓名、身份证号已替换，出生日期只保留年月，"
                       "特殊情况已脱敏。发送前请再打开检查一遍。")
 
 
@@ -552,12 +559,12 @@ def demo(
     for table in rotate_tables(rot, rot.summary()):
         common.say(table)
     if infeasible is not None:
-        err_console.print(f"[yellow]注意[/yellow]：{infeasible}")
+        err_console.print(f"[yellow]注意[/yellow]：{esc(str(infeasible))}")
     common.force = True
     doc, warnings = _make_report(common, ds, cfg, None, None, out_dir / "附件.docx", "示例区", forecast=fc, rotation=rot)
     written.append(doc)
     for w in warnings:
-        err_console.print(f"[yellow]警告[/yellow]：{w}")
+        err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
     common.say("已写出：")
     for p in written:
         common.say(f"  {p}")

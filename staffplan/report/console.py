@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -22,7 +23,7 @@ def frame_table(title: str, df: pd.DataFrame, max_rows: int = 12) -> Table:
     for col in df.columns:
         table.add_column(str(col), overflow="fold", justify="right" if pd.api.types.is_numeric_dtype(df[col]) else "left")
     for row in df.head(max_rows).itertuples(index=False):
-        table.add_row(*[_fmt(v) for v in row])
+        table.add_row(*[escape(_fmt(v)) for v in row])
     return table
 
 
