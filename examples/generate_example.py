@@ -12,6 +12,8 @@ from pathlib import Path
 
 from staffplan.synth import build_district, write_contract_format
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 SEED = 2026
 HERE = Path(__file__).resolve().parent
 
@@ -26,6 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     for old in out.glob("*.csv"):
         old.unlink()
     paths = write_contract_format(frames, out, messy=True)
+    if not argv:  # the same district as the national systems export it (teacher-system roster, 教基 workbooks)
+        import shutil
+
+        from national_format import write_national_format
+
+        national = HERE / "示例区-国家系统格式"
+        shutil.rmtree(national, ignore_errors=True)
+        info = write_national_format(frames, national, seed=SEED)
+        print(f"国家系统格式：{national.relative_to(HERE.parent)}（幼儿园无统计表，未写在校生：{len(info['skipped'])} 项）")
     e = frames["enrollment"]
     last = e[e["year"] == e["year"].max()]
     print(f"示例区：{len(frames['schools'])} 所学校，{len(frames['teachers'])} 名教职工，"
