@@ -237,7 +237,7 @@ def check(
     config: Optional[Path] = ConfigOpt,
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
-    all_rows: bool = typer.Option(False, "--all", help="列出全部问题（默认每类最多 20 条）。"),
+    all_rows: bool = typer.Option(False, "--all", help="列出全部问题和读取说明（默认每类问题最多 20 条、读取说明 12 条）。"),
 ) -> None:
     """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
     from .io.dataset import check_dataset
@@ -250,8 +250,10 @@ def check(
         _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
-        for i in infos:
+        for i in infos if all_rows else infos[:12]:
             console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
+        if len(infos) > 12 and not all_rows:
+            console.print(f"[dim]…… 另有 {len(infos) - 12} 条读取说明（加 --all 查看全部）。[/dim]")
         if ds is not None:
             console.print(
                 f"学校 {len(ds.schools)} 所，在校生记录 {len(ds.enrollment)} 行"
