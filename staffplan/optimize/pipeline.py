@@ -177,7 +177,8 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     for c in names:
         ids = set(county_of.index[county_of == c])
         d = dist[dist["a"].astype(str).isin(ids)] if dist is not None else None
-        jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], sch_small, config, d, solver))
+        county_schools = sch_small[sch_small["school_id"].isin(ids)]  # a county job sees only its own schools
+        jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], county_schools, config, d, solver))
     timings["candidates_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     if len(names) > 1 and big and workers > 1:
