@@ -76,10 +76,11 @@ def rotate_tables(result, summary: dict) -> list[Table]:
         tables.append(frame_table(f"交流名单：共 {len(body)} 人", counts))
     cover = sheets.get("缺口覆盖")
     if cover is not None and "学科" in cover.columns:
+        from .docx import coverage_table  # shortage rows only, remainders below zero count as covered
+
         body = _body(cover, "学校代码")
-        num = [c for c in ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"] if c in body.columns]
-        by_subject = body.groupby("学科")[num].sum().reset_index().sort_values(num[0], ascending=False)
-        tables.append(frame_table("缺口覆盖（按学科，周课时）", by_subject))
+        if len(body):
+            tables.append(frame_table("有缺口的学校学科：缺口与补充（周课时）", coverage_table(body), max_rows=20))
     return tables
 
 
