@@ -97,6 +97,10 @@ def _handle_errors(func: Callable) -> Callable:
         except OutputError as exc:
             err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
             raise typer.Exit(EXIT_USAGE)
+        except OSError as exc:  # disk full, permission denied … while writing: nothing half-written is left
+            err_console.print(f"[red]错误[/red]：读写文件失败（{esc(exc.strerror or str(exc))}"
+                              f"{'：' + esc(str(exc.filename)) if getattr(exc, 'filename', None) else ''}），未写出任何文件。")
+            raise typer.Exit(EXIT_USAGE)
         except KeyboardInterrupt:
             err_console.print("已中断，未写出任何文件。")
             raise typer.Exit(130)

@@ -170,3 +170,22 @@ def test_redact_teachers_frame():
     assert r.loc[1, "teacher_id"] == "T9" and r.loc[1, "id_number"] == ""
     assert list(r["birth_date"].dt.day) == [1, 1]
     assert list(r["special"]) == [REDACTED, ""]
+
+
+def test_cli_redact(original, tmp_path):
+    from runner import invoke
+
+    before = tree_hashes(original)
+    out = tmp_path / "给技术支持"
+    run = invoke(["redact", original, out])
+    assert "Traceback" not in run.output
+    assert run.code == 0, run.output
+    assert (out / "教师.xlsx").exists()
+    again = invoke(["redact", original, out])           # exists: refused, untouched
+    assert again.code == 2, again.output
+    inside = invoke(["redact", original, original / "脱敏"])  # never inside the data folder
+    assert inside.code == 2, inside.output
+    assert not (original / "脱敏").exists()
+    assert tree_hashes(original) == before
+    names = [r[2] for r in make_corpus.build_base()["教师"][1]]
+    assert not [n for n in names if n in run.output + again.output + inside.output]

@@ -148,6 +148,10 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
     if body.trailing:
         issues.warning(f"表格在连续空行处结束，下方第 {body.trailing[0]} 行起的 {len(body.trailing)} 行内容未读取；"
                        "如是数据请删去中间的空行", row=body.trailing[0], **where)
+    uncached = getattr(sheet, "uncached_formulas", [])
+    if uncached:
+        issues.warning(f"表中有 {len(uncached)} 个单元格是没有计算结果的公式（公式无缓存值，如 {'、'.join(uncached[:5])}），"
+                       "已按空白读取；请在 Excel 中打开该文件、保存后再读取", **where)
     hidden = sorted(r for r in sheet.hidden_rows if r in body.frame.index)
     if hidden:
         issues.warning(f"表中有 {len(hidden)} 个隐藏行（如第 {hidden[0]} 行），已照常读取", row=hidden[0], **where)
@@ -503,7 +507,8 @@ def _read_source(src: Source, cfg: Config, issues: Issues, sources: list[dict]) 
         return src.sheets
     try:
         sheets = read_sheets(src.path, src.display, max_rows=cfg.get("input.max_rows"),
-                             max_file_mb=cfg.get("input.max_file_mb"))
+                             max_file_mb=cfg.get("input.max_file_mb"),
+                             max_uncompressed_mb=cfg.get("input.max_uncompressed_mb"))
     except InputError as exc:
         issues.extend(exc.issues)
         return []

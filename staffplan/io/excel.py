@@ -32,6 +32,7 @@ class RawSheet:
     sheet: str
     rows: list[list[object]]
     hidden_rows: set[int] = field(default_factory=set)
+    uncached_formulas: list[str] = field(default_factory=list)  # cells (A1 refs) holding a formula without a value
 
 
 def _limits(max_rows: int | None, max_file_mb: float | None) -> tuple[int, float]:
@@ -52,9 +53,21 @@ def _clean_row(row: list) -> list:
     return [None if (v == "" or (v.__class__ is str and not v.strip())) else v for v in row]
 
 
+_UNCACHED_FORMULA = re.compile(rb'<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
 def _hidden_rows_xlsx(path: Path) -> dict[str, set[int]]:
     """Hidden rows per sheet name of an .xlsx/.xlsm (from the sheet XML; calamine does not report them)."""
+    return _sheet_flags_xlsx(path)[0]
+
+
+def _sheet_flags_xlsx(path: Path) -> tuple[dict[str, set[int]], dict[str, list[str]]]:
+    """(hidden rows, formula cells without a cached value) per sheet name, from the sheet XML in one pass.
+
+    A formula without a cached value is what a program (openpyxl …) writes; calamine reads it as blank.
+    """
     out: dict[str, set[int]] = {}
+    uncached: dict[str, list[str]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
@@ -79,6 +92,14 @@ def _hidden_rows_xlsx(path: Path) -> dict[str, set[int]]:
                     xml = zf.read(targets[rid.group(1)])
                 except KeyError:
                     continue
+                if b"<f" in xml:
+                    refs = []
+                    for fm in _UNCACHED_FORMULA.finditer(xml):
+                        ref = re.search(rb'\br="([A-Z]+\d+)"', fm.group(1))
+                        if ref:
+                            refs.append(ref.group(1).decode())
+                    if refs:
+                        uncached[sheet_name] = refs
                 if b'hidden="1"' not in xml and b'hidden="true"' not in xml:
                     continue
                 hidden = set()
@@ -88,11 +109,11 @@ def _hidden_rows_xlsx(path: Path) -> dict[str, set[int]]:
                         hidden.add(int(r.group(1)))
                 out[sheet_name] = hidden
     except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
-    return out
+        return {}, {}
+    return out, uncached
 
 
-def _read_workbook(path: Path, name: str, max_rows: int) -> list[RawSheet]:
+def _read_workbook(path: Path, name: str, max_rows: int, max_uncompressed_mb: float | None = None) -> list[RawSheet]:
     import python_calamine as pc
 
     with open(path, "rb") as fh:
@@ -104,6 +125,10 @@ def _read_workbook(path: Path, name: str, max_rows: int) -> list[RawSheet]:
         raise _fail(name, f"文件不是有效的 {suffix[1:]} 工作簿（可能是改了扩展名的其他文件），请在 Excel 中打开后另存为 .xlsx")
     if suffix == ".xls" and not head.startswith(_OLE_MAGIC):
         raise _fail(name, "文件不是有效的 .xls 工作簿（可能是改了扩展名的其他文件），请在 Excel 中打开后另存为 .xlsx")
+    if suffix in {".xlsx", ".xlsm", ".ods"}:  # zip bombs: sizes from the zip directory, before any parsing
+        from .limits import check_archive
+
+        check_archive(path, max_uncompressed_mb, display_name=name)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types (ZipError, XmlError, PasswordError, CalamineError)
@@ -111,7 +136,7 @@ def _read_workbook(path: Path, name: str, max_rows: int) -> list[RawSheet]:
         if "Password" in kind or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
             raise _fail(name, "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再试") from None
         raise _fail(name, "文件无法作为工作簿读取（文件已损坏或不是电子表格），请在 Excel 中打开后另存为 .xlsx") from None
-    hidden = _hidden_rows_xlsx(path) if suffix in {".xlsx", ".xlsm"} else {}
+    hidden, uncached = _sheet_flags_xlsx(path) if suffix in {".xlsx", ".xlsm"} else ({}, {})
     sheets: list[RawSheet] = []
     try:
         for meta in wb.sheets_metadata:
@@ -123,7 +148,8 @@ def _read_workbook(path: Path, name: str, max_rows: int) -> list[RawSheet]:
                 raise _fail(name, f"工作表有 {sh.height} 行，超过上限 {max_rows} 行（配置项 input.max_rows）",
                             sheet=meta.name)
             rows = [_clean_row(r) for r in sh.to_python(skip_empty_area=False)]
-            sheets.append(RawSheet(name, path, meta.name, rows, hidden.get(meta.name, set())))
+            sheets.append(RawSheet(name, path, meta.name, rows, hidden.get(meta.name, set()),
+                                   uncached.get(meta.name, [])))
     except InputError:
         raise
     except Exception:
@@ -164,7 +190,7 @@ def _read_csv(path: Path, name: str, max_rows: int) -> list[RawSheet]:
 
 
 def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | None = None,
-                max_file_mb: float | None = None) -> list[RawSheet]:
+                max_file_mb: float | None = None, max_uncompressed_mb: float | None = None) -> list[RawSheet]:
     """Read every worksheet of ``path`` (or the one table of a CSV). Raises InputError naming the file."""
     path = Path(path)
     name = display_name or path.name
@@ -182,5 +208,5 @@ def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | 
     if suffix == ".csv":
         return _read_csv(path, name, max_rows)
     if suffix in WORKBOOK_SUFFIXES:
-        return _read_workbook(path, name, max_rows)
+        return _read_workbook(path, name, max_rows, max_uncompressed_mb)
     raise _fail(name, f"不支持的文件类型「{path.suffix}」，应为 .xlsx、.xls 或 .csv")

@@ -199,17 +199,14 @@ def _from_number(n: float, year_only_month: int):
         if 190001 <= i <= 210012:
             return _mk(i // 100, i % 100, 1)
     if 1 <= n < 100000:  # Excel serial day number
-        return pd.Timestamp(_EXCEL_EPOCH + _dt.timedelta(days=int(n)))
+        d = _EXCEL_EPOCH + _dt.timedelta(days=int(n))
+        return _mk(d.year, d.month, d.day)
     return pd.NaT
 
 
 def _parse_date(x: Any, year_only_month: int = 1):
-    if isinstance(x, pd.Timestamp):
-        return x.normalize()
-    if isinstance(x, _dt.datetime):
-        return pd.Timestamp(x.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None))
-    if isinstance(x, _dt.date):
-        return pd.Timestamp(x)
+    if isinstance(x, (_dt.date, _dt.datetime, pd.Timestamp)):  # same 1900–2100 range as text dates
+        return _mk(x.year, x.month, x.day)
     if isinstance(x, bool):
         return pd.NaT
     if isinstance(x, (int, float, np.integer, np.floating)):
@@ -260,6 +257,8 @@ def _parse_school_year(x: Any):
         f = float(x)
         return int(f) if f.is_integer() and 1950 <= f <= 2100 else None
     if isinstance(x, (_dt.date, _dt.datetime)):
+        if not 1950 <= x.year <= 2100:  # same range as numbers and text
+            return None
         return x.year if x.month >= 8 else x.year - 1
     t = _key(x)
     m = re.search(r"(19[5-9]\d|20\d\d|2100)", t)
@@ -287,6 +286,11 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 
 
 def _parse_grade(x: Any, offset: int = 0):
+    g = _parse_grade_raw(x, offset)
+    return g if g is None or -2 <= g <= 12 else None  # e.g. 四年级 in a senior table (offset 9) is no grade
+
+
+def _parse_grade_raw(x: Any, offset: int = 0):
     if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
         f = float(x)
         if f.is_integer() and -2 <= f <= 12:

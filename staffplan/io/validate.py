@@ -116,6 +116,9 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     _duplicates(issues, keyed, ["teacher_id"], "教师编号", "教师编号（或身份证号）")
     ids = t["id_number"].fillna("")
     has_id = ids != ""
+    # the same person under two 教师编号 (rows already reported as duplicate 教师编号 are left out)
+    dup_key = keyed["teacher_id"].duplicated(keep=False).reindex(t.index, fill_value=False)
+    _duplicates(issues, t[has_id & ~dup_key], ["id_number"], "身份证号", "身份证号")
     chk = idcard.validate_ids(ids)
     bad = has_id & ~chk["valid"]
 
@@ -196,6 +199,12 @@ def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
     """All checks on a loaded data set; returns the findings (errors, warnings)."""
     cfg = config or default_config()
     issues = Issues()
+    for table, frame, label in (("schools", ds.schools, "学校"), ("enrollment", ds.enrollment, "在校生"),
+                                ("teachers", ds.teachers, "教师")):
+        used = [s for s in ds.sources if s.get("table") == table]
+        if len(frame) == 0 and used:  # the table was found but holds no data rows
+            issues.error(f"「{label}」表只有表头，没有数据行", file=str(used[0].get("file", "")),
+                         sheet=str(used[0].get("sheet", "")))
     validate_schools(ds, cfg, issues)
     validate_enrollment(ds, cfg, issues)
     validate_teachers(ds, cfg, issues)

@@ -543,7 +543,10 @@ def write_manifest(root: Path, cases: list[Case]) -> Path:
 
 
 # ----------------------------------------------------------------------------- special data sets
+# Spreadsheet formula triggers.
 INJECTION_PREFIXES = ['=HYPERLINK("http://evil.example/x","点我")', "+1", "-2", "@SUM(A1)", "=1+1", "\t=cmd"]
+# Rich console markup: an unmatched closing tag crashes an unescaped console.print; a pair disappears.
+MARKUP_PREFIXES = ["[/red]", "[bold]", "[link=http://evil.example]"]
 
 
 def write_injection_dataset(folder: Path, seed: int = 7) -> tuple[Path, list[str]]:
@@ -561,6 +564,24 @@ def write_injection_dataset(folder: Path, seed: int = 7) -> tuple[Path, list[str
     for i, prefix in enumerate(INJECTION_PREFIXES):
         # spread over schools: every 20th teacher
         k = (i * 20 + 1) % len(rows)
+        name = f"{prefix}师{i}"
+        _set(t, "教师", k, "姓名", name)
+        hostile.append(name)
+    write_dataset(Path(folder), t)
+    return Path(folder), hostile
+
+
+def write_markup_dataset(folder: Path, seed: int = 7) -> tuple[Path, list[str]]:
+    """A valid data set whose school and teacher names carry rich console markup."""
+    t = build_base(seed)
+    hostile: list[str] = []
+    for i, prefix in enumerate(MARKUP_PREFIXES):
+        name = f"{prefix}学校{i}"
+        _set(t, "学校", i + 2, "学校名称", name)
+        hostile.append(name)
+    rows = t["教师"][1]
+    for i, prefix in enumerate(MARKUP_PREFIXES):
+        k = (i * 20 + 3) % len(rows)
         name = f"{prefix}师{i}"
         _set(t, "教师", k, "姓名", name)
         hostile.append(name)
