@@ -298,7 +298,7 @@ def resolve_schools(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.Series:
         v = frame[col].fillna("").astype(str)
         todo = result == ""
         by_id = v.where(v.isin(ids), "")
-        by_name = nz.name_key(v).map(names).fillna("")
+        by_name = nz.name_key(v).map(names).astype(object).fillna("")
         got = by_id.where(by_id != "", by_name)
         result = result.where(~todo, got)
     fallback = pd.Series([""] * n, index=frame.index, dtype=object)
