@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Issue, ERROR
+from .limits import check_archive, check_file
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SPREADSHEET_SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -126,8 +127,6 @@ def _read_workbook(path: Path, name: str, max_rows: int, max_uncompressed_mb: fl
     if suffix == ".xls" and not head.startswith(_OLE_MAGIC):
         raise _fail(name, "文件不是有效的 .xls 工作簿（可能是改了扩展名的其他文件），请在 Excel 中打开后另存为 .xlsx")
     if suffix in {".xlsx", ".xlsm", ".ods"}:  # zip bombs: sizes from the zip directory, before any parsing
-        from .limits import check_archive
-
         check_archive(path, max_uncompressed_mb, display_name=name)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
@@ -195,15 +194,8 @@ def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | 
     path = Path(path)
     name = display_name or path.name
     max_rows, max_file_mb = _limits(max_rows, max_file_mb)
-    if not path.exists():
-        raise _fail(name, "找不到文件")
-    if path.is_dir():
-        raise _fail(name, "这是一个文件夹，不是电子表格文件")
-    size = path.stat().st_size
-    if size == 0:
-        raise _fail(name, "文件是空的（0 字节），请检查是否保存完整")
-    if size > max_file_mb * 1024 * 1024:
-        raise _fail(name, f"文件大小 {size / 1048576:.1f} MB 超过上限 {max_file_mb:g} MB（配置项 input.max_file_mb）")
+    # exists, not empty, size (one place: limits.py); the archive is checked after the file-type sniffing below
+    check_file(path, max_file_mb=max_file_mb, display_name=name, archive=False)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, name, max_rows)

@@ -82,7 +82,7 @@ def check_archive(path: Path | str, max_uncompressed_mb: float | None = None, *,
 
 
 def check_file(path: Path | str, *, max_file_mb: float | None = None, max_uncompressed_mb: float | None = None,
-               display_name: str | None = None) -> None:
+               display_name: str | None = None, archive: bool = True) -> None:
     """All pre-parse checks for one input file: exists, not empty, size, and (for zip workbooks) the archive."""
     path = Path(path)
     name = display_name or path.name
@@ -102,5 +102,5 @@ def check_file(path: Path | str, *, max_file_mb: float | None = None, max_uncomp
             max_file_mb = 100.0
     if size > float(max_file_mb) * 1024 * 1024:
         raise _fail(name, f"文件大小 {size / 1048576:.1f} MB 超过上限 {float(max_file_mb):g} MB（配置项 input.max_file_mb）")
-    if path.suffix.lower() in ZIP_SUFFIXES:
+    if archive and path.suffix.lower() in ZIP_SUFFIXES:
         check_archive(path, max_uncompressed_mb, display_name=name)
