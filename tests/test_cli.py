@@ -112,3 +112,25 @@ def test_template_then_check(tmp_path):
     assert check.exit_code == 0, check.output
     again = runner.invoke(app, ["template", str(tmp_path / "模板")])
     assert again.exit_code == 2
+
+
+def test_rotate_writes_contract_sheets_and_explain_agrees(example, tmp_path):
+    out = tmp_path / "交流.xlsx"
+    result = runner.invoke(app, ["rotate", str(example), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["exchanged"] >= summary["required"]          # the 5 % rule holds on the example
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert {"说明", "交流名单", "走教安排", "交流资格", "缺口覆盖"} <= set(wb.sheetnames)
+    rows = list(wb["交流名单"].iter_rows(min_row=3, values_only=True))
+    first = rows[0]
+    assert first[0] != "合计" and rows[-1][0] == "合计"
+    explained = runner.invoke(app, ["explain", str(example), "--teacher", str(first[0])])
+    assert explained.exit_code == 0, explained.output
+    assert "已选中" in explained.output and str(first[7]) in explained.output   # 交流学校 named
+
+
+def test_explain_unknown_teacher_is_input_error(example):
+    result = runner.invoke(app, ["explain", str(example), "--teacher", "不存在的人"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
