@@ -153,6 +153,13 @@ def _id_config(config, show_id: bool):
 def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, options: dict | None = None):
     from .report.meta import RunMeta
 
+    notes = []
+    defaults = [name for name, _value, source in config.table() if source == "默认"]
+    if any(n.startswith("load.") for n in defaults):
+        notes.append("标准周课时（load.*）为默认值，没有全国统一标准：请按本省、本区规定在 staffplan.toml 中替换。")
+    if any(n.startswith("curriculum.") for n in defaults):
+        notes.append("课程表为内置默认表（按 2022 年义务教育课程方案的总课时和比例编制）：请以本区实际课表替换"
+                     "（配置项 curriculum.compulsory_file / senior_file）。")
     return RunMeta(
         command=command,
         plan_year=plan_year,
@@ -160,6 +167,7 @@ def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, 
         inputs=[{k: v for k, v in s.items() if k != "path"} for s in ds.sources],
         solver=solver,
         options=options or {},
+        notes=notes,
     )
 
 
