@@ -250,7 +250,18 @@ def build_model(cset: CandidateSet, config) -> Model:
             continue
         _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
                     np.r_[coefs, 1.0], GE, float(required), fam)
+    cap = max_moves(cset, config)
+    if cap is not None and n:
+        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(cap), fam)
     return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
+
+
+def max_moves(cset: CandidateSet, config) -> int | None:
+    """Optional yearly cap on moves in a county: floor(exchange.max_share × compulsory teachers); None = no cap."""
+    share = float(config.get("exchange.max_share", 0.0) or 0.0)
+    if share <= 0:
+        return None
+    return int(math.floor(share * int(cset.requirements["base"]) + 1e-9))
 
 
 def build_model_naive(cset: CandidateSet, config) -> Model:
@@ -289,6 +300,9 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
             share = float(cset.requirements["backbone_share"])
             prob += pulp.lpSum((float(ex["backbone"].iat[i]) - share) * x[i] for i in range(len(ex))) + r.var >= 0, \
                 "backbone_0"
+    cap = max_moves(cset, config)
+    if cap is not None and len(ex):
+        prob += pulp.lpSum(x[i] for i in range(len(ex))) <= cap, "max_moves_0"
     return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
 
 

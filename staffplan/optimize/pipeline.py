@@ -128,6 +128,10 @@ class RotateResult:
 
 
 def _check_config(config) -> None:
+    cap, floor_ = float(config.get("exchange.max_share", 0.0) or 0.0), float(config["exchange.min_share_compulsory"])
+    if 0 < cap < floor_:
+        raise ConfigError(Issue(ERROR, f"exchange.max_share = {cap:g} 小于 exchange.min_share_compulsory = {floor_:g}："
+                                "交流人数上限不能低于下限", column="exchange.max_share"))
     if int(config["exchange.max_years"]) > 3 or int(config["exchange.max_years"]) < 1:
         raise ConfigError(Issue(ERROR, f"exchange.max_years = {config['exchange.max_years']}：交流年限应为 1–3 年",
                                 column="exchange.max_years"))
