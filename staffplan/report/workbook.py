@@ -295,8 +295,8 @@ class _Styles:
         self._cache: dict[tuple, int] = {}
 
     def id(self, number_format: str = "General", *, total=False, header=False, wrap=False, text=False,
-           title=False) -> int:
-        key = (number_format, total, header, wrap, text, title)
+           title=False, indent=False) -> int:
+        key = (number_format, total, header, wrap, text, title, indent)
         if key not in self._cache:
             c = WriteOnlyCell(self.ws)
             if number_format != "General":
@@ -312,7 +312,10 @@ class _Styles:
                 c.font = Font(bold=True)
                 c.border = _TOTAL_BORDER
             if wrap and not header:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
+                c.alignment = Alignment(horizontal="left" if indent else None, wrap_text=True, vertical="top",
+                                        indent=1 if indent else 0)
+            elif indent and not header:  # text after a right-aligned number column keeps a gap on paper
+                c.alignment = Alignment(horizontal="left", indent=1)
             if text:
                 c.quotePrefix = True
             self._cache[key] = c.style_id if c.has_style else 0
@@ -333,10 +336,11 @@ def _sheet_rows(cols: list[_Col], styles: _Styles, title: str | None, total: boo
     head.append(f'<row r="{header_row}">'
                 + "".join(_str_cell(f"{L}{header_row}", c.name, hid) for L, c in zip(letters, cols)) + "</row>")
     yield "".join(head).encode("utf-8")
-    body_ids = [styles.id(c.number_format, wrap=c.wrap) for c in cols]
-    quote_ids = [styles.id(c.number_format, wrap=c.wrap, text=True) for c in cols]
-    total_ids = [styles.id(c.number_format, total=True) for c in cols]
-    total_quote_ids = [styles.id(c.number_format, total=True, text=True) for c in cols]
+    indent = [c.kind == "text" for c in cols]
+    body_ids = [styles.id(c.number_format, wrap=c.wrap, indent=i) for c, i in zip(cols, indent)]
+    quote_ids = [styles.id(c.number_format, wrap=c.wrap, text=True, indent=i) for c, i in zip(cols, indent)]
+    total_ids = [styles.id(c.number_format, total=True, indent=i) for c, i in zip(cols, indent)]
+    total_quote_ids = [styles.id(c.number_format, total=True, text=True, indent=i) for c, i in zip(cols, indent)]
     for start in range(0, n, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n)
         rownum = _obj((np.arange(start, stop) + header_row + 1).astype(str))
