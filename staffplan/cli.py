@@ -323,10 +323,18 @@ def forecast(
     meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id})
     written = _write(path, result.sheets(), meta, fmt, force, charts=_forecast_charts(result), titles=None)
     summary = result.summary()
-    if json_out:
+    from .report.console import forecast_tables
+
+    _emit(common, written, summary, lambda: forecast_tables(result, summary))
+
+
+def _emit(common: Common, written: list[Path], summary: dict, tables: Callable[[], list]) -> None:
+    """The end of every writing command: JSON on stdout, or the console tables and where the files went."""
+    if common.json:
         _print_json({"outputs": [str(p) for p in written], "summary": summary})
         return
-    _render_forecast(common, result, summary)
+    for table in tables():
+        common.say(table)
     common.say(f"已写出：{', '.join(str(p) for p in written)}")
 
 
@@ -336,13 +344,6 @@ def _forecast_charts(result):
     except ImportError:
         return None
     return forecast_charts(result.sheets())
-
-
-def _render_forecast(common: Common, result, summary: dict) -> None:
-    from .report.console import forecast_tables
-
-    for table in forecast_tables(result, summary):
-        common.say(table)
 
 
 @app.command()
@@ -367,14 +368,9 @@ def backtest(
         result = run_backtest(ds, cfg, years=years)
     meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
     written = _write(path, result.sheets(), meta, fmt, force, number_formats=result.number_formats())
-    if json_out:
-        _print_json({"outputs": [str(p) for p in written], "summary": result.summary()})
-        return
     from .report.console import backtest_tables
 
-    for table in backtest_tables(result):
-        common.say(table)
-    common.say(f"已写出：{', '.join(str(p) for p in written)}")
+    _emit(common, written, result.summary(), lambda: backtest_tables(result))
 
 
 @app.command()
@@ -414,14 +410,9 @@ def rotate(
     meta = _meta("rotate", ds, cfg, result.plan_year, solver=_solver_info(result), options={"show_id": show_id})
     written = _write(path, result.sheets(), meta, fmt, force)
     summary = result.summary()
-    if json_out:
-        _print_json({"outputs": [str(p) for p in written], "summary": summary})
-        return
     from .report.console import rotate_tables
 
-    for table in rotate_tables(result, summary):
-        common.say(table)
-    common.say(f"已写出：{', '.join(str(p) for p in written)}")
+    _emit(common, written, summary, lambda: rotate_tables(result, summary))
 
 
 def _solver_info(result) -> dict | None:
