@@ -14,15 +14,10 @@ import pandas as pd
 
 from ..errors import InputError, InfeasiblePlan
 from ..rules.eligibility import MUST
+from ..forecast.tables import with_total
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
 FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]
-
-
-def _with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str]) -> pd.DataFrame:
-    from ..forecast.tables import with_total
-
-    return with_total(df, label_col, sum_cols)
 
 
 def _display_ids(teacher_id: pd.Series, id_number: pd.Series | None, config) -> pd.Series:
@@ -69,7 +64,7 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     else:
         sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
                                        "交流类型", "距离公里", "交流年限", "原因"])
-    sheet1 = _with_total(sheet1, "教师编号", [])
+    sheet1 = with_total(sheet1, "教师编号", [])
     if len(sheet1):
         sheet1.loc[sheet1.index[-1], "姓名"] = f"{len(sheet1) - 1} 人"
 
@@ -82,7 +77,7 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         "走教学校代码": zj["host"], "走教学校": zj["host"].map(school_name),
         "周课时": zj["periods"].astype(int), "单程公里": zj["km"].astype(float).round(1),
         "补贴元每月": zj["subsidy_month"].astype(float).round(0)})
-    sheet2 = _with_total(sheet2, "教师编号", ["周课时", "补贴元每月"])
+    sheet2 = with_total(sheet2, "教师编号", ["周课时", "补贴元每月"])
 
     # 交流资格 (one row per roster row)
     el = rot.eligibility
@@ -97,7 +92,7 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         "学校代码": cv["school_id"], "学校名称": cv["school_id"].map(school_name), "学段": cv["stage"],
         "学科": cv["subject"], "原缺口课时": cv["gap0"].round(1), "交流补充课时": cv["exchange"].round(1),
         "走教补充课时": cv["zoujiao"].round(1), "剩余缺口课时": cv["remaining"].round(1)})
-    sheet4 = _with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
+    sheet4 = with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
     if len(rot.diagnosis):
