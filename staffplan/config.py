@@ -8,17 +8,17 @@ from __future__ import annotations
 import copy
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Issue, ERROR
+from staffplan.paths import data_file
 
 DEFAULT_CONFIG = "staffplan.toml"
 
 
 def _default_text() -> str:
-    return resources.files("staffplan").joinpath("data", DEFAULT_CONFIG).read_text(encoding="utf-8")
+    return data_file(DEFAULT_CONFIG).read_text(encoding="utf-8")
 
 
 @dataclass

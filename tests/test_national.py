@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -13,12 +12,13 @@ from openpyxl import Workbook
 
 from staffplan.errors import INFO, WARNING, Issues
 from staffplan.io import codes, national
+from staffplan.paths import data_file
 
 # ----------------------------------------------------------------------------------------------- code tables
 
 
 def _rows(field):
-    path = resources.files("staffplan") / "data" / "codes" / f"{field}.csv"
+    path = data_file("codes", f"{field}.csv")
     with path.open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 

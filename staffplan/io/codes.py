@@ -22,9 +22,9 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 
 import pandas as pd
+from staffplan.paths import data_file
 
 _CODE_NAME = re.compile(r"^[\[(（【]?([A-Za-z]?\d{1,4}|[A-Za-z])[\])）】]?\s*[-－—–_:：.、\s]*\s*(\D.*)$")
 _SPACES = re.compile(r"\s+")
@@ -68,7 +68,7 @@ def _norm_name(text: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _fields_meta() -> dict[str, bool]:
-    base = resources.files("staffplan") / "data" / "codes"
+    base = data_file("codes")
     with (base / "_fields.csv").open(encoding="utf-8") as fh:
         return {r["field"]: r["open"].strip() == "yes" for r in csv.DictReader(fh)}
 
@@ -80,7 +80,7 @@ def table(field_name: str) -> CodeTable:
     if field_name not in meta:
         raise KeyError(f"没有代码表「{field_name}」；已有：{'、'.join(sorted(meta))}")
     tab = CodeTable(field_name, open=meta[field_name])
-    path = resources.files("staffplan") / "data" / "codes" / f"{field_name}.csv"
+    path = data_file("codes", f"{field_name}.csv")
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     short: dict[str, set[str]] = {}

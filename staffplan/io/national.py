@@ -20,7 +20,6 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from ..errors import InputError, Issues
 from . import codes
+from staffplan.paths import data_file
 
 ENROLLMENT_OUT = ["school_id", "year", "grade", "students", "classes", "src_file", "src_sheet", "src_row"]
 
@@ -74,7 +74,7 @@ def _num(v: object) -> tuple[float, bool]:
 @functools.lru_cache(maxsize=None)
 def statistics_tables() -> dict[str, dict[str, str]]:
     """Table number → {kind, stage, first_grade, description} from data/codes/statistics_tables.csv."""
-    path = resources.files("staffplan") / "data" / "codes" / "statistics_tables.csv"
+    path = data_file("codes", "statistics_tables.csv")
     with path.open(encoding="utf-8") as fh:
         return {r["table"].strip(): r for r in csv.DictReader(fh)}
 

@@ -15,20 +15,20 @@ import datetime as _dt
 import math
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from . import codes
+from staffplan.paths import data_file
 
 # --- data tables ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
 def load_alias_csv(name: str) -> tuple[dict, ...]:
     """Rows of ``data/aliases/<name>`` as dicts (cached)."""
-    text = resources.files("staffplan").joinpath("data", "aliases", name).read_text(encoding="utf-8-sig")
+    text = data_file("aliases", name).read_text(encoding="utf-8-sig")
     return tuple(dict(r) for r in csv.DictReader(text.splitlines()))
 
 

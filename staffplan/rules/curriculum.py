@@ -20,7 +20,6 @@ have no bundled timetable: no subject demand is computed for them (see ``demand_
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from ..errors import ConfigError, Issue, ERROR
 from .standards import teaching_stage
+from staffplan.paths import data_file
 
 KG_SUBJECT = "学前教育"
 DEMAND_COLUMNS = ["school_id", "stage", "subject", "demand_periods", "demand_fte", "classes", "standard_load"]
@@ -59,7 +59,7 @@ def _read_table(path, label: str) -> pd.DataFrame:
 def _resolve(config, key: str, bundled: str):
     name = str(config.get(key, "") or "") if config is not None else ""
     if not name:
-        return resources.files("staffplan").joinpath("data", bundled)
+        return data_file(bundled)
     p = Path(name)
     if not p.is_absolute() and config is not None and getattr(config, "files", None):
         p = Path(config.files[-1]).parent / p

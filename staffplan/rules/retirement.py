@@ -18,10 +18,10 @@ computed date.  Everything is vectorised; unknown inputs give NaN / NaT, never a
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
+from staffplan.paths import data_file
 
 DEFAULT_GROUP = {"男": 60.0, "女": 55.0}
 
@@ -32,7 +32,7 @@ LABEL_DURING = "年内退休"   # retires during the plan year (1 Sep plan year 
 @lru_cache(maxsize=1)
 def retirement_table() -> pd.DataFrame:
     """The reform table (group → base_years, start_index, months_per_step, max_delay_months, source)."""
-    path = resources.files("staffplan").joinpath("data", "retirement_ages.csv")
+    path = data_file("retirement_ages.csv")
     with path.open(encoding="utf-8") as fh:
         tab = pd.read_csv(fh, dtype={"reform_start": str, "source": str})
     start = pd.to_datetime(tab["reform_start"] + "-01")
