@@ -12,7 +12,15 @@ Rules, as a bureau would defend them:
    exceed max(0, pooled) when ``recruitment.cap_by_vacancies``.  When the cap binds, posts go one by one to
    the stage × subject with the largest remaining need (ties: stage order, subject name).
 3. Each stage × subject's hires are placed at the schools with the largest shortages in that subject, one
-   post at a time (largest remaining gap first); ``涉及学校`` lists them.
+   post at a time (largest remaining gap first, ties: school code); ``涉及学校`` lists them.
+
+Cost.  "One post at a time to the largest remaining need" is computed in closed form, never by expanding
+posts into rows: the k-th post (k = 0, 1 …) of a row with need g has priority g − k; with M = ceil(g) − 1 and
+f = g − M ∈ (0, 1] that priority is M − k + f, so ordering posts by priority is ordering by the integer
+*level* M − k, then f, then the tie rule.  The R best posts are every post above a threshold level plus the
+first few rows at that level (:func:`_take_top`; the level is found by bisection, one sort of the rows at
+it).  Cost O(rows · log(need)) with rows = schools × stages × subjects, whatever the size of the shortage.
+
 4. New hires are always quota posts (在编) with the stage's degree floor (config [recruitment]); the plan
    never proposes 临聘.  When the need exceeds the pooled vacancies, the remainder would need more 临聘 than
    this year — that is flagged (临聘只减不增), never filled.
@@ -48,14 +56,35 @@ class RecruitmentPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def _priority_units(df: pd.DataFrame, need_col: str, count_col: str) -> pd.DataFrame:
-    """Explode each row into count units with priority need − (k − 1) (k = 1 … count)."""
-    if df.empty:
-        return df.assign(_k=pd.Series(dtype=int), _prio=pd.Series(dtype=float))
-    units = df.loc[df.index.repeat(df[count_col].astype(int))].copy()
-    units["_k"] = units.groupby(level=0).cumcount()
-    units["_prio"] = units[need_col] - units["_k"]
-    return units
+def _take_top(need: np.ndarray, tie_rank: np.ndarray, take: int) -> np.ndarray:
+    """Posts per row when ``take`` posts go one at a time to the row with the largest remaining need.
+
+    Row i's k-th post has priority need_i − k (k = 0, 1 …); ties go to the smaller ``tie_rank``.  Returns the
+    number of the ``take`` best posts that fall on each row (module doc, "Cost").  ``need`` > 0.
+    """
+    n = len(need)
+    counts = np.zeros(n, dtype=np.int64)
+    if take <= 0 or n == 0:
+        return counts
+    top = np.ceil(need).astype(np.int64) - 1             # level of the first post; need − top ∈ (0, 1]
+    frac = need - top                                    # exact: top < need
+
+    def at_or_above(level: int) -> int:                  # posts whose level is ≥ level
+        return int(np.maximum(0, top - level + 1).sum())
+
+    lo, hi = int(top.min()) - take, int(top.max())       # at_or_above(lo) ≥ take; find the largest such level
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if at_or_above(mid) >= take:
+            lo = mid
+        else:
+            hi = mid - 1
+    counts = np.maximum(0, top - lo)                     # every post strictly above the threshold level
+    rest = take - int(counts.sum())
+    at = np.flatnonzero(top >= lo)                       # rows with a post at the threshold level
+    order = np.lexsort((tie_rank[at], -frac[at]))        # larger remaining need first, then the tie rule
+    counts[at[order[:rest]]] += 1
+    return counts
 
 
 def pooled_vacancies(staffing: pd.DataFrame) -> float:
@@ -83,24 +112,22 @@ def recruitment_plan(gaps: pd.DataFrame, shortages: pd.DataFrame, staffing: pd.D
     limit = max(0, int(math.floor(pooled + 1e-9))) if cap else int(sh["want"].sum())
 
     sh["_o"] = sh["stage"].map({k: i for i, k in enumerate(STAGE_ORDER)})
-    units = _priority_units(sh.reset_index(drop=True), "need_fte", "want")
-    units = units.sort_values(["_prio", "_o", "subject"], ascending=[False, True, True], kind="stable").head(limit)
-    got = units.groupby(["stage", "subject"]).size().rename("recruit")
-    sh = sh.merge(got, left_on=["stage", "subject"], right_index=True, how="left")
-    sh["recruit"] = sh["recruit"].fillna(0).astype(int)
+    sh = sh.sort_values(["_o", "subject"], kind="stable").reset_index(drop=True)   # tie rule: stage order, name
+    sh["recruit"] = _take_top(sh["need_fte"].to_numpy(float), np.arange(len(sh)), min(limit, int(sh["want"].sum())))
     want_total = int(sh["want"].sum())
-    sh = sh[sh["recruit"] > 0].sort_values(["_o", "subject"]).reset_index(drop=True)
+    sh = sh[sh["recruit"] > 0].reset_index(drop=True)
 
-    # place posts at the schools with the largest gaps
-    g = gaps[gaps["gap_fte"] > 0].merge(sh[["stage", "subject", "recruit"]], on=["stage", "subject"], how="inner")
-    g["_cnt"] = g["recruit"]
-    su = _priority_units(g.reset_index(drop=True), "gap_fte", "_cnt")
-    su = su.sort_values(["stage", "subject", "_prio", "school_id"], ascending=[True, True, False, True], kind="stable")
-    su["_rank"] = su.groupby(["stage", "subject"]).cumcount()
-    su = su[su["_rank"] < su["recruit"]]
-    alloc = su.groupby(["stage", "subject", "school_id", "school_name"], as_index=False).agg(
-        gap_fte=("gap_fte", "first"), recruit=("_k", "size"))
-    alloc = alloc.sort_values(["stage", "subject", "recruit", "gap_fte"], ascending=[True, True, False, False])
+    # place posts at the schools with the largest gaps (ties: school code)
+    g = gaps.loc[gaps["gap_fte"] > 0, ["stage", "subject", "school_id", "school_name", "gap_fte"]]
+    g = g.merge(sh[["stage", "subject", "recruit"]], on=["stage", "subject"], how="inner")
+    g = g.sort_values(["stage", "subject", "school_id"], kind="stable").reset_index(drop=True)
+    gap, posts, hires = g["gap_fte"].to_numpy(float), np.zeros(len(g), dtype=np.int64), g["recruit"].to_numpy()
+    for idx in g.groupby(["stage", "subject"], sort=False).indices.values():   # one stage × subject at a time
+        posts[idx] = _take_top(gap[idx], np.arange(len(idx)), int(hires[idx[0]]))
+    g["posts"] = posts
+    alloc = g[g["posts"] > 0].drop(columns="recruit").rename(columns={"posts": "recruit"})
+    alloc = alloc.sort_values(["stage", "subject", "recruit", "gap_fte"], ascending=[True, True, False, False],
+                              kind="stable")
     alloc = alloc.reset_index(drop=True)[ALLOCATION_COLUMNS]
 
     texts = {}
