@@ -5,6 +5,7 @@ InfeasiblePlan → 3 (a diagnosis is written first).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -63,12 +64,45 @@ class Common:
             return _NullStatus()
         return console.status(text)
 
+    def progress(self):
+        """A context giving the library's ``progress(task, done, total)`` callback (staffplan.progress), drawn
+        as rich progress bars on stderr; ``None`` (nothing drawn) with --quiet, --json or no terminal."""
+        if self.quiet or self.json or not err_console.is_terminal:
+            return contextlib.nullcontext(None)
+        return _Bars()
+
 
 class _NullStatus:
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        return False
+
+
+class _Bars:
+    """One rich progress bar per task label (done/total, elapsed, remaining), fed by the library callback."""
+
+    def __init__(self):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("已用"), TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(),
+                             console=err_console, transient=True)
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, task: str, done: int, total: int) -> None:
+        if task not in self.tasks:
+            self.tasks[task] = self.bars.add_task(task, total=total)
+        self.bars.update(self.tasks[task], completed=done, total=total)
+
+    def __enter__(self):
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.bars.stop()
         return False
 
 
@@ -318,8 +352,8 @@ def forecast(
     path = _out_path(out, "预测.xlsx", fmt, force)
     ds, cfg = _load(common)
     cfg = _id_config(cfg, show_id)
-    with common.status("正在预测入学、测算编制和学科缺口……"):
-        result = run_forecast(ds, cfg, year=year, horizon=horizon)
+    with common.progress() as progress:
+        result = run_forecast(ds, cfg, year=year, horizon=horizon, progress=progress)
     meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id})
     written = _write(path, result.sheets(), meta, fmt, force, charts=_forecast_charts(result), titles=None)
     summary = result.summary()
@@ -364,8 +398,8 @@ def backtest(
     common = Common(data, None, config, json_out, quiet, force)
     path = _out_path(out, "回测.xlsx", fmt, force)
     ds, cfg = _load(common)
-    with common.status("正在回测……"):
-        result = run_backtest(ds, cfg, years=years)
+    with common.progress() as progress:
+        result = run_backtest(ds, cfg, years=years, progress=progress)
     meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
     written = _write(path, result.sheets(), meta, fmt, force, number_formats=result.number_formats())
     from .report.console import backtest_tables
@@ -382,6 +416,9 @@ def rotate(
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/交流.xlsx）。"),
     fmt: str = FormatOpt,
     solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc（默认，随 pulp 安装）或 highs（需 pip install highspy）。"),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask 集群调度器地址（如 tcp://10.0.0.5:8786）：各区县的求解任务发往该集群；"
+        "默认在本机求解（配置项 solver.scheduler）。需 pip install \"staffplan[distributed]\"。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
@@ -394,9 +431,11 @@ def rotate(
     path = _out_path(out, "交流.xlsx", fmt, force)
     ds, cfg = _load(common)
     cfg = _id_config(cfg, show_id)
+    if scheduler:
+        cfg = cfg.with_overrides({"solver.scheduler": scheduler}, "命令行 --scheduler")
     try:
-        with common.status("正在判定交流资格并求解交流、走教方案……"):
-            result = run_rotate(ds, cfg, year=year, solver=solver)
+        with common.progress() as progress:
+            result = run_rotate(ds, cfg, year=year, solver=solver, progress=progress)
     except InfeasiblePlan as exc:
         res = exc.result
         if res is not None:

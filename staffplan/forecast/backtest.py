@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..progress import phases
 from ..schema import GRADE_STAGE, GRADE_NAMES, Dataset
 from .enrollment import baseline_projection, project_enrollment
 
@@ -186,13 +187,17 @@ def _group_table(d: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True) -> BacktestResult:
+def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True, progress=None) -> BacktestResult:
     """Project each of the last ``years`` years one year ahead from the years before it and compare.
 
     ``quota=False`` skips the 编制 comparison (it needs staffplan.rules.standards and is the slow part)."""
     all_years = sorted(int(y) for y in ds.enrollment["year"].unique())
     test_years = [y for y in all_years[-years:] if y > all_years[0] + 1] if years > 0 else []
-    frames = [_one_year(ds, config, y) for y in test_years]
+    step = phases(progress, "回测年份", len(test_years))         # one step per origin year
+    frames = []
+    for y in test_years:
+        frames.append(_one_year(ds, config, y))
+        step()
     cols = ["school_id", "year", "grade", "stage", "size_band", "actual", "predicted", "lo", "hi", "baseline",
             "method", "classes_actual", "classes_predicted"]
     detail = (pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols))

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..progress import phases
 from ..rules.curriculum import demand_notes, subject_demand
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING
 from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, teaching_stage
@@ -197,9 +198,12 @@ def staffing_counts(supply: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             s.groupby(["school_id", "stage"], as_index=False)[cols].sum())
 
 
-def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange_share: float | None = None
-                 ) -> ForecastResult:
-    """Run the whole forecast for plan year ``year`` (default ds.last_year + 1); see module doc."""
+def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange_share: float | None = None,
+                 progress=None) -> ForecastResult:
+    """Run the whole forecast for plan year ``year`` (default ds.last_year + 1); see module doc.
+
+    ``progress(task, done, total)`` (staffplan.progress) is told as each of the five phases ends."""
+    step = phases(progress, "预测", 5)
     plan_year = ds.plan_year(year)
     horizon = max(1, int(horizon))
     schools = ds.schools.assign(school_id=ds.schools["school_id"].astype(str))
@@ -215,6 +219,7 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     if missing:
         notes.append(f"{len(missing)} 所学校没有计划年学生预测（上年无在校生或为新校），编制按 0 人测算：{'、'.join(missing)}")
 
+    step()                                                      # 1 enrollment projection
     quota = compute_quota(schools, now, config)
     demand = subject_demand(now, schools, config)
     notes.extend(demand_notes(schools))
@@ -226,6 +231,7 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     sup = subject_supply(supply)
     gaps = subject_gaps(demand, sup, schools, config)
     shortages = district_shortages(gaps, config)
+    step()                                                      # 2 quota, demand, supply and gaps
 
     per_school, per_stage = staffing_counts(supply)
     cols = ["on_quota", "retire_before", "retire_during", "temporary"]
@@ -243,13 +249,16 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
 
     staffing = q[q["stage"] == SCHOOL_ROW].assign(quota=lambda d: d["quota"].astype("Float64").astype(float))
     temporary_now = int((supply["employment"] == "临聘").sum())
+    step()                                                      # 3 staffing per school
     rp = recruitment_plan(gaps, shortages, staffing, temporary_now, config)
     notes.extend(rp.notes)
+    step()                                                      # 4 recruitment plan
 
     indicators = compute_indicators(teachers, supply, schools, config, exchange_share=exchange_share)
     exits = exit_candidates(teachers, schools, config)
     ret = supply[supply["retire_class"] != ""][["teacher_id", "name", "school_id", "stage", "subject", "employment",
                                                    "retire_date", "retire_class"]].reset_index(drop=True)
+    step()                                                      # 5 indicators, exits, retirements
     return ForecastResult(plan_year=plan_year, horizon=horizon, students=proj.reset_index(drop=True), quota=q,
                           supply=supply, subject_supply=sup, demand=demand, gaps=gaps, shortages=shortages,
                           recruitment=rp.plan, recruitment_plan=rp, indicators=indicators, exits=exits,

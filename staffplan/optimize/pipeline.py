@@ -1,10 +1,9 @@
 """``staffplan rotate``: eligibility → candidates → one MILP per county → tables.
 
 Exchange and 走教 stay within a county (schools.county), so counties are solved independently (candidates,
-models and solves all run in the county job) — in a
-process pool (``concurrent.futures.ProcessPoolExecutor``, ``solver.workers`` or ``os.cpu_count()`` workers)
-when there are several counties and at least ``solver.parallel_min_teachers`` teachers, otherwise
-sequentially — and combined in county order (deterministic either way).  The share rules are applied per
+models and solves all run in the county job) through optimize/executor.py — a local process pool when
+there are several counties and at least ``solver.parallel_min_teachers`` teachers, a Dask cluster when
+``solver.scheduler`` is set, otherwise sequentially — and combined in county order (deterministic either way).  The share rules are applied per
 county (each county bureau runs its own exchange).
 
 Per county: candidates (candidates.py), the exchange MILP, then the 走教 MILP on the gaps that remain
@@ -15,9 +14,7 @@ diagnosis and the whole :class:`RotateResult` (the CLI writes the workbook with 
 """
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +26,7 @@ from .build import build_model, build_zoujiao_model
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
                          school_table)
 from .diagnose import diagnose
+from .executor import run_jobs
 from .solve import Result, combine, empty_result, solve
 
 
@@ -137,7 +135,8 @@ def _check_config(config) -> None:
                                 column="exchange.max_years"))
 
 
-def run_rotate(ds, config, year: int | None = None, forecast=None, solver: str | None = None) -> RotateResult:
+def run_rotate(ds, config, year: int | None = None, forecast=None, solver: str | None = None,
+               progress=None) -> RotateResult:
     """Exchange + 走教 plan for the plan year (see module docstring)."""
     _check_config(config)
     timings: dict = {}
@@ -146,15 +145,15 @@ def run_rotate(ds, config, year: int | None = None, forecast=None, solver: str |
     if forecast is None:
         from ..forecast.pipeline import run_forecast
 
-        forecast = run_forecast(ds, config, year=plan_year)
+        forecast = run_forecast(ds, config, year=plan_year, progress=progress)
     timings["forecast_s"] = time.perf_counter() - t0
     return rotate_frames(ds.teachers, ds.schools, forecast.gaps, forecast.supply, config, plan_year,
-                         distances=getattr(ds, "distances", None), solver=solver, timings=timings)
+                         distances=getattr(ds, "distances", None), solver=solver, timings=timings, progress=progress)
 
 
 def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFrame, supply: pd.DataFrame,
                   config, plan_year: int, distances: pd.DataFrame | None = None, solver: str | None = None,
-                  timings: dict | None = None) -> RotateResult:
+                  timings: dict | None = None, progress=None) -> RotateResult:
     """The same as :func:`run_rotate` from plain frames (used by tests with hand-built gaps and supply)."""
     _check_config(config)
     timings = {} if timings is None else timings
@@ -175,8 +174,6 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
                             "county", "zone") if c in schools]
     sch_small = schools[sch_cols]
     county_of = school_table(schools, config)["county"]
-    big = len(tt) >= int(config["solver.parallel_min_teachers"])
-    workers = int(config["solver.workers"]) or os.cpu_count() or 1
     jobs = []
     for c in names:
         ids = set(county_of.index[county_of == c])
@@ -185,11 +182,7 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
         jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], county_schools, config, d, solver))
     timings["candidates_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    if len(names) > 1 and big and workers > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(names))) as pool:
-            pairs = list(pool.map(_county_job, *zip(*jobs)))
-    else:
-        pairs = [_county_job(*j) for j in jobs]
+    pairs = run_jobs(_county_job, jobs, config, len(tt), progress)   # executor.py: local pool, Dask, or here
     sets = [p[0] for p in pairs]
     outcomes = [p[1] for p in pairs]
     timings["solve_s"] = time.perf_counter() - t2
