@@ -367,6 +367,8 @@ def _emit(common: Common, written: list[Path], summary: dict, tables: Callable[[
     if common.json:
         _print_json({"outputs": [str(p) for p in written], "summary": summary})
         return
+    if common.quiet:          # nothing is shown: do not build the tables (nor import what they need)
+        return
     for table in tables():
         common.say(table)
     common.say(f"已写出：{', '.join(str(p) for p in written)}")

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg", force=False)
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from ..io.atomic import atomic_path
+from ..schema import GRADE_STAGE
+from .fonts import chart_font
 
-from ..io.atomic import atomic_path  # noqa: E402
-from ..schema import GRADE_STAGE  # noqa: E402
-from .fonts import chart_font  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 150
 STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
@@ -39,7 +37,21 @@ def font_warning() -> str | None:
     return chart_font()[1]
 
 
+def _matplotlib():
+    """matplotlib (Agg backend, no pyplot) and its Figure, imported when a chart is drawn, not when this
+    module's table helpers are used (issue 18: a command imports only what it needs)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.ticker  # noqa: F401
+    from matplotlib.figure import Figure
+
+    return matplotlib, Figure
+
+
 def _save(fig: Figure, path: Path, force: bool) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Glyph missing" when no CJK font: reported once via font_warning()
@@ -101,6 +113,7 @@ def enrollment_trend(enrollment: pd.DataFrame | None, students_sheet: pd.DataFra
 def chart_enrollment(trend: pd.DataFrame, path: Path | str, *, force: bool = False,
                      title: str = "分学段在校生（实际与预测）") -> Path:
     """Lines per stage over the years; the forecast part dashed."""
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(7.5, 3.8))
         ax = fig.add_subplot()
@@ -165,6 +178,7 @@ def school_rows(quota_sheet: pd.DataFrame) -> pd.DataFrame:
 
 def chart_quota(quota_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, force: bool = False) -> Path:
     q = quota_by_school(quota_sheet, top_n).iloc[::-1]
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(7.5, max(2.5, 0.32 * len(q) + 1.2)))
         ax = fig.add_subplot()
@@ -198,6 +212,7 @@ def gaps_by_subject(gap_sheet: pd.DataFrame) -> pd.DataFrame:
 
 def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, force: bool = False) -> Path:
     a = gaps_by_subject(gap_sheet).head(top_n).iloc[::-1]
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(7.5, max(2.5, 0.32 * len(a) + 1.2)))
         ax = fig.add_subplot()
