@@ -41,20 +41,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from generate import SIZES  # noqa: E402
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "staffplan-bench"
 
-# targets from issue 7 (2-core machine); None = no target
+# targets from issues 7 and 18 (2-core machine, median of --repeat runs); None = no target
 TARGETS = {
     ("district", "forecast"): 3.0, ("district", "rotate"): 5.0,
     ("city", "forecast"): 20.0, ("city", "rotate"): 60.0,
+    ("city-thin", "forecast"): 20.0, ("county-large", "rotate"): 60.0,
 }
-MEM_TARGET_MB = 2048
+MEM_TARGET_MB = 2048          # every command, every shape (issue 18)
+SUITE_18 = ["district", "county-large", "city", "city-thin", "city-noroster", "city-onecounty"]
 PROVINCE_TOML = """# benchmarks/run.py: the province roster exceeds the default input limits
 [input]
 max_rows = 2000000
 max_file_mb = 1024
 """
-EXTRA_SIZES = {"county3": dict(n_schools=300, n_teachers=30_000, n_counties=3)}
 
 
 # --------------------------------------------------------------------------- machine
@@ -189,15 +192,7 @@ def ensure_data(scale: str, cache: Path, seed: int) -> tuple[Path, dict | None]:
     if folder.exists():
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    if scale in EXTRA_SIZES:  # not a generate.py size: same generator, written like city (CSV roster)
-        code = ("import sys,time;from pathlib import Path;from staffplan.synth import build_district,write_contract_format;"
-                f"f=build_district(seed={seed},years=5,last_year=2025,**{EXTRA_SIZES[scale]!r});"
-                f"write_contract_format(f,Path(sys.argv[1]),csv_tables=('教师','在校生'));"
-                f"print('{scale}: '+format(len(f['schools']),',')+' 所学校, '+format(len(f['teachers']),',')+' 名教职工, '"
-                f"+format(len(f['enrollment']),',')+' 行在校生')")
-        r = run_measured([sys.executable, "-c", code, str(folder)])
-    else:
-        r = run_measured([sys.executable, str(HERE / "generate.py"), scale, str(folder), "--seed", str(seed)])
+    r = run_measured([sys.executable, str(HERE / "generate.py"), scale, str(folder), "--seed", str(seed)])
     if r["rc"] != 0:
         raise SystemExit(f"generator failed for {scale}:\n{r['stderr'][-2000:]}")
     first = (r["stdout"].splitlines() or [""])[0]
@@ -210,17 +205,53 @@ def cli_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "staffplan.cli"]
 
 
-def end_to_end(folder: Path, commands: list[str], out_dir: Path, timeout: float) -> dict:
+def end_to_end(folder: Path, commands: list[str], out_dir: Path, timeout: float, repeat: int = 1) -> dict:
+    """Each command ``repeat`` times: the median wall time, the largest peak memory, the load average before
+    each run, and every run's figures under ``runs``."""
+    import statistics
+
     res = {}
     for name in commands:
         cmd = cli_command() + [name, str(folder), "--quiet"]
         if name != "check":
             cmd += ["--force", "--out", str(out_dir / f"{name}.xlsx")]
-        r = run_measured(cmd, timeout=timeout)
-        if r["rc"] not in (0, 3):  # 3 = infeasible plan, still a full run (diagnosis written)
-            sys.stderr.write(f"[warn] {' '.join(cmd)} exited {r['rc']}: {r['stderr'][-800:]}\n")
-        res[name] = {k: v for k, v in r.items() if k not in ("stdout", "stderr", "cmd")}
+        runs = []
+        for _ in range(max(1, repeat)):
+            load = os.getloadavg()[0]
+            r = run_measured(cmd, timeout=timeout)
+            if r["rc"] not in (0, 3):  # 3 = infeasible plan, still a full run (diagnosis written)
+                sys.stderr.write(f"[warn] {' '.join(cmd)} exited {r['rc']}: {r['stderr'][-800:]}\n")
+            runs.append(dict({k: v for k, v in r.items() if k not in ("stdout", "stderr", "cmd")}, load=load))
+        res[name] = {"wall_s": statistics.median(x["wall_s"] for x in runs),
+                     "maxrss_mb": max(x["maxrss_mb"] for x in runs), "tree_mb": max(x["tree_mb"] for x in runs),
+                     "rc": runs[-1]["rc"], "load": [x["load"] for x in runs], "runs": runs}
     return res
+
+
+# --------------------------------------------------------------------------- Dask distributed vs local
+def dask_vs_local(folder: Path, out_dir: Path, timeout: float, workers: int = 2) -> dict:
+    """``staffplan rotate`` locally and through a Dask ``LocalCluster`` (``--scheduler``), both written as CSV:
+    wall time, and whether every data table is byte-identical (说明.csv differs by design: it records the
+    generation time and the scheduler address)."""
+    from distributed import LocalCluster
+
+    out: dict = {}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for name, extra in (("local", []), ("dask", ["--scheduler", cluster.scheduler_address])):
+            target = out_dir / f"rotate-{name}.csv"
+            cmd = cli_command() + ["rotate", str(folder), "--quiet", "--force", "--format", "csv",
+                                   "--out", str(target)] + extra
+            r = run_measured(cmd, timeout=timeout)
+            out[name] = {"wall_s": r["wall_s"], "rc": r["rc"], "tree_mb": r["tree_mb"]}
+            if r["rc"] not in (0, 3):
+                sys.stderr.write(f"[warn] {' '.join(cmd)} exited {r['rc']}: {r['stderr'][-800:]}\n")
+    a, b = out_dir / "rotate-local.csv", out_dir / "rotate-dask.csv"
+    files = sorted(p.name for p in a.glob("*.csv") if p.name != "说明.csv") if a.is_dir() else []
+    same = [f for f in files if (b / f).is_file() and (a / f).read_bytes() == (b / f).read_bytes()]
+    out["tables"] = len(files)
+    out["identical"] = bool(files) and len(same) == len(files)
+    out["differing"] = sorted(set(files) - set(same))
+    return out
 
 
 # --------------------------------------------------------------------------- library phases (worker side)
@@ -363,17 +394,28 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         gen = r.get("generate")
         size = r.get("size", "")
         if gen:
-            rows.append([scale, "generate", _f(gen["wall_s"]), _f(gen["maxrss_mb"], 0), _f(gen["tree_mb"], 0), "", size])
+            rows.append([scale, "generate", _f(gen["wall_s"]), _f(gen["maxrss_mb"], 0), _f(gen["tree_mb"], 0), "", "",
+                         size])
         for name, m in r.get("e2e", {}).items():
             target = TARGETS.get((scale, name))
             mark = _ok(m["wall_s"], target)
             mem_mark = "" if m["tree_mb"] <= MEM_TARGET_MB or scale == "province" else " ✗mem"
+            loads = " ".join(f"{x:.2f}" for x in m.get("load", []))
             rows.append([scale, f"staffplan {name}", _f(m["wall_s"]), _f(m["maxrss_mb"], 0), _f(m["tree_mb"], 0),
-                         (f"≤ {target:g} s {mark}" if target else "") + mem_mark,
+                         (f"≤ {target:g} s {mark}" if target else "") + mem_mark, loads,
                          size if name == "check" and not gen else ""])
-    out.append(("End to end (CLI subprocess, incl. Python start-up)",
-                ["scale", "command", "wall s", "peak RSS MB (largest proc)", "peak PSS MB (tree)", "target", "data"],
-                rows))
+    out.append(("End to end (CLI subprocess, incl. Python start-up; median wall of the runs, largest memory)",
+                ["scale", "command", "wall s", "peak RSS MB (largest proc)", "peak PSS MB (tree)", "target",
+                 "load avg before each run", "data"], rows))
+    rows = []
+    for scale, r in results["scales"].items():
+        d = r.get("dask")
+        if d:
+            rows.append([scale, _f(d["local"]["wall_s"]), _f(d["dask"]["wall_s"]), str(d["tables"]),
+                         "yes" if d["identical"] else "NO: " + "、".join(d["differing"])])
+    if rows:
+        out.append(("rotate through a Dask LocalCluster (2 worker processes) vs local, CSV output",
+                    ["scale", "local s", "dask s", "data tables", "byte-identical"], rows))
     rows = []
     for scale, r in results["scales"].items():
         for solver, p in r.get("phases", {}).items():
@@ -441,8 +483,15 @@ def render_markdown(results: dict) -> str:
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="staffplan scale and speed benchmark")
-    ap.add_argument("--scales", nargs="+", default=["district", "city"], choices=["district", "county3", "city", "province"],
-                    help="county3 = 3 counties, 300 schools, 30,000 teachers (a third point for the growth fit)")
+    ap.add_argument("--scales", nargs="+", default=["district", "city"], choices=sorted(SIZES),
+                    help="shapes of benchmarks/generate.py (county3 = a third point for the growth fit)")
+    ap.add_argument("--suite", choices=["issue18"], help="issue18: " + ", ".join(SUITE_18) + " (every command)")
+    ap.add_argument("--commands", nargs="+", default=["check", "forecast", "rotate"],
+                    choices=["check", "forecast", "rotate"], help="commands measured end to end")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per command; the median wall time is reported")
+    ap.add_argument("--dask", nargs="*", metavar="SCALE", default=None,
+                    help="also run rotate through a Dask LocalCluster and compare with the local run "
+                         "(scales; default city)")
     ap.add_argument("--province", action="store_true", help="add the province scale (generator + check)")
     ap.add_argument("--province-full", action="store_true", help="also run forecast and rotate at province scale")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -464,7 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return 0
 
-    scales = list(dict.fromkeys(args.scales + (["province"] if args.province or args.province_full else [])))
+    base = SUITE_18 if args.suite == "issue18" else args.scales
+    scales = list(dict.fromkeys(base + (["province"] if args.province or args.province_full else [])))
+    dask_scales = [] if args.dask is None else (args.dask or ["city"])
+    scales += [x for x in dask_scales if x not in scales]
     solvers = args.solvers or (["cbc", "highs"] if highs_available() else ["cbc"])
     results: dict = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M"), "scales": {}}
     log = sys.stderr
@@ -479,13 +531,18 @@ def main(argv: list[str] | None = None) -> int:
         r["size"] = _size(folder)
         if scale == "province":  # 1,000,000 roster rows and a 170 MB CSV exceed the default input limits
             (folder / "staffplan.toml").write_text(PROVINCE_TOML, encoding="utf-8")
-        commands = ["check", "forecast", "rotate"]
+        commands = list(args.commands)
         if scale == "province" and not args.province_full:
             commands = ["check"]
+        if args.dask is not None and scale in dask_scales and scale not in base:
+            commands = []                       # only here for the Dask comparison
         with tempfile.TemporaryDirectory(prefix="staffplan-bench-out-") as out_dir:
             for name in commands:
-                log.write(f"[{scale}] staffplan {name} …\n")
-                r.setdefault("e2e", {}).update(end_to_end(folder, [name], Path(out_dir), args.timeout))
+                log.write(f"[{scale}] staffplan {name} × {args.repeat} …\n")
+                r.setdefault("e2e", {}).update(end_to_end(folder, [name], Path(out_dir), args.timeout, args.repeat))
+            if scale in dask_scales:
+                log.write(f"[{scale}] rotate: Dask LocalCluster vs local …\n")
+                r["dask"] = dask_vs_local(folder, Path(out_dir), args.timeout)
         if not args.no_phases and scale in ("district", "county3", "city") or (scale == "province" and args.province_full):
             r["phases"] = {}
             for solver in solvers:
