@@ -97,12 +97,18 @@ class DaskCluster(Executor):
         client = self._client()
         try:
             _tick(progress, 0, len(jobs))
-            futures = [client.submit(fn, *job, pure=False) for job in jobs]
+            # each county's rows go straight to one worker (scatter), then its job runs there
+            data = client.scatter([tuple(job) for job in jobs], hash=False)
+            futures = [client.submit(_call, fn, d, pure=False) for d in data]
             for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
                 _tick(progress, done, len(jobs))
             return client.gather(futures)
         finally:
             client.close()
+
+
+def _call(fn: Callable, job: tuple):
+    return fn(*job)
 
 
 def executor_for(config, n_jobs: int, n_teachers: int) -> Executor:
