@@ -223,6 +223,7 @@ def end_to_end(folder: Path, commands: list[str], out_dir: Path, timeout: float,
                 sys.stderr.write(f"[warn] {' '.join(cmd)} exited {r['rc']}: {r['stderr'][-800:]}\n")
             runs.append(dict({k: v for k, v in r.items() if k not in ("stdout", "stderr", "cmd")}, load=load))
         res[name] = {"wall_s": statistics.median(x["wall_s"] for x in runs),
+                     "cpu_s": statistics.median(x["user_s"] + x["sys_s"] for x in runs),
                      "maxrss_mb": max(x["maxrss_mb"] for x in runs), "tree_mb": max(x["tree_mb"] for x in runs),
                      "rc": runs[-1]["rc"], "load": [x["load"] for x in runs], "runs": runs}
     return res
@@ -394,18 +395,20 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         gen = r.get("generate")
         size = r.get("size", "")
         if gen:
-            rows.append([scale, "generate", _f(gen["wall_s"]), _f(gen["maxrss_mb"], 0), _f(gen["tree_mb"], 0), "", "",
-                         size])
+            rows.append([scale, "generate", _f(gen["wall_s"]), _f(gen["user_s"] + gen["sys_s"]), _f(gen["maxrss_mb"], 0),
+                         _f(gen["tree_mb"], 0), "", "", size])
         for name, m in r.get("e2e", {}).items():
             target = TARGETS.get((scale, name))
             mark = _ok(m["wall_s"], target)
             mem_mark = "" if m["tree_mb"] <= MEM_TARGET_MB or scale == "province" else " ✗mem"
             loads = " ".join(f"{x:.2f}" for x in m.get("load", []))
-            rows.append([scale, f"staffplan {name}", _f(m["wall_s"]), _f(m["maxrss_mb"], 0), _f(m["tree_mb"], 0),
+            rows.append([scale, f"staffplan {name}", _f(m["wall_s"]), _f(m.get("cpu_s")), _f(m["maxrss_mb"], 0),
+                         _f(m["tree_mb"], 0),
                          (f"≤ {target:g} s {mark}" if target else "") + mem_mark, loads,
                          size if name == "check" and not gen else ""])
     out.append(("End to end (CLI subprocess, incl. Python start-up; median wall of the runs, largest memory)",
-                ["scale", "command", "wall s", "peak RSS MB (largest proc)", "peak PSS MB (tree)", "target",
+                ["scale", "command", "wall s", "CPU s (user+sys, reaped children incl.)", "peak RSS MB (largest proc)",
+                 "peak PSS MB (tree)", "target",
                  "load avg before each run", "data"], rows))
     rows = []
     for scale, r in results["scales"].items():
