@@ -25,6 +25,7 @@ def example(tmp_path_factory):
 def terminal(monkeypatch):
     """stderr as a terminal (progress bars are only drawn on one), captured in a buffer."""
     buf = io.StringIO()
+    monkeypatch.setenv("TERM", "xterm-256color")      # other tests may leave TERM=dumb, where rich draws no bars
     monkeypatch.setattr(cli, "err_console", Console(file=buf, force_terminal=True, width=120))
     return buf
 
