@@ -1,5 +1,6 @@
-"""Scale and speed benchmark for staffplan (issue 7).  Measures; never asserts.
+"""Scale and speed benchmark for staffplan (issues 7 and 18).  Measures; never asserts.
 
+    python benchmarks/run.py --suite issue18 --dask --no-naive   # every shape and command of issue 18, one command
     python benchmarks/run.py                      # district and city
     python benchmarks/run.py --province           # + province (generator + check only unless --province-full)
     python benchmarks/run.py --scales district --markdown > figures.md
@@ -20,7 +21,11 @@ reused when present).  Then:
 3. **Builder vs naive** — ``build_model`` against ``build_model_naive`` on the same exchange instance: the
    largest county's candidates restricted to its first 50, 100, 200 … teachers (sorted ids) until the naive
    builder needs more than ``--naive-budget`` seconds (it is quadratic; the full county would take hours).
-4. The machine: nproc, CPU model, memory, Python, load average before and after.
+4. The machine: nproc, CPU model, memory, Python, load average before and after (and before each run).
+5. With ``--dask``: ``staffplan rotate --format csv`` locally and through a Dask ``LocalCluster``
+   (``--scheduler``), comparing every data table byte for byte.
+
+End-to-end figures are the median wall time of ``--repeat`` runs (default 3) with the largest memory.
 
 Prints rich tables; ``--markdown`` writes the same figures as Markdown to stdout (the tables go to stderr),
 ``--json FILE`` saves the raw figures.
