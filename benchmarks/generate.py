@@ -35,10 +35,11 @@ SIZES = {
     "city": CITY,
     "city-thin": dict(n_schools=1_700, n_teachers=85_000, n_counties=17),
     "city-noroster": CITY,
-    "city-onecounty": dict(CITY, n_counties=1),
+    "city-onecounty": CITY,
     "province": dict(n_schools=20_000, n_teachers=1_000_000, n_counties=100),
 }
 ROSTER = {"city-thin": "thin", "city-noroster": "none"}          # default: the generated roster as it is
+NO_COUNTY = {"city-onecounty"}                                   # written without the 区县 column
 BIG_CSV = ("教师", "在校生")
 CSV_TABLES = {"district": (), "province": ("教师", "在校生", "学校", "出生人口", "对口")}
 
@@ -51,6 +52,8 @@ def build(scale: str, seed: int) -> dict:
         frames["teachers"] = t.sort_values("teacher_id").groupby("school_id", sort=False).head(1).reset_index(drop=True)
     elif ROSTER.get(scale) == "none":
         frames["teachers"] = t.iloc[0:0]
+    if scale in NO_COUNTY:                     # the city's schools as one county
+        frames["schools"] = frames["schools"].assign(county="")
     return frames
 
 
