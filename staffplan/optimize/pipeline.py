@@ -3,8 +3,8 @@
 Exchange and 走教 stay within a county (schools.county), so counties are solved independently (candidates,
 models and solves all run in the county job) through optimize/executor.py — a local process pool when
 there are several counties and at least ``solver.parallel_min_teachers`` teachers, a Dask cluster when
-``solver.scheduler`` is set, otherwise sequentially — and combined in county order (deterministic either way).  The share rules are applied per
-county (each county bureau runs its own exchange).
+``solver.scheduler`` is set, otherwise sequentially — and combined in county order (deterministic either
+way).  The share rules are applied per county (each county bureau runs its own exchange).
 
 Per county: candidates (candidates.py), the exchange MILP, then the 走教 MILP on the gaps that remain
 (build.py documents why sequential), each solved by solve.py.
