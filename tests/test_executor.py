@@ -52,3 +52,22 @@ def test_unreachable_scheduler_is_a_clear_config_error():
         run_jobs(_slow_square, [(2, 0.0)], cfg, n_teachers=5)
     text = str(err.value)
     assert "无法在 1 秒内连接 Dask 调度器 tcp://127.0.0.1:9" in text and "solver.scheduler" in text
+
+
+def test_cli_scheduler_option_unreachable_exits_1(tmp_path):
+    pytest.importorskip("distributed")
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from staffplan.cli import app, example_path
+
+    data = tmp_path / "示例区"
+    shutil.copytree(example_path(), data)
+    cfg = tmp_path / "staffplan.toml"
+    cfg.write_text("[solver]\nscheduler_timeout = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["rotate", str(data), "--config", str(cfg), "--scheduler", "tcp://127.0.0.1:9",
+                                      "--out", str(tmp_path / "交流.xlsx")])
+    assert result.exit_code == 1
+    assert "无法在 1 秒内连接 Dask 调度器 tcp://127.0.0.1:9" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "交流.xlsx").exists()                       # nothing written
