@@ -55,8 +55,20 @@ quantiles of each group (≥ ``interval_min_samples`` residuals, else the type's
 ± ``interval_default``) scale the point forecast; lo is floored and hi ceiled to whole pupils. For
 horizon h > 1 the relative bounds widen by √h.
 
-Only years before ``plan_year`` are used. Schools with no pupils last year are not projected (closed,
-or new with no history: the bureau must enter a new school's planned intake itself).
+Only years before ``plan_year`` are used. A school with history but no pupils last year is closed and
+not projected.
+
+New schools (in the 学校 table, no enrollment history at all): each of the school's intake grades (the
+first grade of every stage its 学段 spans: 一年级, 七年级, 高一, 小班) gets, in this order of preference,
+- 招生计划 (column ``intake_plan``): the school's planned intake of the plan year, split evenly over its
+  intake grades (method "新校·招生计划");
+- 设计规模 (column ``capacity``, pupils): capacity ÷ number of grades of its 学段, per intake grade
+  (one grade's share of a full school; method "新校·设计规模");
+- comparable schools: the median of last year's pupils in that grade over schools of the same 学段 in the
+  same 镇街, else the same 城乡, else the whole district (method "新校·同类学校").
+Only intake grades open in the first year; for later horizon years each cohort moves up unchanged. The
+interval is ± ``forecast.new_school_interval``. A new school with none of these stays unprojected and
+the forecast's 说明 says so.
 """
 from __future__ import annotations
 
@@ -79,6 +91,9 @@ OUT_COLUMNS = ["school_id", "year", "grade", "students", "lo", "hi", "classes", 
 M_NONE, M_GPR, M_NEW, M_TREND, M_BIRTH, M_FEED, M_STOP = range(7)
 METHOD_TAGS = {M_NONE: "", M_GPR: "升级率", M_NEW: "新校", M_TREND: "趋势", M_BIRTH: "出生人口",
                M_FEED: "对口", M_STOP: "停招"}
+# new schools without history (project_new_schools)
+NEW_PLAN, NEW_CAPACITY, NEW_COMPARABLE = "新校·招生计划", "新校·设计规模", "新校·同类学校"
+NEW_SCHOOL_METHODS = (NEW_PLAN, NEW_CAPACITY, NEW_COMPARABLE)
 
 
 @dataclass
@@ -465,10 +480,74 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
             "hi": np.ceil(np.maximum(pv * (1 + scale * qhi), pv)),
             "method": [METHOD_TAGS[m] for m in method[si, gi]],
         }))
-    out = pd.concat(frames, ignore_index=True)
+    frames.append(project_new_schools(schools, hist, config, plan_year, horizon))
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out = out.sort_values(["school_id", "year", "grade"], kind="mergesort").reset_index(drop=True)
     out = project_classes(out, enrollment[enrollment["year"] < plan_year], config)
     return out[OUT_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------------
+# new schools (no history)
+# --------------------------------------------------------------------------------------------------
+def _stage_intake_grades(stage: str) -> list[int]:
+    grades = STAGE_GRADES.get(stage, [])
+    starts = {-2, 1, 7, 10}
+    return [g for g in grades if g in starts]
+
+
+def project_new_schools(schools: pd.DataFrame | None, hist: pd.DataFrame, config, plan_year: int,
+                        horizon: int = 1) -> pd.DataFrame:
+    """Projection for schools with no enrollment history (see module docstring). Returns rows with
+    school_id, year, grade, students, lo, hi, method (no classes yet)."""
+    cols = ["school_id", "year", "grade", "students", "lo", "hi", "method"]
+    if schools is None or not len(schools) or "stage" not in schools:
+        return pd.DataFrame(columns=cols)
+    sch = schools.drop_duplicates("school_id").assign(school_id=lambda d: d["school_id"].astype(str))
+    known = set(hist["school_id"].astype(str))
+    new = sch[~sch["school_id"].isin(known)]
+    if new.empty:
+        return pd.DataFrame(columns=cols)
+    # one row per new school × intake grade
+    grid = new.assign(grade=new["stage"].map(lambda st: _stage_intake_grades(str(st)))).explode("grade")
+    grid = grid[grid["grade"].notna()].astype({"grade": int})
+    if grid.empty:
+        return pd.DataFrame(columns=cols)
+    n_intake = grid.groupby("school_id")["grade"].transform("size")
+    n_grades = grid["stage"].map(lambda st: len(STAGE_GRADES.get(str(st), [])))
+    num = lambda c: pd.to_numeric(grid[c], errors="coerce") if c in grid else pd.Series(np.nan, grid.index)  # noqa: E731
+    plan = num("intake_plan") / n_intake
+    cap = num("capacity") / n_grades
+    # comparable schools: last year's pupils in the grade, same 学段, by 镇街 → 城乡 → district (median)
+    last = hist[hist["year"] == hist["year"].max()] if len(hist) else hist
+    last = (last.assign(school_id=last["school_id"].astype(str)).groupby(["school_id", "grade"])["students"].sum()
+            .reset_index())
+    last = last[last["students"] > 0].merge(sch.drop(columns=[c for c in ("grade",) if c in sch]), on="school_id")
+    comp = pd.Series(np.nan, index=grid.index)
+    for key in (["stage", "town"], ["stage", "locality"], ["stage"]):
+        if not all(k in grid and k in last for k in key):
+            continue
+        med = last.groupby(key + ["grade"])["students"].median().rename("_m")
+        got = grid[key + ["grade"]].merge(med, left_on=key + ["grade"], right_index=True, how="left")["_m"]
+        comp = comp.fillna(pd.Series(got.to_numpy(), index=grid.index))
+    value = plan.fillna(cap).fillna(comp)
+    method = np.where(plan.notna(), NEW_PLAN, np.where(cap.notna(), NEW_CAPACITY, NEW_COMPARABLE))
+    grid = grid.assign(students=value.to_numpy(float), method=method)
+    grid = grid[grid["students"].notna() & (grid["students"] > 0)]
+    rel = float(config["forecast.new_school_interval"])
+    frames = []
+    for h in range(max(1, int(horizon))):
+        # every year a new intake; each cohort moves up unchanged inside its stage (never into the next intake grade)
+        for a in range(h + 1):
+            moved = grid.assign(grade=grid["grade"] + a, year=plan_year + h)
+            ok = [g0 + a in STAGE_GRADES[str(st)] and not any(g0 < s <= g0 + a for s in _stage_intake_grades(str(st)))
+                  for st, g0 in zip(grid["stage"], grid["grade"])]
+            frames.append(moved[np.asarray(ok, bool)])
+    out = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({"school_id": out["school_id"], "year": out["year"].astype(int),
+                         "grade": out["grade"].astype(int), "students": out["students"],
+                         "lo": np.floor(out["students"] * (1 - rel)), "hi": np.ceil(out["students"] * (1 + rel)),
+                         "method": out["method"]})
 
 
 # --------------------------------------------------------------------------------------------------
