@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from staffplan.config import default_config
-from staffplan.forecast.backtest import run_backtest
+from staffplan.forecast.backtest import coverage, run_backtest, wape
 from staffplan.schema import Dataset, STAGE_GRADES
 
 
@@ -113,11 +113,42 @@ VARIANTS = {
 }
 
 
+def per_origin(detail: pd.DataFrame) -> pd.DataFrame:
+    """Per backtest year: school-total WAPE (staffplan, persistence, cohort survival), school × grade WAPE
+    (staffplan, cohort survival), interval coverage overall and per school-size band, and the acceptance
+    checks of issue 15."""
+    rows = []
+    for year, d in detail.groupby("year"):
+        tot = d.groupby("school_id")[["actual", "predicted", "baseline", "persistence"]].sum()
+        r = {"year": int(year), "schools": len(tot),
+             "total_staffplan": wape(tot["predicted"], tot["actual"]),
+             "total_persistence": wape(tot["persistence"], tot["actual"]),
+             "total_cohort": wape(tot["baseline"], tot["actual"]),
+             "grade_staffplan": wape(d["predicted"], d["actual"]), "grade_cohort": wape(d["baseline"], d["actual"]),
+             "coverage": coverage(d["lo"], d["hi"], d["actual"])}
+        for band, g in d.groupby("size_band"):
+            r[f"cov {band}"] = coverage(g["lo"], g["hi"], g["actual"])
+        bands = [v for k, v in r.items() if k.startswith("cov ")]
+        r["ok"] = (r["total_staffplan"] <= min(r["total_persistence"], r["total_cohort"])
+                   and r["grade_staffplan"] <= 0.9 * r["grade_cohort"]
+                   and 0.78 <= r["coverage"] <= 0.85 and min(bands) >= 0.75)
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def print_per_origin(table: pd.DataFrame) -> None:
+    cols = [c for c in table.columns if c not in ("year", "schools", "ok")]
+    print("origin  " + "".join(f"{c.replace('total_', 'tot ').replace('grade_', 'g×g '):>13}" for c in cols) + "  ok")
+    for _, r in table.iterrows():
+        print(f"{int(r['year']):<8}" + "".join(f"{fmt(r[c]):>13}" for c in cols) + f"  {'yes' if r['ok'] else 'NO'}")
+
+
 def report(ds: Dataset, years: int, config) -> dict:
     t = time.perf_counter()
     res = run_backtest(ds, config, years=years, quota=False)
     s = res.summary()
     s["seconds"] = time.perf_counter() - t
+    s["detail"] = res.detail
     return s
 
 
@@ -137,6 +168,7 @@ def main(argv=None) -> int:
     yrs = sorted(ds.enrollment["year"].unique())
     print(f"data: {args.data}  schools: {n_sch}  years: {yrs[0]}–{yrs[-1]}  backtest years: {args.years}")
     s = report(ds, args.years, cfg)
+    print_per_origin(per_origin(s.pop("detail")))
     print(f"{'measure':<22}{'staffplan':>10}{'baseline':>10}")
     for key, zh in (("mape_school", "school-total MAPE"), ("mape_grade", "school×grade MAPE"),
                     ("wape_grade", "school×grade WAPE"), ("bias", "bias")):

@@ -40,10 +40,10 @@ def test_backtest_tiny_panel():
     assert comp.loc["mape_school", "staffplan"] == pytest.approx(20 / 580)
     assert comp.loc["wape_grade", "staffplan"] == pytest.approx(20 / 580)
     assert comp.loc["bias", "staffplan"] == pytest.approx(20 / 580)
-    # too few residuals for quantiles → ±15 % default × widen 0.9: [86.5, 113.5] → floor/ceil [86, 114]
+    # too few residuals for quantiles → ±15 % default (widen 1.0): [85, 115]
     cov = ((d["actual"] >= d["lo"]) & (d["actual"] <= d["hi"])).mean()
     assert comp.loc["coverage", "staffplan"] == pytest.approx(cov) == pytest.approx(5 / 6)
-    assert set(d["lo"]) == {86.0} and set(d["hi"]) == {114.0}
+    assert set(d["lo"]) == {85.0} and set(d["hi"]) == {115.0}
     # classes: 3 each year; projected 100 → kept 3 → exact
     assert res.by_stage.loc[res.by_stage["stage"] == "全部", "mape_classes"].iloc[0] == pytest.approx(0.0)
     s = res.summary()

@@ -152,8 +152,10 @@ def _one_year(ds: Dataset, config, year: int) -> pd.DataFrame:
          .rename(columns={"students": "predicted", "classes": "classes_predicted"})
          .merge(base[keys + ["students"]].rename(columns={"students": "baseline"}), on=keys, how="outer")
          .merge(act, on=keys, how="outer"))
+    prev = hist[hist["year"] == year - 1].groupby(["school_id", "grade"], as_index=False)["students"].sum()
+    d = d.merge(prev.rename(columns={"students": "persistence"}), on=keys, how="outer")
     d = d[d["school_id"].isin(active)]
-    for col in ("predicted", "lo", "hi", "baseline", "actual", "classes_predicted"):
+    for col in ("predicted", "lo", "hi", "baseline", "persistence", "actual", "classes_predicted"):
         d[col] = d[col].fillna(0.0)
     d["method"] = d["method"].fillna("")
     d["year"] = int(year)
@@ -194,7 +196,7 @@ def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True) -> Bac
     test_years = [y for y in all_years[-years:] if y > all_years[0] + 1] if years > 0 else []
     frames = [_one_year(ds, config, y) for y in test_years]
     cols = ["school_id", "year", "grade", "stage", "size_band", "actual", "predicted", "lo", "hi", "baseline",
-            "method", "classes_actual", "classes_predicted"]
+            "persistence", "method", "classes_actual", "classes_predicted"]
     detail = (pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols))
     detail = detail.sort_values(["year", "school_id", "grade"], kind="mergesort").reset_index(drop=True)
     by_stage = _group_table(detail, "stage") if len(detail) else pd.DataFrame()

@@ -115,6 +115,9 @@ class Params:
     widen: float
     default_rel: float
     level: float
+    size_bands: list
+    blend: bool
+    blend_min: int
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -126,7 +129,9 @@ class Params:
                    last_weight=float(f("intake_last_weight")), damping=float(f("trend_damping")),
                    calib_years=int(f("calibration_years")), bands=[float(b) for b in f("interval_bands")],
                    min_samples=int(f("interval_min_samples")), widen=float(f("interval_widen")),
-                   default_rel=float(f("interval_default")), level=float(f("interval_level")))
+                   default_rel=float(f("interval_default")), level=float(f("interval_level")),
+                   size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
+                   blend_min=int(f("blend_min_schools")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -139,6 +144,7 @@ class Panel:
     S: np.ndarray            # students, float (n, G, T); missing = 0
     allowed: np.ndarray      # (n, G) bool: grades the school's 学段 allows
     town: np.ndarray         # (n,) str
+    stage: np.ndarray = None  # (n,) str: the school's 学段 ("" unknown)
 
 
 def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int) -> Panel:
@@ -157,6 +163,7 @@ def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int)
     seen = S.sum(axis=2) > 0
     allowed = seen.copy()
     town = np.array([""] * n, dtype=object)
+    stage_arr = np.array([""] * n, dtype=object)
     if schools is not None and len(schools):
         sch = schools.drop_duplicates("school_id").set_index(schools.drop_duplicates("school_id")["school_id"].astype(str))
         stage = sch["stage"].reindex(ids) if "stage" in sch else pd.Series(index=ids, dtype=object)
@@ -168,7 +175,8 @@ def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int)
                 allowed[rows] = mask | seen[rows]
         if "town" in sch:
             town = sch["town"].reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
-    return Panel(ids=ids, years=years, S=S, allowed=allowed, town=town)
+        stage_arr = stage.fillna("").astype(str).to_numpy(dtype=object)
+    return Panel(ids=ids, years=years, S=S, allowed=allowed, town=town, stage=stage_arr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -406,33 +414,149 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
 
 
 # --------------------------------------------------------------------------------------------------
-# intervals from rolling-origin residuals
+# calibration on rolling origins: blend weight (cohort model vs persistence) and interval quantiles
 # --------------------------------------------------------------------------------------------------
-def _band(pred, bands):
-    return np.searchsorted(np.asarray(bands, float), pred, side="right")
+ALPHA_GRID = np.linspace(0.0, 1.0, 21)
 
 
-def residual_quantiles(panel: Panel, p: Params, t: int, births=None, feeders=None):
-    """Relative-error quantiles per (entry?, band) from one-year-ahead projections at origins < t."""
-    rows = []
+@dataclass
+class Calibration:
+    alpha: dict          # (band, stage) / (band,) / () → weight of the cohort model in school totals
+    phi: tuple           # per-pupil squared error of (continuing, entry) cells: shares the blend's change
+    quantiles: dict      # (band, stage, entry) / (band, entry) / (entry,) → (q_lo, q_hi) of scaled residuals
+    residuals: pd.DataFrame
+
+
+def school_bands(last_total: np.ndarray, p: Params) -> np.ndarray:
+    """Size band index of each school from last year's total (edges ``forecast.size_bands``)."""
+    return np.searchsorted(np.asarray(p.size_bands, float), last_total, side="right")
+
+
+def _lookup(table: dict, keys: list[tuple]) -> object:
+    """First key found in table (most specific first)."""
+    for k in keys:
+        if k in table:
+            return table[k]
+    return None
+
+
+def _blend(pred: np.ndarray, last: np.ndarray, alpha: np.ndarray, entry: np.ndarray, phi: tuple) -> np.ndarray:
+    """Move each school's total to α · cohort total + (1 − α) · last year's total. The change is shared
+    among its grades in proportion to their expected error variance, pred × φ(grade type) — φ the
+    per-pupil squared error of entry and continuing grades in the calibration years — so the uncertain
+    intake absorbs most of it and well-measured continuing cohorts are hardly moved."""
+    C, P = pred.sum(1), last.sum(1)
+    delta = (alpha - 1) * (C - P)                                # T − C
+    w = pred * np.where(entry, phi[1], phi[0])
+    ws = w.sum(1)
+    adj = np.where(ws[:, None] > 0, delta[:, None] * w / np.where(ws > 0, ws, 1)[:, None], 0.0)
+    return np.maximum(pred + adj, 0.0)
+
+
+def _alpha_per_school(cal: "Calibration | None", band: np.ndarray, stage: np.ndarray) -> np.ndarray:
+    if cal is None:
+        return np.ones(len(band))
+    return np.array([_lookup(cal.alpha, [(int(b), s), (int(b),), ()]) for b, s in zip(band, stage)], float)
+
+
+def _scale(pred):
+    return np.sqrt(np.maximum(pred, 1.0))
+
+
+def _conformal(r: np.ndarray, level: float) -> tuple[float, float]:
+    """Split-conformal lower/upper quantiles of residuals r for a central ``level`` interval."""
+    n = len(r)
+    qa = max(0.0, (1 - level) / 2 * (n + 1) / n - 1 / n)
+    qb = min(1.0, (1 + level) / 2 * (n + 1) / n)
+    return float(np.quantile(r, qa, method="lower")), float(np.quantile(r, qb, method="higher"))
+
+
+def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Calibration:
+    """Project every origin t−``calibration_years`` … t−1 one year ahead from the years before it (the
+    district's own history) and learn (1) per school-size band × 学段 the weight α of the cohort model
+    against persistence (last year's total) that minimises the absolute error of school totals
+    (α on a 0.05 grid; groups with fewer than ``blend_min_schools`` school-years fall back to the band,
+    then to the whole district; ``blend_persistence = false`` keeps α = 1), and (2) the split-conformal
+    quantiles of residuals scaled by √predicted, per size band × 学段 × grade type (entry/continuing),
+    falling back to band × type and type when a group has fewer than ``interval_min_samples`` cells."""
+    origins = []
     for to in range(max(2, t - p.calib_years), t):
         pred, method, entry = _point(panel, panel.S, to, p, births, feeders, int(panel.years[0]) + to)
+        last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
+        active = last.sum(1) > 0
+        origins.append((pred, entry, last, act, active))
+    # (1) error variance per pupil by grade type, and blend weights
+    num, den = np.zeros(2), np.zeros(2)
+    for pred, entry, last, act, active in origins:
         m = pred > 0
-        rows.append(pd.DataFrame({"entry": entry[m], "band": _band(pred[m], p.bands),
-                                  "rel": act[m] / pred[m] - 1}))
-    res = pd.concat(rows) if rows else pd.DataFrame(columns=["entry", "band", "rel"])
-    qa, qb = (1 - p.level) / 2, (1 + p.level) / 2
-    table = {}
-    for entry in (False, True):
-        sub = res[res["entry"] == entry]
-        pooled = ((sub["rel"].quantile(qa), sub["rel"].quantile(qb)) if len(sub) >= p.min_samples
-                  else (-p.default_rel, p.default_rel))
-        for band in range(len(p.bands) + 1):
-            sb = sub[sub["band"] == band]
-            table[(entry, band)] = ((sb["rel"].quantile(qa), sb["rel"].quantile(qb))
-                                    if len(sb) >= p.min_samples else pooled)
-    return table, res
+        for e in (0, 1):
+            sel = m & (entry == bool(e))
+            num[e] += ((act[sel] - pred[sel]) ** 2).sum(); den[e] += pred[sel].sum()
+    phi = tuple(float(num[e] / den[e]) if den[e] > 0 else 1.0 for e in (0, 1))
+    alpha: dict = {(): 1.0}
+    if p.blend and origins:
+        # absolute error of school totals and of school × grade cells for every α of the grid, per school-year
+        err_tot, err_cell, keys = [], [], []
+        for pred, entry, last, act, active in origins:
+            band = school_bands(last.sum(1), p)
+            C, P = pred.sum(1), last.sum(1)
+            d = _blend(pred, last, np.zeros(len(C)), entry, phi) - pred      # the change at α = 0
+            a_ = ALPHA_GRID[:, None, None]
+            cell = np.abs(pred[None] + (1 - a_) * d[None] - act[None]).sum(2)  # (grid, n)
+            err_tot.append(np.abs(ALPHA_GRID[:, None] * C + (1 - ALPHA_GRID[:, None]) * P - act.sum(1))[:, active])
+            err_cell.append(cell[:, active])
+            keys.append(pd.DataFrame({"band": band[active], "stage": panel.stage[active]}))
+        keys = pd.concat(keys, ignore_index=True)
+        E_tot, E_cell = np.concatenate(err_tot, axis=1), np.concatenate(err_cell, axis=1)
+        groups = [((), np.ones(len(keys), bool))]
+        for cols in (["band"], ["band", "stage"]):
+            for key, idx in keys.groupby(cols).indices.items():
+                key = key if isinstance(key, tuple) else (key,)
+                mask = np.zeros(len(keys), bool); mask[idx] = True
+                groups.append((tuple(int(k) if isinstance(k, (int, np.integer)) else k for k in key), mask))
+        for key, mask in groups:
+            if mask.sum() < p.blend_min:
+                continue
+            tot, cell = E_tot[:, mask].sum(1), E_cell[:, mask].sum(1)
+            # least school-total error among the weights that do not make school × grade cells worse
+            ok = cell <= cell[-1] + 1e-9
+            alpha[key] = float(ALPHA_GRID[np.flatnonzero(ok)[np.argmin(tot[ok])]])
+    cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame())
+    # (2) residuals of the blended projection, scaled by √predicted
+    rows = []
+    for pred, entry, last, act, active in origins:
+        band = school_bands(last.sum(1), p)
+        pred = _blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
+        m = pred > 0
+        si, _ = np.nonzero(m)
+        # the bounds are floored / ceiled to whole pupils: for a whole count A, A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q
+        # and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q, so the quantiles are taken of these shifted residuals
+        sc = _scale(pred[m])
+        rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "entry": entry[m],
+                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
+    res = (pd.concat(rows, ignore_index=True) if rows
+           else pd.DataFrame(columns=["band", "stage", "entry", "r_lo", "r_hi"]))
+    q: dict = {}
+    for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
+        for key, g in res.groupby(key_cols):
+            if len(g) >= p.min_samples:
+                q[tuple(k.item() if hasattr(k, "item") else k for k in key)] = (
+                    _conformal(g["r_lo"].to_numpy(), p.level)[0], _conformal(g["r_hi"].to_numpy(), p.level)[1])
+    cal.quantiles, cal.residuals = q, res
+    return cal
+
+
+def _interval(pred, band, stage, entry, cal: Calibration, p: Params, h: int):
+    """lo, hi (whole pupils) for predicted cells: pred + q · √pred · √h; ± ``interval_default`` without residuals."""
+    qs = [_lookup(cal.quantiles, [(int(b), s, bool(e)), (int(b), bool(e)), (bool(e),)])
+          for b, s, e in zip(band, stage, entry)]
+    qlo = np.array([x[0] if x else np.nan for x in qs], float)
+    qhi = np.array([x[1] if x else np.nan for x in qs], float)
+    sc = p.widen * _scale(pred) * np.sqrt(h + 1)
+    lo = np.where(np.isnan(qlo), pred * (1 - p.widen * p.default_rel * np.sqrt(h + 1)), pred + qlo * sc)
+    hi = np.where(np.isnan(qhi), pred * (1 + p.widen * p.default_rel * np.sqrt(h + 1)), pred + qhi * sc)
+    return np.floor(np.maximum(lo, 0)), np.ceil(np.maximum(hi, pred))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -456,29 +580,23 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
     panel = build_panel(hist, schools, plan_year - 1)
     # pad missing years up to plan_year-1 (a gap year means no data: zeros)
     t0 = len(panel.years)
-    table, _ = residual_quantiles(panel, p, t0, births, feeders)
-    nb = len(p.bands) + 1
-    QLO = np.array([[table[(e, b)][0] for b in range(nb)] for e in (False, True)])
-    QHI = np.array([[table[(e, b)][1] for b in range(nb)] for e in (False, True)])
+    cal = calibrate(panel, p, t0, births, feeders)
     S = np.concatenate([panel.S, np.zeros((len(panel.ids), G, horizon))], axis=2)
     frames = []
     for h in range(horizon):
         t = t0 + h
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
+        band = school_bands(S[:, :, t - 1].sum(1), p)
+        pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         S[:, :, t] = pred
         keep = (pred > 0) | (method == M_STOP)
         si, gi = np.nonzero(keep)
         pv = pred[si, gi]
-        band = _band(pv, p.bands)
-        ent = entry[si, gi]
-        qlo, qhi = QLO[ent.astype(int), band], QHI[ent.astype(int), band]
-        scale = p.widen * np.sqrt(h + 1)
+        lo, hi = _interval(pv, band[si], panel.stage[si], entry[si, gi], cal, p, h)
         frames.append(pd.DataFrame({
             "school_id": panel.ids[si], "year": year, "grade": GRADES[gi].astype(int), "students": pv,
-            "lo": np.floor(np.maximum(pv * (1 + scale * qlo), 0)),
-            "hi": np.ceil(np.maximum(pv * (1 + scale * qhi), pv)),
-            "method": [METHOD_TAGS[m] for m in method[si, gi]],
+            "lo": lo, "hi": hi, "method": [METHOD_TAGS[m] for m in method[si, gi]],
         }))
     frames.append(project_new_schools(schools, hist, config, plan_year, horizon))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
