@@ -118,6 +118,8 @@ class Params:
     size_bands: list
     blend: bool
     blend_min: int
+    blend_tol: float
+    adapt: bool
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -131,7 +133,8 @@ class Params:
                    min_samples=int(f("interval_min_samples")), widen=float(f("interval_widen")),
                    default_rel=float(f("interval_default")), level=float(f("interval_level")),
                    size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
-                   blend_min=int(f("blend_min_schools")))
+                   blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
+                   adapt=bool(f("interval_adaptive")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -425,6 +428,7 @@ class Calibration:
     phi: tuple           # per-pupil squared error of (continuing, entry) cells: shares the blend's change
     quantiles: dict      # (band, stage, entry) / (band, entry) / (entry,) → (q_lo, q_hi) of scaled residuals
     residuals: pd.DataFrame
+    level: float = 0.8   # the level the quantiles were taken at (after the adaptive step)
 
 
 def school_bands(last_total: np.ndarray, p: Params) -> np.ndarray:
@@ -456,7 +460,7 @@ def _blend(pred: np.ndarray, last: np.ndarray, alpha: np.ndarray, entry: np.ndar
 def _alpha_per_school(cal: "Calibration | None", band: np.ndarray, stage: np.ndarray) -> np.ndarray:
     if cal is None:
         return np.ones(len(band))
-    return np.array([_lookup(cal.alpha, [(int(b), s), (int(b),), ()]) for b, s in zip(band, stage)], float)
+    return np.array([_lookup(cal.alpha, [(int(b), s), (s,), (int(b),), ()]) for b, s in zip(band, stage)], float)
 
 
 def _scale(pred):
@@ -480,12 +484,14 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
     quantiles of residuals scaled by √predicted, per size band × 学段 × grade type (entry/continuing),
     falling back to band × type and type when a group has fewer than ``interval_min_samples`` cells."""
     origins = []
-    for to in range(max(2, t - p.calib_years), t):
+    # origins need a year of ratios before them (index ≥ 2); with only two years of history the one origin
+    # there is (index 1, cohorts carried at ratio 1) still measures the spread better than a fixed default
+    for to in range(max(2 if t > 2 else 1, t - p.calib_years), t):
         pred, method, entry = _point(panel, panel.S, to, p, births, feeders, int(panel.years[0]) + to)
         last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
         active = last.sum(1) > 0
-        origins.append((pred, entry, last, act, active))
+        origins.append((pred, entry, last, act, active & (to >= 2)))       # blend weights only from origins ≥ 2
     # (1) error variance per pupil by grade type, and blend weights
     num, den = np.zeros(2), np.zeros(2)
     for pred, entry, last, act, active in origins:
@@ -510,7 +516,7 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         keys = pd.concat(keys, ignore_index=True)
         E_tot, E_cell = np.concatenate(err_tot, axis=1), np.concatenate(err_cell, axis=1)
         groups = [((), np.ones(len(keys), bool))]
-        for cols in (["band"], ["band", "stage"]):
+        for cols in (["band"], ["stage"], ["band", "stage"]):
             for key, idx in keys.groupby(cols).indices.items():
                 key = key if isinstance(key, tuple) else (key,)
                 mask = np.zeros(len(keys), bool); mask[idx] = True
@@ -519,13 +525,13 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
             if mask.sum() < p.blend_min:
                 continue
             tot, cell = E_tot[:, mask].sum(1), E_cell[:, mask].sum(1)
-            # least school-total error among the weights that do not make school × grade cells worse
-            ok = cell <= cell[-1] + 1e-9
+            # least school-total error among the weights that keep school × grade cells within the tolerance
+            ok = cell <= cell[-1] * (1 + p.blend_tol) + 1e-9
             alpha[key] = float(ALPHA_GRID[np.flatnonzero(ok)[np.argmin(tot[ok])]])
     cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame())
     # (2) residuals of the blended projection, scaled by √predicted
     rows = []
-    for pred, entry, last, act, active in origins:
+    for i, (pred, entry, last, act, active) in enumerate(origins):
         band = school_bands(last.sum(1), p)
         pred = _blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         m = pred > 0
@@ -533,26 +539,46 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         # the bounds are floored / ceiled to whole pupils: for a whole count A, A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q
         # and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q, so the quantiles are taken of these shifted residuals
         sc = _scale(pred[m])
-        rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "entry": entry[m],
+        rows.append(pd.DataFrame({"origin": i, "band": band[si], "stage": panel.stage[si], "entry": entry[m],
                                   "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
     res = (pd.concat(rows, ignore_index=True) if rows
-           else pd.DataFrame(columns=["band", "stage", "entry", "r_lo", "r_hi"]))
+           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi"]))
+    level = p.level
+    if p.adapt and len(origins) >= 3:
+        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
+        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within [level − 5, level + 10] points
+        old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
+        new = res[res["origin"] == len(origins) - 1]
+        qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
+        covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
+        ok = ~np.isnan(qs[:, 0])
+        if ok.sum() >= p.min_samples:
+            level = float(np.clip(p.level + 0.5 * (p.level - covered[ok].mean()), p.level - 0.05, min(p.level + 0.1, 0.99)))
+    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples), res, level
+    return cal
+
+
+def _quantile_table(res: pd.DataFrame, level: float, min_samples: int) -> dict:
     q: dict = {}
     for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
         for key, g in res.groupby(key_cols):
-            if len(g) >= p.min_samples:
+            if len(g) >= min_samples:
                 q[tuple(k.item() if hasattr(k, "item") else k for k in key)] = (
-                    _conformal(g["r_lo"].to_numpy(), p.level)[0], _conformal(g["r_hi"].to_numpy(), p.level)[1])
-    cal.quantiles, cal.residuals = q, res
-    return cal
+                    _conformal(g["r_lo"].to_numpy(), level)[0], _conformal(g["r_hi"].to_numpy(), level)[1])
+    return q
+
+
+def _cell_quantiles(table: dict, band, stage, entry) -> np.ndarray:
+    """(n, 2) scaled-residual quantiles per cell, most specific group first (NaN: no group)."""
+    qs = [_lookup(table, [(int(b), s, bool(e)), (int(b), bool(e)), (bool(e),)]) or (np.nan, np.nan)
+          for b, s, e in zip(band, stage, entry)]
+    return np.array(qs, float).reshape(-1, 2)
 
 
 def _interval(pred, band, stage, entry, cal: Calibration, p: Params, h: int):
     """lo, hi (whole pupils) for predicted cells: pred + q · √pred · √h; ± ``interval_default`` without residuals."""
-    qs = [_lookup(cal.quantiles, [(int(b), s, bool(e)), (int(b), bool(e)), (bool(e),)])
-          for b, s, e in zip(band, stage, entry)]
-    qlo = np.array([x[0] if x else np.nan for x in qs], float)
-    qhi = np.array([x[1] if x else np.nan for x in qs], float)
+    qs = _cell_quantiles(cal.quantiles, band, stage, entry)
+    qlo, qhi = qs[:, 0], qs[:, 1]
     sc = p.widen * _scale(pred) * np.sqrt(h + 1)
     lo = np.where(np.isnan(qlo), pred * (1 - p.widen * p.default_rel * np.sqrt(h + 1)), pred + qlo * sc)
     hi = np.where(np.isnan(qhi), pred * (1 + p.widen * p.default_rel * np.sqrt(h + 1)), pred + qhi * sc)
