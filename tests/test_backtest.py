@@ -69,3 +69,23 @@ def test_closed_school_counts_as_error_and_new_school_is_left_out():
     assert len(gone) == 1 and gone["actual"].iloc[0] == 0 and gone["predicted"].iloc[0] > 0
     # WAPE counts the closed school's projected pupils as error
     assert res.summary()["wape_grade_staffplan"] == pytest.approx((20 + gone["predicted"].iloc[0]) / 580)
+
+
+def test_persistence_baseline_and_schools_counted_once():
+    # S1 小学 as in _panel (all 100, 2023 grade 2 = 80); N9 九年一贯制 with grades 1–9 at 50, 2023 grade 8 = 60
+    ds = _panel()
+    rows = [{"school_id": "N9", "year": y, "grade": g, "students": 60 if (y == 2023 and g == 8) else 50,
+             "classes": 1.0} for y in (2020, 2021, 2022, 2023) for g in range(1, 10)]
+    ds.enrollment = pd.concat([ds.enrollment, pd.DataFrame(rows)], ignore_index=True)
+    ds.schools = pd.concat([ds.schools, pd.DataFrame([{"school_id": "N9", "school_name": "N9", "stage": "九年一贯制",
+                                                       "town": "A"}])], ignore_index=True)
+    res = run_backtest(ds, default_config(), years=1, quota=False)
+    st = res.by_stage.set_index("stage")
+    # each school once, by its own 学段: 1 小学 + 1 九年一贯制 = 2 = 全部
+    assert st.loc["全部", "schools"] == 2 and st.loc["小学", "schools"] == 1 and st.loc["九年一贯制", "schools"] == 1
+    # persistence = last year's totals 600 and 450; actual 580 and 460 → WAPE (20 + 10) / 1040
+    comp = res.comparison.set_index("measure")
+    assert comp.loc["wape_school", "persistence"] == pytest.approx(30 / 1040)
+    assert st.loc["九年一贯制", "wape_school_persistence"] == pytest.approx(10 / 460)
+    assert np.isnan(comp.loc["wape_grade", "persistence"])
+    assert "学校合计WAPE(维持上年)" in res.sheets()["按规模"].columns

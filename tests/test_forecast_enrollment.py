@@ -240,3 +240,13 @@ def test_new_school_from_plan_capacity_and_town_fallback():
     # C镇 has no 小学 → same 城乡 (乡村: B1 with 30) → 30
     assert g.loc[("NOTOWN", 1), "students"] == pytest.approx(30.0)
     assert set(out.loc[out["school_id"] == "CAP", "grade"]) == {1}
+
+
+def test_single_year_school_takes_intake_plan():
+    rows, sch = _district_for_new()
+    rows += _rows("ONE", [2023], {1: 40, 2: 38})
+    sch = pd.DataFrame(sch + [dict(_school("ONE"), intake_plan=70.0)])
+    out = project_enrollment(pd.DataFrame(rows), sch, _cfg(), 2024)
+    g1 = _get(out, "ONE", 1)
+    assert g1["students"] == pytest.approx(70.0) and g1["method"] == "招生计划"   # not last year's 40
+    assert _get(out, "ONE", 2)["method"] == "新校"                               # 40 × district ratio

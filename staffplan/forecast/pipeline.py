@@ -212,7 +212,8 @@ def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFram
     years = hist[hist["students"] > 0].groupby(hist["school_id"].astype(str))["year"].nunique()
     single = sorted(set(years.index[years == 1]) & set(now["school_id"]))
     if single:
-        notes.append(f"{len(single)} 所学校只有一年在校生数据，升级率按全区同年级比例、起始年级按上年人数预测，"
+        notes.append(f"{len(single)} 所学校只有一年在校生数据，升级率按全区同年级比例、起始年级按招生计划（学校表填写时）"
+                     f"或上年人数预测，"
                      f"误差可能较大：{label(single)}")
     missing = sorted(set(schools["school_id"].astype(str)) - set(now["school_id"]))
     if missing:

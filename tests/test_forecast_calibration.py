@@ -1,0 +1,66 @@
+"""Blend of cohort model and persistence, split-conformal intervals: hand-computed expectations."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.forecast.enrollment import _blend, _conformal, project_enrollment, select_alpha
+
+
+def test_blend_moves_total_and_shares_the_change_by_error_variance():
+    # one school: entry grade 100 pupils, continuing grade 200 → cohort total C = 300; last year 330 (P).
+    # α = 0.5 → target T = 0.5·300 + 0.5·330 = 315, change +15.
+    # φ(continuing) = 1, φ(entry) = 4 → weights 200·1 = 200 and 100·4 = 400 → shares 1/3 and 2/3 → +5, +10
+    pred = np.array([[100.0, 200.0]])
+    last = np.array([[150.0, 180.0]])
+    entry = np.array([[True, False]])
+    out = _blend(pred, last, np.array([0.5]), entry, (1.0, 4.0))
+    assert out[0] == pytest.approx([110.0, 205.0])
+    assert _blend(pred, last, np.array([1.0]), entry, (1.0, 4.0))[0] == pytest.approx([100.0, 200.0])   # α = 1
+
+
+def test_split_conformal_order_statistics():
+    r = np.arange(1.0, 20.0)                      # 1 … 19, n = 19, level 0.8
+    # k_lo = ⌊20 · 0.1⌋ = 2 → 2; k_hi = ⌈20 · 0.9⌉ = 18 → 18
+    assert _conformal(r[::-1], 0.8) == (2.0, 18.0)
+    # n = 9: k_lo = ⌊10 · 0.1⌋ = 1 → 1; k_hi = ⌈10 · 0.9⌉ = 9 → 9
+    assert _conformal(np.arange(1.0, 10.0), 0.8) == (1.0, 9.0)
+
+
+def test_select_alpha_least_total_error_within_grade_tolerance():
+    grid = np.array([0.0, 0.5, 1.0])
+    tot = np.array([10.0, 12.0, 20.0])
+    # α = 0 has the least total error but makes cells 25 % worse than α = 1 (125 vs 100): not allowed
+    # at 1 % tolerance; α = 0.5 (cells 101 ≤ 101) is → 0.5
+    assert select_alpha(tot, np.array([125.0, 101.0, 100.0]), 0.01, grid) == 0.5
+    assert select_alpha(tot, np.array([125.0, 101.0, 100.0]), 0.30, grid) == 0.0
+    # ties go to the cohort model
+    assert select_alpha(np.array([5.0, 5.0, 5.0]), np.array([1.0, 1.0, 1.0]), 0.0, grid) == 1.0
+
+
+def _noisy_district(seed=3, n=120, years=range(2016, 2025)):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        size = rng.integers(10, 120)
+        cohort = {g: size for g in range(1, 7)}
+        for y in years:
+            new = {1: rng.poisson(size)}
+            for g in range(2, 7):
+                new[g] = rng.binomial(cohort[g - 1], 0.97) + rng.poisson(1)
+            cohort = new
+            rows += [{"school_id": f"S{i:03d}", "year": y, "grade": g, "students": v} for g, v in cohort.items()]
+    enr = pd.DataFrame(rows).assign(classes=np.nan)
+    sch = pd.DataFrame({"school_id": [f"S{i:03d}" for i in range(n)], "stage": "小学", "town": "T"})
+    return enr, sch
+
+
+def test_intervals_cover_about_the_level_one_year_ahead():
+    enr, sch = _noisy_district()
+    cfg = default_config()
+    covered = []
+    for year in (2023, 2024):
+        out = project_enrollment(enr[enr["year"] < year], sch, cfg, year)
+        act = enr[enr["year"] == year].merge(out, on=["school_id", "grade"], suffixes=("", "_p"))
+        covered.append(((act["students"] >= act["lo"]) & (act["students"] <= act["hi"])).mean())
+    assert 0.74 <= np.mean(covered) <= 0.86         # 80 % intervals on 1,440 cells (sampling error ≈ ±1 point)
