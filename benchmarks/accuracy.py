@@ -291,6 +291,17 @@ MARKDOWN_TAIL = """
 - **Intervals: split conformal per size band × 学段 × grade type**, residuals scaled by √predicted, integer rounding
   built into the calibration, and an adaptive step that checks the older origins' quantiles on the latest origin.
 
+## Before this change (commit 75f6421, same panels and origins)
+
+| panel | origin | total WAPE staffplan | grade WAPE staffplan | coverage | lowest band coverage |
+|---|---|---|---|---|---|
+| vermont | 2016 / 2017 / 2018 | 4.41% / 16.51% / 11.15% | 8.24% / 20.10% / 15.30% | 86.97% / 82.47% / 80.66% | 83.78% / 75.52% / 80.35% |
+| nyc | 2015 / 2016 / 2017 | 5.05% / 4.87% / 4.93% | 8.48% / 8.13% / 8.37% | 82.33% / 80.35% / 80.86% | 63.25% / 67.41% / 68.31% (<200) |
+| baltimore | 2023 / 2024 / 2025 | 7.50% / 7.07% / 6.16% | 12.01% / 10.34% / 9.95% | 81.14% / 79.42% / 80.83% | 77.74% / 71.63% / 66.67% |
+
+Then persistence beat staffplan's school totals on Vermont 2018 and on Baltimore in all three origins; small-school (<200) intervals
+on NYC covered only 63–68 %.
+
 ## Known limits
 
 - The Vermont panel is keyed by school name, and in 2017 dozens of union schools were renamed (e.g. "Champlain Valley
