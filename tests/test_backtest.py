@@ -89,3 +89,16 @@ def test_persistence_baseline_and_schools_counted_once():
     assert st.loc["九年一贯制", "wape_school_persistence"] == pytest.approx(10 / 460)
     assert np.isnan(comp.loc["wape_grade", "persistence"])
     assert "学校合计WAPE(维持上年)" in res.sheets()["按规模"].columns
+
+
+def test_size_band_fixed_per_school_so_counts_add_up():
+    # S1 has 600 pupils (band 500–999) in 2021–2022; G grows from 190 to 210 (crosses 200) — with two backtest
+    # years (2022, 2023) G would fall in <200 and 200–499; it is kept in <200 (its size before 2022: 2021 → 190)
+    ds = _panel()
+    rows = [{"school_id": "G", "year": y, "grade": 1, "students": s, "classes": np.nan}
+            for y, s in ((2020, 180), (2021, 190), (2022, 210), (2023, 220))]
+    ds.enrollment = pd.concat([ds.enrollment, pd.DataFrame(rows)], ignore_index=True)
+    ds.schools = pd.concat([ds.schools, pd.DataFrame([{"school_id": "G", "stage": "小学", "town": "A"}])])
+    res = run_backtest(ds, default_config(), years=2, quota=False)
+    by = res.by_size.set_index("size_band")["schools"]
+    assert by["全部"] == 2 and by["<200"] == 1 and by["500–999"] == 1 and "200–499" not in by.index

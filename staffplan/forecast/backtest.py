@@ -11,7 +11,7 @@ A cell missing on one side counts as 0 (a closed school or grade is an error of 
 
 Groups: 学段 is the school's own 学段 from the 学校 table (a 九年一贯制 counts once, as 九年一贯制), so
 the 学校数 of the 学段 rows add up to 全部; 学校规模 is the band of last year's school total
-(``forecast.size_bands``).
+(``forecast.size_bands``) before the first backtest year, one band per school.
 
 Measures (ratios, not percentages):
 - MAPE school × grade: mean |predicted − actual| / actual over cells with actual > 0;
@@ -216,6 +216,8 @@ def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True) -> Bac
             "persistence", "method", "classes_actual", "classes_predicted"]
     detail = (pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols))
     detail = detail.sort_values(["year", "school_id", "grade"], kind="mergesort").reset_index(drop=True)
+    # one size band per school (its size before the first backtest year), so that 学校数 add up to 全部
+    detail["size_band"] = detail.groupby("school_id")["size_band"].transform("first")
     by_stage = _group_table(detail, "stage") if len(detail) else pd.DataFrame()
     by_size = _group_table(detail, "size_band") if len(detail) else pd.DataFrame()
 
