@@ -563,8 +563,9 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         pred = _blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         m = pred > 0
         si, _ = np.nonzero(m)
-        # the bounds are floored / ceiled to whole pupils: for a whole count A, A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q
-        # and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q, so the quantiles are taken of these shifted residuals
+        # the bounds are floored / ceiled to whole pupils: for a whole count A,
+        # A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q,
+        # so the quantiles are taken of these shifted residuals
         sc = _scale(pred[m])
         rows.append(pd.DataFrame({"origin": i, "band": band[si], "stage": panel.stage[si], "entry": entry[m],
                                   "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
@@ -573,14 +574,15 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
     level = p.level
     if p.adapt and len(origins) >= 3:
         # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
-        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within [level − 5, level + 10] points
+        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points
         old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
         new = res[res["origin"] == len(origins) - 1]
         qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
         covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
         ok = ~np.isnan(qs[:, 0])
         if ok.sum() >= p.min_samples:
-            level = float(np.clip(p.level + 0.5 * (p.level - covered[ok].mean()), p.level - 0.05, min(p.level + 0.1, 0.99)))
+            level = float(np.clip(p.level + 0.5 * (p.level - covered[ok].mean()),
+                                  p.level - 0.05, min(p.level + 0.1, 0.99)))
     cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples), res, level
     return cal
 
@@ -603,7 +605,8 @@ def _cell_quantiles(table: dict, band, stage, entry) -> np.ndarray:
 
 
 def _interval(pred, band, stage, entry, cal: Calibration, p: Params, h: int):
-    """lo, hi (whole pupils) for predicted cells: pred + q · √pred · √h; ± ``interval_default`` without residuals."""
+    """lo, hi (whole pupils) for predicted cells: pred + q · √pred · √h (± ``interval_default`` without
+    residuals)."""
     qs = _cell_quantiles(cal.quantiles, band, stage, entry)
     qlo, qhi = qs[:, 0], qs[:, 1]
     sc = p.widen * _scale(pred) * np.sqrt(h + 1)
@@ -706,7 +709,8 @@ def project_new_schools(schools: pd.DataFrame | None, hist: pd.DataFrame, config
         return pd.DataFrame(columns=cols)
     n_intake = grid.groupby("school_id")["grade"].transform("size")
     n_grades = grid["stage"].map(lambda st: len(STAGE_GRADES.get(str(st), [])))
-    num = lambda c: pd.to_numeric(grid[c], errors="coerce") if c in grid else pd.Series(np.nan, grid.index)  # noqa: E731
+    def num(c):
+        return pd.to_numeric(grid[c], errors="coerce") if c in grid else pd.Series(np.nan, grid.index)
     plan = num("intake_plan") / n_intake
     cap = num("capacity") / n_grades
     # comparable schools: last year's pupils in the grade, same 学段, by 镇街 → 城乡 → district (median)
