@@ -139,6 +139,8 @@ class Params:
     blend_min: int
     blend_tol: float
     adapt: bool
+    mix: bool = True
+    mix_min: int = 100
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -153,7 +155,8 @@ class Params:
                    default_rel=float(f("interval_default")), level=float(f("interval_level")),
                    size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
                    blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
-                   adapt=bool(f("interval_adaptive")))
+                   adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
+                   mix_min=int(f("continuing_mix_min_cells")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -448,6 +451,7 @@ class Calibration:
     quantiles: dict      # (band, stage, entry) / (band, entry) / (entry,) → (q_lo, q_hi) of scaled residuals
     residuals: pd.DataFrame
     level: float = 0.8   # the level the quantiles were taken at (after the adaptive step)
+    mix: dict = None     # (band, grade) / (grade,) / () → weight of the cohort flow in continuing grades
 
 
 def school_bands(last_total, edges) -> np.ndarray:
@@ -505,6 +509,56 @@ def select_alpha(tot_err: np.ndarray, cell_err: np.ndarray, tol: float, grid: np
     return float(grid[np.flatnonzero(ok & (tot_err <= best + 1e-9))[-1]])
 
 
+def _mix_cells(pred, method, last) -> np.ndarray:
+    """Continuing cells projected by the cohort flow (升级率 / 新校) whose grade had pupils last year."""
+    return np.isin(method, (M_GPR, M_NEW)) & (last > 0) & (pred > 0)
+
+
+def select_mix(origins, panel: Panel, p: Params) -> dict:
+    """Weight β (0.05 grid) of the cohort flow students(g−1, y−1) × GPR against the grade's own size last
+    year students(g, y−1) in continuing grades, chosen per size band × grade (then grade, then district;
+    groups under ``continuing_mix_min_cells`` cells fall back) as the least absolute error over the
+    calibration origins; ties → the larger β (``continuing_mix = false``: β = 1, the cohort flow alone).
+    Where a school's grade sizes are set by admission (a big school keeps its classes full) its own grade
+    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1."""
+    mix: dict = {(): 1.0}
+    if not p.mix:
+        return mix
+    rows = []
+    for pred, method, entry, last, act, active in origins:
+        m = _mix_cells(pred, method, last) & active[:, None]
+        si, gi = np.nonzero(m)
+        band = school_bands(last.sum(1), p.size_bands)
+        rows.append(pd.DataFrame({"band": band[si], "grade": gi, "pred": pred[m], "last": last[m], "act": act[m]}))
+    df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(df) < p.mix_min:
+        return mix
+    b = ALPHA_GRID[None, :]
+    err = pd.DataFrame(np.abs(b * df["pred"].to_numpy()[:, None] + (1 - b) * df["last"].to_numpy()[:, None]
+                              - df["act"].to_numpy()[:, None]))
+    def best(e):
+        return float(ALPHA_GRID[np.flatnonzero(e <= e.min() + 1e-9)[-1]])
+    mix[()] = best(err.sum(axis=0).to_numpy())
+    for cols in (["grade"], ["band", "grade"]):
+        g = err.groupby([df[c] for c in cols])
+        sums, counts = g.sum(), g.size()
+        for key in sums.index[counts.reindex(sums.index).to_numpy() >= p.mix_min]:
+            key = key if isinstance(key, tuple) else (key,)
+            mix[tuple(int(k) for k in key)] = best(sums.loc[key if len(key) > 1 else key[0]].to_numpy())
+    return mix
+
+
+def _mix(pred, method, last, mix: dict | None, band) -> np.ndarray:
+    """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``)."""
+    if not mix or set(mix.values()) == {1.0}:
+        return pred
+    beta = np.ones(pred.shape)
+    for bb in np.unique(band):
+        beta[band == bb] = [_lookup(mix, [(int(bb), gi), (gi,), ()]) for gi in range(G)]
+    cells = _mix_cells(pred, method, last)
+    return np.where(cells, beta * pred + (1 - beta) * last, pred)
+
+
 def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Calibration:
     """Project every origin t−``calibration_years`` … t−1 one year ahead from the years before it (the
     district's own history) and learn (1) per school-size band × 学段 the weight α of the cohort model
@@ -521,7 +575,11 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
         active = last.sum(1) > 0
-        origins.append((pred, entry, last, act, active & (to >= 2)))       # blend weights only from origins ≥ 2
+        origins.append((pred, method, entry, last, act, active & (to >= 2)))  # weights only from origins ≥ 2
+    # (0) continuing grades: weight of the cohort flow against the grade's own size last year
+    mix = select_mix(origins, panel, p)
+    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands)), entry, last, act, active)
+               for pred, method, entry, last, act, active in origins]
     # (1) error variance per pupil by grade type, and blend weights
     num, den = np.zeros(2), np.zeros(2)
     for pred, entry, last, act, active in origins:
@@ -555,7 +613,7 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
             if mask.sum() < p.blend_min:
                 continue
             alpha[key] = select_alpha(E_tot[:, mask].sum(1), E_cell[:, mask].sum(1), p.blend_tol)
-    cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame())
+    cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame(), mix=mix)
     # (2) residuals of the blended projection, scaled by √predicted
     rows = []
     for i, (pred, entry, last, act, active) in enumerate(origins):
@@ -644,6 +702,7 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
         band = school_bands(S[:, :, t - 1].sum(1), p.size_bands)
+        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band)
         pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         pred, method = _apply_intake_plan(panel, schools, pred, method, h)
         S[:, :, t] = pred
