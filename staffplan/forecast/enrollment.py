@@ -529,7 +529,8 @@ def select_mix(origins, panel: Panel, p: Params) -> dict:
         m = _mix_cells(pred, method, last) & active[:, None]
         si, gi = np.nonzero(m)
         band = school_bands(last.sum(1), p.size_bands)
-        rows.append(pd.DataFrame({"band": band[si], "grade": gi, "pred": pred[m], "last": last[m], "act": act[m]}))
+        rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "grade": gi, "pred": pred[m],
+                                  "last": last[m], "act": act[m]}))
     df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(df) < p.mix_min:
         return mix
@@ -539,22 +540,25 @@ def select_mix(origins, panel: Panel, p: Params) -> dict:
     def best(e):
         return float(ALPHA_GRID[np.flatnonzero(e <= e.min() + 1e-9)[-1]])
     mix[()] = best(err.sum(axis=0).to_numpy())
-    for cols in (["grade"], ["band", "grade"]):
+    for cols in (["grade"], ["stage", "grade"], ["band", "grade"], ["band", "stage", "grade"]):
         g = err.groupby([df[c] for c in cols])
         sums, counts = g.sum(), g.size()
         for key in sums.index[counts.reindex(sums.index).to_numpy() >= p.mix_min]:
             key = key if isinstance(key, tuple) else (key,)
-            mix[tuple(int(k) for k in key)] = best(sums.loc[key if len(key) > 1 else key[0]].to_numpy())
+            mix[tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
+                sums.loc[key if len(key) > 1 else key[0]].to_numpy())
     return mix
 
 
-def _mix(pred, method, last, mix: dict | None, band) -> np.ndarray:
-    """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``)."""
+def _mix(pred, method, last, mix: dict | None, band, stage) -> np.ndarray:
+    """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``, most specific
+    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district)."""
     if not mix or set(mix.values()) == {1.0}:
         return pred
     beta = np.ones(pred.shape)
-    for bb in np.unique(band):
-        beta[band == bb] = [_lookup(mix, [(int(bb), gi), (gi,), ()]) for gi in range(G)]
+    for bb, st in set(zip(band.tolist(), stage.tolist())):
+        beta[(band == bb) & (stage == st)] = [_lookup(mix, [(bb, st, gi), (bb, gi), (st, gi), (gi,), ()])
+                                              for gi in range(G)]
     cells = _mix_cells(pred, method, last)
     return np.where(cells, beta * pred + (1 - beta) * last, pred)
 
@@ -578,7 +582,8 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         origins.append((pred, method, entry, last, act, active & (to >= 2)))  # weights only from origins ≥ 2
     # (0) continuing grades: weight of the cohort flow against the grade's own size last year
     mix = select_mix(origins, panel, p)
-    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands)), entry, last, act, active)
+    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage), entry, last,
+                act, active)
                for pred, method, entry, last, act, active in origins]
     # (1) error variance per pupil by grade type, and blend weights
     num, den = np.zeros(2), np.zeros(2)
@@ -702,7 +707,7 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
         band = school_bands(S[:, :, t - 1].sum(1), p.size_bands)
-        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band)
+        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage)
         pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         pred, method = _apply_intake_plan(panel, schools, pred, method, h)
         S[:, :, t] = pred
