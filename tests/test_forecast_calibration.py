@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from staffplan.config import default_config
-from staffplan.forecast.enrollment import _blend, _conformal, project_enrollment, select_alpha
+from staffplan.forecast.enrollment import (GI, M_GPR, M_TREND, Panel, _blend, _conformal, _mix, project_enrollment,
+                                          select_alpha, select_mix, worst_vs_persistence)
 
 
 def test_blend_moves_total_and_shares_the_change_by_error_variance():
@@ -36,6 +37,45 @@ def test_select_alpha_least_total_error_within_grade_tolerance():
     assert select_alpha(tot, np.array([125.0, 101.0, 100.0]), 0.30, grid) == 0.0
     # ties go to the cohort model
     assert select_alpha(np.array([5.0, 5.0, 5.0]), np.array([1.0, 1.0, 1.0]), 0.0, grid) == 1.0
+
+
+def test_alpha_minimax_against_persistence_over_origins():
+    # grid α = 0 (persistence), 0.5, 1 (cohort model); two origins, error of school totals per school:
+    # origin 0: α=0 → 10+10 = 20, α=0.5 → 6+6 = 12, α=1 → 4+4 = 8   (ratios to persistence 1, 0.6, 0.4)
+    # origin 1: α=0 → 10,          α=0.5 → 9,          α=1 → 14      (ratios 1, 0.9, 1.4)
+    # pooled error 30 / 21 / 22 would pick α = 0.5 too, but the worst ratio is 1 / 0.9 / 1.4 → 0.5
+    err = np.array([[10.0, 10.0, 10.0], [6.0, 6.0, 9.0], [4.0, 4.0, 14.0]])
+    origin = np.array([0, 0, 1])
+    assert worst_vs_persistence(err, origin) == pytest.approx([1.0, 0.9, 1.4])
+    # pooled 30 / 21 / 20 prefers α = 1; the minimax rule does not (origin 1 worse than persistence)
+    err2 = np.array([[10.0, 10.0, 10.0], [6.0, 6.0, 9.0], [3.0, 3.0, 14.0]])
+    grid = np.array([0.0, 0.5, 1.0])
+    assert err2.sum(1).argmin() == 2
+    assert select_alpha(worst_vs_persistence(err2, origin), np.ones(3), 0.0, grid) == 0.5
+
+
+def test_continuing_mix_weight_chosen_by_origins_and_applied():
+    # one school, grade 3 (continuing) in two calibration origins. Cohort flow says 60, the grade had
+    # 40 last year, actual 45: |β·60 + (1−β)·40 − 45| = |20β − 5| → least at β = 0.25 (error 0).
+    gi = GI[3]
+    pred = np.zeros((1, 15)); pred[0, gi] = 60.0
+    method = np.zeros((1, 15), int); method[0, gi] = M_GPR
+    last = np.zeros((1, 15)); last[0, gi] = 40.0; last[0, GI[1]] = 50.0     # last total 90 → band 0
+    act = np.zeros((1, 15)); act[0, gi] = 45.0
+    entry = np.zeros((1, 15), bool)
+    origins = [(pred, method, entry, last, act, np.array([True]))] * 2
+    panel = Panel(ids=np.array(["S"], dtype=object), years=np.arange(2020, 2023), S=np.zeros((1, 15, 3)),
+                  allowed=np.ones((1, 15), bool), town=np.array(["T"], dtype=object),
+                  stage=np.array(["小学"], dtype=object))
+    cfg = default_config().with_overrides({"forecast.continuing_mix_min_cells": 2})
+    from staffplan.forecast.enrollment import Params
+    mix = select_mix(origins, panel, Params.from_config(cfg))
+    assert mix[(0, "小学", gi)] == pytest.approx(0.25)
+    # applied: 0.25·60 + 0.75·40 = 45; an entry cell (趋势) is not touched
+    method2 = method.copy(); method2[0, GI[1]] = M_TREND
+    pred2 = pred.copy(); pred2[0, GI[1]] = 55.0
+    out = _mix(pred2, method2, last, mix, np.array([0]), np.array(["小学"], dtype=object))
+    assert out[0, gi] == pytest.approx(45.0) and out[0, GI[1]] == 55.0
 
 
 def _noisy_district(seed=3, n=120, years=range(2016, 2025)):
