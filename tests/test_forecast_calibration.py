@@ -104,3 +104,17 @@ def test_intervals_cover_about_the_level_one_year_ahead():
         act = enr[enr["year"] == year].merge(out, on=["school_id", "grade"], suffixes=("", "_p"))
         covered.append(((act["students"] >= act["lo"]) & (act["students"] <= act["hi"])).mean())
     assert 0.74 <= np.mean(covered) <= 0.86         # 80 % intervals on 1,440 cells (sampling error ≈ ±1 point)
+
+
+def test_band_adaptive_level_used_for_that_band_only():
+    from staffplan.forecast.enrollment import _quantile_table
+    r = np.arange(1.0, 20.0)                                  # 19 residuals per band
+    res = pd.DataFrame({"band": [0] * 19 + [1] * 19, "stage": "小学", "entry": False,
+                        "r_lo": np.concatenate([r, r]), "r_hi": np.concatenate([r, r])})
+    q = _quantile_table(res, 0.6, 10, {0: 0.8})
+    # band 0 at its own level 0.8: k_lo = ⌊20·0.1⌋ = 2, k_hi = ⌈20·0.9⌉ = 18 → (2, 18)
+    assert q[(0, False)] == (2.0, 18.0) and q[(0, "小学", False)] == (2.0, 18.0)
+    # band 1 at the overall 0.6: k_lo = ⌊20·0.2⌋ = 4, k_hi = ⌈20·0.8⌉ = 16 → (4, 16)
+    assert q[(1, False)] == (4.0, 16.0)
+    # all 38 at 0.6: k_lo = ⌊39·0.2⌋ = 7, k_hi = ⌈39·0.8⌉ = 32; each value twice → 7th = 4, 32nd = 16
+    assert q[(False,)] == (4.0, 16.0)

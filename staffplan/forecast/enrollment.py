@@ -453,6 +453,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
 ALPHA_GRID = np.linspace(0.0, 1.0, 21)
 
 
+
 @dataclass
 class Calibration:
     alpha: dict          # (band, stage) / (band,) / () → weight of the cohort model in school totals
@@ -655,28 +656,42 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
     res = (pd.concat(rows, ignore_index=True) if rows
            else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi"]))
     level = p.level
+    band_level: dict = {}
     if p.adapt and len(origins) >= 3:
         # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
-        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points
+        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
+        # overall and, where the band has ``interval_min_samples`` cells in the latest origin, per size band
         old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
         new = res[res["origin"] == len(origins) - 1]
         qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
         covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
         ok = ~np.isnan(qs[:, 0])
+
+        def adapt(sel):
+            return float(np.clip(p.level + 0.5 * (p.level - covered[sel].mean()),
+                                 p.level - 0.05, min(p.level + 0.1, 0.99)))
         if ok.sum() >= p.min_samples:
-            level = float(np.clip(p.level + 0.5 * (p.level - covered[ok].mean()),
-                                  p.level - 0.05, min(p.level + 0.1, 0.99)))
-    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples), res, level
+            level = adapt(ok)
+            bands = new["band"].to_numpy()
+            for b in np.unique(bands):
+                sel = ok & (bands == b)
+                if sel.sum() >= p.min_samples:
+                    band_level[int(b)] = adapt(sel)
+    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples, band_level), res, level
     return cal
 
 
-def _quantile_table(res: pd.DataFrame, level: float, min_samples: int) -> dict:
+def _quantile_table(res: pd.DataFrame, level: float, min_samples: int, band_level: dict | None = None) -> dict:
+    """Conformal quantiles per (entry,), (band, entry), (band, 学段, entry); a band's groups at its own
+    adaptive level when ``band_level`` has one."""
     q: dict = {}
+    band_level = band_level or {}
     for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
         for key, g in res.groupby(key_cols):
             if len(g) >= min_samples:
-                q[tuple(k.item() if hasattr(k, "item") else k for k in key)] = (
-                    _conformal(g["r_lo"].to_numpy(), level)[0], _conformal(g["r_hi"].to_numpy(), level)[1])
+                key = tuple(k.item() if hasattr(k, "item") else k for k in key)
+                lv = band_level.get(key[0], level) if key_cols[0] == "band" else level
+                q[key] = (_conformal(g["r_lo"].to_numpy(), lv)[0], _conformal(g["r_hi"].to_numpy(), lv)[1])
     return q
 
 
