@@ -75,13 +75,14 @@ give per size band × 学段 × grade type (entry / continuing) the order statis
 Bounds are pred + q·√pred, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
 the rounding is part of the calibration. With ``interval_adaptive`` the level is first checked: the
 quantiles of the older origins are applied to the latest origin and the level moves by half the miss
-(within −5/+10 points). Without residuals (one year of history): ± ``interval_default``. For horizon h > 1
+(within −5/+10 points), overall and for each size band with ``interval_min_samples`` cells in that origin
+(a band's groups then use its own level). Without residuals (one year of history): ± ``interval_default``. For horizon h > 1
 the bounds widen by √h.
 
 Choice on real panels (``benchmarks/accuracy.py``; figures in docs/accuracy.md): Vermont (rural, median
-school ≈ 200 pupils), NYC (1,800 schools) and Baltimore (closures): school-total WAPE below persistence
-and cohort survival in 8 of 9 origins (Baltimore 2023: 6.86 % vs persistence 6.78 %), 80 % intervals
-cover 80–83 % except where the Vermont panel renames schools.
+school ≈ 200 pupils, renamed schools matched), NYC (1,800 schools) and Baltimore (closures): school-total WAPE
+below persistence and cohort survival in all 9 origins (minimax α; the pooled-error α lost to persistence on
+Baltimore 2023), school × grade WAPE 0.84–0.94 × cohort survival.
 
 Only years before ``plan_year`` are used. A school with history but no pupils last year is closed and
 not projected.
