@@ -56,10 +56,10 @@ only years before it) and, per school-size band (``size_bands``, last year's tot
 the cohort total against last year's total is chosen (0.05 grid) whose worst calibration origin is best:
 the least max over origins of (Σ|school-total error| at α ÷ Σ|error| of persistence) — minimax against
 "same as last year", so that no single year is worse than persistence — among the α whose school × grade
-error stays within ``blend_grade_tolerance`` of the cohort model's (ties → the cohort model). Groups with fewer than ``blend_min_schools`` school-years use the 学段,
-then the band, then the district. The school's total moves to α·cohort + (1 − α)·last year; the change is
-shared among its grades in proportion to pred × φ, φ the per-pupil squared error of entry or continuing
-grades in the same origins (the uncertain intake takes most of it).
+error stays within ``blend_grade_tolerance`` of the cohort model's (ties → the cohort model). Groups
+with fewer than ``blend_min_schools`` school-years use the 学段, then the band, then the district. The
+school's total moves to α·cohort + (1 − α)·last year; the change is shared among its grades in proportion
+to pred × φ, φ the per-pupil squared error of entry or continuing grades in the same origins (the uncertain intake takes most of it).
 
 Continuing grades — cohort flow or the grade's own size (``continuing_mix``): before the blend, a
 continuing grade that had pupils last year becomes β · students(g−1, y−1) × GPR + (1 − β) · students(g, y−1),
@@ -76,8 +76,8 @@ Bounds are pred + q·√pred, floored/ceiled to whole pupils — the residuals a
 the rounding is part of the calibration. With ``interval_adaptive`` the level is first checked: the
 quantiles of the older origins are applied to the latest origin and the level moves by half the miss
 (within −5/+10 points), overall and for each size band with ``interval_min_samples`` cells in that origin
-(a band's groups then use its own level). Without residuals (one year of history): ± ``interval_default``. For horizon h > 1
-the bounds widen by √h.
+(a band's groups then use its own level). Without residuals (one year of history): ± ``interval_default``.
+For horizon h > 1 the bounds widen by √h.
 
 Choice on real panels (``benchmarks/accuracy.py``; figures in docs/accuracy.md): Vermont (rural, median
 school ≈ 200 pupils, renamed schools matched), NYC (1,800 schools) and Baltimore (closures): school-total WAPE
@@ -586,10 +586,11 @@ def worst_vs_persistence(err: np.ndarray, origin: np.ndarray) -> np.ndarray:
 
 def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Calibration:
     """Project every origin t−``calibration_years`` … t−1 one year ahead from the years before it (the
-    district's own history) and learn (0) the continuing-grade weight β (``select_mix``), (1) per school-size band × 学段 the weight α of the cohort model
-    against persistence (last year's total) with the least worst-origin error relative to persistence
-    (``worst_vs_persistence``; α on a 0.05 grid; groups with fewer than ``blend_min_schools`` school-years fall back to the band,
-    then to the whole district; ``blend_persistence = false`` keeps α = 1), and (2) the split-conformal
+    district's own history) and learn (0) the continuing-grade weight β (``select_mix``), (1) per
+    school-size band × 学段 the weight α of the cohort model against persistence (last year's total) with
+    the least worst-origin error relative to persistence (``worst_vs_persistence``; α on a 0.05 grid;
+    groups with fewer than ``blend_min_schools`` school-years fall back to the band, then to the whole
+    district; ``blend_persistence = false`` keeps α = 1), and (2) the split-conformal
     quantiles of residuals scaled by √predicted, per size band × 学段 × grade type (entry/continuing),
     falling back to band × type and type when a group has fewer than ``interval_min_samples`` cells."""
     origins = []
