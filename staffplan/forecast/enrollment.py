@@ -59,7 +59,8 @@ the least max over origins of (Σ|school-total error| at α ÷ Σ|error| of pers
 error stays within ``blend_grade_tolerance`` of the cohort model's (ties → the cohort model). Groups
 with fewer than ``blend_min_schools`` school-years use the 学段, then the band, then the district. The
 school's total moves to α·cohort + (1 − α)·last year; the change is shared among its grades in proportion
-to pred × φ, φ the per-pupil squared error of entry or continuing grades in the same origins (the uncertain intake takes most of it).
+to pred × φ, φ the per-pupil squared error of entry or continuing grades in the same origins (the
+uncertain intake takes most of it).
 
 Continuing grades — cohort flow or the grade's own size (``continuing_mix``): before the blend, a
 continuing grade that had pupils last year becomes β · students(g−1, y−1) × GPR + (1 − β) · students(g, y−1),
