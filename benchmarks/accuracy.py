@@ -337,6 +337,11 @@ ratio was 0.90–0.97 on NYC and Baltimore 2023.
 - Vermont 2018: the unmatched restructurings above add the same error to every method and keep coverage at ~76 %.
 - Small size bands (Baltimore's 8 schools of 1,000+ pupils, 36 cells a year; its 15–19 schools under 200, ~100
   cells) have a sampling error of 4–7 points on their coverage: Baltimore 2024 <200 covers 72 %.
+- The minimax α has a price where the cohort model is clearly better than persistence: on the project's synthetic
+  county (`synth`, births and 对口 feeders) school-total WAPE 2023 / 2024 / 2025 is 2.20 % / 2.03 % / 2.00 % against
+  1.98 % / 1.95 % / 1.95 % with the pooled α of 2aa5ee8 (persistence 3.2–3.4 %, cohort survival 2.2–2.4 %). The
+  alternative "least pooled error among the α never worse than persistence in any origin" gave 2.02 % / 1.99 % /
+  2.01 % there but tied persistence on Baltimore 2025 (5.53 % = 5.53 %); the minimax rule was kept.
 - The grade-level target (0.9 × cohort survival) is met on 6 of 9 origins; the rest are 0.91–0.94. Parameter
   variants (`--variants`) and an intake-grade β (the same mix for 趋势 intake) each moved it by < 0.01.
 """
