@@ -58,6 +58,7 @@ SCHOOL_COLUMNS = {
     "school_id": "学校代码", "school_name": "学校名称", "stage": "学段", "town": "镇街", "locality": "城乡",
     "tier": "办学水平", "group": "教育集团", "quota_approved": "核定编制", "boarders": "寄宿生数",
     "lon": "经度", "lat": "纬度", "county": "区县", "zone": "学区",
+    "intake_plan": "招生计划", "capacity": "设计规模",
 }
 ENROLLMENT_COLUMNS = {"school_id": "学校代码", "year": "学年", "grade": "年级", "students": "学生数", "classes": "班数"}
 TEACHER_COLUMNS = {

@@ -646,6 +646,7 @@ def build_district(seed: int = 2026, n_schools: int = 50, n_teachers: int = 2500
         "tier": s["tier"].to_numpy(), "group": s["group"].to_numpy(), "quota_approved": quota,
         "boarders": boarders, "lon": s["lon"].to_numpy(), "lat": s["lat"].to_numpy(),
         "county": s["county"].to_numpy(), "zone": s["town"].to_numpy(),
+        "intake_plan": np.nan, "capacity": np.nan,
     })
 
     teachers = _build_teachers(rng, s, need, n_teachers, last_year, new_open)

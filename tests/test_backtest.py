@@ -40,10 +40,10 @@ def test_backtest_tiny_panel():
     assert comp.loc["mape_school", "staffplan"] == pytest.approx(20 / 580)
     assert comp.loc["wape_grade", "staffplan"] == pytest.approx(20 / 580)
     assert comp.loc["bias", "staffplan"] == pytest.approx(20 / 580)
-    # too few residuals for quantiles → ±15 % default × widen 0.9: [86.5, 113.5] → floor/ceil [86, 114]
+    # too few residuals for quantiles → ±15 % default (widen 1.0): [85, 115]
     cov = ((d["actual"] >= d["lo"]) & (d["actual"] <= d["hi"])).mean()
     assert comp.loc["coverage", "staffplan"] == pytest.approx(cov) == pytest.approx(5 / 6)
-    assert set(d["lo"]) == {86.0} and set(d["hi"]) == {114.0}
+    assert set(d["lo"]) == {85.0} and set(d["hi"]) == {115.0}
     # classes: 3 each year; projected 100 → kept 3 → exact
     assert res.by_stage.loc[res.by_stage["stage"] == "全部", "mape_classes"].iloc[0] == pytest.approx(0.0)
     s = res.summary()
@@ -69,3 +69,36 @@ def test_closed_school_counts_as_error_and_new_school_is_left_out():
     assert len(gone) == 1 and gone["actual"].iloc[0] == 0 and gone["predicted"].iloc[0] > 0
     # WAPE counts the closed school's projected pupils as error
     assert res.summary()["wape_grade_staffplan"] == pytest.approx((20 + gone["predicted"].iloc[0]) / 580)
+
+
+def test_persistence_baseline_and_schools_counted_once():
+    # S1 小学 as in _panel (all 100, 2023 grade 2 = 80); N9 九年一贯制 with grades 1–9 at 50, 2023 grade 8 = 60
+    ds = _panel()
+    rows = [{"school_id": "N9", "year": y, "grade": g, "students": 60 if (y == 2023 and g == 8) else 50,
+             "classes": 1.0} for y in (2020, 2021, 2022, 2023) for g in range(1, 10)]
+    ds.enrollment = pd.concat([ds.enrollment, pd.DataFrame(rows)], ignore_index=True)
+    ds.schools = pd.concat([ds.schools, pd.DataFrame([{"school_id": "N9", "school_name": "N9", "stage": "九年一贯制",
+                                                       "town": "A"}])], ignore_index=True)
+    res = run_backtest(ds, default_config(), years=1, quota=False)
+    st = res.by_stage.set_index("stage")
+    # each school once, by its own 学段: 1 小学 + 1 九年一贯制 = 2 = 全部
+    assert st.loc["全部", "schools"] == 2 and st.loc["小学", "schools"] == 1 and st.loc["九年一贯制", "schools"] == 1
+    # persistence = last year's totals 600 and 450; actual 580 and 460 → WAPE (20 + 10) / 1040
+    comp = res.comparison.set_index("measure")
+    assert comp.loc["wape_school", "persistence"] == pytest.approx(30 / 1040)
+    assert st.loc["九年一贯制", "wape_school_persistence"] == pytest.approx(10 / 460)
+    assert np.isnan(comp.loc["wape_grade", "persistence"])
+    assert "学校合计WAPE(维持上年)" in res.sheets()["按规模"].columns
+
+
+def test_size_band_fixed_per_school_so_counts_add_up():
+    # S1 has 600 pupils (band 500–999) in 2021–2022; G grows from 190 to 210 (crosses 200) — with two backtest
+    # years (2022, 2023) G would fall in <200 and 200–499; it is kept in <200 (its size before 2022: 2021 → 190)
+    ds = _panel()
+    rows = [{"school_id": "G", "year": y, "grade": 1, "students": s, "classes": np.nan}
+            for y, s in ((2020, 180), (2021, 190), (2022, 210), (2023, 220))]
+    ds.enrollment = pd.concat([ds.enrollment, pd.DataFrame(rows)], ignore_index=True)
+    ds.schools = pd.concat([ds.schools, pd.DataFrame([{"school_id": "G", "stage": "小学", "town": "A"}])])
+    res = run_backtest(ds, default_config(), years=2, quota=False)
+    by = res.by_size.set_index("size_band")["schools"]
+    assert by["全部"] == 2 and by["<200"] == 1 and by["500–999"] == 1 and "200–499" not in by.index

@@ -202,3 +202,51 @@ def test_city_projects_fast():
     out = project_enrollment(enr, sch, _cfg(), 2024)
     assert time.perf_counter() - t < 5
     assert out["school_id"].nunique() == n
+
+
+# ---------------------------------------------------------------- new schools (no history)
+def _district_for_new():
+    # two 小学 in A镇 with 一年级 last year 60 and 100 (median 80); one in B镇 with 一年级 30
+    rows = _rows("A1", YEARS, {1: 60, 2: 60}) + _rows("A2", YEARS, {1: 100, 2: 100}) + _rows("B1", YEARS, {1: 30})
+    sch = [_school("A1"), _school("A2"), _school("B1", town="B镇")]
+    return rows, sch
+
+
+def test_new_school_from_comparable_schools_same_town():
+    rows, sch = _district_for_new()
+    sch = pd.DataFrame(sch + [_school("NEW", town="A镇")])
+    out = project_enrollment(pd.DataFrame(rows), sch, _cfg(), 2024, horizon=2)
+    new = out[out["school_id"] == "NEW"].set_index(["year", "grade"])
+    # year 1: only 一年级 opens, median of A镇 一年级 (60, 100) = 80; ±30 % → [56, 104]
+    assert list(new.index) == [(2024, 1), (2025, 1), (2025, 2)]
+    assert new.loc[(2024, 1), "students"] == pytest.approx(80.0)
+    assert new.loc[(2024, 1), "method"] == "新校·同类学校"
+    assert (new.loc[(2024, 1), "lo"], new.loc[(2024, 1), "hi"]) == (56.0, 104.0)
+    assert new.loc[(2024, 1), "classes"] == 2            # ceil(80 / 45)
+    assert new.loc[(2025, 2), "students"] == pytest.approx(80.0)   # the cohort moves up unchanged
+
+
+def test_new_school_from_plan_capacity_and_town_fallback():
+    rows, sch = _district_for_new()
+    extra = [dict(_school("PLAN", "九年一贯制", "A镇"), intake_plan=150.0),   # 150 split over 一年级 and 七年级
+             dict(_school("CAP", "小学", "C镇"), capacity=1080.0),            # 1080 / 6 grades = 180
+             dict(_school("NOTOWN", "小学", "C镇"), locality="乡村")]
+    sch = pd.DataFrame([dict(s, locality="城区" if s["town"] == "A镇" else "乡村") for s in sch] + extra)
+    out = project_enrollment(pd.DataFrame(rows), sch, _cfg(), 2024)
+    g = out.set_index(["school_id", "grade"])
+    assert g.loc[("PLAN", 1), "students"] == pytest.approx(75.0) and g.loc[("PLAN", 7), "students"] == pytest.approx(75.0)
+    assert g.loc[("PLAN", 1), "method"] == "新校·招生计划"
+    assert g.loc[("CAP", 1), "students"] == pytest.approx(180.0) and g.loc[("CAP", 1), "method"] == "新校·设计规模"
+    # C镇 has no 小学 → same 城乡 (乡村: B1 with 30) → 30
+    assert g.loc[("NOTOWN", 1), "students"] == pytest.approx(30.0)
+    assert set(out.loc[out["school_id"] == "CAP", "grade"]) == {1}
+
+
+def test_single_year_school_takes_intake_plan():
+    rows, sch = _district_for_new()
+    rows += _rows("ONE", [2023], {1: 40, 2: 38})
+    sch = pd.DataFrame(sch + [dict(_school("ONE"), intake_plan=70.0)])
+    out = project_enrollment(pd.DataFrame(rows), sch, _cfg(), 2024)
+    g1 = _get(out, "ONE", 1)
+    assert g1["students"] == pytest.approx(70.0) and g1["method"] == "招生计划"   # not last year's 40
+    assert _get(out, "ONE", 2)["method"] == "新校"                               # 40 × district ratio

@@ -1,17 +1,22 @@
 """Backtest: hide the last K years, project each one year ahead from the years before it, measure.
 
-For every backtest year y: staffplan's projection (``project_enrollment`` with history < y) and the
+For every backtest year y: staffplan's projection (``project_enrollment`` with history < y), the
 classical baseline (each school's own 3-year mean grade-progression ratio, entry grades = last year's
-intake) are compared with the actual counts.
+intake) and, for school totals, persistence (维持上年: next year = this year) are compared with the
+actual counts.
 
 Comparison set for year y: every school that had pupils in y−1 (a school with no history cannot be
 projected by either method), all its grades that either method projects or that have pupils in y.
 A cell missing on one side counts as 0 (a closed school or grade is an error of the projection).
 
+Groups: 学段 is the school's own 学段 from the 学校 table (a 九年一贯制 counts once, as 九年一贯制), so
+the 学校数 of the 学段 rows add up to 全部; 学校规模 is the band of last year's school total
+(``forecast.size_bands``) before the first backtest year, one band per school.
+
 Measures (ratios, not percentages):
 - MAPE school × grade: mean |predicted − actual| / actual over cells with actual > 0;
-- MAPE school total: the same on school totals (per 学部 in the by-stage table);
-- WAPE: Σ|predicted − actual| / Σ actual over all cells;
+- MAPE school total: the same on school totals;
+- WAPE: Σ|predicted − actual| / Σ actual over all cells (school × grade) or over school totals;
 - bias: Σ(predicted − actual) / Σ actual;
 - coverage: share of cells with lo ≤ actual ≤ hi (target ``forecast.interval_level``);
 - classes: MAPE of projected classes where the actual class count is known;
@@ -26,7 +31,7 @@ import pandas as pd
 
 from ..progress import phases
 from ..schema import GRADE_STAGE, GRADE_NAMES, Dataset
-from .enrollment import baseline_projection, project_enrollment
+from .enrollment import baseline_projection, project_enrollment, school_bands
 
 ALL = "全部"
 
@@ -41,7 +46,7 @@ def size_band_labels(edges) -> list[str]:
 
 def size_band(totals: pd.Series, edges) -> pd.Series:
     labels = size_band_labels(edges)
-    idx = np.searchsorted(np.asarray(edges, float), totals.to_numpy(float), side="right")
+    idx = school_bands(totals.to_numpy(float), edges)
     return pd.Series(np.asarray(labels, dtype=object)[idx], index=totals.index)
 
 
@@ -89,10 +94,14 @@ class BacktestResult:
         for measure in c.index:
             out[f"{measure}_staffplan"] = _num(c.loc[measure, "staffplan"])
             out[f"{measure}_baseline"] = _num(c.loc[measure, "baseline"])
+            if not pd.isna(c.loc[measure, "persistence"]):
+                out[f"{measure}_persistence"] = _num(c.loc[measure, "persistence"])
         return out
 
-    RATE_COLUMNS = ("staffplan", "传统升级率法(3年)", "改进幅度", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE",
-                    "学校合计MAPE(传统)", "偏差", "偏差(传统)", "班数MAPE", "编制MAPE", "区间覆盖率")
+    RATE_COLUMNS = ("staffplan", "传统升级率法(3年)", "维持上年", "改进幅度", "年级MAPE", "年级MAPE(传统)",
+                    "学校合计MAPE", "学校合计MAPE(传统)", "学校合计MAPE(维持上年)", "学校合计WAPE",
+                    "学校合计WAPE(传统)", "学校合计WAPE(维持上年)", "偏差", "偏差(传统)", "班数MAPE", "编制MAPE",
+                    "区间覆盖率")
 
     def number_formats(self) -> dict[str, dict[str, str]]:
         """Rates are fractions: shown as percentages (sheet → column → Excel number format)."""
@@ -101,19 +110,21 @@ class BacktestResult:
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {"measure_zh": "指标", "staffplan": "staffplan", "baseline": "传统升级率法(3年)",
-                 "improvement": "改进幅度"}
+                 "persistence": "维持上年", "improvement": "改进幅度"}
         comp = self.comparison.drop(columns=["measure"]).rename(columns=names)
         group_names = {"stage": "学段", "size_band": "学校规模", "schools": "学校数", "cells": "年级数",
                        "actual": "实际学生数", "predicted": "预测学生数",
                        "mape_grade": "年级MAPE", "mape_grade_baseline": "年级MAPE(传统)",
                        "mape_school": "学校合计MAPE", "mape_school_baseline": "学校合计MAPE(传统)",
+                       "mape_school_persistence": "学校合计MAPE(维持上年)", "wape_school": "学校合计WAPE",
+                       "wape_school_baseline": "学校合计WAPE(传统)", "wape_school_persistence": "学校合计WAPE(维持上年)",
                        "bias_grade": "偏差", "bias_grade_baseline": "偏差(传统)",
                        "mape_classes": "班数MAPE", "mape_quota": "编制MAPE", "coverage": "区间覆盖率"}
         detail = self.detail.assign(grade_name=self.detail["grade"].map(GRADE_NAMES))
         detail = detail[["school_id", "year", "grade_name", "stage", "size_band", "actual", "predicted", "lo",
-                         "hi", "baseline", "method", "classes_actual", "classes_predicted"]].rename(columns={
+                         "hi", "baseline", "persistence", "method", "classes_actual", "classes_predicted"]].rename(columns={
             "school_id": "学校代码", "year": "学年", "grade_name": "年级", "stage": "学段", "size_band": "学校规模",
-            "actual": "实际学生数", "predicted": "预测学生数", "lo": "下限", "hi": "上限", "baseline": "传统方法预测",
+            "actual": "实际学生数", "predicted": "预测学生数", "lo": "下限", "hi": "上限", "baseline": "传统方法预测", "persistence": "上年人数",
             "method": "预测方法", "classes_actual": "实际班数", "classes_predicted": "预测班数"})
         sheets = {"回测汇总": comp, "按学段": self.by_stage.rename(columns=group_names),
                   "按规模": self.by_size.rename(columns=group_names), "明细": detail}
@@ -153,12 +164,17 @@ def _one_year(ds: Dataset, config, year: int) -> pd.DataFrame:
          .rename(columns={"students": "predicted", "classes": "classes_predicted"})
          .merge(base[keys + ["students"]].rename(columns={"students": "baseline"}), on=keys, how="outer")
          .merge(act, on=keys, how="outer"))
+    prev = hist[hist["year"] == year - 1].groupby(["school_id", "grade"], as_index=False)["students"].sum()
+    d = d.merge(prev.rename(columns={"students": "persistence"}), on=keys, how="outer")
     d = d[d["school_id"].isin(active)]
-    for col in ("predicted", "lo", "hi", "baseline", "actual", "classes_predicted"):
+    for col in ("predicted", "lo", "hi", "baseline", "persistence", "actual", "classes_predicted"):
         d[col] = d[col].fillna(0.0)
     d["method"] = d["method"].fillna("")
     d["year"] = int(year)
-    d["stage"] = d["grade"].astype(int).map(GRADE_STAGE)
+    # 学段 of the school (学校表), so that a 九年一贯制 school is counted once, not once per 学部
+    school_stage = ds.schools.assign(school_id=ds.schools["school_id"].astype(str)).drop_duplicates("school_id")
+    d["stage"] = d["school_id"].map(school_stage.set_index("school_id")["stage"]).fillna(
+        d["grade"].astype(int).map(GRADE_STAGE))
     d["size_band"] = d["school_id"].map(size_band(last_tot, config["forecast.size_bands"]))
     return d
 
@@ -171,8 +187,7 @@ def _group_table(d: pd.DataFrame, by: str) -> pd.DataFrame:
                                    int("".join(ch for ch in str(kv[0]).split("–")[0] if ch.isdigit()) or 0)))
     groups = [(ALL, d)] + parts
     for key, g in groups:
-        tot = g.groupby(["school_id", "year"] + ([] if by == "size_band" or key == ALL else [by]))[
-            ["actual", "predicted", "baseline"]].sum()
+        tot = g.groupby(["school_id", "year"])[["actual", "predicted", "baseline", "persistence"]].sum()
         cls = g[g["classes_actual"].notna()]
         rows.append({by: key, "schools": g["school_id"].nunique(), "cells": len(g),
                      "actual": g["actual"].sum(), "predicted": round(g["predicted"].sum(), 1),
@@ -180,6 +195,10 @@ def _group_table(d: pd.DataFrame, by: str) -> pd.DataFrame:
                      "mape_grade_baseline": mape(g["baseline"], g["actual"]),
                      "mape_school": mape(tot["predicted"], tot["actual"]),
                      "mape_school_baseline": mape(tot["baseline"], tot["actual"]),
+                     "mape_school_persistence": mape(tot["persistence"], tot["actual"]),
+                     "wape_school": wape(tot["predicted"], tot["actual"]),
+                     "wape_school_baseline": wape(tot["baseline"], tot["actual"]),
+                     "wape_school_persistence": wape(tot["persistence"], tot["actual"]),
                      "bias_grade": bias(g["predicted"], g["actual"]),
                      "bias_grade_baseline": bias(g["baseline"], g["actual"]),
                      "mape_classes": mape(cls["classes_predicted"], cls["classes_actual"]) if len(cls) else np.nan,
@@ -199,9 +218,11 @@ def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True, progre
         frames.append(_one_year(ds, config, y))
         step()
     cols = ["school_id", "year", "grade", "stage", "size_band", "actual", "predicted", "lo", "hi", "baseline",
-            "method", "classes_actual", "classes_predicted"]
+            "persistence", "method", "classes_actual", "classes_predicted"]
     detail = (pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols))
     detail = detail.sort_values(["year", "school_id", "grade"], kind="mergesort").reset_index(drop=True)
+    # one size band per school (its size before the first backtest year), so that 学校数 add up to 全部
+    detail["size_band"] = detail.groupby("school_id")["size_band"].transform("first")
     by_stage = _group_table(detail, "stage") if len(detail) else pd.DataFrame()
     by_size = _group_table(detail, "size_band") if len(detail) else pd.DataFrame()
 
@@ -230,9 +251,11 @@ def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True, progre
             table["mape_quota"] = np.nan
             table.loc[table.iloc[:, 0] == ALL, "mape_quota"] = mape(quota["quota_predicted"], quota["quota_actual"])
 
-    tot = detail.groupby(["school_id", "year"])[["actual", "predicted", "baseline"]].sum() if len(detail) else None
+    tot = (detail.groupby(["school_id", "year"])[["actual", "predicted", "baseline", "persistence"]].sum()
+           if len(detail) else None)
     measures = [
         ("mape_school", "学校合计 MAPE", lambda c: mape(tot[c], tot["actual"])),
+        ("wape_school", "学校合计 WAPE", lambda c: wape(tot[c], tot["actual"])),
         ("mape_grade", "学校×年级 MAPE", lambda c: mape(detail[c], detail["actual"])),
         ("wape_grade", "学校×年级 WAPE", lambda c: wape(detail[c], detail["actual"])),
         ("bias", "总体偏差", lambda c: bias(detail[c], detail["actual"])),
@@ -242,14 +265,17 @@ def run_backtest(ds: Dataset, config, years: int = 2, quota: bool = True, progre
         s = fn("predicted") if len(detail) else np.nan
         b = fn("baseline") if len(detail) else np.nan
         imp = (1 - s / b) if key != "bias" and b and not np.isnan(b) else np.nan
-        rows.append({"measure": key, "measure_zh": zh, "staffplan": s, "baseline": b, "improvement": imp})
+        # persistence (next year = this year) is a baseline for school totals only
+        per = fn("persistence") if len(detail) and key in ("mape_school", "wape_school") else np.nan
+        rows.append({"measure": key, "measure_zh": zh, "staffplan": s, "baseline": b, "persistence": per,
+                     "improvement": imp})
     cov = coverage(detail["lo"], detail["hi"], detail["actual"]) if len(detail) else np.nan
     rows.append({"measure": "coverage", "measure_zh": f"{int(round(config['forecast.interval_level'] * 100))}%区间覆盖率",
-                 "staffplan": cov, "baseline": np.nan, "improvement": np.nan})
+                 "staffplan": cov, "baseline": np.nan, "persistence": np.nan, "improvement": np.nan})
     if len(quota):
         rows.append({"measure": "mape_quota", "measure_zh": "编制 MAPE",
                      "staffplan": mape(quota["quota_predicted"], quota["quota_actual"]), "baseline": np.nan,
-                     "improvement": np.nan})
+                     "persistence": np.nan, "improvement": np.nan})
     comparison = pd.DataFrame(rows)
     return BacktestResult(detail=detail, by_stage=by_stage, by_size=by_size, comparison=comparison, quota=quota,
                           years=test_years, level=float(config["forecast.interval_level"]))

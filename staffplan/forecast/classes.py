@@ -2,8 +2,12 @@
 
 - Maximum class size by grade: 小班/中班/大班 ``classes.max_kg_small/middle/large``, grades 1–6
   ``max_primary``, 7–9 ``max_junior``, 10–12 ``max_senior``.
-- A new intake (entry grade, or a grade whose cohort had no class count last year) gets
-  ceil(students ÷ max size) classes.
+- Classes are computed from the student count *as shown* (rounded half up to whole pupils): a grade
+  shown with 225 pupils at 45 per class gets 5 classes, never 6 from an unrounded 225.18.
+- A new intake gets ceil(students ÷ max size) classes: the grades in ``classes.intake_grades`` (default
+  小班, 一年级 and 高一 — senior high admits by 中考, so 高一 at a 完全中学 or 十二年一贯制 forms new classes
+  instead of continuing 初三's), any other entry grade (七年级 at a 初中) and a grade whose cohort had no
+  class count last year.
 - A continuing cohort keeps last year's number of classes (the ``classes`` of grade g−1 in year y−1,
   from the enrollment table or, for later projection years, from the projection itself) unless the
   projected students need more: classes = max(kept, ceil(students ÷ max)). Schools split classes,
@@ -16,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..rules.standards import round_quota
 from ..schema import ENTRY_GRADES
 
 
@@ -51,7 +56,9 @@ def project_classes(projection: pd.DataFrame, enrollment: pd.DataFrame, config) 
         out["flags"] = pd.Series(dtype=object)
         return out
     out["school_id"] = out["school_id"].astype(str)
-    need = np.ceil(out["students"].clip(lower=0).round(6) / max_class_size(out["grade"], config)).astype(int)
+    shown = pd.Series(round_quota(out["students"].clip(lower=0).to_numpy(float), "half_up"), index=out.index)
+    need = np.ceil(shown / max_class_size(out["grade"], config)).astype(int)
+    intake = out["grade"].astype(int).isin([int(g) for g in config["classes.intake_grades"]])
     # known classes: history (actual) first; projection years are filled in year order
     known = pd.DataFrame(columns=["school_id", "year", "grade", "classes"])
     if enrollment is not None and len(enrollment) and "classes" in enrollment:
@@ -65,9 +72,9 @@ def project_classes(projection: pd.DataFrame, enrollment: pd.DataFrame, config) 
         key = pd.MultiIndex.from_arrays([cur["school_id"], cur["grade"].astype(int) - 1])
         kept = pd.Series(prev.reindex(key).to_numpy(), index=cur.index)
         continuing = ~cur["grade"].astype(int).isin(ENTRY_GRADES) | kept.notna()
-        kept = kept.where(continuing & (cur["grade"].astype(int) != -2) & (cur["grade"].astype(int) != 1))
+        kept = kept.where(continuing & ~intake.loc[cur.index])
         cls = np.where(kept.notna(), np.maximum(kept.fillna(0), need.loc[cur.index]), need.loc[cur.index])
-        cls = np.where(cur["students"] > 0, cls, 0).astype(int)
+        cls = np.where(shown.loc[cur.index] > 0, cls, 0).astype(int)
         result.loc[cur.index] = cls
         known = pd.concat([known[known["year"] != year],
                            pd.DataFrame({"school_id": cur["school_id"], "year": int(year),

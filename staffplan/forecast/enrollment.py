@@ -46,17 +46,60 @@ wide and only guard against data errors; grades 7/10 offered as continuing grade
 schools (a small county's 九年一贯制 / 完全中学) are not shrunk (``shrink_transition`` 0: on the synthetic
 county the fixed 150 pulled a rural 九年一贯制's grade 6→7 ratio of ~6 halfway to the district's). One-year-ahead, NYC 2013–2020 (4 test years): school-total
 MAPE 6.39 % vs 7.47 % for the classical 3-year cohort survival, school × grade MAPE 12.43 % vs 13.59 %,
-WAPE 8.23 % vs 9.17 %, 80 % intervals cover 81 %.
+WAPE 8.23 % vs 9.17 % (figures before the blend and the conformal intervals below; current ones in
+docs/accuracy.md).
 
-Intervals: the same method is run from earlier origins (``calibration_years`` rolling origins on the
-available history, each using only years before it); relative errors actual/predicted − 1 are grouped
-by grade type (entry / continuing) and predicted size band (``interval_bands``); the (1∓level)/2
-quantiles of each group (≥ ``interval_min_samples`` residuals, else the type's pooled residuals, else
-± ``interval_default``) scale the point forecast; lo is floored and hi ceiled to whole pupils. For
-horizon h > 1 the relative bounds widen by √h.
+School totals — cohort model or persistence (``blend_persistence``): on small schools "next year = this
+year" is often as good as the cohort model for the school total. So the same method is run from earlier
+origins (``calibration_years`` rolling one-year-ahead origins on the district's own history, each using
+only years before it) and, per school-size band (``size_bands``, last year's total) × 学段, the weight α of
+the cohort total against last year's total is chosen (0.05 grid) whose worst calibration origin is best:
+the least max over origins of (Σ|school-total error| at α ÷ Σ|error| of persistence) — minimax against
+"same as last year", so that no single year is worse than persistence — among the α whose school × grade
+error stays within ``blend_grade_tolerance`` of the cohort model's (ties → the cohort model). Groups
+with fewer than ``blend_min_schools`` school-years use the 学段, then the band, then the district. The
+school's total moves to α·cohort + (1 − α)·last year; the change is shared among its grades in proportion
+to pred × φ, φ the per-pupil squared error of entry or continuing grades in the same origins (the
+uncertain intake takes most of it).
 
-Only years before ``plan_year`` are used. Schools with no pupils last year are not projected (closed,
-or new with no history: the bureau must enter a new school's planned intake itself).
+Continuing grades — cohort flow or the grade's own size (``continuing_mix``): before the blend, a
+continuing grade that had pupils last year becomes β · students(g−1, y−1) × GPR + (1 − β) · students(g, y−1),
+β (0.05 grid) the least absolute error over the same origins per size band × 学段 × grade (fallbacks: band ×
+grade, 学段 × grade, grade, district; groups under ``continuing_mix_min_cells`` cells fall back). Where
+grade sizes are held by admission (NYC and Baltimore high schools: β 0.5–0.8 in grades 11–12) part of next
+year's count is this year's grade size; in small rural schools β stays near 1. On the real panels this cut
+the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md).
+
+Intervals (split conformal): residuals of the blended projection at those origins, scaled by √predicted,
+give per size band × 学段 × grade type (entry / continuing) the order statistics ⌊(n+1)(1−level)/2⌋ and
+⌈(n+1)(1+level)/2⌉ (groups under ``interval_min_samples`` cells fall back to band × type, then type).
+Bounds are pred + q·√pred, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
+the rounding is part of the calibration. With ``interval_adaptive`` the level is first checked: the
+quantiles of the older origins are applied to the latest origin and the level moves by half the miss
+(within −5/+10 points), overall and for each size band with ``interval_min_samples`` cells in that origin
+(a band's groups then use its own level). Without residuals (one year of history): ± ``interval_default``.
+For horizon h > 1 the bounds widen by √h.
+
+Choice on real panels (``benchmarks/accuracy.py``; figures in docs/accuracy.md): Vermont (rural, median
+school ≈ 200 pupils, renamed schools matched), NYC (1,800 schools) and Baltimore (closures): school-total WAPE
+below persistence and cohort survival in all 9 origins (minimax α; the pooled-error α lost to persistence on
+Baltimore 2023), school × grade WAPE 0.84–0.94 × cohort survival.
+
+Only years before ``plan_year`` are used. A school with history but no pupils last year is closed and
+not projected.
+
+New schools (in the 学校 table, no enrollment history at all): each of the school's intake grades (the
+first grade of every stage its 学段 spans: 一年级, 七年级, 高一, 小班) gets, in this order of preference,
+- 招生计划 (column ``intake_plan``): the school's planned intake of the plan year, split evenly over its
+  intake grades (method "新校·招生计划");
+- 设计规模 (column ``capacity``, pupils): capacity ÷ number of grades of its 学段, per intake grade
+  (one grade's share of a full school; method "新校·设计规模");
+- comparable schools: the median of last year's pupils in that grade over schools of the same 学段 in the
+  same 镇街, else the same 城乡, else the whole district (method "新校·同类学校").
+Only intake grades open in the first year; for later horizon years each cohort moves up unchanged. The
+interval is ± ``forecast.new_school_interval``. A new school with none of these stays unprojected and
+the forecast's 说明 says so. A school with a single year of history is projected by the model (district
+ratios for its grades); when the 学校 table gives its 招生计划, that is its intake (method "招生计划").
 """
 from __future__ import annotations
 
@@ -76,9 +119,12 @@ BIRTH_LAG = {-2: 3, 1: 6}
 OUT_COLUMNS = ["school_id", "year", "grade", "students", "lo", "hi", "classes", "method", "flags"]
 
 # method codes (small ints in the arrays, tags in the output)
-M_NONE, M_GPR, M_NEW, M_TREND, M_BIRTH, M_FEED, M_STOP = range(7)
+M_NONE, M_GPR, M_NEW, M_TREND, M_BIRTH, M_FEED, M_STOP, M_PLAN = range(8)
 METHOD_TAGS = {M_NONE: "", M_GPR: "升级率", M_NEW: "新校", M_TREND: "趋势", M_BIRTH: "出生人口",
-               M_FEED: "对口", M_STOP: "停招"}
+               M_FEED: "对口", M_STOP: "停招", M_PLAN: "招生计划"}
+# new schools without history (project_new_schools)
+NEW_PLAN, NEW_CAPACITY, NEW_COMPARABLE = "新校·招生计划", "新校·设计规模", "新校·同类学校"
+NEW_SCHOOL_METHODS = (NEW_PLAN, NEW_CAPACITY, NEW_COMPARABLE)
 
 
 @dataclass
@@ -95,11 +141,17 @@ class Params:
     last_weight: float
     damping: float
     calib_years: int
-    bands: list
     min_samples: int
     widen: float
     default_rel: float
     level: float
+    size_bands: list
+    blend: bool
+    blend_min: int
+    blend_tol: float
+    adapt: bool
+    mix: bool = True
+    mix_min: int = 100
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -109,9 +161,13 @@ class Params:
                    shrink_auto=bool(f("shrink_auto")), shrink_transition=float(f("shrink_transition")),
                    gpr_min=float(f("gpr_min")), gpr_max=float(f("gpr_max")),
                    last_weight=float(f("intake_last_weight")), damping=float(f("trend_damping")),
-                   calib_years=int(f("calibration_years")), bands=[float(b) for b in f("interval_bands")],
+                   calib_years=int(f("calibration_years")),
                    min_samples=int(f("interval_min_samples")), widen=float(f("interval_widen")),
-                   default_rel=float(f("interval_default")), level=float(f("interval_level")))
+                   default_rel=float(f("interval_default")), level=float(f("interval_level")),
+                   size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
+                   blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
+                   adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
+                   mix_min=int(f("continuing_mix_min_cells")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -124,6 +180,7 @@ class Panel:
     S: np.ndarray            # students, float (n, G, T); missing = 0
     allowed: np.ndarray      # (n, G) bool: grades the school's 学段 allows
     town: np.ndarray         # (n,) str
+    stage: np.ndarray = None  # (n,) str: the school's 学段 ("" unknown)
 
 
 def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int) -> Panel:
@@ -142,6 +199,7 @@ def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int)
     seen = S.sum(axis=2) > 0
     allowed = seen.copy()
     town = np.array([""] * n, dtype=object)
+    stage_arr = np.array([""] * n, dtype=object)
     if schools is not None and len(schools):
         sch = schools.drop_duplicates("school_id").set_index(schools.drop_duplicates("school_id")["school_id"].astype(str))
         stage = sch["stage"].reindex(ids) if "stage" in sch else pd.Series(index=ids, dtype=object)
@@ -153,7 +211,8 @@ def build_panel(enrollment: pd.DataFrame, schools: pd.DataFrame, last_year: int)
                 allowed[rows] = mask | seen[rows]
         if "town" in sch:
             town = sch["town"].reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
-    return Panel(ids=ids, years=years, S=S, allowed=allowed, town=town)
+        stage_arr = stage.fillna("").astype(str).to_numpy(dtype=object)
+    return Panel(ids=ids, years=years, S=S, allowed=allowed, town=town, stage=stage_arr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -391,33 +450,270 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
 
 
 # --------------------------------------------------------------------------------------------------
-# intervals from rolling-origin residuals
+# calibration on rolling origins: blend weight (cohort model vs persistence) and interval quantiles
 # --------------------------------------------------------------------------------------------------
-def _band(pred, bands):
-    return np.searchsorted(np.asarray(bands, float), pred, side="right")
+ALPHA_GRID = np.linspace(0.0, 1.0, 21)
 
 
-def residual_quantiles(panel: Panel, p: Params, t: int, births=None, feeders=None):
-    """Relative-error quantiles per (entry?, band) from one-year-ahead projections at origins < t."""
+
+@dataclass
+class Calibration:
+    alpha: dict          # (band, stage) / (band,) / () → weight of the cohort model in school totals
+    phi: tuple           # per-pupil squared error of (continuing, entry) cells: shares the blend's change
+    quantiles: dict      # (band, stage, entry) / (band, entry) / (entry,) → (q_lo, q_hi) of scaled residuals
+    residuals: pd.DataFrame
+    level: float = 0.8   # the level the quantiles were taken at (after the adaptive step)
+    mix: dict = None     # (band, grade) / (grade,) / () → weight of the cohort flow in continuing grades
+
+
+def school_bands(last_total, edges) -> np.ndarray:
+    """Size band index of each school from last year's total (edges ``forecast.size_bands``: band 0 is
+    below the first edge, band i from edge i−1 up to below edge i)."""
+    return np.searchsorted(np.asarray(edges, float), np.asarray(last_total, float), side="right")
+
+
+def _lookup(table: dict, keys: list[tuple]) -> object:
+    """First key found in table (most specific first)."""
+    for k in keys:
+        if k in table:
+            return table[k]
+    return None
+
+
+def _blend(pred: np.ndarray, last: np.ndarray, alpha: np.ndarray, entry: np.ndarray, phi: tuple) -> np.ndarray:
+    """Move each school's total to α · cohort total + (1 − α) · last year's total. The change is shared
+    among its grades in proportion to their expected error variance, pred × φ(grade type) — φ the
+    per-pupil squared error of entry and continuing grades in the calibration years — so the uncertain
+    intake absorbs most of it and well-measured continuing cohorts are hardly moved."""
+    C, P = pred.sum(1), last.sum(1)
+    delta = (alpha - 1) * (C - P)                                # T − C
+    w = pred * np.where(entry, phi[1], phi[0])
+    ws = w.sum(1)
+    adj = np.where(ws[:, None] > 0, delta[:, None] * w / np.where(ws > 0, ws, 1)[:, None], 0.0)
+    return np.maximum(pred + adj, 0.0)
+
+
+def _alpha_per_school(cal: "Calibration | None", band: np.ndarray, stage: np.ndarray) -> np.ndarray:
+    if cal is None:
+        return np.ones(len(band))
+    return np.array([_lookup(cal.alpha, [(int(b), s), (s,), (int(b),), ()]) for b, s in zip(band, stage)], float)
+
+
+def _scale(pred):
+    return np.sqrt(np.maximum(pred, 1.0))
+
+
+def _conformal(r: np.ndarray, level: float) -> tuple[float, float]:
+    """Split-conformal bounds of residuals r for a central ``level`` interval: the k_lo-th and k_hi-th
+    smallest, k_lo = ⌊(n + 1)(1 − level)/2⌋ (at least 1), k_hi = ⌈(n + 1)(1 + level)/2⌉ (at most n)."""
+    r = np.sort(np.asarray(r, float))
+    n = len(r)
+    k_lo = min(max(int(np.floor((n + 1) * (1 - level) / 2 + 1e-9)), 1), n)
+    k_hi = max(min(int(np.ceil((n + 1) * (1 + level) / 2 - 1e-9)), n), 1)
+    return float(r[k_lo - 1]), float(r[k_hi - 1])
+
+
+def select_alpha(tot_err: np.ndarray, cell_err: np.ndarray, tol: float, grid: np.ndarray = ALPHA_GRID) -> float:
+    """The weight α (of ``grid``, ending at 1 = cohort model alone) with the least school-total error
+    among those whose school × grade error is at most (1 + tol) × that of α = 1; ties → the larger α."""
+    ok = cell_err <= cell_err[-1] * (1 + tol) + 1e-9
+    best = tot_err[ok].min()
+    return float(grid[np.flatnonzero(ok & (tot_err <= best + 1e-9))[-1]])
+
+
+def _mix_cells(pred, method, last) -> np.ndarray:
+    """Continuing cells projected by the cohort flow (升级率 / 新校) whose grade had pupils last year."""
+    return np.isin(method, (M_GPR, M_NEW)) & (last > 0) & (pred > 0)
+
+
+def select_mix(origins, panel: Panel, p: Params) -> dict:
+    """Weight β (0.05 grid) of the cohort flow students(g−1, y−1) × GPR against the grade's own size last
+    year students(g, y−1) in continuing grades, chosen per size band × grade (then grade, then district;
+    groups under ``continuing_mix_min_cells`` cells fall back) as the least absolute error over the
+    calibration origins; ties → the larger β (``continuing_mix = false``: β = 1, the cohort flow alone).
+    Where a school's grade sizes are set by admission (a big school keeps its classes full) its own grade
+    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1."""
+    mix: dict = {(): 1.0}
+    if not p.mix:
+        return mix
     rows = []
-    for to in range(max(2, t - p.calib_years), t):
+    for pred, method, entry, last, act, active in origins:
+        m = _mix_cells(pred, method, last) & active[:, None]
+        si, gi = np.nonzero(m)
+        band = school_bands(last.sum(1), p.size_bands)
+        rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "grade": gi, "pred": pred[m],
+                                  "last": last[m], "act": act[m]}))
+    df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(df) < p.mix_min:
+        return mix
+    b = ALPHA_GRID[None, :]
+    err = pd.DataFrame(np.abs(b * df["pred"].to_numpy()[:, None] + (1 - b) * df["last"].to_numpy()[:, None]
+                              - df["act"].to_numpy()[:, None]))
+    def best(e):
+        return float(ALPHA_GRID[np.flatnonzero(e <= e.min() + 1e-9)[-1]])
+    mix[()] = best(err.sum(axis=0).to_numpy())
+    for cols in (["grade"], ["stage", "grade"], ["band", "grade"], ["band", "stage", "grade"]):
+        g = err.groupby([df[c] for c in cols])
+        sums, counts = g.sum(), g.size()
+        for key in sums.index[counts.reindex(sums.index).to_numpy() >= p.mix_min]:
+            key = key if isinstance(key, tuple) else (key,)
+            mix[tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
+                sums.loc[key if len(key) > 1 else key[0]].to_numpy())
+    return mix
+
+
+def _mix(pred, method, last, mix: dict | None, band, stage) -> np.ndarray:
+    """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``, most specific
+    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district)."""
+    if not mix or set(mix.values()) == {1.0}:
+        return pred
+    beta = np.ones(pred.shape)
+    for bb, st in set(zip(band.tolist(), stage.tolist())):
+        beta[(band == bb) & (stage == st)] = [_lookup(mix, [(bb, st, gi), (bb, gi), (st, gi), (gi,), ()])
+                                              for gi in range(G)]
+    cells = _mix_cells(pred, method, last)
+    return np.where(cells, beta * pred + (1 - beta) * last, pred)
+
+
+def worst_vs_persistence(err: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """For each α of the grid (rows of ``err``, the last α = 1 and the first α = 0, persistence): the
+    largest over the calibration origins of Σ school-total error at α ÷ Σ error of persistence. Choosing
+    the least of these (minimax against "same as last year") rather than the least pooled error keeps the
+    totals at or below persistence in every origin year, not only on average; the pooled optimum leaned
+    on one unusual year (Baltimore 2019–2022: α 0.75 where 0.3–0.5 held in the following years)."""
+    per = np.stack([err[:, origin == o].sum(1) for o in np.unique(origin)], axis=1)     # (grid, origins)
+    return (per / np.maximum(per[:1], 1e-9)).max(1)
+
+
+def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Calibration:
+    """Project every origin t−``calibration_years`` … t−1 one year ahead from the years before it (the
+    district's own history) and learn (0) the continuing-grade weight β (``select_mix``), (1) per
+    school-size band × 学段 the weight α of the cohort model against persistence (last year's total) with
+    the least worst-origin error relative to persistence (``worst_vs_persistence``; α on a 0.05 grid;
+    groups with fewer than ``blend_min_schools`` school-years fall back to the band, then to the whole
+    district; ``blend_persistence = false`` keeps α = 1), and (2) the split-conformal
+    quantiles of residuals scaled by √predicted, per size band × 学段 × grade type (entry/continuing),
+    falling back to band × type and type when a group has fewer than ``interval_min_samples`` cells."""
+    origins = []
+    # origins need a year of ratios before them (index ≥ 2); with only two years of history the one origin
+    # there is (index 1, cohorts carried at ratio 1) still measures the spread better than a fixed default
+    for to in range(max(2 if t > 2 else 1, t - p.calib_years), t):
         pred, method, entry = _point(panel, panel.S, to, p, births, feeders, int(panel.years[0]) + to)
+        last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
+        active = last.sum(1) > 0
+        origins.append((pred, method, entry, last, act, active & (to >= 2)))  # weights only from origins ≥ 2
+    # (0) continuing grades: weight of the cohort flow against the grade's own size last year
+    mix = select_mix(origins, panel, p)
+    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage), entry, last,
+                act, active)
+               for pred, method, entry, last, act, active in origins]
+    # (1) error variance per pupil by grade type, and blend weights
+    num, den = np.zeros(2), np.zeros(2)
+    for pred, entry, last, act, active in origins:
         m = pred > 0
-        rows.append(pd.DataFrame({"entry": entry[m], "band": _band(pred[m], p.bands),
-                                  "rel": act[m] / pred[m] - 1}))
-    res = pd.concat(rows) if rows else pd.DataFrame(columns=["entry", "band", "rel"])
-    qa, qb = (1 - p.level) / 2, (1 + p.level) / 2
-    table = {}
-    for entry in (False, True):
-        sub = res[res["entry"] == entry]
-        pooled = ((sub["rel"].quantile(qa), sub["rel"].quantile(qb)) if len(sub) >= p.min_samples
-                  else (-p.default_rel, p.default_rel))
-        for band in range(len(p.bands) + 1):
-            sb = sub[sub["band"] == band]
-            table[(entry, band)] = ((sb["rel"].quantile(qa), sb["rel"].quantile(qb))
-                                    if len(sb) >= p.min_samples else pooled)
-    return table, res
+        for e in (0, 1):
+            sel = m & (entry == bool(e))
+            num[e] += ((act[sel] - pred[sel]) ** 2).sum(); den[e] += pred[sel].sum()
+    phi = tuple(float(num[e] / den[e]) if den[e] > 0 else 1.0 for e in (0, 1))
+    alpha: dict = {(): 1.0}
+    if p.blend and origins:
+        # absolute error of school totals and of school × grade cells for every α of the grid, per school-year
+        err_tot, err_cell, keys = [], [], []
+        for i, (pred, entry, last, act, active) in enumerate(origins):
+            band = school_bands(last.sum(1), p.size_bands)
+            C, P = pred.sum(1), last.sum(1)
+            d = _blend(pred, last, np.zeros(len(C)), entry, phi) - pred      # the change at α = 0
+            a_ = ALPHA_GRID[:, None, None]
+            cell = np.abs(pred[None] + (1 - a_) * d[None] - act[None]).sum(2)  # (grid, n)
+            err_tot.append(np.abs(ALPHA_GRID[:, None] * C + (1 - ALPHA_GRID[:, None]) * P - act.sum(1))[:, active])
+            err_cell.append(cell[:, active])
+            keys.append(pd.DataFrame({"band": band[active], "stage": panel.stage[active], "origin": i}))
+        keys = pd.concat(keys, ignore_index=True)
+        E_tot, E_cell = np.concatenate(err_tot, axis=1), np.concatenate(err_cell, axis=1)
+        groups = [((), np.ones(len(keys), bool))]
+        for cols in (["band"], ["stage"], ["band", "stage"]):
+            for key, idx in keys.groupby(cols).indices.items():
+                key = key if isinstance(key, tuple) else (key,)
+                mask = np.zeros(len(keys), bool); mask[idx] = True
+                groups.append((tuple(int(k) if isinstance(k, (int, np.integer)) else k for k in key), mask))
+        for key, mask in groups:
+            if mask.sum() < p.blend_min:
+                continue
+            alpha[key] = select_alpha(worst_vs_persistence(E_tot[:, mask], keys["origin"].to_numpy()[mask]),
+                                      E_cell[:, mask].sum(1), p.blend_tol)
+    cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame(), mix=mix)
+    # (2) residuals of the blended projection, scaled by √predicted
+    rows = []
+    for i, (pred, entry, last, act, active) in enumerate(origins):
+        band = school_bands(last.sum(1), p.size_bands)
+        pred = _blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
+        m = pred > 0
+        si, _ = np.nonzero(m)
+        # the bounds are floored / ceiled to whole pupils: for a whole count A,
+        # A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q,
+        # so the quantiles are taken of these shifted residuals
+        sc = _scale(pred[m])
+        rows.append(pd.DataFrame({"origin": i, "band": band[si], "stage": panel.stage[si], "entry": entry[m],
+                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
+    res = (pd.concat(rows, ignore_index=True) if rows
+           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi"]))
+    level = p.level
+    band_level: dict = {}
+    if p.adapt and len(origins) >= 3:
+        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
+        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
+        # overall and, where the band has ``interval_min_samples`` cells in the latest origin, per size band
+        old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
+        new = res[res["origin"] == len(origins) - 1]
+        qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
+        covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
+        ok = ~np.isnan(qs[:, 0])
+
+        def adapt(sel):
+            return float(np.clip(p.level + 0.5 * (p.level - covered[sel].mean()),
+                                 p.level - 0.05, min(p.level + 0.1, 0.99)))
+        if ok.sum() >= p.min_samples:
+            level = adapt(ok)
+            bands = new["band"].to_numpy()
+            for b in np.unique(bands):
+                sel = ok & (bands == b)
+                if sel.sum() >= p.min_samples:
+                    band_level[int(b)] = adapt(sel)
+    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples, band_level), res, level
+    return cal
+
+
+def _quantile_table(res: pd.DataFrame, level: float, min_samples: int, band_level: dict | None = None) -> dict:
+    """Conformal quantiles per (entry,), (band, entry), (band, 学段, entry); a band's groups at its own
+    adaptive level when ``band_level`` has one."""
+    q: dict = {}
+    band_level = band_level or {}
+    for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
+        for key, g in res.groupby(key_cols):
+            if len(g) >= min_samples:
+                key = tuple(k.item() if hasattr(k, "item") else k for k in key)
+                lv = band_level.get(key[0], level) if key_cols[0] == "band" else level
+                q[key] = (_conformal(g["r_lo"].to_numpy(), lv)[0], _conformal(g["r_hi"].to_numpy(), lv)[1])
+    return q
+
+
+def _cell_quantiles(table: dict, band, stage, entry) -> np.ndarray:
+    """(n, 2) scaled-residual quantiles per cell, most specific group first (NaN: no group)."""
+    qs = [_lookup(table, [(int(b), s, bool(e)), (int(b), bool(e)), (bool(e),)]) or (np.nan, np.nan)
+          for b, s, e in zip(band, stage, entry)]
+    return np.array(qs, float).reshape(-1, 2)
+
+
+def _interval(pred, band, stage, entry, cal: Calibration, p: Params, h: int):
+    """lo, hi (whole pupils) for predicted cells: pred + q · √pred · √h (± ``interval_default`` without
+    residuals)."""
+    qs = _cell_quantiles(cal.quantiles, band, stage, entry)
+    qlo, qhi = qs[:, 0], qs[:, 1]
+    sc = p.widen * _scale(pred) * np.sqrt(h + 1)
+    lo = np.where(np.isnan(qlo), pred * (1 - p.widen * p.default_rel * np.sqrt(h + 1)), pred + qlo * sc)
+    hi = np.where(np.isnan(qhi), pred * (1 + p.widen * p.default_rel * np.sqrt(h + 1)), pred + qhi * sc)
+    return np.floor(np.maximum(lo, 0)), np.ceil(np.maximum(hi, pred))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -441,34 +737,114 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
     panel = build_panel(hist, schools, plan_year - 1)
     # pad missing years up to plan_year-1 (a gap year means no data: zeros)
     t0 = len(panel.years)
-    table, _ = residual_quantiles(panel, p, t0, births, feeders)
-    nb = len(p.bands) + 1
-    QLO = np.array([[table[(e, b)][0] for b in range(nb)] for e in (False, True)])
-    QHI = np.array([[table[(e, b)][1] for b in range(nb)] for e in (False, True)])
+    cal = calibrate(panel, p, t0, births, feeders)
     S = np.concatenate([panel.S, np.zeros((len(panel.ids), G, horizon))], axis=2)
     frames = []
     for h in range(horizon):
         t = t0 + h
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
+        band = school_bands(S[:, :, t - 1].sum(1), p.size_bands)
+        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage)
+        pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
+        pred, method = _apply_intake_plan(panel, schools, pred, method, h)
         S[:, :, t] = pred
         keep = (pred > 0) | (method == M_STOP)
         si, gi = np.nonzero(keep)
         pv = pred[si, gi]
-        band = _band(pv, p.bands)
-        ent = entry[si, gi]
-        qlo, qhi = QLO[ent.astype(int), band], QHI[ent.astype(int), band]
-        scale = p.widen * np.sqrt(h + 1)
+        lo, hi = _interval(pv, band[si], panel.stage[si], entry[si, gi], cal, p, h)
         frames.append(pd.DataFrame({
             "school_id": panel.ids[si], "year": year, "grade": GRADES[gi].astype(int), "students": pv,
-            "lo": np.floor(np.maximum(pv * (1 + scale * qlo), 0)),
-            "hi": np.ceil(np.maximum(pv * (1 + scale * qhi), pv)),
-            "method": [METHOD_TAGS[m] for m in method[si, gi]],
+            "lo": lo, "hi": hi, "method": [METHOD_TAGS[m] for m in method[si, gi]],
         }))
-    out = pd.concat(frames, ignore_index=True)
+    frames.append(project_new_schools(schools, hist, config, plan_year, horizon))
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out = out.sort_values(["school_id", "year", "grade"], kind="mergesort").reset_index(drop=True)
     out = project_classes(out, enrollment[enrollment["year"] < plan_year], config)
     return out[OUT_COLUMNS]
+
+
+def _apply_intake_plan(panel: Panel, schools, pred, method, h: int):
+    """A school with a single year of history and a 招生计划 (``intake_plan``) takes it for its projected
+    intake grades of the plan year (split evenly), instead of last year's intake (method "招生计划")."""
+    if h > 0 or schools is None or "intake_plan" not in schools:
+        return pred, method
+    plan = (pd.to_numeric(schools.drop_duplicates("school_id").set_index(
+        schools.drop_duplicates("school_id")["school_id"].astype(str))["intake_plan"], errors="coerce")
+        .reindex(panel.ids).to_numpy(float))
+    single = (panel.S.sum(1) > 0).sum(1) == 1
+    intake = np.isin(method, [M_TREND, M_BIRTH, M_FEED])
+    use = single & ~np.isnan(plan) & intake.any(1)
+    if use.any():
+        share = plan / np.maximum(intake.sum(1), 1)
+        cells = use[:, None] & intake
+        pred = np.where(cells, share[:, None], pred)
+        method = np.where(cells, M_PLAN, method)
+    return pred, method
+
+
+# --------------------------------------------------------------------------------------------------
+# new schools (no history)
+# --------------------------------------------------------------------------------------------------
+def _stage_intake_grades(stage: str) -> list[int]:
+    grades = STAGE_GRADES.get(stage, [])
+    starts = {-2, 1, 7, 10}
+    return [g for g in grades if g in starts]
+
+
+def project_new_schools(schools: pd.DataFrame | None, hist: pd.DataFrame, config, plan_year: int,
+                        horizon: int = 1) -> pd.DataFrame:
+    """Projection for schools with no enrollment history (see module docstring). Returns rows with
+    school_id, year, grade, students, lo, hi, method (no classes yet)."""
+    cols = ["school_id", "year", "grade", "students", "lo", "hi", "method"]
+    if schools is None or not len(schools) or "stage" not in schools:
+        return pd.DataFrame(columns=cols)
+    sch = schools.drop_duplicates("school_id").assign(school_id=lambda d: d["school_id"].astype(str))
+    known = set(hist["school_id"].astype(str))
+    new = sch[~sch["school_id"].isin(known)]
+    if new.empty:
+        return pd.DataFrame(columns=cols)
+    # one row per new school × intake grade
+    grid = new.assign(grade=new["stage"].map(lambda st: _stage_intake_grades(str(st)))).explode("grade")
+    grid = grid[grid["grade"].notna()].astype({"grade": int})
+    if grid.empty:
+        return pd.DataFrame(columns=cols)
+    n_intake = grid.groupby("school_id")["grade"].transform("size")
+    n_grades = grid["stage"].map(lambda st: len(STAGE_GRADES.get(str(st), [])))
+    def num(c):
+        return pd.to_numeric(grid[c], errors="coerce") if c in grid else pd.Series(np.nan, grid.index)
+    plan = num("intake_plan") / n_intake
+    cap = num("capacity") / n_grades
+    # comparable schools: last year's pupils in the grade, same 学段, by 镇街 → 城乡 → district (median)
+    last = hist[hist["year"] == hist["year"].max()] if len(hist) else hist
+    last = (last.assign(school_id=last["school_id"].astype(str)).groupby(["school_id", "grade"])["students"].sum()
+            .reset_index())
+    last = last[last["students"] > 0].merge(sch.drop(columns=[c for c in ("grade",) if c in sch]), on="school_id")
+    comp = pd.Series(np.nan, index=grid.index)
+    for key in (["stage", "town"], ["stage", "locality"], ["stage"]):
+        if not all(k in grid and k in last for k in key):
+            continue
+        med = last.groupby(key + ["grade"])["students"].median().rename("_m")
+        got = grid[key + ["grade"]].merge(med, left_on=key + ["grade"], right_index=True, how="left")["_m"]
+        comp = comp.fillna(pd.Series(got.to_numpy(), index=grid.index))
+    value = plan.fillna(cap).fillna(comp)
+    method = np.where(plan.notna(), NEW_PLAN, np.where(cap.notna(), NEW_CAPACITY, NEW_COMPARABLE))
+    grid = grid.assign(students=value.to_numpy(float), method=method)
+    grid = grid[grid["students"].notna() & (grid["students"] > 0)]
+    rel = float(config["forecast.new_school_interval"])
+    frames = []
+    for h in range(max(1, int(horizon))):
+        # every year a new intake; each cohort moves up unchanged inside its stage (never into the next intake grade)
+        for a in range(h + 1):
+            moved = grid.assign(grade=grid["grade"] + a, year=plan_year + h)
+            ok = [g0 + a in STAGE_GRADES[str(st)] and not any(g0 < s <= g0 + a for s in _stage_intake_grades(str(st)))
+                  for st, g0 in zip(grid["stage"], grid["grade"])]
+            frames.append(moved[np.asarray(ok, bool)])
+    out = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({"school_id": out["school_id"], "year": out["year"].astype(int),
+                         "grade": out["grade"].astype(int), "students": out["students"],
+                         "lo": np.floor(out["students"] * (1 - rel)), "hi": np.ceil(out["students"] * (1 + rel)),
+                         "method": out["method"]})
 
 
 # --------------------------------------------------------------------------------------------------

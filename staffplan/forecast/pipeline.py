@@ -36,7 +36,7 @@ from ..rules.curriculum import demand_notes, subject_demand
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING
 from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, teaching_stage
 from ..schema import GRADE_NAMES
-from .enrollment import project_enrollment
+from .enrollment import NEW_CAPACITY, NEW_COMPARABLE, NEW_PLAN, NEW_SCHOOL_METHODS, project_enrollment
 from .exits import exit_candidates
 from .gaps import district_shortages, subject_gaps
 from .indicators import compute_indicators
@@ -198,6 +198,31 @@ def staffing_counts(supply: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             s.groupby(["school_id", "stage"], as_index=False)[cols].sum())
 
 
+def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFrame, config) -> list[str]:
+    """说明 warnings on schools whose projection rests on little or no history (never silently skipped)."""
+    notes = []
+    names = schools.set_index(schools["school_id"].astype(str))["school_name"].fillna("")
+    label = lambda ids: "、".join(f"{names.get(i, '') or i}（{i}）" for i in ids)  # noqa: E731
+    basis = {NEW_PLAN: "按学校表的招生计划", NEW_CAPACITY: "按学校表的设计规模（每个年级一份）",
+             NEW_COMPARABLE: "按同镇街（或同城乡、全区）同学段学校上年起始年级人数的中位数"}
+    new = now[now["method"].isin(NEW_SCHOOL_METHODS)].drop_duplicates("school_id")
+    for method, part in new.groupby("method", sort=False):
+        notes.append(f"{len(part)} 所新校没有历史在校生，起始年级{basis[method]}预测（区间 ±"
+                     f"{round(100 * float(config['forecast.new_school_interval']))}%），请核对："
+                     f"{label(sorted(part['school_id']))}")
+    years = hist[hist["students"] > 0].groupby(hist["school_id"].astype(str))["year"].nunique()
+    single = sorted(set(years.index[years == 1]) & set(now["school_id"]))
+    if single:
+        notes.append(f"{len(single)} 所学校只有一年在校生数据，升级率按全区同年级比例、起始年级按招生计划（学校表填写时）"
+                     f"或上年人数预测，"
+                     f"误差可能较大：{label(single)}")
+    missing = sorted(set(schools["school_id"].astype(str)) - set(now["school_id"]))
+    if missing:
+        notes.append(f"{len(missing)} 所学校没有计划年学生预测（上年无在校生，或新校既无招生计划/设计规模、也无同学段可比学校），"
+                     f"编制按 0 人测算：{label(missing)}")
+    return notes
+
+
 def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange_share: float | None = None,
                  progress=None) -> ForecastResult:
     """Run the whole forecast for plan year ``year`` (default ds.last_year + 1); see module doc.
@@ -215,9 +240,7 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
                               horizon=horizon)
     proj = proj.assign(school_id=proj["school_id"].astype(str))
     now = proj[proj["year"] == plan_year]
-    missing = sorted(set(schools["school_id"]) - set(now["school_id"]))
-    if missing:
-        notes.append(f"{len(missing)} 所学校没有计划年学生预测（上年无在校生或为新校），编制按 0 人测算：{'、'.join(missing)}")
+    notes.extend(projection_notes(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now, config))
 
     step()                                                      # 1 enrollment projection
     quota = compute_quota(schools, now, config)

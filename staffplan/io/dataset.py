@@ -337,7 +337,7 @@ def transform_schools(ex: Extract, issues: Issues) -> pd.DataFrame:
     df = convert("schools", ex.frame, ex.labels, issues)
     _blank_required(issues, df, "schools", ["school_id", "school_name", "stage", "town", "locality"], ex.labels)
     df["zone"] = df["zone"].where(df["zone"] != "", df["town"])
-    for c in ("quota_approved", "boarders", "lon", "lat"):
+    for c in ("quota_approved", "boarders", "lon", "lat", "intake_plan", "capacity"):
         df[c] = df[c].astype(float)
     return _finish("schools", df)
 

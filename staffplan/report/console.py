@@ -97,7 +97,8 @@ def backtest_tables(result) -> list[Table]:
     rates = set(result.RATE_COLUMNS)
     tables = [frame_table(f"回测汇总（{'、'.join(str(y) for y in result.years)} 学年，提前一年预测）",
                           _pct(sheets["回测汇总"], rates))]
-    keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE", "学校合计MAPE(传统)", "偏差", "区间覆盖率"]
+    keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计WAPE", "学校合计WAPE(传统)", "学校合计WAPE(维持上年)",
+            "偏差", "区间覆盖率"]
     for name, key in (("按学段", "学段"), ("按规模", "学校规模")):
         df = sheets[name]
         tables.append(frame_table(f"{name}的误差", _pct(df[[key] + [c for c in keep if c in df.columns]], rates),
