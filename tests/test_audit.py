@@ -280,3 +280,12 @@ def test_zoujiao_hosts_integer_load_consent():
     assert (row["应满足"], row["实际"], row["差额"]) == (14.0, 16.0, 2.0)
     cfg = default_config().with_overrides({"zoujiao.extra_load_needs_consent": False})
     assert run(teachers=t, cfg=cfg).empty
+
+
+def test_retired_teacher_neither_moves_nor_zoujiao():
+    # t1 and t2 born 1965-12-01: 60 y 3 m → 2026-03-01, before 2026-09-01
+    t, s, g = frames()
+    t.loc[t["teacher_id"].isin(["t1", "t2"]), "birth_date"] = pd.Timestamp("1965-12-01")
+    res = run(teachers=t)
+    assert sorted(res.loc[res["规则"] == A.R_RETIRED, "教师编号"]) == ["t1", "t2"]
+    assert A.R_ELIGIBLE in set(res["规则"])          # eligibility says 不符合 as well

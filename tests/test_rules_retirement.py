@@ -111,3 +111,28 @@ def test_roster_lists_retired_teachers():
     got = retired_on_roster(t, 2026, default_config())
     assert got["teacher_id"].tolist() == ["a"]
     assert got["retire_date"].iloc[0] == pd.Timestamp("2026-03-01")
+
+
+def test_check_warns_about_retired_teachers_and_agreed_dates(tmp_path):
+    """`check` hook (io/validate.py): plan year 2026 (enrollment 2025 + 1) → cutoff 2026-09-01.
+
+    乙 born 1965-12-01 → 2026-03-01: past; 丙 born 1975-06-01 woman (group 55): original age → 2030-06-01, agreed
+    2029-06-01 is below it.  Messages carry no date of birth.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    from staffplan.io.dataset import check_dataset
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", Path(__file__).parent / "data" / "make_fixtures.py")
+    fx = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fx)
+    head = fx.TEACHER_ROWS[0] + ["约定退休日期"]
+    rows = [head, fx.TEACHER_ROWS[1] + [""],
+            ["T2", "乙", "男", "1965-12-01", "4415210003", "数学", "高级教师", "本科", "在编", "2010.09", ""],
+            ["T3", "丙", "女", "1975-06-01", "4415210001", "语文", "一级教师", "本科", "在编", "2010.09", "2029-06-01"]]
+    ds, issues, cfg = check_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    warn = [(i.row, i.column, i.message) for i in issues if i.severity == "警告" and "退休" in i.message]
+    assert [(r, c) for r, c, _ in warn] == [(3, "出生日期"), (4, "约定退休日期")]
+    assert "花名册仍列此人" in warn[0][2] and "低于原法定退休年龄" in warn[1][2]
+    assert all("1965" not in m and "1975" not in m for _, _, m in warn)

@@ -34,8 +34,8 @@ Rules and their arithmetic
   cell already short, by however little, may not get shorter).  Breach when after > limit + 1e-6;
   差额 = after − limit.
 * 接收校缺口不足: a receiving cell's gap0 must be ≥ ``shortage.threshold`` × load, except for two-way swaps.
-* 交流资格: status 应交流, or a volunteer (``exchange.use_volunteers``); never 临聘 / non-专任教师 / not at post
-  (checked on the roster itself as well); a teacher whose retirement date falls before the end of the term is
+* 交流资格: status 应交流, or a volunteer (``exchange.use_volunteers``); never 临聘 / non-专任教师 / not at post /
+  past the retirement date on 1 Sep of the plan year (checked on the roster itself as well, 走教 too); a teacher whose retirement date falls before the end of the term is
   not moved, unless ``exchange.allow_short_term`` and the term is shortened to fit; with appraisal 不合格/基本合格
   in either of the last two years (``exchange.weak_needs_good_appraisal``) not to a 乡村/薄弱 school, not for 走教.
 * 交流方向 (cross 城乡, cross 办学水平, or same 教育集团 — each as configured), 同一区县, ``exchange.max_km``.
@@ -57,6 +57,7 @@ import pandas as pd
 from ..rules.curriculum import standard_load
 from ..rules.distance import pair_km
 from ..rules.eligibility import MUST
+from ..rules.retirement import plan_cutoff
 from ..rules.standards import SCHOOL_TEACHING_STAGES
 from ..schema import STATUS_AT_POST
 
@@ -68,6 +69,7 @@ R_ELIGIBLE = "交流资格"
 R_POST = "临聘或非专任教师"
 R_AT_POST = "人员状态不在岗"
 R_RETIRE = "交流期内退休"
+R_RETIRED = "已过退休日期"
 R_APPRAISAL = "考核等次限制"
 R_SUBJECT = "学科不符"
 R_DIRECTION = "交流方向"
@@ -301,6 +303,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
     """One row per breach of a hard rule (AUDIT_COLUMNS); empty frame when the plan keeps every rule."""
     sch, tt, cells, ex, zj = _prepare(exchanges, zoujiao, teachers, schools, gaps, eligibility, config,
                                       plan_year, supply)
+    pdate = plan_cutoff(plan_year, config)
     out: list[pd.DataFrame] = []
     dist = distances if distances is not None and len(distances) else None
 
@@ -332,13 +335,13 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         out.append(_rows(R_POST, bad, sch, frm, subj, tid, note="临聘教师和非专任教师不参加交流"))
         bad = known & (tex["status_roster"].to_numpy() != STATUS_AT_POST)
         out.append(_rows(R_AT_POST, bad, sch, frm, subj, tid, note="人员状态不是在本单位任职"))
+        out.append(_rows(R_RETIRED, (tex["retire_date"] < pdate).to_numpy(bool), sch, frm, subj, tid,
+                         note="计划年 9 月 1 日前已达到退休日期"))
         wrong_school = known & (tex["school_id"].to_numpy() != frm.to_numpy())
         teaches = (tex["subject"].to_numpy() == subj.to_numpy()) | (tex["subject2"].to_numpy() == subj.to_numpy())
         out.append(_rows(R_SUBJECT, known & (~teaches | wrong_school), sch, frm, subj, tid,
                          note=np.where(wrong_school, "原学校与花名册不一致", "交流学科不是本人任教或兼任学科")))
         # --- retirement within the term -------------------------------------------------------------------
-        pdate = pd.Timestamp(int(plan_year), int(config["retirement.plan_date_month"]),
-                             int(config["retirement.plan_date_day"]))
         retire = pd.to_datetime(tex["retire_date"]).reset_index(drop=True)
         years = ex["years"].to_numpy(float)
         possible = ((retire - pdate).dt.days / 365.25).to_numpy(float)
@@ -384,7 +387,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
 
     # --- 走教 ------------------------------------------------------------------------------------------------
     if len(zj):
-        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist))
+        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate))
 
     parts = [p for p in out if len(p)]
     if not parts:
@@ -394,8 +397,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
 
 
 def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_year: int) -> pd.DataFrame:
-    pdate = pd.Timestamp(int(plan_year), int(config["retirement.plan_date_month"]),
-                         int(config["retirement.plan_date_day"]))
+    pdate = plan_cutoff(plan_year, config)
     t = tt.assign(county=tt["school_id"].map(sch["county"]).fillna(""),
                   urban=tt["school_id"].map(sch["urban"]).fillna(False).astype(bool))
     retired = t["retire_date"].notna() & (t["retire_date"] < pdate)
@@ -435,7 +437,7 @@ def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_
     return r.assign(学校代码="", 学校="", 学科="", 教师编号="")[AUDIT_COLUMNS]
 
 
-def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist) -> pd.DataFrame:
+def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate) -> pd.DataFrame:
     out = []
     tz = tt.reindex(zj["teacher_id"])
     tid, home, host, subj, per = zj["teacher_id"], zj["home"], zj["host"], zj["subject"], zj["periods"]
@@ -447,6 +449,8 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist) -> pd.DataFrame:
     known = tz["school_id"].notna().to_numpy()
     bad = known & ((tz["post"].to_numpy() != "专任教师") | (tz["status_roster"].to_numpy() != STATUS_AT_POST))
     out.append(_rows(R_AT_POST, bad, sch, home, subj, tid, note="走教教师须为在岗专任教师"))
+    out.append(_rows(R_RETIRED, (tz["retire_date"] < pdate).to_numpy(bool), sch, home, subj, tid,
+                     note="计划年 9 月 1 日前已达到退休日期"))
     bad = tz["weak_appraisal"].fillna(False).to_numpy(bool)
     out.append(_rows(R_APPRAISAL, bad, sch, home, subj, tid, note="近两年考核有不合格或基本合格，不安排走教"))
     if bool(config["zoujiao.same_zone"]):
