@@ -27,7 +27,7 @@ from ..errors import ConfigError, InfeasiblePlan, Issue, ERROR
 from ..rules.eligibility import exchange_eligibility
 from .build import build_model, build_zoujiao_model
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
-                         school_table)
+                         school_table, teacher_rows)
 from .diagnose import diagnose
 from .solve import Result, combine, empty_result, solve
 
@@ -36,21 +36,23 @@ from .solve import Result, combine, empty_result, solve
 @dataclass
 class CountyOutcome:
     county: str
-    chosen: np.ndarray          # bool per exchange candidate row
+    counts: np.ndarray          # teachers moved per exchange candidate row (group → cell)
     periods: np.ndarray         # 走教 periods per zoujiao candidate row
     trips: pd.DataFrame         # teacher_id, host, trips (per week)
     slacks: pd.DataFrame        # family, key, required, value
     result: Result
+    compare: pd.DataFrame = field(default_factory=pd.DataFrame)   # 交流方案比较 rows (λ levels)
 
 
-def remaining_gaps(cset: CandidateSet, chosen: np.ndarray) -> pd.Series:
-    """Cell → gap periods left after the chosen exchanges (gap0 − offers in + periods lost)."""
-    ex = cset.exchange[chosen]
+def remaining_gaps(cset: CandidateSet, counts: np.ndarray) -> pd.Series:
+    """Cell → gap periods left after the chosen exchanges (gap0 − periods in + periods lost), from the
+    group rows and how many teachers each moves."""
+    from .build import period_terms
+
+    cell, row, per = period_terms(cset.exchange)
     rem = cset.cells.set_index("cell")["gap0"].astype(float).copy()
-    rem = rem.sub(ex.groupby("cell")["offer"].sum(), fill_value=0)
-    rem = rem.add(ex[ex["out_main"] >= 0].groupby("out_main")["loss_main"].sum(), fill_value=0)
-    rem = rem.add(ex[ex["out_second"] >= 0].groupby("out_second")["loss_second"].sum(), fill_value=0)
-    return rem
+    delta = pd.Series(per * np.asarray(counts, dtype=float)[row]).groupby(cell).sum()
+    return rem.sub(delta, fill_value=0.0)
 
 
 def _county_job(county, teachers, cells, schools, config, distances, solver):
@@ -59,25 +61,54 @@ def _county_job(county, teachers, cells, schools, config, distances, solver):
     return cset, solve_county(cset, config, solver)
 
 
+def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None):
+    """(counts per row, slack values, Result or None) of the exchange model at one λ."""
+    model = build_model(cset, config, move_cost)
+    slacks = model.slacks[["family", "key", "required"]].copy()
+    slacks["value"] = 0.0
+    counts = np.zeros(len(cset.exchange), dtype=int)
+    if not model.prob.variables():
+        return counts, slacks, None, model
+    res = solve(model, config, solver_name)
+    if res.ok:
+        counts = np.array([int(round(v.varValue or 0.0)) for v in model.x], dtype=int)
+        slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
+    return counts, slacks, res, model
+
+
+def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
+    """Moves, shortage periods left (plain and weighted) and km of an exchange plan."""
+    rem = remaining_gaps(cset, counts)
+    w = cset.cells.set_index("cell")["weight"].reindex(rem.index).fillna(1.0)
+    return {"moves": int(np.sum(counts)), "left": float(rem.clip(lower=0).sum()),
+            "left_weighted": float((rem.clip(lower=0) * w).sum()),
+            "km": float(np.sum(np.asarray(counts) * cset.exchange["cost_km"].to_numpy(float)))}
+
+
+def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
+    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one."""
+    lam0 = float(config["exchange.move_cost"])
+    rows = [dict(plan_figures(cset, counts), move_cost=lam0)]
+    for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
+        c, _, res, _ = _solve_exchange(cset, config, solver_name, lam)
+        if res is None or res.ok:
+            rows.append(dict(plan_figures(cset, c), move_cost=lam))
+    return pd.DataFrame(rows).sort_values("move_cost").reset_index(drop=True)
+
+
 def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> CountyOutcome:
     """Exchange model, then 走教 model on the remaining gaps; plain arrays back (picklable for the pool)."""
     results = []
-    model = build_model(cset, config)
-    slacks = model.slacks[["family", "key", "required"]].copy()
-    chosen = np.zeros(len(cset.exchange), dtype=bool)
-    if model.prob.variables():
-        res = solve(model, config, solver_name)
+    counts, slacks, res, model = _solve_exchange(cset, config, solver_name)
+    if res is not None:
         results.append(res)
-        if res.ok:
-            chosen = np.array([(v.varValue or 0.0) > 0.5 for v in model.x], dtype=bool)
-            slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
-    if "value" not in slacks:
-        slacks["value"] = 0.0
+    compare = _compare(cset, config, solver_name, counts) if res is None or res.ok else pd.DataFrame()
     periods = np.zeros(len(cset.zoujiao))
     trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
     if len(cset.zoujiao) and (not results or results[-1].ok):
-        zm = build_zoujiao_model(cset, config, remaining_gaps(cset, chosen),
-                                 exclude=cset.exchange.loc[chosen, "teacher_id"])
+        moved = teacher_rows(cset, counts)
+        zm = build_zoujiao_model(cset, config, remaining_gaps(cset, counts),
+                                 exclude=moved.loc[moved["chosen"], "teacher_id"])
         if zm.prob.variables():
             zres = solve(zm, config, solver_name)
             results.append(zres)
@@ -92,7 +123,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
                 per_host["trips"] = np.ceil(per_host["periods"] / ppt)
                 trips = per_host[per_host["periods"] > 0][["teacher_id", "host", "trips"]]
     res = combine(results) if results else empty_result(solver_name or config["solver.name"])
-    return CountyOutcome(cset.county, chosen, periods, trips, slacks, res)
+    return CountyOutcome(cset.county, counts, periods, trips, slacks, res, compare)
 
 
 @dataclass
@@ -115,6 +146,8 @@ class RotateResult:
     slacks: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict = field(default_factory=dict)
     school_names: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    compare: pd.DataFrame = field(default_factory=pd.DataFrame)      # move_cost, moves, left, left_weighted, km
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)        # breaches found by the independent audit
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         from .explain import rotation_sheets
@@ -167,7 +200,7 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     elig = exchange_eligibility(teachers, schools, config, plan_year)
     timings["eligibility_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    tt = prepare_teachers(elig, teachers, supply, schools, config)
+    tt = prepare_teachers(elig, teachers, supply, schools, config, plan_year)
     cells = gap_cells(gaps, supply, schools, config)
     dist = distances if distances is not None and len(distances) else None
     names = counties(tt)
@@ -212,10 +245,10 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
 def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, plan_year) -> RotateResult:
     if not sets:   # no teacher at all: empty frames with the usual columns
         empty = county_candidates("", tt.iloc[0:0].assign(county=""), cells.iloc[0:0], schools, config)
-        sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, bool), np.zeros(0), pd.DataFrame(
+        sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, int), np.zeros(0), pd.DataFrame(
             columns=["teacher_id", "host", "trips"]), pd.DataFrame(columns=["family", "key", "required", "value"]),
             res)]
-    cand = pd.concat([s.exchange.assign(county=s.county, chosen=o.chosen) for s, o in zip(sets, outcomes)],
+    cand = pd.concat([teacher_rows(s, o.counts).assign(county=s.county) for s, o in zip(sets, outcomes)],
                      ignore_index=True)
     zjc = pd.concat([s.zoujiao.assign(county=s.county, periods=o.periods) for s, o in zip(sets, outcomes)],
                     ignore_index=True)
@@ -233,7 +266,7 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
         fwd = set(zip(ex["from_school"], ex["to_school"], ex["subject"]))
         paired = np.array([k in fwd for k in back], dtype=bool)
         ex["type"] = np.where(paired, "双向对调", ex["direction"])
-        ex["years"] = int(config["exchange.max_years"])
+        ex["years"] = ex["term"].astype(int)
     ex = ex.sort_values(["from_school", "teacher_id"], kind="stable").reset_index(drop=True)
 
     # 走教 per teacher × host
@@ -266,5 +299,8 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
     diag = diagnose(slacks, reqs, tt, cells, cand, schools, config)
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)
+    parts = [o.compare for o in outcomes if len(o.compare)]
+    compare = pd.concat(parts).groupby("move_cost", as_index=False).sum() if parts else pd.DataFrame(
+        columns=["move_cost", "moves", "left", "left_weighted", "km"])
     return RotateResult(plan_year, config, elig_full, ex, zj, cov, diag, res, cand, zjc, tt, cells, reqs, slacks,
-                        school_names=names)
+                        school_names=names, compare=compare)
