@@ -213,8 +213,9 @@ def _exchange_variables(cset, config, move_cost=None):
     return prob, x, pd.Series(u, index=cells), sl
 
 
-def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> Model:
-    """The county exchange model; every family added in one grouped pass (see module docstring)."""
+def build_model(cset: CandidateSet, config, move_cost: float | None = None, cap: int | None = None) -> Model:
+    """The county exchange model; every family added in one grouped pass (see module docstring).  ``move_cost``
+    replaces λ, ``cap`` adds a cap on moves (both for the 交流方案比较 sheet)."""
     t0 = time.perf_counter()
     ex = cset.exchange
     prob, x, u, sl = _exchange_variables(cset, config, move_cost)
@@ -285,9 +286,9 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
             vids, coefs = xi, ex["backbone"].to_numpy(float) - float(cset.requirements["backbone_share"])
         _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
                     np.r_[coefs, 1.0], GE, float(required), fam)
-    cap = max_moves(cset, config)
-    if cap is not None and n:
-        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(cap), fam)
+    caps = [c for c in (max_moves(cset, config), cap) if c is not None]
+    if caps and n:
+        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(min(caps)), fam)
     return Model(prob, cset, x=x, slacks=sl, u=u, families=fam, build_s=time.perf_counter() - t0)
 
 

@@ -124,7 +124,8 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
         if "years_at_school" in t else 0.0
     for col in ("appraisal", "appraisal_prev"):
         t[col] = _text(t[col]) if col in t else ""
-    t["excellent"] = (t["appraisal"] == "优秀").to_numpy()
+    t["preference"] = pd.to_numeric(t["preference"], errors="coerce").fillna(1) if "preference" in t else \
+        np.where(t["appraisal"] == "优秀", 0, 1)
     t["serve_weak"] = _serve_weak(t, config)
     t["term"] = _term_years(t, config, plan_year)
     t["mover"] = usable & (t["must"] | (use_vol & t["volunteer"])).to_numpy() & (t["term"] > 0).to_numpy()
@@ -256,7 +257,8 @@ def _teacher_subject_rows(t: pd.DataFrame, subjects: set | None = None) -> pd.Da
 
 GROUP_KEYS = ["county", "school_id", "t_stage", "subject", "subject2", "periods_main", "periods_second", "backbone",
               "serve_weak", "term"]
-PRIORITY = "应交流优先，其次本人愿意交流、考核优秀，再按在本校任教年限从长到短，最后按教师编号"
+PRIORITY = ("同一学校、学段、学科、课时、骨干身份的可选教师中：应交流优先，其次本人愿意交流，再次考核优秀或骨干（近两年"
+            "考核基本合格/不合格者最后），再按在本校任教年限从长到短，最后按教师编号")
 
 
 def mover_groups(teachers: pd.DataFrame) -> pd.DataFrame:
@@ -427,13 +429,13 @@ def teacher_rows(cset: "CandidateSet", counts: np.ndarray | None = None) -> pd.D
     ex["count"] = np.zeros(len(ex), dtype=int) if counts is None else np.asarray(counts, dtype=int)
     t = cset.teachers
     m = t[t["grp"] >= 0].copy()
-    m = m.sort_values(["grp", "must", "willing", "excellent", "years_at_school", "teacher_id"],
-                      ascending=[True, False, False, False, False, True], kind="stable")
+    m = m.sort_values(["grp", "must", "willing", "preference", "years_at_school", "teacher_id"],
+                      ascending=[True, False, False, True, False, True], kind="stable")
     m["rank"] = m.groupby("grp").cumcount()
     ex = ex.sort_values(["grp", "cost_km", "to_school", "cell"], kind="stable")
     ex["end"] = ex.groupby("grp")["count"].cumsum()
     ex["start"] = ex["end"] - ex["count"]
-    cols = ["teacher_id", "grp", "rank", "willing", "must", "excellent", "years_at_school"]
+    cols = ["teacher_id", "grp", "rank", "willing", "must", "preference", "years_at_school"]
     rows = ex.merge(m[cols], on="grp", how="inner")
     rows["chosen"] = (rows["rank"] >= rows["start"]) & (rows["rank"] < rows["end"])
     rows = rows.drop(columns=["count", "start", "end", "rank"])

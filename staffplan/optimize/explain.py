@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import InputError, InfeasiblePlan
 from ..rules.eligibility import MUST
+from .candidates import PRIORITY
 from ..forecast.tables import with_total
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
@@ -55,15 +56,15 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         sheet1 = pd.DataFrame({
             "教师编号": _display_ids(ex["teacher_id"], ex["teacher_id"].map(idnum) if idnum is not None else None, cfg),
             "姓名": ex["teacher_id"].map(t["name"]) if "name" in t else "",
-            "学科": ex["subject"],
+            "任教学科": ex["t_subject"], "补充学科": ex["subject"],
             "职称": ex["teacher_id"].map(t["title"]).fillna("") if "title" in t else "",
             "原学校代码": ex["from_school"], "原学校": ex["from_school"].map(school_name),
             "交流学校代码": ex["to_school"], "交流学校": ex["to_school"].map(school_name),
             "交流类型": ex["type"], "距离公里": ex["km"].astype(float).round(1),
             "交流年限": ex["years"].astype(int), "原因": reason})
     else:
-        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
-                                       "交流类型", "距离公里", "交流年限", "原因"])
+        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "任教学科", "补充学科", "职称", "原学校代码", "原学校", "交流学校代码",
+                                       "交流学校", "交流类型", "距离公里", "交流年限", "原因"])
     sheet1 = with_total(sheet1, "教师编号", [])
     if len(sheet1):
         sheet1.loc[sheet1.index[-1], "姓名"] = f"{len(sheet1) - 1} 人"
@@ -95,6 +96,13 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     sheet4 = with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
+    cmp_ = rot.compare
+    if len(cmp_):
+        sheets["交流方案比较"] = pd.DataFrame({
+            "方案": cmp_["variant"], "每交流1人代价（加权课时）": cmp_["move_cost"].astype(float),
+            "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时": cmp_["left"].astype(float).round(1),
+            "加权剩余缺口课时": cmp_["left_weighted"].astype(float).round(1),
+            "交流距离合计（公里）": cmp_["km"].astype(float).round(1)})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
     return sheets
@@ -145,7 +153,28 @@ def rotation_summary(rot) -> dict:
                    "objective": _finite(r.objective), "gap": _finite(r.gap), "runtime_s": round(r.runtime_s, 3),
                    "build_s": round(r.build_s, 3)},
         "diagnosis_rows": int(len(rot.diagnosis)),
+        "audit_breaches": int(len(rot.audit)),
+        "exchange_only_periods_left": _variant(rot, "本方案", "left"),
+        "last_moves": _last_moves(rot),
+        "tie_break": PRIORITY,
     }
+
+
+def _variant(rot, name: str, col: str):
+    c = rot.compare
+    hit = c[c["variant"] == name] if len(c) else c
+    return round(float(hit[col].iloc[0]), 1) if len(hit) else None
+
+
+def _last_moves(rot) -> dict | None:
+    """What the last LAST_MOVES moves buy: shortage periods left (exchange only) without them minus with them."""
+    from .pipeline import LAST_MOVES
+
+    base, fewer = _variant(rot, "本方案", "left"), _variant(rot, f"少交流 {LAST_MOVES} 人", "left")
+    if base is None or fewer is None:
+        return None
+    wb, wf = _variant(rot, "本方案", "left_weighted"), _variant(rot, f"少交流 {LAST_MOVES} 人", "left_weighted")
+    return {"moves": LAST_MOVES, "periods": round(fewer - base, 1), "weighted_periods": round(wf - wb, 1)}
 
 
 # --- explain ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from .build import build_model, build_zoujiao_model
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
                          school_table, teacher_rows)
 from .diagnose import diagnose
-from .solve import Result, combine, empty_result, solve
+from .solve import STATUS_CN, Result, combine, empty_result, solve
 
 
 
@@ -61,9 +61,9 @@ def _county_job(county, teachers, cells, schools, config, distances, solver):
     return cset, solve_county(cset, config, solver)
 
 
-def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None):
-    """(counts per row, slack values, Result or None) of the exchange model at one λ."""
-    model = build_model(cset, config, move_cost)
+def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap=None):
+    """(counts per row, slack values, Result or None, model) of the exchange model at one λ (and cap)."""
+    model = build_model(cset, config, move_cost, cap)
     slacks = model.slacks[["family", "key", "required"]].copy()
     slacks["value"] = 0.0
     counts = np.zeros(len(cset.exchange), dtype=int)
@@ -85,15 +85,27 @@ def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
             "km": float(np.sum(np.asarray(counts) * cset.exchange["cost_km"].to_numpy(float)))}
 
 
+LAST_MOVES = 10
+
+
 def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
-    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one."""
+    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen
+    λ with LAST_MOVES fewer moves (what the last moves buy).  Solved to a 0.5 % gap within 10 s each: the
+    sheet informs, it does not decide."""
     lam0 = float(config["exchange.move_cost"])
-    rows = [dict(plan_figures(cset, counts), move_cost=lam0)]
+    quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.005),
+                                   "solver.time_limit": min(float(config["solver.time_limit"]), 10.0)}, "比较")
+    rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案")]
     for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
-        c, _, res, _ = _solve_exchange(cset, config, solver_name, lam)
+        c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam)
         if res is None or res.ok:
-            rows.append(dict(plan_figures(cset, c), move_cost=lam))
-    return pd.DataFrame(rows).sort_values("move_cost").reset_index(drop=True)
+            rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}"))
+    n = int(np.sum(counts))
+    if n - LAST_MOVES >= 0:
+        c, sl, res, _ = _solve_exchange(cset, quick, solver_name, lam0, cap=n - LAST_MOVES)
+        if res is not None and res.ok:   # may fall below the quota (then its slack is used): informative only
+            rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人"))
+    return pd.DataFrame(rows)
 
 
 def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> CountyOutcome:
@@ -197,7 +209,7 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     teachers = teachers.copy()
     teachers["teacher_id"] = teachers["teacher_id"].astype(str)
     teachers["school_id"] = teachers["school_id"].astype(str)
-    elig = exchange_eligibility(teachers, schools, config, plan_year)
+    elig = exchange_eligibility(teachers, schools, config, plan_year, supply)
     timings["eligibility_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     tt = prepare_teachers(elig, teachers, supply, schools, config, plan_year)
@@ -234,12 +246,40 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
                        solver_s=float(sum(o.result.runtime_s for o in outcomes)))
     if not res.ok:
         raise InfeasiblePlan(f"求解器未能给出方案：{res.status}。{res.message}", diagnosis=out.diagnosis, result=out)
+    t4 = time.perf_counter()
+    out.audit = run_audit(out, teachers, schools, gaps, supply, dist)
+    out.timings["audit_s"] = time.perf_counter() - t4
+    if len(out.audit):
+        out.diagnosis = pd.concat([out.diagnosis, audit_diagnosis(out.audit)], ignore_index=True)
+    if len(out.diagnosis):
+        out.result = replace(out.result, code="rule_breach", status=STATUS_CN["rule_breach"])
     if len(out.diagnosis):
         first = out.diagnosis.iloc[0]
         raise InfeasiblePlan(f"交流方案无法满足硬性规则「{first['规则']}」（{first['学校']}：要求 {first['要求']:g}，"
                              f"最多可达 {first['可达']:g}，差 {first['差额']:g}）。详见「诊断」工作表。",
                              diagnosis=out.diagnosis, result=out)
     return out
+
+
+def run_audit(rot: "RotateResult", teachers, schools, gaps, supply, distances) -> pd.DataFrame:
+    """The independent audit (optimize/audit.py) of the finished plan; one row per breach."""
+    from .audit import audit_plan
+
+    ex = rot.exchanges.assign(periods=rot.exchanges["offer"]) if len(rot.exchanges) else pd.DataFrame(
+        columns=["teacher_id", "from_school", "to_school", "subject", "stage", "kind", "years", "periods"])
+    zj = rot.zj_candidates
+    zj = zj[zj["periods"] > 0].groupby(["teacher_id", "home", "host", "subject", "stage"], as_index=False)[
+        "periods"].sum() if len(zj) else pd.DataFrame(columns=["teacher_id", "home", "host", "subject", "periods"])
+    return audit_plan(ex, zj, teachers, schools, gaps, rot.eligibility, rot.config, rot.plan_year, supply, distances)
+
+
+def audit_diagnosis(audit: pd.DataFrame) -> pd.DataFrame:
+    """Audit breaches as 诊断 rows (规则, 学校, 要求, 可达, 差额, 说明)."""
+    who = audit["教师编号"].fillna("").astype(str)
+    note = "独立核查：" + audit["学科"].fillna("").astype(str) + "；" + audit["说明"].fillna("").astype(str)
+    note = note.where(who == "", note + "（教师 " + who + "）")
+    return pd.DataFrame({"规则": audit["规则"], "学校": audit["学校"], "要求": audit["应满足"], "可达": audit["实际"],
+                         "差额": audit["差额"], "说明": note})
 
 
 def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, plan_year) -> RotateResult:
@@ -300,7 +340,8 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)
     parts = [o.compare for o in outcomes if len(o.compare)]
-    compare = pd.concat(parts).groupby("move_cost", as_index=False).sum() if parts else pd.DataFrame(
-        columns=["move_cost", "moves", "left", "left_weighted", "km"])
+    compare = pd.concat(parts).groupby(["variant", "move_cost"], as_index=False, sort=False)[
+        ["moves", "left", "left_weighted", "km"]].sum() if parts else pd.DataFrame(
+        columns=["variant", "move_cost", "moves", "left", "left_weighted", "km"])
     return RotateResult(plan_year, config, elig_full, ex, zj, cov, diag, res, cand, zjc, tt, cells, reqs, slacks,
                         school_names=names, compare=compare)

@@ -29,7 +29,8 @@ import pulp
 from ..errors import InputError
 
 STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间上限，未证明最优）", "infeasible": "不可行",
-             "unbounded": "无界", "not_solved": "未求解", "error": "求解出错", "empty": "无需求解"}
+             "unbounded": "无界", "not_solved": "未求解", "error": "求解出错", "empty": "无需求解",
+             "rule_breach": "有硬性规则未满足（见「诊断」）"}
 
 KNOWN = ("cbc", "highs")
 
