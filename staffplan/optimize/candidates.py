@@ -138,12 +138,13 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     allowed_extra = np.where(t["willing_zoujiao"].to_numpy() | (not needs_consent), extra, 0.0)
     current = (t["periods_main"] + t["periods_second"]).to_numpy()
     cap = np.floor(t["standard_load"].fillna(0).to_numpy() + allowed_extra - current + 1e-9)
-    t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject & t["serve_weak"].to_numpy(),
+    retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
+    t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject & t["serve_weak"].to_numpy() & ~retired,
                            np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (
         (t["t_stage"] == "") & _text(school_stage).isin(set(config["exchange.stages"])))
     employed = t["employment"] != "临聘" if not config["exchange.base_includes_temporary"] else True
-    t["base"] = (teaching & compulsory.to_numpy() & np.asarray(employed)).astype(bool)
+    t["base"] = (teaching & compulsory.to_numpy() & np.asarray(employed) & ~retired).astype(bool)
     t = t.sort_values(["county", "school_id", "teacher_id"], kind="stable").reset_index(drop=True)
     t["grp"] = _teacher_group(t, mover_groups(t)).to_numpy()
     return t

@@ -114,7 +114,8 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
     counts, slacks, res, model = _solve_exchange(cset, config, solver_name)
     if res is not None:
         results.append(res)
-    compare = _compare(cset, config, solver_name, counts) if res is None or res.ok else pd.DataFrame()
+    compare = _compare(cset, config, solver_name, counts) \
+        if bool(config["exchange.compare_plans"]) and (res is None or res.ok) else pd.DataFrame()
     periods = np.zeros(len(cset.zoujiao))
     trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
     if len(cset.zoujiao) and (not results or results[-1].ok):
