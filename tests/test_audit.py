@@ -289,3 +289,12 @@ def test_retired_teacher_neither_moves_nor_zoujiao():
     res = run(teachers=t)
     assert sorted(res.loc[res["规则"] == A.R_RETIRED, "教师编号"]) == ["t1", "t2"]
     assert A.R_ELIGIBLE in set(res["规则"])          # eligibility says 不符合 as well
+
+
+def test_teacher_stays_in_own_stage():
+    # t1 is a 小学 teacher; B 初中 数学 is not his stage (B given a 初中 cell short by 12)
+    t, s, g = frames()
+    g = pd.concat([g, pd.DataFrame({"school_id": ["B"], "stage": ["初中"], "subject": ["数学"], "gap_periods": [12.0],
+                                    "standard_load": [10.0]})], ignore_index=True)
+    res = only(run(ex=ex_rows(CLEAN_EX).assign(stage="初中"), gaps=g), A.R_STAGE)
+    assert res.iloc[0]["说明"] == "教师任教小学学段，接收学段为初中"

@@ -38,6 +38,7 @@ Rules and their arithmetic
   past the retirement date on 1 Sep of the plan year (checked on the roster itself as well, 走教 too); a teacher whose retirement date falls before the end of the term is
   not moved, unless ``exchange.allow_short_term`` and the term is shortened to fit; with appraisal 不合格/基本合格
   in either of the last two years (``exchange.weak_needs_good_appraisal``) not to a 乡村/薄弱 school, not for 走教.
+* 学段不符: the receiving (host) stage is the teacher's own teaching stage.
 * 交流方向 (cross 城乡, cross 办学水平, or same 教育集团 — each as configured), 同一区县, ``exchange.max_km``.
 * 重复安排: a teacher moves at most once, and does not also 走教 (unless ``zoujiao.allow_exchanged``).
 * Quotas per county (share_rules_on): moves ≥ ceil(5 % × compulsory 专任教师 (teaching stage 小学/初中, not past
@@ -72,6 +73,7 @@ R_RETIRE = "交流期内退休"
 R_RETIRED = "已过退休日期"
 R_APPRAISAL = "考核等次限制"
 R_SUBJECT = "学科不符"
+R_STAGE = "学段不符"
 R_DIRECTION = "交流方向"
 R_COUNTY = "跨区县"
 R_KM = "交流距离"
@@ -216,6 +218,14 @@ def _rows(rule, mask, sch, school, subject="", teacher="", required=np.nan, actu
         "说明": pick(note)})
 
 
+def _stage_rows(teacher_stage, target_stage, sch, school, subject, teacher) -> pd.DataFrame:
+    """A teacher teaches their own stage at the receiving / host school (小学 teachers do not take 初中 classes)."""
+    a, b = _text(teacher_stage).to_numpy(), _text(target_stage).to_numpy()
+    bad = (a != "") & (b != "") & (a != b)
+    return _rows(R_STAGE, bad, sch, school, subject, teacher,
+                 note="教师任教" + pd.Series(a, dtype=object) + "学段，接收学段为" + pd.Series(b, dtype=object))
+
+
 def _norm_exchanges(exchanges: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config) -> pd.DataFrame:
     ex = exchanges.copy().reset_index(drop=True)
     for col in ("teacher_id", "from_school", "to_school", "subject"):
@@ -341,6 +351,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         teaches = (tex["subject"].to_numpy() == subj.to_numpy()) | (tex["subject2"].to_numpy() == subj.to_numpy())
         out.append(_rows(R_SUBJECT, known & (~teaches | wrong_school), sch, frm, subj, tid,
                          note=np.where(wrong_school, "原学校与花名册不一致", "交流学科不是本人任教或兼任学科")))
+        out.append(_stage_rows(tex["stage"], ex["stage"], sch, to, subj, tid))
         # --- retirement within the term -------------------------------------------------------------------
         retire = pd.to_datetime(tex["retire_date"]).reset_index(drop=True)
         years = ex["years"].to_numpy(float)
@@ -446,6 +457,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate) -> pd.DataF
     bad = ~subj.isin(subjects).to_numpy() | ~teaches
     out.append(_rows(R_ZJ_SUBJECT, bad, sch, host, subj, tid,
                      note=np.where(subj.isin(subjects), "走教学科不是本人任教或兼任学科", "学科不在走教学科范围内")))
+    out.append(_stage_rows(tz["stage"], zj["stage"], sch, host, subj, tid))
     known = tz["school_id"].notna().to_numpy()
     bad = known & ((tz["post"].to_numpy() != "专任教师") | (tz["status_roster"].to_numpy() != STATUS_AT_POST))
     out.append(_rows(R_AT_POST, bad, sch, home, subj, tid, note="走教教师须为在岗专任教师"))
