@@ -233,10 +233,14 @@ def test_quotas():
     # 骨干: t4 (not 骨干) instead of t1: 0 骨干 < 20 % × 1 = 0.2 → 差额 0.2
     row = only(run(ex=ex_rows(("t4", "A", "B", "数学"))), A.R_BACKBONE).iloc[0]
     assert (row["应满足"], row["实际"], row["差额"]) == (0.2, 0, 0.2)
-    # cap: max_share 0.1 → floor(0.6) = 0 < 1 move
-    cfg = default_config().with_overrides({"exchange.max_share": 0.1})
-    row = only(run(cfg=cfg), A.R_CAP).iloc[0]
-    assert (row["应满足"], row["实际"], row["差额"]) == (0, 1, 1)
+    # cap: max_share 0.05 → ceil(0.3) = 1 (rounded like the floor) < 2 moves (t1 A→B, t5 C→B; C 数学 −12 so
+    # t5 may leave) → 差额 1; with one move the cap holds
+    t, s, g = frames()
+    g.loc[(g["school_id"] == "C") & (g["subject"] == "数学"), "gap_periods"] = -12.0
+    cfg = default_config().with_overrides({"exchange.max_share": 0.05})
+    row = only(run(ex=ex_rows(CLEAN_EX, ("t5", "C", "B", "数学")), gaps=g, cfg=cfg), A.R_CAP).iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (1, 2, 1)
+    assert run(gaps=g, cfg=cfg).empty
 
 
 def test_zoujiao_subject_zone_host_km():

@@ -43,7 +43,8 @@ Rules and their arithmetic
 * 重复安排: a teacher moves at most once, and does not also 走教 (unless ``zoujiao.allow_exchanged``).
 * Quotas per county (share_rules_on): moves ≥ ceil(5 % × compulsory 专任教师 (teaching stage 小学/初中, not past
   retirement, 临聘 per ``exchange.base_includes_temporary``)); moves from 城镇/优质 schools ≥ ceil(10 % × 应交流
-  there); 骨干 movers ≥ 20 % × moves; moves ≤ floor(max_share × base) when max_share > 0.
+  there); 骨干 movers ≥ 20 % × moves; moves ≤ ceil(max_share × base) when max_share > 0 (the same rounding as the
+  floor, so max_share = min_share_compulsory is feasible).
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
   host cell short (gap0 > 0); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``).
@@ -439,7 +440,7 @@ def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_
             rows.append((R_BACKBONE, county, share_bb * n, bb, share_bb * n - bb,
                          f"{label}：骨干教师不少于交流人数 {n} 人的 {share_bb:.0%}"))
         if cap_share > 0:
-            cap = math.floor(cap_share * base + 1e-9)
+            cap = math.ceil(cap_share * base - 1e-9)   # rounded like the 5 % floor, so max_share = floor is feasible
             if n > cap:
                 rows.append((R_CAP, county, cap, n, n - cap, f"{label}：交流人数不超过 {cap_share:.0%}"))
     if not rows:
