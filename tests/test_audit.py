@@ -244,14 +244,28 @@ def test_quotas():
 
 
 def test_zoujiao_subject_zone_host_km():
-    # 数学 is not a 走教 subject (and A 数学 … the host B 数学 is short, so only the subject rule fires)
+    # 数学 is not a 走教 subject (B 数学 short by 24: 12 left after t1 arrives, so only the subject rule fires)
     t, s, g = frames()
     t.loc[t["teacher_id"] == "t4", "willingness"] = "愿意走教"
-    res = only(run(zj=zj_rows(CLEAN_ZJ, ("t4", "A", "B", "数学", 2)), teachers=t), A.R_ZJ_SUBJECT)
+    g24 = g.assign(gap_periods=np.where((g["school_id"] == "B") & (g["subject"] == "数学"), 24.0, g["gap_periods"]))
+    res = only(run(zj=zj_rows(CLEAN_ZJ, ("t4", "A", "B", "数学", 2)), teachers=t, gaps=g24), A.R_ZJ_SUBJECT)
     assert res.iloc[0]["教师编号"] == "t4"
-    # host without a shortage: B 音乐 gap 0
+    # the shortage left after the exchanges counts: with 数学 a 走教 subject and B 数学 short by 12, t1's arrival
+    # (12) leaves 0 → t4's 2 periods are excess (差额 2); short by 14 → 2 left → fine
+    cfg = default_config().with_overrides({"zoujiao.subjects": ["音乐", "数学"]})
+    row = only(run(zj=zj_rows(CLEAN_ZJ, ("t4", "A", "B", "数学", 2)), teachers=t, cfg=cfg), A.R_ZJ_HOST).iloc[0]
+    assert (row["学科"], row["应满足"], row["实际"], row["差额"]) == ("数学", 0.0, 2.0, 2.0)
+    g14 = g.assign(gap_periods=np.where((g["school_id"] == "B") & (g["subject"] == "数学"), 14.0, g["gap_periods"]))
+    assert run(zj=zj_rows(CLEAN_ZJ, ("t4", "A", "B", "数学", 2)), teachers=t, cfg=cfg, gaps=g14).empty
+    # host without a shortage: B 音乐 gap 0 → cap 0, 2 periods → 差额 2
     g.loc[(g["school_id"] == "B") & (g["subject"] == "音乐"), "gap_periods"] = 0.0
-    only(run(gaps=g), A.R_ZJ_HOST)
+    row = only(run(gaps=g), A.R_ZJ_HOST).iloc[0]
+    assert (row["学校代码"], row["应满足"], row["实际"], row["差额"]) == ("B", 0.0, 2.0, 2.0)
+    # B 音乐 short by 1.5 periods → at most ceil(1.5) = 2 periods of 走教: 2 fine, 3 → 差额 1
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "音乐"), "gap_periods"] = 1.5
+    assert run(gaps=g).empty
+    row = only(run(zj=zj_rows(("t2", "A", "B", "音乐", 3)), gaps=g), A.R_ZJ_HOST).iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (2.0, 3.0, 1.0)
     # other town (T2) and too far: D is 29 km away and in another county
     t, s, g = frames()
     g = pd.concat([g, pd.DataFrame({"school_id": ["D"], "stage": ["小学"], "subject": ["音乐"], "gap_periods": [10.0],

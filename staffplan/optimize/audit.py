@@ -46,7 +46,7 @@ Rules and their arithmetic
   there); 骨干 movers ≥ 20 % × moves; moves ≤ ceil(max_share × base) when max_share > 0 (the same rounding as the
   floor, so max_share = min_share_compulsory is feasible).
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
-  host cell short (gap0 > 0); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
+  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``).
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ R_BACKBONE = "骨干教师比例"
 R_CAP = "交流人数上限"
 R_ZJ_SUBJECT = "走教学科"
 R_ZJ_ZONE = "走教范围"
-R_ZJ_HOST = "走教学校无缺口"
+R_ZJ_HOST = "走教课时超过剩余缺口"
 R_ZJ_KM = "走教距离"
 R_ZJ_HOSTS = "走教学校数"
 R_ZJ_INT = "走教课时非整数"
@@ -399,7 +399,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
 
     # --- 走教 ------------------------------------------------------------------------------------------------
     if len(zj):
-        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate))
+        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, f))
 
     parts = [p for p in out if len(p)]
     if not parts:
@@ -449,7 +449,7 @@ def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_
     return r.assign(学校代码="", 学校="", 学科="", 教师编号="")[AUDIT_COLUMNS]
 
 
-def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate) -> pd.DataFrame:
+def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd.DataFrame:
     out = []
     tz = tt.reindex(zj["teacher_id"])
     tid, home, host, subj, per = zj["teacher_id"], zj["home"], zj["host"], zj["subject"], zj["periods"]
@@ -473,8 +473,16 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate) -> pd.DataF
         out.append(_rows(R_ZJ_ZONE, bad, sch, host, subj, tid, note="走教须在同一学区/镇街或同一教育集团内"))
     bad = home.map(sch["county"]).fillna("?").to_numpy() != host.map(sch["county"]).fillna("!").to_numpy()
     out.append(_rows(R_COUNTY, bad, sch, host, subj, tid, note="走教学校不在同一区县"))
-    gap_h = _lookup(cells, host, zj["stage"], subj, "gap0", config)
-    out.append(_rows(R_ZJ_HOST, gap_h <= EPS, sch, host, subj, tid, 0, gap_h, -gap_h, "走教学校该学科没有缺口（课时）"))
+    # per host cell: 走教 periods ≤ ceil(shortage left after the exchanges)
+    per_cell = zj.groupby(["host", "stage", "subject"], as_index=False, sort=True)["periods"].sum()
+    left = _lookup(cells, per_cell["host"], per_cell["stage"], per_cell["subject"], "gap0", config)
+    delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
+    key = pd.MultiIndex.from_frame(per_cell[["host", "stage", "subject"]].astype(str))
+    left = left + np.nan_to_num(delta.reindex(key).to_numpy(float), nan=0.0)
+    cap = np.ceil(np.maximum(left, 0.0) - EPS)
+    got = per_cell["periods"].to_numpy(float)
+    out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
+                     per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
     km = pair_km(schools.astype({"school_id": str}), home, host, config, dist)
     max_km = float(config["zoujiao.max_km"])
     bad = np.isnan(km) | (km > max_km + EPS)
