@@ -146,7 +146,7 @@ def test_senior_stage_teachers_of_a_complete_middle_school_are_out_of_scope():
     supply = pd.DataFrame({"teacher_id": ["s", "j"], "stage": ["高中", "初中"]})
     r = run17(supply=supply, s=dict(school_id="W1", subject="物理"), j=dict(school_id="W1", subject="物理"))
     assert r.loc["s", "status"] == "不符合" and r.loc["s", "rule"] == "stage"
-    assert r.loc["s", "reason"] == "所在学校为完全中学，任教高中学段，交流仅限义务教育学段"
+    assert r.loc["s", "reason"] == "所在学校为完全中学，任教高中学段（按课程表和本校各学段该学科课时需求推定），交流仅限义务教育学段"
     assert r.loc["j", "status"] == "应交流" and r.loc["j", "teach_stage"] == "初中"
     # 高中 listed in exchange.stages brings them back
     cfg = default_config().with_overrides({"exchange.stages": ["小学", "初中", "完全中学", "高中"]})
@@ -157,6 +157,7 @@ def test_teaching_stage_column_without_supply():
     # no forecast supply: the roster's 任教学段 (teach_stage) decides; an ambiguous teacher gets the lowest stage
     r = run17(s=dict(school_id="W1", teach_stage="高中"), x=dict(school_id="W1"))
     assert r.loc["s", "rule"] == "stage" and r.loc["s", "teach_stage"] == "高中"
+    assert "（花名册任教学段）" in r.loc["s", "reason"]
     assert r.loc["x", "status"] == "应交流" and r.loc["x", "teach_stage"] == "初中"
 
 

@@ -196,8 +196,10 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     retire_txt = retire.dt.strftime("%Y-%m").fillna("未知")
     near_txt = f"距法定退休不足 {window} 年（" + retire_txt + " 退休）"
     must_txt = title_txt + "，在本校任教 " + years_txt + " 年，超过" + terms_txt
-    stage_txt = np.where(senior, "所在学校为" + _text(school_stage) + "，任教" + teach_stage
-                         + "学段，交流仅限义务教育学段", "所在学校学段为" + _text(school_stage) + "，不在交流范围")
+    given_stage = _text(_col(t, "teach_stage", "")) != ""
+    basis = pd.Series(np.where(given_stage, "（花名册任教学段）", "（按课程表和本校各学段该学科课时需求推定）"), index=t.index)
+    stage_txt = np.where(senior, "所在学校为" + _text(school_stage) + "，任教" + teach_stage + "学段" + basis
+                         + "，交流仅限义务教育学段", "所在学校学段为" + _text(school_stage) + "，不在交流范围")
     term_txt = (f"将于 " + retire_txt + f" 退休，早于 {max_years} 年交流期满，不安排交流")
     reasons = [
         "人员状态为「" + status_txt + "」，不参加本轮交流",
