@@ -479,7 +479,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
     key = pd.MultiIndex.from_frame(per_cell[["host", "stage", "subject"]].astype(str))
     left = left + np.nan_to_num(delta.reindex(key).to_numpy(float), nan=0.0)
-    cap = np.ceil(np.maximum(left, 0.0) - EPS)
+    cap = np.ceil(np.maximum(left, 0.0) - EPS) + 0.0   # + 0.0 turns −0.0 into 0.0
     got = per_cell["periods"].to_numpy(float)
     out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
