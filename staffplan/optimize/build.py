@@ -79,7 +79,7 @@ W_SUBSIDY = 0.1
 EPS = 1e-3
 
 SLACK_FAMILIES = {"quota": "年度交流人数不少于义务教育教师的规定比例", "quota_urban": "城镇/优质学校应交流教师的交流比例",
-                  "backbone": "骨干教师占交流人数的比例", "send": "派出学校不新增学科缺口"}
+                  "backbone": "骨干教师占交流人数的比例"}
 
 
 @dataclass
@@ -262,6 +262,16 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None, cap:
                 np.r_[-per[in_recv], np.ones(len(recv))], LE, 0.0, fam)
     _add_family(prob, V, "cov_slot", np.r_[sl_["cell"].to_numpy(), recv], np.r_[zpos, cpos],
                 np.r_[-sl_["v"].to_numpy(float), np.ones(len(recv))], LE, 0.0, fam)
+    # valid cut on sending cells nobody can arrive in (surplus S = −gap0): u_c ≥ Σ max(0, periods_i − S) · X_i —
+    # the first leaver's shortage counted whole, so the LP cannot send a fraction of a teacher up to the surplus
+    srows = (per < 0) & ~np.isin(cell, cin)
+    excess = -per[srows] + gap0.reindex(cell[srows]).to_numpy(float)
+    pos_ = excess > 1e-9
+    cut_cells = np.unique(cell[srows][pos_])
+    u_of = dict(zip(u.index.tolist(), upos.tolist()))
+    _add_family(prob, V, "cover_cut", np.r_[cell[srows][pos_], cut_cells],
+                np.r_[row[srows][pos_], [u_of[c] for c in cut_cells]],
+                np.r_[-excess[pos_], np.ones(len(cut_cells))], GE, 0.0, fam)
     arr = np.isin(cin, recv)
     _add_family(prob, V, "slot_n", np.r_[sl_["cell"].to_numpy(), cin[arr]], np.r_[zpos, xi[arr]],
                 np.r_[np.ones(len(zpos)), -np.ones(int(arr.sum()))], LE, 0.0, fam)

@@ -1,30 +1,33 @@
-"""Candidate pairs for the rotation model — pre-filtered, never the full teacher × school product.
+"""Candidate moves for the rotation model — pre-filtered, never the full teacher × school product.
 
 Three frames feed :func:`staffplan.optimize.build.build_model`:
 
 * ``cells``    — one row per (school, stage, subject) of the forecast gaps: ``gap0`` signed periods
   (+ = shortage), ``load`` periods per FTE, weight of covering one period there.
-* ``exchange`` — one row per candidate move teacher → receiving school in a subject:
-  ``kind`` = "short" (the receiving cell has a shortage in the teacher's subject or second subject) or
-  "pair" (the receiving cell has no shortage but has its own possible mover of the same subject and stage:
-  two-way flow, only generated when the quota rules need more moves than shortages can absorb).
+* ``exchange`` — one row per candidate move of a mover *group* (:func:`mover_groups`: teachers the model cannot
+  tell apart) → receiving cell, with ``size`` (teachers in the group): ``kind`` = "short" (the receiving cell is
+  short by at least ``shortage.threshold`` FTE in the teacher's subject or second subject) or "pair" (the
+  receiving cell is below the threshold but has its own possible mover of the same subject and stage: two-way
+  flow 双向对调, only generated when the quota rules need more moves than shortages can absorb).
   The direction rule holds on every row (cross 城区/镇区 ↔ 乡村, or different 办学水平, or same 教育集团 —
   each toggled by ``exchange.cross_locality/cross_tier/within_group``), same county, different school,
-  distance ≤ ``exchange.max_km`` when > 0.  Pruned: a row is kept when it is among the teacher's
-  ``exchange.candidates_per_teacher`` nearest receivers or among the receiving cell's
-  ``exchange.candidates_per_cell`` nearest teachers (pairs: ``pair_candidates_per_teacher``).
+  distance ≤ ``exchange.max_km`` when > 0; a group whose teachers may not serve 乡村/薄弱 schools
+  (``may_serve_weak``) has no row to one.  Pruned per (school, stage, subject) unit: a row is kept when the cell
+  is among the unit's ``exchange.candidates_per_teacher`` nearest receivers (and nearest receivers that are not
+  乡村/薄弱) or the unit is among the cell's nearest units holding ``exchange.candidates_per_cell`` teachers
+  (pairs: ``pair_candidates_per_teacher``).  Built one subject at a time on a units × cells distance block,
+  so cost and memory grow with schools × subjects, not with teachers × schools.
+  Each row carries what the move does to cells in periods: ``offer`` (the receiving cell's standard load,
+  taught there) and, per leaver, ``loss_main``/``loss_second`` (actual periods) in ``out_main``/``out_second``.
 * ``zoujiao``  — one row per 走教 teacher → host cell: teachers of ``zoujiao.subjects`` (main or second
   subject) with spare capacity (standard load + ``extra_load`` − current periods; the extra only with
-  本人意愿 愿意走教 when ``extra_load_needs_consent``), host cells with a shortage in that subject in the same
-  学区/镇街 or the same 教育集团 (``same_zone``), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no
-  candidate), pruned to the ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
-
-Second subject: unless ``exchange.second_subject_in_send_rule``, the sending rule of the model counts only the
-main subject; a candidate whose leaving would by itself push the second-subject cell beyond the tolerance is
-dropped here instead (keeps the model's LP integral; several such teachers of one cell are not summed).
+  本人意愿 愿意走教 when ``extra_load_needs_consent``), not past retirement and allowed to serve weak schools,
+  host cells with a shortage in that subject in the same 学区/镇街 or the same 教育集团 (``same_zone``; joined on
+  zone and group), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no candidate), pruned to the
+  ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
 
 Teacher stage = the forecast supply's ``stage``; a teacher matches a cell of the same stage (an empty
-stage on either side matches any).
+stage on either side matches any).  :func:`teacher_rows` expands group rows to teachers by ``PRIORITY``.
 """
 from __future__ import annotations
 
@@ -294,15 +297,6 @@ def _direction_arrays(rural_a, rural_b, tier_a, tier_b, grp_a, grp_b, config):
 
 
 DIRECTION_LABELS = np.array(["", "城乡交流", "强弱交流", "集团内交流"], dtype=object)
-
-
-def _direction(frm: pd.Series, to: pd.Series, sch: pd.DataFrame, config) -> tuple[np.ndarray, np.ndarray]:
-    """(legal, label) for each move frm → to."""
-    args = []
-    for col, fill in (("rural", False), ("tier", ""), ("group", "")):
-        args += [_take(sch, col, frm, fill), _take(sch, col, to, fill)]
-    legal, code = _direction_arrays(args[0].astype(bool), args[1].astype(bool), *args[2:], config)
-    return legal, DIRECTION_LABELS[code]
 
 
 def _block_pairs(u_pos, u_stage, u_n, c_pos, c_stage, c_blocked, D, legal, k_unit, k_cell, max_km, unknown_km):

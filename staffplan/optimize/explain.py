@@ -239,29 +239,35 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     cand = rotate.candidates[rotate.candidates["teacher_id"] == tid] if len(rotate.candidates) else rotate.candidates
     cells = rotate.cells
     subjects = [s for s in (t["subject"], t["subject2"]) if s]
+    threshold = float(config["shortage.threshold"])
     if cand.empty:
-        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects) & (cells["gap0"] > 0)
-                          & (cells["school_id"] != t["school_id"])]
+        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects)
+                          & (cells["gap0"] >= threshold * cells["load"] - 1e-9) & (cells["school_id"] != t["school_id"])]
         if short_any.empty:
-            lines.append(f"未被选中：没有需要该学科（{'、'.join(subjects)}）的接收学校")
+            lines.append(f"未被选中：没有该学科（{'、'.join(subjects)}）缺口达到 {threshold:g} 人的接收学校")
         else:
-            lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校缺该学科教师，但都不满足交流方向"
-                         "（城乡之间、强弱之间或集团内）或距离要求")
+            lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校该学科缺口达到 {threshold:g} 人，但都不满足交流方向"
+                         "（城乡之间、强弱之间或集团内）、距离或考核要求")
         return lines
+    tol = float(config["exchange.sending_tolerance"])
     home = cells[(cells["school_id"] == t["school_id"]) & (cells["subject"] == t["subject"])
                  & ((cells["stage"] == t["t_stage"]) | (cells["stage"] == ""))]
-    tol = float(config["exchange.sending_tolerance"])
     if len(home):
         gap0, load = float(home["gap0"].sum()), float(home["load"].iloc[0])
         if gap0 > 0:
-            lines.append(f"未被选中：其所在学校该学科已缺编 {gap0 / load:.1f} 人（派出后缺口会超出容忍 {tol:g} 人）")
+            lines.append(f"未被选中：其所在学校该学科已缺 {gap0:.1f} 课时，派出只能在有同学科教师调入时进行")
             return lines
-        if (max(0.0, -gap0) + tol * load) / load < 1 - 1e-9:
-            after = (gap0 + float(t["periods_main"])) / load
-            lines.append(f"未被选中：其所在学校该学科没有富余（派出后将缺编 {after:.1f} 人，超过容忍 {tol:g} 人），"
-                         "且没有同学科教师调入")
+        if gap0 + float(t["periods_main"]) > tol * load + 1e-9:
+            lines.append(f"未被选中：派出后所在学校该学科将缺 {gap0 + float(t['periods_main']):.1f} 课时，超过容忍 {tol:g} 人"
+                         f"（{tol * load:g} 课时），且没有同学科教师调入")
             return lines
+    group = rotate.candidates[(rotate.candidates["grp"] == cand["grp"].iloc[0])
+                              & (rotate.candidates["county"] == t["county"])]
+    if group["chosen"].any():
+        lines.append("未被选中：同校同学科、课时与身份相同的教师中已按规则选出优先者（" + PRIORITY + "）")
+        return lines
     nearest = cand.sort_values("km").iloc[0]
-    lines.append(f"未被选中：名额已由距离更近的教师满足（本人最近的可去学校为"
-                 f"{names.get(nearest['to_school'], nearest['to_school'])}，{nearest['km']:.1f} 公里）")
+    lines.append(f"未被选中：本人可去的学校（最近为{names.get(nearest['to_school'], nearest['to_school'])}，"
+                 f"{nearest['km']:.1f} 公里）的缺口已由其他教师补足，或补充的课时抵不过每交流 1 人的代价"
+                 f"（{float(config['exchange.move_cost']):g} 加权课时）")
     return lines

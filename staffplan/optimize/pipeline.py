@@ -162,6 +162,15 @@ class RotateResult:
     compare: pd.DataFrame = field(default_factory=pd.DataFrame)      # move_cost, moves, left, left_weighted, km
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)        # breaches found by the independent audit
 
+    @property
+    def tie_break(self) -> str:
+        """The published rule that fixes who goes where among equivalent plans (for the 说明 sheet)."""
+        from .candidates import PRIORITY
+
+        return (f"先满足配额，再使加权剩余缺口课时 + 每交流 1 人 {float(self.config['exchange.move_cost']):g} 加权课时"
+                f"（exchange.move_cost）+ 每公里 {float(self.config['exchange.km_cost']):g} 最小；{PRIORITY}；"
+                "同组多个去向按距离由近到远依次分配")
+
     def sheets(self) -> dict[str, pd.DataFrame]:
         from .explain import rotation_sheets
 
