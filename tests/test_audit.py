@@ -174,7 +174,9 @@ def test_retirement_before_end_of_term():
     # a shortened 2-year term is allowed only with exchange.allow_short_term (then eligibility gives 应交流,
     # term_years_possible 2)
     ex2 = ex_rows(CLEAN_EX).assign(years=2)
-    assert A.R_RETIRE in set(run(ex=ex2, teachers=t)["规则"])
+    res = run(ex=ex2, teachers=t)
+    row = res[res["规则"] == A.R_TERM].iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (3.0, 2.0, 1.0) and A.R_RETIRE not in set(res["规则"])
     cfg = default_config().with_overrides({"exchange.allow_short_term": True})
     assert run(ex=ex2, teachers=t, cfg=cfg).empty
 
@@ -316,3 +318,13 @@ def test_teacher_stays_in_own_stage():
                                     "standard_load": [10.0]})], ignore_index=True)
     res = only(run(ex=ex_rows(CLEAN_EX).assign(stage="初中"), gaps=g), A.R_STAGE)
     assert res.iloc[0]["说明"] == "教师任教小学学段，接收学段为初中"
+
+
+def test_term_length():
+    # 4 years > exchange.max_years 3 → 差额 1; 2 years for a teacher far from retirement, even with
+    # allow_short_term → 差额 1 (a shortened term is only for a teacher retiring within the term)
+    row = only(run(ex=ex_rows(CLEAN_EX).assign(years=4)), A.R_TERM).iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (3.0, 4.0, 1.0)
+    cfg = default_config().with_overrides({"exchange.allow_short_term": True})
+    row = only(run(ex=ex_rows(CLEAN_EX).assign(years=2), cfg=cfg), A.R_TERM).iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (3.0, 2.0, 1.0)

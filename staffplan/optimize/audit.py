@@ -36,7 +36,8 @@ Rules and their arithmetic
 * 接收校缺口不足: a receiving cell's gap0 must be ≥ ``shortage.threshold`` × load, except for two-way swaps.
 * 交流资格: status 应交流, or a volunteer (``exchange.use_volunteers``); never 临聘 / non-专任教师 / not at post /
   past the retirement date on 1 Sep of the plan year (checked on the roster itself as well, 走教 too); a teacher whose retirement date falls before the end of the term is
-  not moved, unless ``exchange.allow_short_term`` and the term is shortened to fit; with appraisal 不合格/基本合格
+  not moved, unless ``exchange.allow_short_term`` and the term is shortened to fit (交流年限: 1 … max_years
+  years, shorter than max_years only for such a teacher); with appraisal 不合格/基本合格
   in either of the last two years (``exchange.weak_needs_good_appraisal``) not to a 乡村/薄弱 school, not for 走教.
 * 学段不符: the receiving (host) stage is the teacher's own teaching stage.
 * 交流方向 (cross 城乡, cross 办学水平, or same 教育集团 — each as configured), 同一区县, ``exchange.max_km``.
@@ -72,6 +73,7 @@ R_POST = "临聘或非专任教师"
 R_AT_POST = "人员状态不在岗"
 R_RETIRE = "交流期内退休"
 R_RETIRED = "已过退休日期"
+R_TERM = "交流年限"
 R_APPRAISAL = "考核等次限制"
 R_SUBJECT = "学科不符"
 R_STAGE = "学段不符"
@@ -359,10 +361,15 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         possible = ((retire - pdate).dt.days / 365.25).to_numpy(float)
         full = float(config["exchange.max_years"])
         short_ok = bool(config.get("exchange.allow_short_term", False))
-        bad = (~np.isnan(possible) & (possible < years - EPS)) | ((years < full - EPS) & ~short_ok)
+        bad = ~np.isnan(possible) & (possible < years - EPS)
         out.append(_rows(R_RETIRE, bad, sch, frm, subj, tid, years, np.round(np.minimum(possible, years), 2),
                          np.round(years - np.minimum(possible, years), 2),
-                         "退休日期早于交流期满（年限为应满足的交流年限，实际为可交流年限）"))
+                         "退休日期早于交流期满（应满足为交流年限，实际为退休前可交流年限）"))
+        forced = short_ok & ~np.isnan(possible) & (possible < full - EPS)   # shortened only for retirement
+        bad = (years > full + EPS) | (years < 1 - EPS) | ((years < full - EPS) & ~forced)
+        out.append(_rows(R_TERM, bad, sch, frm, subj, tid, full, years, np.abs(full - years),
+                         np.where(years > full + EPS, "交流年限超过上限",
+                                  "交流年限不足：仅交流期内退休的教师可缩短年限（exchange.allow_short_term）")))
         # --- appraisal ----------------------------------------------------------------------------------------
         weak_to = to.map(sch["weak_target"]).fillna(False).to_numpy(bool)
         bad = weak_to & tex["weak_appraisal"].fillna(False).to_numpy(bool)
