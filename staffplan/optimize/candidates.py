@@ -353,8 +353,8 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
     blocked_school = attrs["rural"].astype(bool) | (attrs["tier"] == "薄弱")   # 乡村/薄弱 destinations
     threshold = float(config["shortage.threshold"])
     is_recv = cells["gap0"] >= threshold * cells["load"] - 1e-9
-    own = set(zip(units["school_id"], units["t_stage"], units["c_subject"]))
-    has_own = np.array([k in own for k in zip(cells["school_id"], cells["stage"], cells["subject"])], dtype=bool)
+    own = pd.MultiIndex.from_frame(units[["school_id", "t_stage", "c_subject"]])
+    has_own = pd.MultiIndex.from_frame(cells[["school_id", "stage", "subject"]]).isin(own)
     plans = []
     if "short" in kinds:
         plans.append(("short", cells[is_recv], int(config["exchange.candidates_per_teacher"]),
