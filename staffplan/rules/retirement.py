@@ -84,11 +84,11 @@ def add_months(dates: pd.Series, months: pd.Series) -> pd.Series:
     months = pd.Series(months, index=dates.index).astype(float)
     ok = dates.notna() & months.notna()
     total = (dates.dt.year * 12 + (dates.dt.month - 1)).where(ok, 0) + months.where(ok, 0)
-    total = total.astype("int64")
-    year, month = total // 12, total % 12 + 1
-    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
-    day = np.minimum(dates.dt.day.where(ok, 1).astype("int64"), first.dt.days_in_month)
-    out = first + pd.to_timedelta(day - 1, unit="D")
+    month = (total.to_numpy("int64") - 1970 * 12).astype("datetime64[M]")     # months since the epoch
+    first = month.astype("datetime64[D]")
+    length = ((month + 1).astype("datetime64[D]") - first).astype("int64")
+    day = np.minimum(dates.dt.day.where(ok, 1).to_numpy("int64"), length)
+    out = pd.Series((first + (day - 1).astype("timedelta64[D]")).astype("datetime64[ns]"), index=dates.index)
     return out.where(ok, pd.NaT)
 
 
