@@ -89,9 +89,9 @@ LAST_MOVES = 10
 
 
 def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
-    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen
-    λ with LAST_MOVES fewer moves (what the last moves buy).  Solved to a 0.5 % gap within 10 s each: the
-    sheet informs, it does not decide."""
+    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one (solved to a 0.5 %
+    gap within 10 s each: they inform, they do not decide), and the chosen λ with LAST_MOVES fewer moves, solved
+    like the plan itself (what the last moves buy)."""
     lam0 = float(config["exchange.move_cost"])
     quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.005),
                                    "solver.time_limit": min(float(config["solver.time_limit"]), 10.0)}, "比较")
@@ -102,7 +102,7 @@ def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
             rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}"))
     n = int(np.sum(counts))
     if n - LAST_MOVES >= 0:
-        c, sl, res, _ = _solve_exchange(cset, quick, solver_name, lam0, cap=n - LAST_MOVES)
+        c, sl, res, _ = _solve_exchange(cset, config, solver_name, lam0, cap=n - LAST_MOVES)
         if res is not None and res.ok:   # may fall below the quota (then its slack is used): informative only
             rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人"))
     return pd.DataFrame(rows)
