@@ -10,7 +10,8 @@ import pytest
 
 from staffplan.config import default_config
 from staffplan.errors import InfeasiblePlan, InputError
-from staffplan.optimize.build import (SLACK_FAMILIES, W_SLACK, build_model, build_model_naive, touched_cells)
+from staffplan.optimize.build import (SLACK_FAMILIES, W_SLACK, build_model, build_model_naive, tie_break,
+                                     touched_cells)
 from staffplan.optimize.candidates import county_candidates, gap_cells, prepare_teachers, teacher_rows
 from staffplan.optimize.explain import explain_teacher
 from staffplan.optimize.pipeline import rotate_frames
@@ -196,7 +197,7 @@ def _enumerate(cs, cfg, move_cost=None):
     touched = np.isin(cells.index, touched_cells(cs))
     w = cells["weight"].to_numpy(float)
     value = (np.maximum(after, 0) * w)[:, touched].sum(axis=1)
-    value += S @ (lam + cfg["exchange.km_cost"] * ex["cost_km"].to_numpy(float))
+    value += S @ (lam + cfg["exchange.km_cost"] * ex["cost_km"].to_numpy(float) + tie_break(cs))
     moves = S.sum(axis=1)
     value += W_SLACK * np.maximum(0.0, req["quota"] - moves)
     value += W_SLACK * np.maximum(0.0, req["quota_urban"] - S @ ex["from_urban"].to_numpy(float))

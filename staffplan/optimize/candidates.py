@@ -265,6 +265,17 @@ PRIORITY = ("同一学校、学段、学科、课时、骨干身份的可选教�
             "考核基本合格/不合格者最后），再按在本校任教年限从长到短，最后按教师编号")
 
 
+PRIORITY_ORDER = (["must", "willing", "preference", "years_at_school", "teacher_id"], [False, False, True, False, True])
+
+
+def group_rank(teachers: pd.DataFrame) -> pd.Series:
+    """grp → rank of the group among the groups of its school and subject, by its first teacher in PRIORITY
+    (0 = first): the model's tie-break between groups that do equally well."""
+    m = teachers[teachers["grp"] >= 0].sort_values(PRIORITY_ORDER[0], ascending=PRIORITY_ORDER[1], kind="stable")
+    m = m.drop_duplicates("grp")
+    return pd.Series(m.groupby(["school_id", "subject"]).cumcount().to_numpy(), index=m["grp"].to_numpy())
+
+
 def mover_groups(teachers: pd.DataFrame) -> pd.DataFrame:
     """Movers the model cannot tell apart — same school, stage, subjects, periods, 骨干, scope and term — form one
     group (``grp``); the model decides how many of a group move where, and :func:`teacher_rows` names them by
@@ -424,8 +435,7 @@ def teacher_rows(cset: "CandidateSet", counts: np.ndarray | None = None) -> pd.D
     ex["count"] = np.zeros(len(ex), dtype=int) if counts is None else np.asarray(counts, dtype=int)
     t = cset.teachers
     m = t[t["grp"] >= 0].copy()
-    m = m.sort_values(["grp", "must", "willing", "preference", "years_at_school", "teacher_id"],
-                      ascending=[True, False, False, True, False, True], kind="stable")
+    m = m.sort_values(["grp"] + PRIORITY_ORDER[0], ascending=[True] + PRIORITY_ORDER[1], kind="stable")
     m["rank"] = m.groupby("grp").cumcount()
     ex = ex.sort_values(["grp", "cost_km", "to_school", "cell"], kind="stable")
     ex["end"] = ex.groupby("grp")["count"].cumsum()
