@@ -444,7 +444,42 @@ def teacher_rows(cset: "CandidateSet", counts: np.ndarray | None = None) -> pd.D
     rows = ex.merge(m[cols], on="grp", how="inner")
     rows["chosen"] = (rows["rank"] >= rows["start"]) & (rows["rank"] < rows["end"])
     rows = rows.drop(columns=["count", "start", "end", "rank"])
-    return rows.sort_values(["teacher_id", "to_school", "cell"], kind="stable").reset_index(drop=True)
+    rows = rows.sort_values(["teacher_id", "to_school", "cell"], kind="stable").reset_index(drop=True)
+    return canonical_pairing(rows)
+
+
+def canonical_pairing(rows: pd.DataFrame) -> pd.DataFrame:
+    """Among the chosen moves from one school in one subject, which mover goes to which destination changes
+    nothing the rules or the objective count (the same teachers leave, the same cells receive one standard load
+    each, the same km in total), so solvers may pair them differently.  Fix the pairing: movers in PRIORITY
+    order each take the nearest remaining destination they have a candidate row for (kept as solved when that
+    greedy pass cannot place everyone)."""
+    chosen = rows[rows["chosen"]]
+    if chosen.empty:
+        return rows
+    order = chosen.sort_values(["from_school", "subject"] + PRIORITY_ORDER[0],
+                               ascending=[True, True] + PRIORITY_ORDER[1], kind="stable")
+    has_row = set(zip(rows["teacher_id"], rows["cell"]))
+    new_cell = {}
+    for _, cls in order.groupby(["from_school", "subject"], sort=False):
+        if len(cls) < 2:
+            continue
+        dest = cls.sort_values(["cost_km", "to_school", "cell"], kind="stable")["cell"].tolist()
+        pick = {}
+        for tid in cls["teacher_id"]:
+            hit = next((c for c in dest if (tid, c) in has_row), None)
+            if hit is None:
+                pick = {}
+                break
+            pick[tid] = hit
+            dest.remove(hit)
+        new_cell.update(pick)
+    if not new_cell:
+        return rows
+    moved = rows["teacher_id"].isin(list(new_cell))
+    target = rows["teacher_id"].map(new_cell)
+    rows["chosen"] = np.where(moved, rows["cell"] == target, rows["chosen"])
+    return rows
 
 
 def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,

@@ -169,7 +169,7 @@ class RotateResult:
 
         return (f"先满足配额，再使加权剩余缺口课时 + 每交流 1 人 {float(self.config['exchange.move_cost']):g} 加权课时"
                 f"（exchange.move_cost）+ 每公里 {float(self.config['exchange.km_cost']):g} 最小；{PRIORITY}；"
-                "同组多个去向按距离由近到远依次分配")
+                "同一学校同一补充学科的交流教师按此顺序依次去往最近的、尚未分配的接收学校")
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         from .explain import rotation_sheets
