@@ -202,8 +202,8 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     if rotate is None:
         from .pipeline import run_rotate
 
-        try:
-            rotate = run_rotate(ds, config, year=year)
+        try:   # the 交流方案比较 variants do not change the plan: not needed to explain it
+            rotate = run_rotate(ds, config.with_overrides({"exchange.compare_plans": False}, "explain"), year=year)
         except InfeasiblePlan as exc:
             rotate = exc.result
     tid = str(teacher["teacher_id"])
