@@ -460,7 +460,10 @@ def _solver_info(result) -> dict | None:
     res = getattr(result, "result", None)
     if res is None:
         return None
-    return {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
+    info = {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
+    if getattr(result, "tie_break", ""):
+        info["人选与去向的确定规则"] = result.tie_break
+    return info
 
 
 @app.command()

@@ -63,8 +63,10 @@ def test_temporary_post_stage_title_status_school():
 def test_retirement_window_and_consent():
     # man born 1968-06 (group 60): m = 41 months after 1965-01 → delay floor(41/4)+1 = 11 → 60 y 11 m → 2029-05,
     # before 1 Sep 2031 (= plan date + 5 years) → exempt unless he consents
+    # near_ok: born 1969-06-10 → m = 53 → delay floor(53/4)+1 = 14 → 61 y 2 m → 2030-08-10: inside the window,
+    # after the end of a 3-year term (2029-09-01) → 应交流 with his consent.
     r = run(near=dict(birth_date=pd.Timestamp("1968-06-10")),
-            near_ok=dict(birth_date=pd.Timestamp("1968-06-10"), willingness="愿意交流"),
+            near_ok=dict(birth_date=pd.Timestamp("1969-06-10"), willingness="愿意交流"),
             near_no=dict(birth_date=pd.Timestamp("1968-06-10"), willingness="不愿交流"))
     assert r.loc["near", "status"] == "免交流" and r.loc["near", "rule"] == "retire_exempt"
     assert r.loc["near", "reason"] == "距法定退休不足 5 年（2029-05 退休），本人未表示愿意交流，免交流"
@@ -126,3 +128,77 @@ def test_config_changes_term_and_stages():
     assert r.loc["h", "status"] == "应交流"           # 高中 now in scope
     assert r.loc["y", "status"] == "应交流"           # 9 years + 1 day > 9
     assert r.loc["a", "reason"].endswith("超过三个聘期")
+
+
+# --- issue 17: scope, retirement, appraisal ------------------------------------------------------------------
+SCHOOLS17 = pd.concat([SCHOOLS, pd.DataFrame({"school_id": ["W1"], "school_name": ["完中丁"], "stage": ["完全中学"]})],
+                      ignore_index=True)
+
+
+def run17(cfg=None, supply=None, **cases):
+    rows = pd.DataFrame([dict(BASE, teacher_id=tid, **over) for tid, over in cases.items()])
+    out = exchange_eligibility(rows, SCHOOLS17, cfg or default_config(), 2026, supply=supply)
+    return out.set_index("teacher_id")
+
+
+def test_senior_stage_teachers_of_a_complete_middle_school_are_out_of_scope():
+    # the forecast supply places s (物理) in 高中 and j (物理) in 初中 of the same 完全中学
+    supply = pd.DataFrame({"teacher_id": ["s", "j"], "stage": ["高中", "初中"]})
+    r = run17(supply=supply, s=dict(school_id="W1", subject="物理"), j=dict(school_id="W1", subject="物理"))
+    assert r.loc["s", "status"] == "不符合" and r.loc["s", "rule"] == "stage"
+    assert r.loc["s", "reason"] == "所在学校为完全中学，任教高中学段（按课程表和本校各学段该学科课时需求推定），交流仅限义务教育学段"
+    assert r.loc["j", "status"] == "应交流" and r.loc["j", "teach_stage"] == "初中"
+    # 高中 listed in exchange.stages brings them back
+    cfg = default_config().with_overrides({"exchange.stages": ["小学", "初中", "完全中学", "高中"]})
+    assert run17(cfg=cfg, supply=supply, s=dict(school_id="W1")).loc["s", "status"] == "应交流"
+
+
+def test_teaching_stage_column_without_supply():
+    # no forecast supply: the roster's 任教学段 (teach_stage) decides; an ambiguous teacher gets the lowest stage
+    r = run17(s=dict(school_id="W1", teach_stage="高中"), x=dict(school_id="W1"))
+    assert r.loc["s", "rule"] == "stage" and r.loc["s", "teach_stage"] == "高中"
+    assert "（花名册任教学段）" in r.loc["s", "reason"]
+    assert r.loc["x", "status"] == "应交流" and r.loc["x", "teach_stage"] == "初中"
+
+
+def test_past_retirement_date_is_not_eligible():
+    # man born 1965-12-01: m = 11 → delay floor(11/4)+1 = 3 → 60 y 3 m → 2026-03-01 < 2026-09-01
+    r = run17(old=dict(birth_date=pd.Timestamp("1965-12-01"), willingness="愿意交流")).loc["old"]
+    assert r["status"] == "不符合" and r["rule"] == "retired" and r["retired"]
+    assert r["reason"] == "已于 2026-03 达到退休日期（早于计划年 9 月 1 日），花名册仍在列，不参加交流"
+    assert r["term_years_possible"] == 0 and "已过退休日期" in r["flags"]
+
+
+def test_retiring_within_the_term():
+    # man born 1968-06-10 consents: retires 2029-05-10 (60 y 11 m) before the term ends 2029-09-01.
+    # months left = (2029 − 2026) × 12 + (5 − 9) = 32 → 2 whole years possible.
+    r = run17(a=dict(birth_date=pd.Timestamp("1968-06-10"), willingness="愿意交流")).loc["a"]
+    assert r["status"] == "不符合" and r["rule"] == "retire_term" and r["term_years_possible"] == 2
+    assert r["reason"] == "将于 2029-05 退休，早于 3 年交流期满，不安排交流"
+    assert not r["short_term"]
+    cfg = default_config().with_overrides({"exchange.allow_short_term": True})
+    r = run17(cfg=cfg, a=dict(birth_date=pd.Timestamp("1968-06-10"), willingness="愿意交流")).loc["a"]
+    assert r["status"] == "应交流" and r["short_term"] and r["term_years_possible"] == 2
+    assert r["reason"].endswith("交流年限缩短为 2 年") and "缩短年限" in r["flags"]
+    # a teacher retiring long after the term: full term, not short
+    assert run17(b={}).loc["b", "term_years_possible"] == 3
+
+
+def test_agreed_retirement_out_of_bounds_uses_legal_date():
+    # woman born 1976-03-15 (group 55): legal 2032-10-15 (56 y 7 m); original age 55 → 2031-03-15.
+    # Agreed 2030-03-15 is below 55 → legal date used → 6.1 years away → 应交流 (not 免交流).
+    r = run17(w=dict(sex="女", birth_date=pd.Timestamp("1976-03-15"),
+                     agreed_retirement=pd.Timestamp("2030-03-15"))).loc["w"]
+    assert r["status"] == "应交流" and r["agreed_problem"] == "约定退休日期低于原法定退休年龄"
+    assert pd.Timestamp(r["retire_date"]) == pd.Timestamp("2032-10-15")
+    assert r["reason"].endswith("约定退休日期低于原法定退休年龄，按法定退休日期计算")
+
+
+def test_appraisal_limits_and_preference():
+    r = run17(weak=dict(appraisal="合格", appraisal_prev="基本合格"), bad=dict(appraisal="不合格"),
+              best=dict(appraisal="优秀"), bb=dict(backbone=True), plain=dict(appraisal="合格"))
+    assert list(r.loc[["weak", "bad", "best", "bb", "plain"], "may_serve_weak"]) == [False, False, True, True, True]
+    assert list(r.loc[["weak", "bad", "best", "bb", "plain"], "preference"]) == [2, 2, 0, 0, 1]
+    assert r.loc["weak", "status"] == "应交流"      # still rotates, just not to 乡村/薄弱 schools nor 走教
+    cfg = default_config().with_overrides({"exchange.weak_needs_good_appraisal": False})
+    assert run17(cfg=cfg, weak=dict(appraisal_prev="基本合格")).loc["weak", "may_serve_weak"]

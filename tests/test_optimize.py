@@ -10,8 +10,9 @@ import pytest
 
 from staffplan.config import default_config
 from staffplan.errors import InfeasiblePlan, InputError
-from staffplan.optimize.build import (SLACK_FAMILIES, W_SEND, W_SLACK, build_model, build_model_naive)
-from staffplan.optimize.candidates import county_candidates, gap_cells, prepare_teachers
+from staffplan.optimize.build import (SLACK_FAMILIES, W_SLACK, build_model, build_model_naive, tie_break,
+                                     touched_cells)
+from staffplan.optimize.candidates import county_candidates, gap_cells, prepare_teachers, teacher_rows
 from staffplan.optimize.explain import explain_teacher
 from staffplan.optimize.pipeline import rotate_frames
 from staffplan.optimize.solve import solve
@@ -58,8 +59,8 @@ def tiny(c_math_gap=-12.0):
 
 def county_set(frames, cfg):
     teachers, schools, gaps, supply = frames
-    el = exchange_eligibility(teachers, schools, cfg, YEAR)
-    tt = prepare_teachers(el, teachers, supply, schools, cfg)
+    el = exchange_eligibility(teachers, schools, cfg, YEAR, supply)
+    tt = prepare_teachers(el, teachers, supply, schools, cfg, YEAR)
     cells = gap_cells(gaps, supply, schools, cfg)
     return county_candidates(str(schools["county"].iloc[0]), tt, cells, schools, cfg)
 
@@ -80,8 +81,9 @@ def test_distance_great_circle_and_table():
 def test_candidates_direction_and_filters():
     cfg = default_config()
     cs = county_set(tiny(), cfg)
-    ex = cs.exchange
-    # shortages only at B (数学, 音乐, 美术); movers t1, t2, t3, t5 (t6 初级, not willing; t4 has nowhere to go)
+    ex = teacher_rows(cs)
+    # receivers short by ≥ 0.5 FTE: B 数学 (20 ≥ 6), B 音乐 (10 ≥ 7), not B 美术 (6 < 7); movers t1, t2, t3, t5
+    # (t6 初级, not willing; t4 has nowhere to go)
     assert set(zip(ex["teacher_id"], ex["to_school"], ex["subject"])) == {
         ("t1", "B", "数学"), ("t3", "B", "数学"), ("t2", "B", "音乐"), ("t5", "B", "音乐")}
     assert set(ex["direction"]) == {"城乡交流"}
@@ -126,9 +128,10 @@ def test_sheets_follow_contract():
     teachers.loc[3, "special_approved"] = True
     rot = rotate_frames(teachers, schools, gaps, supply, cfg, YEAR)
     sh = rot.sheets()
-    assert list(sh) == ["交流名单", "走教安排", "交流资格", "缺口覆盖"]
-    assert list(sh["交流名单"].columns) == ["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
-                                        "交流类型", "距离公里", "交流年限", "原因"]
+    assert list(sh) == ["交流名单", "走教安排", "交流资格", "缺口覆盖", "交流方案比较"]
+    assert list(sh["交流名单"].columns) == ["教师编号", "姓名", "任教学科", "补充学科", "职称", "原学校代码", "原学校", "交流学校代码",
+                                        "交流学校", "交流类型", "距离公里", "交流年限", "原因"]
+    assert list(sh["交流方案比较"]["方案"][:1]) == ["本方案"]
     assert list(sh["走教安排"].columns) == ["教师编号", "姓名", "学科", "本校代码", "本校", "走教学校代码", "走教学校", "周课时",
                                         "单程公里", "补贴元每月"]
     assert list(sh["交流资格"].columns) == ["教师编号", "姓名", "学校代码", "资格", "依据"]
@@ -155,39 +158,63 @@ def test_two_way_pairs_when_quota_exceeds_shortages():
     assert rot.requirements[""]["pairs"]
 
 
-def _enumerate(cs, model, cfg):
-    """Brute force over every assignment (each teacher: no move or one candidate row), vectorised over the
-    assignments; the rules are evaluated from their definitions on the candidate frame."""
+def _enumerate(cs, cfg, move_cost=None):
+    """Brute force over every assignment (each teacher: no move or one of their candidate rows), vectorised over
+    the assignments; objective and rules evaluated from their definitions (domain.md §6) on the candidate rows:
+    periods after the plan per cell, weighted shortage left on the cells a candidate touches, λ per move, km."""
+    rows = teacher_rows(cs)
     ex = cs.exchange.reset_index(drop=True)
     cells = cs.cells.set_index("cell")
-    obj = model.prob.objective
-    cx = np.array([obj.get(v, 0.0) for v in model.x])
-    tol = cfg["exchange.sending_tolerance"]
-    req = cs.requirements
-    options = [[None] + list(ex.index[ex["teacher_id"] == t]) for t in sorted(set(ex["teacher_id"]))]
+    tol, req = cfg["exchange.sending_tolerance"], cs.requirements
+    lam = cfg["exchange.move_cost"] if move_cost is None else move_cost
+    row_of = pd.MultiIndex.from_frame(ex[["grp", "cell"]]).get_indexer(pd.MultiIndex.from_frame(rows[["grp", "cell"]]))
+    options = [[None] + list(rows.index[rows["teacher_id"] == t]) for t in sorted(set(rows["teacher_id"]))]
     combos = list(itertools.product(*options))
-    S = np.zeros((len(combos), len(ex)))
+    S = np.zeros((len(combos), len(ex)))       # teachers moved per group row
     for k, combo in enumerate(combos):
-        S[k, [i for i in combo if i is not None]] = 1.0
+        for i in combo:
+            if i is not None:
+                S[k, row_of[i]] += 1
     pos = {c: j for j, c in enumerate(cells.index)}
+    delta = np.zeros((len(ex), len(cells)))    # periods a move adds to (+) or takes from (−) each cell
+    for i, r in ex.iterrows():
+        delta[i, pos[r["cell"]]] += r["offer"]
+        if r["out_main"] >= 0:
+            delta[i, pos[r["out_main"]]] -= r["loss_main"]
+        if r["out_second"] >= 0:
+            delta[i, pos[r["out_second"]]] -= r["loss_second"]
+    gap, load = cells["gap0"].to_numpy(float), cells["load"].to_numpy(float)
+    after = gap[None, :] - S @ delta
+    lost = (S @ np.minimum(delta, 0)) < 0                       # cells that lose periods
+    limit = np.where(gap <= 0, tol * load, gap)                 # surplus: tolerance; already short: no shorter
+    ok_send = ~(lost & (after > limit[None, :] + 1e-9)).any(axis=1)
     In = np.zeros((len(ex), len(cells)))
     Out = np.zeros((len(ex), len(cells)))
     In[np.arange(len(ex)), ex["cell"].map(pos).to_numpy()] = 1.0
-    has_out = ex["out_main"].to_numpy() >= 0
-    Out[np.flatnonzero(has_out), ex.loc[has_out, "out_main"].map(pos).to_numpy()] = 1.0
-    load = cells["load"].to_numpy(float)
-    gap = cells["gap0"].to_numpy(float)
-    slots = np.ceil(np.maximum(gap, 0) / load - 1e-9)
-    allow = np.floor((np.maximum(0.0, -gap) + tol * load) / load + 1e-9)
-    feasible = ((S @ In - S @ Out) <= slots + 1e-9).all(axis=1)
-    out_w = Out     # a teacher leaving is one post
-    in_w = In * np.minimum(1.0, ex["offer"].to_numpy(float)[:, None] / load[None, :])
-    value = S @ cx + W_SEND * np.maximum(0.0, S @ out_w - S @ in_w - allow).sum(axis=1)
-    value += W_SLACK * np.maximum(0.0, req["quota"] - S.sum(axis=1))
+    has = ex["out_main"].to_numpy() >= 0
+    Out[np.flatnonzero(has), ex.loc[has, "out_main"].map(pos).to_numpy()] = 1.0
+    ok_recv = ((S @ In - S @ Out) <= np.ceil(np.maximum(gap, 0) / load - 1e-9) + 1e-9).all(axis=1)
+    touched = np.isin(cells.index, touched_cells(cs))
+    w = cells["weight"].to_numpy(float)
+    value = (np.maximum(after, 0) * w)[:, touched].sum(axis=1)
+    value += S @ (lam + cfg["exchange.km_cost"] * ex["cost_km"].to_numpy(float) + tie_break(cs))
+    moves = S.sum(axis=1)
+    value += W_SLACK * np.maximum(0.0, req["quota"] - moves)
     value += W_SLACK * np.maximum(0.0, req["quota_urban"] - S @ ex["from_urban"].to_numpy(float))
     if req["backbone_share"] > 0:
         value += W_SLACK * np.maximum(0.0, -(S @ (ex["backbone"].to_numpy(float) - req["backbone_share"])))
+    feasible = ok_send & ok_recv
     return float(value[feasible].min())
+
+
+def test_enumerate_finds_the_hand_optimum():
+    # tiny(): t1, t3 → B 数学 (20 short, w 1.5) and t2 → B 音乐 (10 short, w 2): shortage left 0 + 0 (+ 6 at
+    # B 美术, w 2, untouched by any candidate); λ = 2 per move; km A–B = C–B ≈ 6.7 km · 0.001
+    cfg = default_config()
+    cs = county_set(tiny(), cfg)
+    km = teacher_rows(cs).set_index(["teacher_id", "subject"])["cost_km"]
+    expected = 3 * 2 + 0.001 * (km[("t1", "数学")] + km[("t3", "数学")] + km[("t2", "音乐")])
+    assert _enumerate(cs, cfg) == pytest.approx(expected, abs=1e-9)
 
 
 @pytest.mark.parametrize("case", ["tiny", "tiny_short_c", "synth_3_3_5", "synth_4_2_0", "synth_4_2_5"])
@@ -202,47 +229,56 @@ def test_milp_optimum_equals_brute_force(case):
         frames = make_district(1, ns, nt, seed=seed)
         frames[0]["willingness"] = "愿意交流"       # every teacher a possible mover: more combinations
     cs = county_set(frames, cfg)
-    assert 1 <= cs.exchange["teacher_id"].nunique() <= 8
-    model = build_model(cs, cfg)
-    res = solve(model, cfg, "cbc")
-    assert res.code == "optimal"
-    assert res.objective == pytest.approx(_enumerate(cs, model, cfg), abs=1e-6)
+    assert 1 <= teacher_rows(cs)["teacher_id"].nunique() <= 8
+    for solver in ("highs", "cbc"):
+        res = solve(build_model(cs, cfg), cfg, solver)
+        assert res.code == "optimal"
+        assert res.objective == pytest.approx(_enumerate(cs, cfg), abs=1e-6)
 
 
-@pytest.mark.parametrize("second", [False, True])
-def test_naive_builder_same_optimum(second):
-    from test_optimize_synth import make_district
-
-    cfg = default_config().with_overrides({"exchange.second_subject_in_send_rule": second})
-    cs = county_set(make_district(1, 8, 12, seed=2), cfg)
-    fast, naive = build_model(cs, cfg), build_model_naive(cs, cfg)
-
-    def rows(model):
-        return {c.name: ({v.name: round(a, 9) for v, a in c.expr.items() if a}, c.sense, round(c.constant, 9))
-                for c in model.prob.constraints()}
-
-    assert rows(fast) == rows(naive)      # the same constraints, term by term
-    a, b = solve(fast, cfg, "cbc"), solve(naive, cfg, "cbc")
-    # equal up to the solvers' optimality tolerance (far below one period or one km of the objective)
-    assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-3)
-
-
-def test_cbc_and_highs_same_objective():
+def test_naive_builder_same_optimum():
     from test_optimize_synth import make_district
 
     cfg = default_config()
-    cs = county_set(make_district(1, 8, 12, seed=4), cfg)
-    a = solve(build_model(cs, cfg), cfg, "cbc")
-    b = solve(build_model(cs, cfg), cfg, "highs")
-    assert a.code == b.code == "optimal" and a.solver == "cbc" and b.solver == "highs"
-    assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-3)
+    cs = county_set(make_district(1, 8, 12, seed=2), cfg)
+    fast, naive = build_model(cs, cfg), build_model_naive(cs, cfg)
+
+    def rows(model, families):
+        return {c.name: ({v.name: round(a, 9) for v, a in c.expr.items() if a}, c.sense, round(c.constant, 9))
+                for c in model.prob.constraints() if c.name.rsplit("_", 1)[0] in families}
+
+    same = {"one_move", "receive", "send", "quota", "quota_urban", "backbone", "max_moves"}
+    assert rows(fast, same) == rows(naive, same)      # the same constraints, term by term
+    a, b = solve(fast, cfg, "highs"), solve(naive, cfg, "highs")
+    # the fast model's slot rows are a tighter form of the same coverage: same optimum
+    assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-6)
+
+
+def _plan(frames, cfg, solver):
+    """The plan, also when a share rule needs slack (then it comes with the InfeasiblePlan)."""
+    try:
+        return rotate_frames(*frames, cfg, YEAR, solver=solver)
+    except InfeasiblePlan as exc:
+        return exc.result
+
+
+def test_cbc_and_highs_same_plan():
+    from test_optimize_synth import make_district
+
+    cfg = default_config().with_overrides({"exchange.compare_plans": False})
+    frames = make_district(1, 8, 12, seed=4)
+    a, b = (_plan(frames, cfg, s) for s in ("cbc", "highs"))
+    assert a.result.solver == "cbc" and b.result.solver == "highs" and len(a.exchanges) > 0
+    assert a.result.objective == pytest.approx(b.result.objective, rel=1e-9, abs=1e-6)
+    for name, sheet in a.sheets().items():
+        pd.testing.assert_frame_equal(sheet, b.sheets()[name])
 
 
 def test_unknown_solver_lists_available():
     cfg = default_config()
     with pytest.raises(InputError) as exc:
         rotate_frames(*tiny(), cfg, YEAR, solver="gurobi")
-    assert "gurobi" in str(exc.value) and "cbc" in str(exc.value)
+    assert "gurobi" in str(exc.value) and "cbc" in str(exc.value) and "highs" in str(exc.value)
 
 
 def test_infeasible_quota_gives_diagnosis():
@@ -275,8 +311,9 @@ def test_explain_selected_and_not():
     lines = explain_teacher(ds, cfg, "t1", rotate=rot)
     assert lines[1].startswith("交流资格：应交流")
     assert any(l.startswith("已选中：城乡交流，由甲校到乙校") for l in lines)
-    assert explain_teacher(ds, cfg, "赵四", rotate=rot)[-1] == "未被选中：没有需要该学科（数学）的接收学校"
-    assert "没有富余" in explain_teacher(ds, cfg, "t5", rotate=rot)[-1]
+    assert explain_teacher(ds, cfg, "赵四", rotate=rot)[-1] == "未被选中：没有该学科（数学）缺口达到 0.5 人的接收学校"
+    # t5: C 音乐 has gap 0; leaving takes 14 periods > tolerance 0.5 · 14 = 7
+    assert "将缺 14.0 课时，超过容忍 0.5 人（7 课时）" in explain_teacher(ds, cfg, "t5", rotate=rot)[-1]
     assert any(l.startswith("走教：到乙校每周 4 课时") for l in explain_teacher(ds, cfg, "t6", rotate=rot))
     with pytest.raises(InputError):
         explain_teacher(ds, cfg, "无此人", rotate=rot)

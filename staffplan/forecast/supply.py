@@ -121,7 +121,7 @@ def teacher_supply(teachers: pd.DataFrame, schools: pd.DataFrame, config, plan_y
     t["fte_second"] = np.where(kg, 0.0, (t["periods_second"] / t["standard_load2"]).fillna(0.0))
 
     t["retire_date"] = legal_retirement_date(t["sex"], t["birth_date"], t["retirement_group"],
-                                             t["agreed_retirement"]).values
+                                             t["agreed_retirement"], t["id_number"], config).values
     t["retire_class"] = classify_retirement(t["retire_date"], plan_year, config).values
 
     teaching = t["post"] == "专任教师"

@@ -164,11 +164,27 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     grp = t["retirement_group"]
     report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), "退休年龄组",
                  lambda v: f"退休年龄组「{v}」应为 60、55 或 50", value_col="_v")
+    _retirement_warnings(t, ref, cfg, issues)
     per = t["periods"]
     report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), "周课时",
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
     sub_ok = t["subject"].isin(schema.SUBJECTS + [""])
     report_cells(issues, t, ~sub_ok, "任教学科", lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
+
+
+def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues: Issues) -> None:
+    """Roster rows past their retirement date on the plan date, and agreed dates outside the legal bounds
+    (rules.retirement.roster_retirement; no date is printed)."""
+    from ..rules.retirement import roster_retirement
+
+    r = roster_retirement(t, ref.year, cfg)
+    report_cells(issues, t, r["past"], "出生日期",
+                 f"按出生日期（及约定退休日期）计算，已在 {ref:%Y-%m-%d} 前达到退休日期，花名册仍列此人：请核实是否已退休"
+                 "（不计入供给、不参加交流）", severity="警告", show_value=False)
+    flex = cfg["retirement.flexible_years"]
+    report_cells(issues, t.assign(_v=r["agreed_problem"]), r["agreed_problem"] != "", "约定退休日期",
+                 lambda v: f"{v}（法律允许最多提前或推迟 {flex:g} 年，且不得低于原法定退休年龄），按法定退休日期计算",
+                 severity="警告", value_col="_v", show_value=False)
 
 
 def validate_optional(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:

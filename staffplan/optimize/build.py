@@ -1,40 +1,52 @@
 """The rotation MILPs (交流轮岗, then 走教), built from one county's candidate frames, one pass per family.
 
-Exchange and 走教 are solved **sequentially** per county: first the exchange model, then the 走教 model on the
-gaps that remain after the chosen exchanges, with the teachers who move excluded.  (A joint model couples the
-two through period-weighted coverage rows that make the LP relaxation fractional; sequential keeps both
-models close to network flows, which CBC solves in seconds for 10,000 teachers.)
+Exchange and 走教 are solved as two passes per county: first the exchange model, then the 走教 model on the
+gaps that remain, with the teachers who move left out.  The second pass cannot undo the first's guarantees:
+a 走教 teacher keeps every period at the home school (走教 uses spare capacity above the current load), so no
+cell loses periods, the sending rule and the share rules of the exchange plan still hold, and coverage only
+grows.
 
-Exchange model
---------------
+Exchange model (one county)
+---------------------------
+Teachers the model cannot tell apart form groups (``candidates.mover_groups``: same school, stage, subjects,
+periods, 骨干, scope and term); the model decides how many of a group move where, and the published priority
+(``candidates.PRIORITY``: 应交流, 愿意, 优秀, longer years at the school, 教师编号) names them afterwards.  So
+equivalent plans differ only in names, and names are fixed by that rule, whichever solver or seed is used.
+Between different groups that do equally well the same priority is a tie-break term of the objective
+(``tie_break``), and the pairing of the chosen movers of one school and subject with their destinations is
+fixed afterwards (``candidates.canonical_pairing``: priority order, nearest destination first).
+
 Variables
-  x[i]        binary, one per candidate row (teacher → receiving cell)
-  s_quota, s_quota_urban, s_backbone, s_send[c]   continuous ≥ 0: named elastic slacks of every hard rule
+  X[i]   integer 0 … size of the group, one per candidate row (group → receiving cell)
+  u[c]   continuous ≥ 0: shortage periods left in cell c after the plan (every cell a candidate touches)
+  s_quota, s_quota_urban, s_backbone   continuous ≥ 0: named elastic slacks of the share rules (→ 诊断)
 
-Constraint families (named ``family_key``; keys kept in ``Model.families``)
-  one_move[t]   Σ_{i∈t} x ≤ 1                                          each teacher at most one move
-  receive[c]    Σ_in x − Σ_out(main) x ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
-                a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
-                without shortage only receives in exchange for its own teacher (two-way flow, 双向对调)
-  send[c]       Σ_out x (+ Σ_out2 loss2/load_c · x if configured) − Σ_in min(1, offer/load_c) · x
-                − s_send_c ≤ floor((max(0, −gap0_c) + sending_tolerance · load_c) / load_c)
-                the sending school is not left with a new/deeper shortage beyond the tolerance unless a teacher
-                of the same subject comes in (counted in teachers: a conservative, integral form of the rule in
-                periods — see ``send_coefficients``)
-  quota         Σ x + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)         } only when
-  quota_urban   Σ_{from 城镇/优质} x + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
-  backbone      Σ (backbone_i − min_share_backbone) · x + s_backbone ≥ 0                   }
+Constraint families (named ``family_key``; keys kept in ``Model.families``), all in weekly periods
+  one_move[g]  Σ_{i∈g} X ≤ size_g                                         each teacher at most one move
+  receive[c]   Σ_in X − Σ_out(main) X ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
+               a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
+               below the shortage threshold has no candidate arrivals except two-way swaps (双向对调)
+  cover[c]     u_c + Σ_in offer · X − Σ_out(main) periods_main · X − Σ_out(second) periods_second · X ≥ gap0_c
+  send[c]      Σ_out periods_main · X + Σ_out(second) periods_second · X − Σ_in offer · X ≤ allow_c
+               allow_c = tolerance · load_c − gap0_c for a cell without shortage (gap0 ≤ 0: it may end short by
+               at most ``exchange.sending_tolerance`` FTE), 0 for a cell already short (it may not get shorter);
+               every leaver counts their actual periods in main and second subject, every arrival the periods
+               they will teach there (the receiving cell's standard load).  Hard: no slack (doing nothing keeps
+               it), so a conflict with a share rule shows as that rule's slack.
+  quota        Σ X + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)          } only when
+  quota_urban  Σ_{from 城镇/优质} X + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
+  backbone     Σ (backbone_g − min_share_backbone) · X + s_backbone ≥ 0                      }
+  max_moves    Σ X ≤ ceil(max_share · compulsory 专任教师) (only when exchange.max_share > 0; the same rounding
+               as the quota, so max_share = min_share_compulsory is feasible)
 
-Objective (minimise; weighted lexicographic, each weight dominating the realistic range of the next)
-  1) W_SEND · s_send_c (1e7 per teacher) + W_SLACK · (s_quota + s_quota_urban + s_backbone) (1e6 per
-     teacher) — hard-rule slack first; the sending rule weighs 10× so a shortfall shows on the share rules;
-  2) − W_COV · (w_in · v_in − w_out · v_out) · x  (W_COV = 100 per period): v_in = periods the move covers in a
-     short receiving cell = min(offer, gap0 / slots) (a slot's share of the gap), v_out = the same value of a
-     slot of the short cell the teacher leaves; w = 1 + exchange.weight_rural (乡村/薄弱 school)
-     + exchange.weight_scarce (走教 subjects = 紧缺学科);
-  3) + W_KM · km · x (1 per km; unknown distance → exchange.unknown_km);
-  4) − W_PREF · 愿意交流 (2) − W_MUST · 应交流 (5): willing teachers, and 应交流 before volunteers;
-  5) + EPS · rank / n (≤ 1e-3): deterministic tie-break by the stable sorted row order.
+Objective (minimise, in weighted weekly periods)
+  W_SLACK · (s_quota + s_quota_urban + s_backbone)                 hard-rule slack first (1e4 per teacher)
+  + Σ_c w_c · u_c                                                  weighted shortage periods left (w = 1 +
+      exchange.weight_rural at 乡村/薄弱 schools + exchange.weight_scarce in 紧缺 (走教) subjects)
+  + exchange.move_cost · Σ X                                       λ: every move must buy that many periods
+  + exchange.km_cost · Σ km · X                                    then the shortest distance
+  + TIE_EPS · Σ rank_g · X                                         then the published priority between groups
+No per-move bonus: a move is made only when it covers more than it costs, or the quota needs it.
 
 走教 model
 ----------
@@ -62,19 +74,17 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from .candidates import CandidateSet
+from .candidates import CandidateSet, group_rank
 
-W_SEND = 1e7
-W_SLACK = 1e6
+W_SLACK = 1e4
 W_COV = 100.0
 W_KM = 1.0
 W_SUBSIDY = 0.1
-W_PREF = 2.0
-W_MUST = 5.0
 EPS = 1e-3
+TIE_EPS = 1e-4
 
 SLACK_FAMILIES = {"quota": "年度交流人数不少于义务教育教师的规定比例", "quota_urban": "城镇/优质学校应交流教师的交流比例",
-                  "backbone": "骨干教师占交流人数的比例", "send": "派出学校不新增学科缺口"}
+                  "backbone": "骨干教师占交流人数的比例"}
 
 
 @dataclass
@@ -85,6 +95,7 @@ class Model:
     data: CandidateSet
     x: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))      # per exchange row
     slacks: pd.DataFrame = field(default_factory=pd.DataFrame)                      # family, key, required, var
+    u: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))          # cell → shortage left
     y: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))      # per 走教 row
     hosts: pd.DataFrame = field(default_factory=pd.DataFrame)                       # teacher × host: z
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)                        # 走教 rows used
@@ -134,109 +145,160 @@ def cell_slots(cells: pd.DataFrame) -> pd.Series:
     return np.ceil(c["gap0"].clip(lower=0) / c["load"] - 1e-9).astype(float)
 
 
-def exchange_values(cset: CandidateSet) -> np.ndarray:
-    """Objective value (in weighted periods) of each candidate row: w_in · v_in − w_out · v_out."""
-    ex, cells = cset.exchange, cset.cells.set_index("cell")
-    slots = cell_slots(cset.cells)
-    per_slot = (cells["gap0"].clip(lower=0) / slots.where(slots > 0)).fillna(0.0)
-    v_in = np.minimum(ex["offer"].to_numpy(float), ex["cell"].map(per_slot).fillna(0).to_numpy(float))
-    w_in = ex["cell"].map(cells["weight"]).fillna(1).to_numpy(float)
-    v_out = ex["out_main"].map(per_slot).fillna(0).to_numpy(float)
-    w_out = ex["out_main"].map(cells["weight"]).fillna(1).to_numpy(float)
-    return w_in * v_in - w_out * v_out
+def send_allowance(cells: pd.DataFrame, config) -> pd.Series:
+    """Periods a cell may lose net (cell → periods): tolerance · load − gap0 without shortage, 0 when short."""
+    c = cells.set_index("cell")
+    tol = float(config["exchange.sending_tolerance"])
+    return (tol * c["load"] - c["gap0"]).where(c["gap0"] <= 0, 0.0).clip(lower=0.0)
 
 
-def send_coefficients(cset: CandidateSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sending-rule coefficients in teachers: a main-subject teacher leaving counts 1 (one post; periods beyond
-    the standard load are overtime, not a post to refill), a second subject periods / load (only when
-    ``exchange.second_subject_in_send_rule``), an incoming teacher min(1, offer / load) (= 1: the offer is the
-    receiving cell's load).  With the right-hand side floor((surplus + tolerance · load) / load) this is the
-    rule "loss − gain ≤ surplus + tolerance" counted in posts; all-integer coefficients keep the LP relaxation
-    (a network flow plus the share rows) integral or nearly so."""
-    ex = cset.exchange
-    load = cset.cells.set_index("cell")["load"]
-    lm = ex["out_main"].map(load).to_numpy(float)
-    ls = ex["out_second"].map(load).to_numpy(float)
-    li = ex["cell"].map(load).to_numpy(float)
-    c_out = np.where(np.isnan(lm), 0.0, 1.0)
-    c_out2 = np.nan_to_num(ex["loss_second"].to_numpy(float) / ls)
-    c_in = np.minimum(1.0, np.nan_to_num(ex["offer"].to_numpy(float) / li))
-    return c_out, c_out2, c_in
+def period_terms(ex: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cell, row, periods) of every candidate row's effect on cells: + offer in the receiving cell, − the
+    periods taught in the main and the second subject in the cells left."""
+    n = len(ex)
+    xi = np.arange(n)
+    om, os_ = ex["out_main"].to_numpy(int), ex["out_second"].to_numpy(int)
+    cell = np.r_[ex["cell"].to_numpy(int), om[om >= 0], os_[os_ >= 0]]
+    row = np.r_[xi, xi[om >= 0], xi[os_ >= 0]]
+    per = np.r_[ex["offer"].to_numpy(float), -ex["loss_main"].to_numpy(float)[om >= 0],
+                -ex["loss_second"].to_numpy(float)[os_ >= 0]]
+    return cell, row, per
 
 
-def _slack_frame(cset: CandidateSet, config) -> pd.DataFrame:
-    req, ex, cells = cset.requirements, cset.exchange, cset.cells
+def _slot_frame(cset: CandidateSet) -> pd.DataFrame:
+    """Arrival slots of the short receiving cells: cell, k, v = min(load, gap0 − (k − 1) · load) periods."""
+    c = cset.cells.set_index("cell")
+    recv = np.unique(cset.exchange["cell"].to_numpy())
+    recv = recv[c["gap0"].reindex(recv).fillna(0).to_numpy() > 0]
+    gap, load = c["gap0"].reindex(recv).to_numpy(float), c["load"].reindex(recv).to_numpy(float)
+    k_n = np.ceil(gap / load - 1e-9).astype(int)
+    cell = np.repeat(recv, k_n)
+    k = np.arange(k_n.sum()) - np.repeat(np.cumsum(k_n) - k_n, k_n) + 1
+    v = np.minimum(np.repeat(load, k_n), np.repeat(gap, k_n) - (k - 1) * np.repeat(load, k_n))
+    return pd.DataFrame({"cell": cell, "k": k, "v": v})
+
+
+def _slack_frame(cset: CandidateSet) -> pd.DataFrame:
+    req, ex = cset.requirements, cset.exchange
     rows = []
     if req.get("quota", 0) > 0:
-        rows.append({"family": "quota", "key": -1, "required": float(req["quota"]), "load": 1.0})
+        rows.append({"family": "quota", "key": -1, "required": float(req["quota"])})
     if req.get("quota_urban", 0) > 0:
-        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"]), "load": 1.0})
+        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"])})
     if req.get("backbone_share", 0) > 0 and len(ex):
-        rows.append({"family": "backbone", "key": -1, "required": 0.0, "load": 1.0})
-    out = pd.unique(np.concatenate([ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]).astype(int)) \
-        if len(ex) else np.array([], dtype=int)
-    sc = cells[cells["cell"].isin(out[out >= 0])].sort_values("cell")
-    tol = float(config["exchange.sending_tolerance"])
-    for c, g, load in zip(sc["cell"], sc["gap0"], sc["load"]):
-        allow = (max(0.0, -float(g)) + tol * float(load)) / float(load)
-        rows.append({"family": "send", "key": int(c), "required": float(math.floor(allow + 1e-9)),
-                     "load": float(load)})
-    return pd.DataFrame(rows, columns=["family", "key", "required", "load"])
+        rows.append({"family": "backbone", "key": -1, "required": 0.0})
+    return pd.DataFrame(rows, columns=["family", "key", "required"])
 
 
-def _exchange_objective(cset, prob, x, sl):
-    ex = cset.exchange
-    n = len(ex)
-    coef = (-W_COV * exchange_values(cset) + W_KM * ex["cost_km"].to_numpy(float)
-            - W_PREF * ex["willing"].to_numpy(float) - W_MUST * ex["must"].to_numpy(float)
-            + EPS * (np.arange(n) + 1) / max(n, 1))
-    w_sl = np.where(sl["family"] == "send", W_SEND, W_SLACK)
-    terms = list(zip(x.tolist(), coef.tolist())) + list(zip(sl["var"].tolist(), w_sl.tolist()))
-    prob.setObjective(pulp.LpAffineExpression(terms))
+def touched_cells(cset: CandidateSet) -> np.ndarray:
+    """Cells whose periods some candidate row changes (sorted)."""
+    cell, _, _ = period_terms(cset.exchange)
+    return np.unique(cell)
 
 
-def _exchange_variables(cset, config):
+def tie_break(cset: CandidateSet) -> np.ndarray:
+    """TIE_EPS × the rank of the row's group among the groups of its school and subject (PRIORITY): between
+    groups that do equally well, the published priority decides inside the model (≤ 1e-3 for 10 groups = one km
+    of ``km_cost``; a step of 1e-4 stays above CBC's cutoff increment), so every solver that proves the optimum
+    returns the same plan."""
+    rank = group_rank(cset.teachers)
+    return TIE_EPS * cset.exchange["grp"].map(rank).fillna(0).to_numpy(float)
+
+
+def move_costs(cset: CandidateSet, config, move_cost: float | None = None) -> np.ndarray:
+    """Objective coefficient of each candidate row: λ + km_cost · km + tie-break."""
+    lam = float(config["exchange.move_cost"]) if move_cost is None else float(move_cost)
+    return lam + float(config["exchange.km_cost"]) * cset.exchange["cost_km"].to_numpy(float) + tie_break(cset)
+
+
+def _exchange_variables(cset, config, move_cost=None):
     prob = pulp.LpProblem("rotate_exchange", pulp.LpMinimize)
-    x = np.array([_var(prob, f"x_{i}", 0, 1, pulp.LpBinary) for i in range(len(cset.exchange))], dtype=object)
-    sl = _slack_frame(cset, config)
-    sl["var"] = [_var(prob, f"s_{f}_{k if k >= 0 else 'all'}", 0) for f, k in zip(sl["family"], sl["key"])]
-    _exchange_objective(cset, prob, x, sl)
-    return prob, x, sl
+    ex = cset.exchange
+    x = np.array([_var(prob, f"x_{i}", 0, float(ub), pulp.LpInteger) for i, ub in enumerate(ex["size"])],
+                 dtype=object)
+    cells = touched_cells(cset)
+    u = np.array([_var(prob, f"u_{c}", 0) for c in cells], dtype=object)
+    sl = _slack_frame(cset)
+    sl["var"] = [_var(prob, f"s_{f}_all", 0) for f in sl["family"]]
+    weight = cset.cells.set_index("cell")["weight"].reindex(cells).fillna(1.0).to_numpy(float)
+    terms = (list(zip(x.tolist(), move_costs(cset, config, move_cost).tolist()))
+             + list(zip(u.tolist(), weight.tolist())) + [(v, W_SLACK) for v in sl["var"]])
+    prob.setObjective(pulp.LpAffineExpression(terms))
+    return prob, x, pd.Series(u, index=cells), sl
 
 
-def build_model(cset: CandidateSet, config) -> Model:
-    """The county exchange model; every family added in one grouped pass (see module docstring)."""
+def build_model(cset: CandidateSet, config, move_cost: float | None = None, cap: int | None = None) -> Model:
+    """The county exchange model; every family added in one grouped pass (see module docstring).  ``move_cost``
+    replaces λ, ``cap`` adds a cap on moves (both for the 交流方案比较 sheet)."""
     t0 = time.perf_counter()
     ex = cset.exchange
-    prob, x, sl = _exchange_variables(cset, config)
+    prob, x, u, sl = _exchange_variables(cset, config, move_cost)
     n = len(ex)
-    V = np.concatenate([x, np.asarray(sl["var"].tolist(), dtype=object)])
-    so = n
+    so = n + len(u)                     # slack variables follow x and u in V
+    V = np.concatenate([x, u.to_numpy(dtype=object), np.asarray(sl["var"].tolist(), dtype=object)])
     fam: dict = {}
     LE, GE = pulp.LpConstraintLE, pulp.LpConstraintGE
     xi = np.arange(n)
-    tcode = pd.factorize(ex["teacher_id"], sort=True)[0]
-    _add_family(prob, V, "one_move", tcode, xi, np.ones(n), LE, 1.0, fam, min_terms=2)
+    size = ex["size"].to_numpy(float)
+    gcode = ex["grp"].to_numpy()
+    multi = np.isin(gcode, pd.Series(gcode).value_counts().index[pd.Series(gcode).value_counts() > 1])
+    _add_family(prob, V, "one_move", gcode[multi], xi[multi], np.ones(int(multi.sum())), LE,
+                dict(zip(gcode.tolist(), size.tolist())), fam)
 
     cin = ex["cell"].to_numpy()
     om = ex["out_main"].to_numpy()
-    os_ = ex["out_second"].to_numpy()
     slots = cell_slots(cset.cells)
-    recv = np.unique(cin)
-    keep = np.isin(om, recv)
+    keep = np.isin(om, np.unique(cin))
     _add_family(prob, V, "receive", np.r_[cin, om[keep]], np.r_[xi, xi[keep]],
                 np.r_[np.ones(n), -np.ones(int(keep.sum()))], LE, slots.to_dict(), fam)
 
-    send = (sl["family"] == "send").to_numpy()
-    if send.any():
-        s_cells = sl.loc[send, "key"].to_numpy()
-        g = np.isin(cin, s_cells)
-        m2 = (os_ >= 0) & bool(config["exchange.second_subject_in_send_rule"])
-        allow = dict(zip(s_cells.tolist(), sl.loc[send, "required"].to_numpy(float).tolist()))
-        c_out, c_out2, c_in = send_coefficients(cset)
-        _add_family(prob, V, "send", np.r_[om[om >= 0], os_[m2], cin[g], s_cells],
-                    np.r_[xi[om >= 0], xi[m2], xi[g], np.flatnonzero(send) + so],
-                    np.r_[c_out[om >= 0], c_out2[m2], -c_in[g], -np.ones(len(s_cells))], LE, allow, fam)
+    cell, row, per = period_terms(ex)
+    upos = n + u.index.get_indexer(u.index)
+    gap0 = cset.cells.set_index("cell")["gap0"]
+    # receiving cells (short): u = gap0 − cov, cov ≤ net periods in, cov ≤ Σ_k v_k z_k with Σ_k z_k ≤ arrivals —
+    # the k-th arrival covers v_k = min(load, gap0 − (k − 1) · load), so the LP relaxation is the concave
+    # envelope of the coverage (tighter than u ≥ gap0 − net alone); other cells: u ≥ gap0 − net
+    sl_ = _slot_frame(cset)
+    recv = sl_["cell"].unique()
+    cov = pd.Series([_var(prob, f"cov_{c}", 0) for c in recv], index=recv, dtype=object)
+    z = np.array([_var(prob, f"z_{c}_{k}", 0, 1) for c, k in zip(sl_["cell"], sl_["k"])], dtype=object)
+    V = np.concatenate([V, cov.to_numpy(dtype=object), z])
+    cpos = len(V) - len(z) - len(cov) + np.arange(len(cov))
+    zpos = len(V) - len(z) + np.arange(len(z))
+    cov_of = dict(zip(recv.tolist(), cpos.tolist()))
+    is_recv_u = np.isin(u.index.to_numpy(), recv)
+    uc = u.index.to_numpy()
+    in_recv = np.isin(cell, recv)
+    _add_family(prob, V, "cover", np.r_[cell[~in_recv], uc, uc[is_recv_u]],
+                np.r_[row[~in_recv], upos, [cov_of[c] for c in uc[is_recv_u]]],
+                np.r_[per[~in_recv], np.ones(len(u)), np.ones(int(is_recv_u.sum()))], GE, gap0.to_dict(), fam)
+    _add_family(prob, V, "cov_net", np.r_[cell[in_recv], recv], np.r_[row[in_recv], cpos],
+                np.r_[-per[in_recv], np.ones(len(recv))], LE, 0.0, fam)
+    _add_family(prob, V, "cov_slot", np.r_[sl_["cell"].to_numpy(), recv], np.r_[zpos, cpos],
+                np.r_[-sl_["v"].to_numpy(float), np.ones(len(recv))], LE, 0.0, fam)
+    # valid cut on sending cells nobody can arrive in (surplus S = −gap0): u_c ≥ Σ max(0, periods_i − S) · X_i —
+    # the first leaver's shortage counted whole, so the LP cannot send a fraction of a teacher up to the surplus
+    srows = (per < 0) & ~np.isin(cell, cin)
+    excess = -per[srows] + gap0.reindex(cell[srows]).to_numpy(float)
+    pos_ = excess > 1e-9
+    cut_cells = np.unique(cell[srows][pos_])
+    u_of = dict(zip(u.index.tolist(), upos.tolist()))
+    _add_family(prob, V, "cover_cut", np.r_[cell[srows][pos_], cut_cells],
+                np.r_[row[srows][pos_], [u_of[c] for c in cut_cells]],
+                np.r_[-excess[pos_], np.ones(len(cut_cells))], GE, 0.0, fam)
+    arr = np.isin(cin, recv)
+    _add_family(prob, V, "slot_n", np.r_[sl_["cell"].to_numpy(), cin[arr]], np.r_[zpos, xi[arr]],
+                np.r_[np.ones(len(zpos)), -np.ones(int(arr.sum()))], LE, 0.0, fam)
+    senders = np.unique(np.r_[om[om >= 0], ex["out_second"].to_numpy()[ex["out_second"].to_numpy() >= 0]])
+    in_send = np.isin(cell, senders)
+    allow = send_allowance(cset.cells, config)
+    _add_family(prob, V, "send", cell[in_send], row[in_send], -per[in_send], LE, allow.to_dict(), fam)
+    # valid count cut for sending cells nobody can arrive in: leavers ≤ floor(allowance / fewest periods lost)
+    lose = in_send & (per < 0) & ~np.isin(cell, cin)
+    fewest = pd.Series(-per[lose]).groupby(cell[lose]).min()
+    cap_n = np.floor(allow.reindex(fewest.index).to_numpy() / fewest.to_numpy() + 1e-9)
+    _add_family(prob, V, "send_count", cell[lose], row[lose], np.ones(int(lose.sum())), LE,
+                dict(zip(fewest.index.tolist(), cap_n.tolist())), fam)
 
     for pos, (family, required) in enumerate(zip(sl["family"], sl["required"])):
         if family == "quota":
@@ -244,24 +306,23 @@ def build_model(cset: CandidateSet, config) -> Model:
         elif family == "quota_urban":
             sel = ex["from_urban"].to_numpy(bool)
             vids, coefs = xi[sel], np.ones(int(sel.sum()))
-        elif family == "backbone":
+        else:   # backbone
             vids, coefs = xi, ex["backbone"].to_numpy(float) - float(cset.requirements["backbone_share"])
-        else:
-            continue
         _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
                     np.r_[coefs, 1.0], GE, float(required), fam)
-    cap = max_moves(cset, config)
-    if cap is not None and n:
-        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(cap), fam)
-    return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
+    caps = [c for c in (max_moves(cset, config), cap) if c is not None]
+    if caps and n:
+        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(min(caps)), fam)
+    return Model(prob, cset, x=x, slacks=sl, u=u, families=fam, build_s=time.perf_counter() - t0)
 
 
 def max_moves(cset: CandidateSet, config) -> int | None:
-    """Optional yearly cap on moves in a county: floor(exchange.max_share × compulsory teachers); None = no cap."""
+    """Optional yearly cap on moves in a county: ceil(exchange.max_share × compulsory teachers) — rounded like
+    the quota, so a cap equal to the floor is feasible; None = no cap."""
     share = float(config.get("exchange.max_share", 0.0) or 0.0)
     if share <= 0:
         return None
-    return int(math.floor(share * int(cset.requirements["base"]) + 1e-9))
+    return int(math.ceil(share * int(cset.requirements["base"]) - 1e-9))
 
 
 def build_model_naive(cset: CandidateSet, config) -> Model:
@@ -269,41 +330,42 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
     every key and summing with ``pulp.lpSum`` (the pattern style.md warns against). Benchmark/test only."""
     t0 = time.perf_counter()
     ex = cset.exchange
-    prob, x, sl = _exchange_variables(cset, config)
+    prob, x, u, sl = _exchange_variables(cset, config)
     slots = cell_slots(cset.cells)
-    fam: dict = {}
-    teachers = sorted(set(ex["teacher_id"]))
-    for k, t in enumerate(teachers):
-        rows = [i for i in range(len(ex)) if ex["teacher_id"].iat[i] == t]
-        if len(rows) >= 2:
-            prob += pulp.lpSum(x[i] for i in rows) <= 1, f"one_move_{k}"
+    allow = send_allowance(cset.cells, config)
+    cells = cset.cells.set_index("cell")
+    rows = range(len(ex))
+    for g in sorted(set(ex["grp"])):
+        mine = [i for i in rows if ex["grp"].iat[i] == g]
+        if len(mine) >= 2:
+            prob += pulp.lpSum(x[i] for i in mine) <= float(ex["size"].iat[mine[0]]), f"one_move_{g}"
     for c in sorted(set(ex["cell"])):
-        cnt_in = pulp.lpSum(x[i] for i in range(len(ex)) if ex["cell"].iat[i] == c)
-        cnt_out = pulp.lpSum(x[i] for i in range(len(ex)) if ex["out_main"].iat[i] == c)
-        prob += cnt_in - cnt_out <= float(slots[c]), f"receive_{c}"
+        prob += (pulp.lpSum(x[i] for i in rows if ex["cell"].iat[i] == c)
+                 - pulp.lpSum(x[i] for i in rows if ex["out_main"].iat[i] == c) <= float(slots[c])), f"receive_{c}"
+
+    def net(c):   # periods the plan adds to cell c
+        return (pulp.lpSum(float(ex["offer"].iat[i]) * x[i] for i in rows if ex["cell"].iat[i] == c)
+                - pulp.lpSum(float(ex["loss_main"].iat[i]) * x[i] for i in rows if ex["out_main"].iat[i] == c)
+                - pulp.lpSum(float(ex["loss_second"].iat[i]) * x[i] for i in rows if ex["out_second"].iat[i] == c))
+
+    for c in u.index:
+        prob += net(c) + u[c] >= float(cells.loc[c, "gap0"]), f"cover_{c}"
+    senders = set(ex.loc[ex["out_main"] >= 0, "out_main"]) | set(ex.loc[ex["out_second"] >= 0, "out_second"])
+    for c in sorted(senders):
+        prob += -net(c) <= float(allow[c]), f"send_{c}"
     for r in sl.itertuples(index=False):
-        if r.family == "send":
-            load = float(cset.cells.loc[cset.cells["cell"] == r.key, "load"].iloc[0])
-            loss = pulp.lpSum(1.0 * x[i] for i in range(len(ex))
-                              if ex["out_main"].iat[i] == r.key) \
-                + pulp.lpSum(float(ex["loss_second"].iat[i]) / load * x[i] for i in range(len(ex))
-                             if ex["out_second"].iat[i] == r.key and config["exchange.second_subject_in_send_rule"])
-            gain = pulp.lpSum(min(1.0, float(ex["offer"].iat[i]) / load) * x[i] for i in range(len(ex))
-                              if ex["cell"].iat[i] == r.key)
-            prob += loss - gain - r.var <= r.required, f"send_{r.key}"
-        elif r.family == "quota":
-            prob += pulp.lpSum(x[i] for i in range(len(ex))) + r.var >= r.required, "quota_0"
+        if r.family == "quota":
+            prob += pulp.lpSum(x[i] for i in rows) + r.var >= r.required, "quota_0"
         elif r.family == "quota_urban":
-            prob += pulp.lpSum(x[i] for i in range(len(ex)) if ex["from_urban"].iat[i]) + r.var >= r.required, \
-                "quota_urban_0"
+            prob += pulp.lpSum(x[i] for i in rows if ex["from_urban"].iat[i]) + r.var >= r.required, "quota_urban_0"
         elif r.family == "backbone":
             share = float(cset.requirements["backbone_share"])
-            prob += pulp.lpSum((float(ex["backbone"].iat[i]) - share) * x[i] for i in range(len(ex))) + r.var >= 0, \
+            prob += pulp.lpSum((float(ex["backbone"].iat[i]) - share) * x[i] for i in rows) + r.var >= 0, \
                 "backbone_0"
     cap = max_moves(cset, config)
     if cap is not None and len(ex):
-        prob += pulp.lpSum(x[i] for i in range(len(ex))) <= cap, "max_moves_0"
-    return Model(prob, cset, x=x, slacks=sl, families=fam, build_s=time.perf_counter() - t0)
+        prob += pulp.lpSum(x[i] for i in rows) <= cap, "max_moves_0"
+    return Model(prob, cset, x=x, slacks=sl, u=u, families={}, build_s=time.perf_counter() - t0)
 
 
 # --- 走教 ---------------------------------------------------------------------------------------------

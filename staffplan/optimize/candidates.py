@@ -1,30 +1,33 @@
-"""Candidate pairs for the rotation model — pre-filtered, never the full teacher × school product.
+"""Candidate moves for the rotation model — pre-filtered, never the full teacher × school product.
 
 Three frames feed :func:`staffplan.optimize.build.build_model`:
 
 * ``cells``    — one row per (school, stage, subject) of the forecast gaps: ``gap0`` signed periods
   (+ = shortage), ``load`` periods per FTE, weight of covering one period there.
-* ``exchange`` — one row per candidate move teacher → receiving school in a subject:
-  ``kind`` = "short" (the receiving cell has a shortage in the teacher's subject or second subject) or
-  "pair" (the receiving cell has no shortage but has its own possible mover of the same subject and stage:
-  two-way flow, only generated when the quota rules need more moves than shortages can absorb).
+* ``exchange`` — one row per candidate move of a mover *group* (:func:`mover_groups`: teachers the model cannot
+  tell apart) → receiving cell, with ``size`` (teachers in the group): ``kind`` = "short" (the receiving cell is
+  short by at least ``shortage.threshold`` FTE in the teacher's subject or second subject) or "pair" (the
+  receiving cell is below the threshold but has its own possible mover of the same subject and stage: two-way
+  flow 双向对调, only generated when the quota rules need more moves than shortages can absorb).
   The direction rule holds on every row (cross 城区/镇区 ↔ 乡村, or different 办学水平, or same 教育集团 —
   each toggled by ``exchange.cross_locality/cross_tier/within_group``), same county, different school,
-  distance ≤ ``exchange.max_km`` when > 0.  Pruned: a row is kept when it is among the teacher's
-  ``exchange.candidates_per_teacher`` nearest receivers or among the receiving cell's
-  ``exchange.candidates_per_cell`` nearest teachers (pairs: ``pair_candidates_per_teacher``).
+  distance ≤ ``exchange.max_km`` when > 0; a group whose teachers may not serve 乡村/薄弱 schools
+  (``may_serve_weak``) has no row to one.  Pruned per (school, stage, subject) unit: a row is kept when the cell
+  is among the unit's ``exchange.candidates_per_teacher`` nearest receivers (and nearest receivers that are not
+  乡村/薄弱) or the unit is among the cell's nearest units holding ``exchange.candidates_per_cell`` teachers
+  (pairs: ``pair_candidates_per_teacher``).  Built one subject at a time on a units × cells distance block,
+  so cost and memory grow with schools × subjects, not with teachers × schools.
+  Each row carries what the move does to cells in periods: ``offer`` (the receiving cell's standard load,
+  taught there) and, per leaver, ``loss_main``/``loss_second`` (actual periods) in ``out_main``/``out_second``.
 * ``zoujiao``  — one row per 走教 teacher → host cell: teachers of ``zoujiao.subjects`` (main or second
   subject) with spare capacity (standard load + ``extra_load`` − current periods; the extra only with
-  本人意愿 愿意走教 when ``extra_load_needs_consent``), host cells with a shortage in that subject in the same
-  学区/镇街 or the same 教育集团 (``same_zone``), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no
-  candidate), pruned to the ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
-
-Second subject: unless ``exchange.second_subject_in_send_rule``, the sending rule of the model counts only the
-main subject; a candidate whose leaving would by itself push the second-subject cell beyond the tolerance is
-dropped here instead (keeps the model's LP integral; several such teachers of one cell are not summed).
+  本人意愿 愿意走教 when ``extra_load_needs_consent``), not past retirement and allowed to serve weak schools,
+  host cells with a shortage in that subject in the same 学区/镇街 or the same 教育集团 (``same_zone``; joined on
+  zone and group), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no candidate), pruned to the
+  ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
 
 Teacher stage = the forecast supply's ``stage``; a teacher matches a cell of the same stage (an empty
-stage on either side matches any).
+stage on either side matches any).  :func:`teacher_rows` expands group rows to teachers by ``PRIORITY``.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..rules.distance import pair_km
+from ..rules.distance import km_matrix, pair_km
 from ..rules.eligibility import MUST
 
 SCHOOL_TEACHING_STAGE = {"小学": "小学", "教学点": "小学", "初中": "初中", "高中": "高中", "中职": "高中",
@@ -74,17 +77,20 @@ def school_table(schools: pd.DataFrame, config) -> pd.DataFrame:
 
 
 def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: pd.DataFrame,
-                     schools: pd.DataFrame, config) -> pd.DataFrame:
+                     schools: pd.DataFrame, config, plan_year: int | None = None) -> pd.DataFrame:
     """One row per teacher with what the model needs: eligibility, subjects, periods, flags.
 
-    ``mover``  — may be selected for exchange (应交流, or a volunteer when ``exchange.use_volunteers``) and
-                 counted in next year's supply;
+    ``mover``  — may be selected for exchange (应交流, or a volunteer when ``exchange.use_volunteers``), counted
+                 in next year's supply, and able to serve a term (``term`` years, see :func:`_term_years`);
+    ``serve_weak`` — may be sent to a 乡村/薄弱 school and used for 走教 (:func:`_serve_weak`);
     ``zj_cap`` — spare periods for 走教 (0 = not a 走教 teacher);
-    ``base``   — counts in the 5 % base (专任教师 of compulsory education).
+    ``base``   — counts in the 5 % base (专任教师 of compulsory education);
+    ``grp``    — the mover group (:func:`mover_groups`; −1 for teachers who do not move).
     """
     sch = school_table(schools, config)
     t = teachers[["teacher_id", "school_id"] + [c for c in ("name", "subject", "subject2", "post", "employment",
-                                                              "status", "title", "title_level")
+                                                              "status", "title", "title_level", "appraisal",
+                                                              "appraisal_prev")
                                                  if c in teachers]].copy()
     t["teacher_id"] = t["teacher_id"].astype(str)
     t["school_id"] = t["school_id"].astype(str)
@@ -117,7 +123,15 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     use_vol = bool(config["exchange.use_volunteers"])
     usable = counts.to_numpy() & has_supply & t["standard_load"].notna().to_numpy()
     t["must"] = (t["status_elig"] == MUST).to_numpy()
-    t["mover"] = usable & (t["must"] | (use_vol & t["volunteer"])).to_numpy()
+    t["years_at_school"] = pd.to_numeric(t["years_at_school"], errors="coerce").fillna(0.0) \
+        if "years_at_school" in t else 0.0
+    for col in ("appraisal", "appraisal_prev"):
+        t[col] = _text(t[col]) if col in t else ""
+    t["preference"] = pd.to_numeric(t["preference"], errors="coerce").fillna(1) if "preference" in t else \
+        np.where(t["appraisal"] == "优秀", 0, 1)
+    t["serve_weak"] = _serve_weak(t, config)
+    t["term"] = _term_years(t, config, plan_year)
+    t["mover"] = usable & (t["must"] | (use_vol & t["volunteer"])).to_numpy() & (t["term"] > 0).to_numpy()
     at_post = (t["status"].isin(["", "在本单位任职"])).to_numpy()
     teaching = (t["post"].isin(["", "专任教师"])).to_numpy()
     zj_subjects = set(config["zoujiao.subjects"])
@@ -127,12 +141,48 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     allowed_extra = np.where(t["willing_zoujiao"].to_numpy() | (not needs_consent), extra, 0.0)
     current = (t["periods_main"] + t["periods_second"]).to_numpy()
     cap = np.floor(t["standard_load"].fillna(0).to_numpy() + allowed_extra - current + 1e-9)
-    t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject, np.maximum(cap, 0.0), 0.0)
+    retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
+    t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject & t["serve_weak"].to_numpy() & ~retired,
+                           np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (
         (t["t_stage"] == "") & _text(school_stage).isin(set(config["exchange.stages"])))
     employed = t["employment"] != "临聘" if not config["exchange.base_includes_temporary"] else True
-    t["base"] = (teaching & compulsory.to_numpy() & np.asarray(employed)).astype(bool)
-    return t.sort_values(["county", "school_id", "teacher_id"], kind="stable").reset_index(drop=True)
+    t["base"] = (teaching & compulsory.to_numpy() & np.asarray(employed) & ~retired).astype(bool)
+    t = t.sort_values(["county", "school_id", "teacher_id"], kind="stable").reset_index(drop=True)
+    t["grp"] = _teacher_group(t, mover_groups(t)).to_numpy()
+    return t
+
+
+def _serve_weak(t: pd.DataFrame, config) -> pd.Series:
+    """May be sent to a 乡村/薄弱 school and used for 走教: the eligibility frame's ``may_serve_weak``; without it
+    (older frames), not rated 不合格/基本合格 in either of the last two appraisals when
+    ``exchange.weak_needs_good_appraisal``."""
+    if "may_serve_weak" in t:
+        return t["may_serve_weak"].fillna(True).astype(bool)
+    if not bool(config.get("exchange.weak_needs_good_appraisal", True)):
+        return pd.Series(True, index=t.index)
+    bar = {"不合格", "基本合格"}
+    return ~(t["appraisal"].isin(bar) | t["appraisal_prev"].isin(bar))
+
+
+def _term_years(t: pd.DataFrame, config, plan_year: int | None) -> pd.Series:
+    """Years of exchange a teacher can serve before retiring: ``exchange.max_years``, or the whole years left
+    before the retirement date when that is earlier — then 0 (not assigned) unless ``exchange.allow_short_term``.
+    The eligibility frame's ``term_years_possible`` wins when it has one."""
+    full = int(config["exchange.max_years"])
+    if "term_years_possible" in t:
+        left = pd.to_numeric(t["term_years_possible"], errors="coerce").fillna(full)
+    elif plan_year is not None and "retire_date" in t:
+        from ..rules.eligibility import plan_date
+
+        start = plan_date(config, plan_year)
+        retire = pd.to_datetime(t["retire_date"], errors="coerce")
+        left = np.floor((retire - start).dt.days / 365.25).fillna(full)
+    else:
+        left = pd.Series(float(full), index=t.index)
+    left = left.clip(lower=0, upper=full).astype(int)
+    short_ok = bool(config["exchange.allow_short_term"])
+    return left.where((left >= full) | short_ok, 0)
 
 
 def gap_cells(gaps: pd.DataFrame, supply: pd.DataFrame, schools: pd.DataFrame, config) -> pd.DataFrame:
@@ -185,22 +235,6 @@ def _take(sch: pd.DataFrame, col: str, ids: pd.Series, fill=None) -> np.ndarray:
     return vals
 
 
-def _direction(frm: pd.Series, to: pd.Series, sch: pd.DataFrame, config) -> tuple[np.ndarray, np.ndarray]:
-    """(legal, label) for each move frm → to."""
-    rural_a = _take(sch, "rural", frm, False).astype(bool)
-    rural_b = _take(sch, "rural", to, False).astype(bool)
-    tier_a = _take(sch, "tier", frm, "")
-    tier_b = _take(sch, "tier", to, "")
-    grp_a = _take(sch, "group", frm, "")
-    grp_b = _take(sch, "group", to, "")
-    cross_loc = (rural_a != rural_b) & bool(config["exchange.cross_locality"])
-    cross_tier = (tier_a != tier_b) & bool(config["exchange.cross_tier"])
-    same_group = (grp_a != "") & (grp_a == grp_b) & bool(config["exchange.within_group"])
-    legal = cross_loc | cross_tier | same_group
-    label = np.select([cross_loc, cross_tier, same_group], ["城乡交流", "强弱交流", "集团内交流"], default="")
-    return legal, label
-
-
 def _prune(df: pd.DataFrame, group_a: list[str], k_a: int, group_b: list[str], k_b: int) -> pd.DataFrame:
     """Keep rows among the k_a nearest per group_a or the k_b nearest per group_b (ties by ids)."""
     if df.empty:
@@ -225,92 +259,227 @@ def _teacher_subject_rows(t: pd.DataFrame, subjects: set | None = None) -> pd.Da
     return rows
 
 
-def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
-                        distances: pd.DataFrame | None = None, pairs: bool = False,
-                        kinds: tuple = ("short",)) -> pd.DataFrame:
-    """Candidate moves (see module docstring). ``pairs`` adds two-way (对调) candidates; ``kinds`` =
-    ("pair",) gives only those."""
-    sch = school_table(schools, config)
-    if pairs and "pair" not in kinds:
-        kinds = tuple(kinds) + ("pair",)
-    movers = teachers[teachers["mover"]]
-    cols = ["teacher_id", "school_id", "county", "t_stage", "c_subject", "via", "standard_load"]
-    rows = _teacher_subject_rows(movers)[cols]
-    parts = []
-    if "short" in kinds:
-        short = cells[cells["gap0"] > 0][["cell", "school_id", "stage", "subject", "county", "gap0", "load"]]
-        short = short.rename(columns={"school_id": "to_school", "subject": "c_subject"})
-        parts.append(rows.merge(short, on=["county", "c_subject"], how="inner").assign(kind="short"))
-    cand = pd.concat(parts, ignore_index=True) if parts else None
-    if "pair" in kinds:
-        # receiving cells without shortage that have a mover of their own in the same subject and stage
-        own = _teacher_subject_rows(movers)[["school_id", "t_stage", "c_subject", "county"]].drop_duplicates()
-        own = own.rename(columns={"school_id": "to_school", "t_stage": "stage"})
-        flat = cells[cells["gap0"] <= 0][["cell", "school_id", "stage", "subject", "gap0", "load"]]
-        flat = flat.rename(columns={"school_id": "to_school", "subject": "c_subject"})
-        own = own.merge(flat, on=["to_school", "stage", "c_subject"], how="inner")
-        pc = rows.merge(own, on=["county", "c_subject"], how="inner")
-        pc["kind"] = "pair"
-        cand = pd.concat([cand, pc], ignore_index=True) if cand is not None else pc
-    cand = cand[(cand["to_school"] != cand["school_id"]) & _stage_ok(cand["t_stage"], cand["stage"])]
-    legal, label = _direction(cand["school_id"], cand["to_school"], sch, config)
-    cand = cand[legal].assign(direction=label[legal])
-    cand["km"] = pair_km(schools, cand["school_id"], cand["to_school"], config, distances)
-    max_km = float(config["exchange.max_km"])
+GROUP_KEYS = ["county", "school_id", "t_stage", "subject", "subject2", "periods_main", "periods_second", "backbone",
+              "serve_weak", "term"]
+PRIORITY = ("同一学校、学段、学科、课时、骨干身份的可选教师中：应交流优先，其次本人愿意交流，再次考核优秀或骨干（近两年"
+            "考核基本合格/不合格者最后），再按在本校任教年限从长到短，最后按教师编号")
+
+
+PRIORITY_ORDER = (["must", "willing", "preference", "years_at_school", "teacher_id"], [False, False, True, False, True])
+
+
+def group_rank(teachers: pd.DataFrame) -> pd.Series:
+    """grp → rank of the group among the groups of its school and subject, by its first teacher in PRIORITY
+    (0 = first): the model's tie-break between groups that do equally well."""
+    m = teachers[teachers["grp"] >= 0].sort_values(PRIORITY_ORDER[0], ascending=PRIORITY_ORDER[1], kind="stable")
+    m = m.drop_duplicates("grp")
+    return pd.Series(m.groupby(["school_id", "subject"]).cumcount().to_numpy(), index=m["grp"].to_numpy())
+
+
+def mover_groups(teachers: pd.DataFrame) -> pd.DataFrame:
+    """Movers the model cannot tell apart — same school, stage, subjects, periods, 骨干, scope and term — form one
+    group (``grp``); the model decides how many of a group move where, and :func:`teacher_rows` names them by
+    the published priority (``PRIORITY``).  One row per group: keys, ``size``, ``from_urban``."""
+    m = teachers[teachers["mover"]]
+    if m.empty:
+        return pd.DataFrame(columns=GROUP_KEYS + ["grp", "size", "from_urban"])
+    g = m.groupby(GROUP_KEYS, sort=True, as_index=False, dropna=False).agg(
+        size=("teacher_id", "size"), from_urban=("urban_school", "first"))
+    g["grp"] = np.arange(len(g))
+    return g
+
+
+def _teacher_group(teachers: pd.DataFrame, groups: pd.DataFrame) -> pd.Series:
+    """grp of each mover (−1 for others)."""
+    if groups.empty:
+        return pd.Series(-1, index=teachers.index)
+    key = pd.MultiIndex.from_frame(groups[GROUP_KEYS])
+    got = key.get_indexer(pd.MultiIndex.from_frame(teachers[GROUP_KEYS]))
+    return pd.Series(np.where(teachers["mover"].to_numpy(), groups["grp"].to_numpy()[got], -1), index=teachers.index)
+
+
+def _direction_arrays(rural_a, rural_b, tier_a, tier_b, grp_a, grp_b, config):
+    cross_loc = (rural_a != rural_b) & bool(config["exchange.cross_locality"])
+    cross_tier = (tier_a != tier_b) & bool(config["exchange.cross_tier"])
+    same_group = (grp_a != "") & (grp_a == grp_b) & bool(config["exchange.within_group"])
+    legal = cross_loc | cross_tier | same_group
+    code = np.select([cross_loc, cross_tier, same_group], [1, 2, 3], default=0)
+    return legal, code
+
+
+DIRECTION_LABELS = np.array(["", "城乡交流", "强弱交流", "集团内交流"], dtype=object)
+
+
+def _block_pairs(u_pos, u_stage, u_n, c_pos, c_stage, c_blocked, D, legal, k_unit, k_cell, max_km, unknown_km):
+    """(unit index, cell index) pairs kept for one subject: each unit's ``k_unit`` nearest legal cells (and its
+    ``k_unit`` nearest among cells not ``c_blocked`` — for teachers who may not go to 乡村/薄弱 schools), and each
+    cell's nearest units until ``k_cell`` teachers are reached.  Dense over units × cells of one subject only."""
+    K = D[np.ix_(u_pos, c_pos)]
+    ok = legal[np.ix_(u_pos, c_pos)] & (u_pos[:, None] != c_pos[None, :])
+    ok &= (u_stage[:, None] == c_stage[None, :]) | (u_stage[:, None] == "") | (c_stage[None, :] == "")
     if max_km > 0:
-        cand = cand[cand["km"] <= max_km]
+        ok &= K <= max_km
+    kk = np.where(ok, np.where(np.isnan(K), unknown_km, K), np.inf)
+    keep = np.zeros(kk.shape, dtype=bool)
+    rows = np.arange(kk.shape[0])[:, None]
+    for mat in (kk, np.where(c_blocked[None, :], np.inf, kk)) if c_blocked.any() else (kk,):
+        order = np.argsort(mat, axis=1, kind="stable")[:, :k_unit]
+        sel = np.isfinite(mat[rows, order])
+        keep[np.broadcast_to(rows, order.shape)[sel], order[sel]] = True
+    order0 = np.argsort(kk, axis=0, kind="stable")
+    cols = np.broadcast_to(np.arange(kk.shape[1])[None, :], order0.shape)
+    n_sorted = u_n[order0]
+    before = np.cumsum(n_sorted, axis=0) - n_sorted
+    sel0 = (before < k_cell) & np.isfinite(kk[order0, cols])
+    keep[order0[sel0], cols[sel0]] = True
+    return np.nonzero(keep)
+
+
+def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
+                        distances: pd.DataFrame | None = None, kinds: tuple = ("short",),
+                        groups: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Candidate moves per mover group (see module docstring): one row per (group, receiving cell).
+
+    Cost grows with (school, stage, subject) units × receiving cells of the same subject, one subject at a time —
+    never teachers × schools."""
+    sch = school_table(schools, config)
+    groups = mover_groups(teachers) if groups is None else groups
+    out_cols = ["grp", "size", "county", "from_school", "to_school", "t_subject", "subject", "stage", "via", "kind", "direction",
+                "cell", "gap0", "km", "cost_km", "offer", "out_main", "loss_main", "out_second", "loss_second",
+                "backbone", "from_urban", "serve_weak", "term"]
+    if groups.empty or cells.empty:
+        return pd.DataFrame(columns=out_cols)
+    # group × subject it can teach (main, then second)
+    gs = pd.concat([groups.assign(c_subject=groups["subject"], via="main"),
+                    groups[groups["subject2"] != ""].assign(c_subject=lambda d: d["subject2"], via="second")],
+                   ignore_index=True)
+    gs = gs[gs["c_subject"] != ""]
+    units = gs.groupby(["school_id", "t_stage", "c_subject"], sort=True, as_index=False)["size"].sum()
+    ids = pd.Index(sorted(set(units["school_id"]) | set(cells["school_id"])))
+    D = km_matrix(schools, ids, config, distances)
+    attrs = {c: _take(sch, c, pd.Series(ids), fill) for c, fill in (("rural", False), ("tier", ""), ("group", ""))}
+    legal, code = _direction_arrays(attrs["rural"].astype(bool)[:, None], attrs["rural"].astype(bool)[None, :],
+                                    attrs["tier"][:, None], attrs["tier"][None, :],
+                                    attrs["group"][:, None], attrs["group"][None, :], config)
+    blocked_school = attrs["rural"].astype(bool) | (attrs["tier"] == "薄弱")   # 乡村/薄弱 destinations
+    threshold = float(config["shortage.threshold"])
+    is_recv = cells["gap0"] >= threshold * cells["load"] - 1e-9
+    own = pd.MultiIndex.from_frame(units[["school_id", "t_stage", "c_subject"]])
+    has_own = pd.MultiIndex.from_frame(cells[["school_id", "stage", "subject"]]).isin(own)
+    plans = []
+    if "short" in kinds:
+        plans.append(("short", cells[is_recv], int(config["exchange.candidates_per_teacher"]),
+                      int(config["exchange.candidates_per_cell"])))
+    if "pair" in kinds:
+        k_p = int(config["exchange.pair_candidates_per_teacher"])
+        plans.append(("pair", cells[~is_recv & has_own], k_p, k_p))
+    max_km, unknown = float(config["exchange.max_km"]), float(config["exchange.unknown_km"])
+    parts = []
+    for kind, recv, k_unit, k_cell in plans:
+        for subject, cs in recv.groupby("subject", sort=True):
+            us = units[units["c_subject"] == subject]
+            if us.empty:
+                continue
+            u_pos, c_pos = ids.get_indexer(us["school_id"]), ids.get_indexer(cs["school_id"])
+            ui, ci = _block_pairs(u_pos, us["t_stage"].to_numpy(), us["size"].to_numpy(), c_pos,
+                                  cs["stage"].to_numpy(), blocked_school[c_pos], D, legal, k_unit, k_cell,
+                                  max_km, unknown)
+            parts.append(pd.DataFrame({
+                "school_id": us["school_id"].to_numpy()[ui], "t_stage": us["t_stage"].to_numpy()[ui],
+                "c_subject": subject, "cell": cs["cell"].to_numpy()[ci], "to_school": cs["school_id"].to_numpy()[ci],
+                "stage": cs["stage"].to_numpy()[ci], "gap0": cs["gap0"].to_numpy(float)[ci],
+                "offer": cs["load"].to_numpy(float)[ci], "km": D[u_pos[ui], c_pos[ci]],
+                "direction": DIRECTION_LABELS[code[u_pos[ui], c_pos[ci]]],
+                "dest_blocked": blocked_school[c_pos[ci]], "kind": kind}))
+    if not parts:
+        return pd.DataFrame(columns=out_cols)
+    uc = pd.concat(parts, ignore_index=True)
+    gs = gs.drop(columns=["county", "subject2", "periods_main", "periods_second"]).rename(
+        columns={"subject": "t_subject"})
+    cand = gs.merge(uc, on=["school_id", "t_stage", "c_subject"], how="inner")
+    cand = cand[cand["serve_weak"].astype(bool) | ~cand["dest_blocked"]]
+    cand = cand.assign(county=cand["school_id"].map(sch["county"]).fillna(""))
     cand = cand.rename(columns={"school_id": "from_school", "c_subject": "subject"})
-    k_t = int(config["exchange.candidates_per_teacher"])
-    k_c = int(config["exchange.candidates_per_cell"])
-    k_p = int(config["exchange.pair_candidates_per_teacher"])
-    sh = _prune(cand[cand["kind"] == "short"], ["teacher_id"], k_t, ["cell"], k_c)
-    pr = _prune(cand[cand["kind"] == "pair"], ["teacher_id"], k_p, ["cell"], k_p)
-    cand = pd.concat([sh, pr], ignore_index=True)
-    # a teacher may appear for the same receiving school once per subject: keep the nearest stage/kind
-    cand = cand.drop_duplicates(["teacher_id", "to_school", "cell"])
-    cand["cost_km"] = cand["km"].fillna(float(config["exchange.unknown_km"]))
-    # what the move brings to the receiving cell and takes from the sending cells
-    # a teacher who moves teaches a full standard load of the receiving subject there
-    cand["offer"] = cand["cell"].map(cells.set_index("cell")["load"]).astype(float)
-    tinfo = teachers.set_index("teacher_id")
-    cand = cand.merge(_out_cells(teachers, cells), on="teacher_id", how="left")
-    if not bool(config["exchange.second_subject_in_send_rule"]) and len(cand):
-        # the second-subject cell is checked here, per teacher: leaving must not push it beyond the tolerance
-        c2 = cells.set_index("cell")
-        g2 = cand["out_second"].map(c2["gap0"]).to_numpy(float)
-        l2 = cand["out_second"].map(c2["load"]).to_numpy(float)
-        blocked = (cand["out_second"].to_numpy() >= 0) & (
-            g2 + cand["loss_second"].to_numpy(float) > float(config["exchange.sending_tolerance"]) * l2 + 1e-9)
-        cand = cand[~blocked]
-    for col, src in (("backbone", "backbone"), ("willing", "willing"), ("from_urban", "urban_school"),
-                     ("must", "must")):
-        cand[col] = _take(tinfo, src, cand["teacher_id"], False).astype(bool)
-    cand = cand.sort_values(["teacher_id", "to_school", "cell"], kind="stable").reset_index(drop=True)
-    keep = ["teacher_id", "from_school", "to_school", "subject", "stage", "via", "kind", "direction", "cell",
-            "gap0", "km", "cost_km", "offer", "out_main", "loss_main", "out_second", "loss_second",
-            "backbone", "willing", "from_urban", "must"]
-    return cand[keep]
+    cand["cost_km"] = cand["km"].fillna(unknown)
+    cand = cand.merge(_out_cells(groups, cells), on="grp", how="left")
+    cand = cand.sort_values(["grp", "to_school", "cell", "via"], kind="stable")
+    cand = cand.drop_duplicates(["grp", "cell"]).reset_index(drop=True)
+    return cand[out_cols]
 
 
-def _out_cells(teachers: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """For each teacher: the cells they leave (main and second subject) and the periods lost there."""
+def _out_cells(units: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """For each group (or teacher): the cells it leaves (main and second subject) and the periods lost there."""
     key = cells.set_index(["school_id", "stage", "subject"])["cell"]
     key_nostage = cells.drop_duplicates(["school_id", "subject"]).set_index(["school_id", "subject"])["cell"]
 
     def lookup(subject_col):
-        idx = pd.MultiIndex.from_arrays([teachers["school_id"], teachers["t_stage"], teachers[subject_col]])
-        found = pd.Series(key.reindex(idx).to_numpy(), index=teachers.index)
-        idx2 = pd.MultiIndex.from_arrays([teachers["school_id"], teachers[subject_col]])
-        alt = pd.Series(key_nostage.reindex(idx2).to_numpy(), index=teachers.index)
+        idx = pd.MultiIndex.from_arrays([units["school_id"], units["t_stage"], units[subject_col]])
+        found = pd.Series(key.reindex(idx).to_numpy(), index=units.index)
+        idx2 = pd.MultiIndex.from_arrays([units["school_id"], units[subject_col]])
+        alt = pd.Series(key_nostage.reindex(idx2).to_numpy(), index=units.index)
         return found.fillna(alt).fillna(-1).astype(int)
 
-    out = pd.DataFrame({"teacher_id": teachers["teacher_id"],
-                        "out_main": lookup("subject"), "loss_main": teachers["periods_main"].astype(float),
-                        "out_second": lookup("subject2"), "loss_second": teachers["periods_second"].astype(float)})
-    out.loc[teachers["subject2"].to_numpy() == "", "out_second"] = -1
+    out = pd.DataFrame({"grp": units["grp"],
+                        "out_main": lookup("subject"), "loss_main": units["periods_main"].astype(float),
+                        "out_second": lookup("subject2"), "loss_second": units["periods_second"].astype(float)})
+    out.loc[units["subject2"].to_numpy() == "", "out_second"] = -1
     out.loc[out["out_second"] == out["out_main"], "out_second"] = -1
     out.loc[out["out_second"] < 0, "loss_second"] = 0.0
     return out
+
+
+def teacher_rows(cset: "CandidateSet", counts: np.ndarray | None = None) -> pd.DataFrame:
+    """The group candidate rows expanded to the group's teachers, with ``chosen``: a row chosen ``k`` times goes
+    to the group's next ``k`` teachers by ``PRIORITY`` (rows in order of distance, then school and cell)."""
+    ex = cset.exchange.copy()
+    ex["count"] = np.zeros(len(ex), dtype=int) if counts is None else np.asarray(counts, dtype=int)
+    t = cset.teachers
+    m = t[t["grp"] >= 0].copy()
+    m = m.sort_values(["grp"] + PRIORITY_ORDER[0], ascending=[True] + PRIORITY_ORDER[1], kind="stable")
+    m["rank"] = m.groupby("grp").cumcount()
+    ex = ex.sort_values(["grp", "cost_km", "to_school", "cell"], kind="stable")
+    ex["end"] = ex.groupby("grp")["count"].cumsum()
+    ex["start"] = ex["end"] - ex["count"]
+    cols = ["teacher_id", "grp", "rank", "willing", "must", "preference", "years_at_school"]
+    rows = ex.merge(m[cols], on="grp", how="inner")
+    rows["chosen"] = (rows["rank"] >= rows["start"]) & (rows["rank"] < rows["end"])
+    rows = rows.drop(columns=["count", "start", "end", "rank"])
+    rows = rows.sort_values(["teacher_id", "to_school", "cell"], kind="stable").reset_index(drop=True)
+    return canonical_pairing(rows)
+
+
+def canonical_pairing(rows: pd.DataFrame) -> pd.DataFrame:
+    """Among the chosen moves from one school in one subject, which mover goes to which destination changes
+    nothing the rules or the objective count (the same teachers leave, the same cells receive one standard load
+    each, the same km in total), so solvers may pair them differently.  Fix the pairing: movers in PRIORITY
+    order each take the nearest remaining destination they have a candidate row for (kept as solved when that
+    greedy pass cannot place everyone)."""
+    chosen = rows[rows["chosen"]]
+    if chosen.empty:
+        return rows
+    order = chosen.sort_values(["from_school", "subject"] + PRIORITY_ORDER[0],
+                               ascending=[True, True] + PRIORITY_ORDER[1], kind="stable")
+    has_row = set(zip(rows["teacher_id"], rows["cell"]))
+    new_cell = {}
+    for _, cls in order.groupby(["from_school", "subject"], sort=False):
+        if len(cls) < 2:
+            continue
+        dest = cls.sort_values(["cost_km", "to_school", "cell"], kind="stable")["cell"].tolist()
+        pick = {}
+        for tid in cls["teacher_id"]:
+            hit = next((c for c in dest if (tid, c) in has_row), None)
+            if hit is None:
+                pick = {}
+                break
+            pick[tid] = hit
+            dest.remove(hit)
+        new_cell.update(pick)
+    if not new_cell:
+        return rows
+    moved = rows["teacher_id"].isin(list(new_cell))
+    target = rows["teacher_id"].map(new_cell)
+    rows["chosen"] = np.where(moved, rows["cell"] == target, rows["chosen"])
+    return rows
 
 
 def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
@@ -322,14 +491,17 @@ def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.
     rows = rows[["teacher_id", "school_id", "county", "t_stage", "c_subject", "zj_cap", "willing_zoujiao"]]
     hosts = cells[cells["gap0"] > 0][["cell", "school_id", "stage", "subject", "county", "gap0"]]
     hosts = hosts.rename(columns={"school_id": "host", "subject": "c_subject"})
-    cand = rows.merge(hosts, on=["county", "c_subject"], how="inner")
-    cand = cand[(cand["host"] != cand["school_id"]) & _stage_ok(cand["t_stage"], cand["stage"])]
     if bool(config["zoujiao.same_zone"]):
-        za = _take(sch, "zone", cand["school_id"], "")
-        zb = _take(sch, "zone", cand["host"], "")
-        ga = _take(sch, "group", cand["school_id"], "")
-        gb = _take(sch, "group", cand["host"], "")
-        cand = cand[((za == zb) & (za != "")) | ((ga == gb) & (ga != ""))]
+        # same 学区/镇街 or same 教育集团: joined on the zone and on the group, never the whole county
+        parts = []
+        for col in ("zone", "group"):
+            r = rows.assign(_k=_take(sch, col, rows["school_id"], ""))
+            h = hosts.assign(_k=_take(sch, col, hosts["host"], ""))
+            parts.append(r[r["_k"] != ""].merge(h[h["_k"] != ""], on=["county", "c_subject", "_k"], how="inner"))
+        cand = pd.concat(parts, ignore_index=True).drop(columns=["_k"]).drop_duplicates(["teacher_id", "cell"])
+    else:
+        cand = rows.merge(hosts, on=["county", "c_subject"], how="inner")
+    cand = cand[(cand["host"] != cand["school_id"]) & _stage_ok(cand["t_stage"], cand["stage"])]
     cand = cand.assign(km=pair_km(schools, cand["school_id"], cand["host"], config, distances))
     cand = cand[cand["km"] <= float(config["zoujiao.max_km"])]
     k = int(config["zoujiao.candidates_per_teacher"])
@@ -371,20 +543,28 @@ def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, 
     shortages can absorb)."""
     tc = teachers[teachers["county"] == county].reset_index(drop=True)
     cc = cells[cells["county"] == county].reset_index(drop=True)
+    groups = mover_groups(tc)
+    tc["grp"] = _teacher_group(tc, groups).to_numpy()
     req = requirements(tc, config)
-    ex = exchange_candidates(tc, cc, schools, config, distances)
+    ex = exchange_candidates(tc, cc, schools, config, distances, groups=groups)
     absorb = _absorbable(ex, cc)
-    urban_absorb = ex.loc[ex["from_urban"], "teacher_id"].nunique() if len(ex) else 0
+    urban_absorb = _teachers_with_rows(ex[ex["from_urban"].astype(bool)]) if len(ex) else 0
     need_pairs = req["quota"] > absorb or req["quota_urban"] > urban_absorb
     if need_pairs:
-        pairs = exchange_candidates(tc, cc, schools, config, distances, kinds=("pair",))
-        ex = pd.concat([ex, pairs], ignore_index=True).sort_values(["teacher_id", "to_school", "cell"],
+        pairs = exchange_candidates(tc, cc, schools, config, distances, kinds=("pair",), groups=groups)
+        ex = pd.concat([ex, pairs], ignore_index=True).sort_values(["grp", "to_school", "cell"],
                                                                   kind="stable").reset_index(drop=True)
+        ex = ex.drop_duplicates(["grp", "cell"]).reset_index(drop=True)
     zj = zoujiao_candidates(tc, cc, schools, config, distances)
     req["pairs"] = bool(need_pairs)
     req["absorbable"] = int(absorb)
-    req["movers_with_candidates"] = int(ex["teacher_id"].nunique()) if len(ex) else 0
+    req["movers_with_candidates"] = _teachers_with_rows(ex)
     return CandidateSet(str(county), tc, cc, ex, zj, req)
+
+
+def _teachers_with_rows(ex: pd.DataFrame) -> int:
+    """Teachers of the groups that have at least one candidate row."""
+    return int(ex.drop_duplicates("grp")["size"].sum()) if len(ex) else 0
 
 
 def counties(teachers: pd.DataFrame) -> list[str]:
@@ -398,9 +578,9 @@ def build_candidate_sets(teachers: pd.DataFrame, cells: pd.DataFrame, schools: p
 
 
 def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame) -> int:
-    """Upper estimate of moves the shortages can take: min(distinct teachers, Σ ceil(gap / load))."""
+    """Upper estimate of moves the shortages can take: min(teachers with a candidate, Σ ceil(gap / load))."""
     if ex.empty:
         return 0
     used = cells[cells["cell"].isin(ex["cell"].unique())]
     slots = int(np.ceil(used["gap0"].clip(lower=0) / used["load"] - 1e-9).sum())
-    return int(min(ex["teacher_id"].nunique(), slots))
+    return int(min(_teachers_with_rows(ex), slots))

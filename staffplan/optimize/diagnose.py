@@ -1,9 +1,10 @@
 """Which hard rule cannot be met, where, and by how much (the 诊断 sheet).
 
-CBC gives no IIS, so every rule that can fail carries a named elastic slack (build.py).  A slack above zero
-in the optimum means the rule cannot be met: the slack is the shortfall.  Pre-solve counts explain why
-(not enough 应交流 teachers for 5 %; 应交流 teachers without a legal receiving school; too few 骨干 among the
-possible movers; urban/优质 schools whose 应交流 teachers have no candidate; a sending school already short).
+CBC gives no IIS, so every share rule carries a named elastic slack (build.py); the sending rule has none (doing
+nothing keeps it, so a conflict shows on the share rule).  A slack above zero in the optimum means the rule
+cannot be met: the slack is the shortfall.  Pre-solve counts explain why (not enough 应交流 teachers for 5 %;
+应交流 teachers without a legal receiving school; too few 骨干 among the possible movers; urban/优质 schools
+whose 应交流 teachers have no candidate).  Breaches found by the independent audit are added by the pipeline.
 
 ``diagnose`` returns one row per failed rule: 规则, 学校, 要求, 可达, 差额, 说明.
 """
@@ -30,8 +31,6 @@ def diagnose(slacks: pd.DataFrame, requirements: dict, teachers: pd.DataFrame, c
     failed = slacks[slacks["value"] > TOL].sort_values(["county", "family", "key"], kind="stable")
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"] \
         if "school_name" in schools else pd.Series(dtype=str)
-    cell_tab = cells.set_index("cell") if len(cells) else cells
-    tol = float(config["exchange.sending_tolerance"])
     for r in failed.itertuples(index=False):
         req = requirements.get(r.county, {})
         tc = teachers[teachers["county"] == r.county] if len(teachers) else teachers
@@ -68,15 +67,4 @@ def diagnose(slacks: pd.DataFrame, requirements: dict, teachers: pd.DataFrame, c
             bb = int(chosen["backbone"].sum()) if moved else 0
             txt += f"；本方案交流 {moved} 人，其中骨干 {bb} 人"
             rows.append([SLACK_FAMILIES["backbone"], label, round(share * moved, 2), bb, short, txt])
-        elif r.family == "send":
-            c = int(r.key)
-            if c in cell_tab.index:
-                cell = cell_tab.loc[c]
-                school = str(names.get(cell["school_id"], cell["school_id"]))
-                gap_fte = float(cell["gap0"]) / float(cell["load"])
-                txt = (f"{cell['stage']}{cell['subject']}现有缺口 {gap_fte:.1f} 人（负数为富余），最多可净派出 "
-                       f"{float(r.required):g} 人（容忍 {tol:g} 人），且无同学科教师调入（要求、可达、差额均为人数）")
-                # 要求 = most teachers the cell may lose net; 可达 = the net loss the plan needs there
-                rows.append([SLACK_FAMILIES["send"], school, round(float(r.required), 2),
-                             round(float(r.required) + short, 2), short, txt])
     return pd.DataFrame(rows, columns=COLUMNS)

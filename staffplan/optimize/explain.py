@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import InputError, InfeasiblePlan
 from ..rules.eligibility import MUST
+from .candidates import PRIORITY
 from ..forecast.tables import with_total
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
@@ -55,15 +56,15 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         sheet1 = pd.DataFrame({
             "教师编号": _display_ids(ex["teacher_id"], ex["teacher_id"].map(idnum) if idnum is not None else None, cfg),
             "姓名": ex["teacher_id"].map(t["name"]) if "name" in t else "",
-            "学科": ex["subject"],
+            "任教学科": ex["t_subject"], "补充学科": ex["subject"],
             "职称": ex["teacher_id"].map(t["title"]).fillna("") if "title" in t else "",
             "原学校代码": ex["from_school"], "原学校": ex["from_school"].map(school_name),
             "交流学校代码": ex["to_school"], "交流学校": ex["to_school"].map(school_name),
             "交流类型": ex["type"], "距离公里": ex["km"].astype(float).round(1),
             "交流年限": ex["years"].astype(int), "原因": reason})
     else:
-        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "学科", "职称", "原学校代码", "原学校", "交流学校代码", "交流学校",
-                                       "交流类型", "距离公里", "交流年限", "原因"])
+        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "任教学科", "补充学科", "职称", "原学校代码", "原学校", "交流学校代码",
+                                       "交流学校", "交流类型", "距离公里", "交流年限", "原因"])
     sheet1 = with_total(sheet1, "教师编号", [])
     if len(sheet1):
         sheet1.loc[sheet1.index[-1], "姓名"] = f"{len(sheet1) - 1} 人"
@@ -95,6 +96,13 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     sheet4 = with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
+    cmp_ = rot.compare
+    if len(cmp_):
+        sheets["交流方案比较"] = pd.DataFrame({
+            "方案": cmp_["variant"], "每交流1人代价（加权课时）": cmp_["move_cost"].astype(float),
+            "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时": cmp_["left"].astype(float).round(1),
+            "加权剩余缺口课时": cmp_["left_weighted"].astype(float).round(1),
+            "交流距离合计（公里）": cmp_["km"].astype(float).round(1)})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
     return sheets
@@ -145,7 +153,28 @@ def rotation_summary(rot) -> dict:
                    "objective": _finite(r.objective), "gap": _finite(r.gap), "runtime_s": round(r.runtime_s, 3),
                    "build_s": round(r.build_s, 3)},
         "diagnosis_rows": int(len(rot.diagnosis)),
+        "audit_breaches": int(len(rot.audit)),
+        "exchange_only_periods_left": _variant(rot, "本方案", "left"),
+        "last_moves": _last_moves(rot),
+        "tie_break": PRIORITY,
     }
+
+
+def _variant(rot, name: str, col: str):
+    c = rot.compare
+    hit = c[c["variant"] == name] if len(c) else c
+    return round(float(hit[col].iloc[0]), 1) if len(hit) else None
+
+
+def _last_moves(rot) -> dict | None:
+    """What the last LAST_MOVES moves buy: shortage periods left (exchange only) without them minus with them."""
+    from .pipeline import LAST_MOVES
+
+    base, fewer = _variant(rot, "本方案", "left"), _variant(rot, f"少交流 {LAST_MOVES} 人", "left")
+    if base is None or fewer is None:
+        return None
+    wb, wf = _variant(rot, "本方案", "left_weighted"), _variant(rot, f"少交流 {LAST_MOVES} 人", "left_weighted")
+    return {"moves": LAST_MOVES, "periods": round(fewer - base, 1), "weighted_periods": round(wf - wb, 1)}
 
 
 # --- explain ------------------------------------------------------------------------------------
@@ -173,8 +202,8 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     if rotate is None:
         from .pipeline import run_rotate
 
-        try:
-            rotate = run_rotate(ds, config, year=year)
+        try:   # the 交流方案比较 variants do not change the plan: not needed to explain it
+            rotate = run_rotate(ds, config.with_overrides({"exchange.compare_plans": False}, "explain"), year=year)
         except InfeasiblePlan as exc:
             rotate = exc.result
     tid = str(teacher["teacher_id"])
@@ -210,29 +239,35 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     cand = rotate.candidates[rotate.candidates["teacher_id"] == tid] if len(rotate.candidates) else rotate.candidates
     cells = rotate.cells
     subjects = [s for s in (t["subject"], t["subject2"]) if s]
+    threshold = float(config["shortage.threshold"])
     if cand.empty:
-        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects) & (cells["gap0"] > 0)
-                          & (cells["school_id"] != t["school_id"])]
+        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects)
+                          & (cells["gap0"] >= threshold * cells["load"] - 1e-9) & (cells["school_id"] != t["school_id"])]
         if short_any.empty:
-            lines.append(f"未被选中：没有需要该学科（{'、'.join(subjects)}）的接收学校")
+            lines.append(f"未被选中：没有该学科（{'、'.join(subjects)}）缺口达到 {threshold:g} 人的接收学校")
         else:
-            lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校缺该学科教师，但都不满足交流方向"
-                         "（城乡之间、强弱之间或集团内）或距离要求")
+            lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校该学科缺口达到 {threshold:g} 人，但都不满足交流方向"
+                         "（城乡之间、强弱之间或集团内）、距离或考核要求")
         return lines
+    tol = float(config["exchange.sending_tolerance"])
     home = cells[(cells["school_id"] == t["school_id"]) & (cells["subject"] == t["subject"])
                  & ((cells["stage"] == t["t_stage"]) | (cells["stage"] == ""))]
-    tol = float(config["exchange.sending_tolerance"])
     if len(home):
         gap0, load = float(home["gap0"].sum()), float(home["load"].iloc[0])
         if gap0 > 0:
-            lines.append(f"未被选中：其所在学校该学科已缺编 {gap0 / load:.1f} 人（派出后缺口会超出容忍 {tol:g} 人）")
+            lines.append(f"未被选中：其所在学校该学科已缺 {gap0:.1f} 课时，派出只能在有同学科教师调入时进行")
             return lines
-        if (max(0.0, -gap0) + tol * load) / load < 1 - 1e-9:
-            after = (gap0 + float(t["periods_main"])) / load
-            lines.append(f"未被选中：其所在学校该学科没有富余（派出后将缺编 {after:.1f} 人，超过容忍 {tol:g} 人），"
-                         "且没有同学科教师调入")
+        if gap0 + float(t["periods_main"]) > tol * load + 1e-9:
+            lines.append(f"未被选中：派出后所在学校该学科将缺 {gap0 + float(t['periods_main']):.1f} 课时，超过容忍 {tol:g} 人"
+                         f"（{tol * load:g} 课时），且没有同学科教师调入")
             return lines
+    group = rotate.candidates[(rotate.candidates["grp"] == cand["grp"].iloc[0])
+                              & (rotate.candidates["county"] == t["county"])]
+    if group["chosen"].any():
+        lines.append("未被选中：同校同学科、课时与身份相同的教师中已按规则选出优先者（" + PRIORITY + "）")
+        return lines
     nearest = cand.sort_values("km").iloc[0]
-    lines.append(f"未被选中：名额已由距离更近的教师满足（本人最近的可去学校为"
-                 f"{names.get(nearest['to_school'], nearest['to_school'])}，{nearest['km']:.1f} 公里）")
+    lines.append(f"未被选中：本人可去的学校（最近为{names.get(nearest['to_school'], nearest['to_school'])}，"
+                 f"{nearest['km']:.1f} 公里）的缺口已由其他教师补足，或补充的课时抵不过每交流 1 人的代价"
+                 f"（{float(config['exchange.move_cost']):g} 加权课时）")
     return lines

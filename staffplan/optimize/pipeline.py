@@ -15,7 +15,7 @@ diagnosis and the whole :class:`RotateResult` (the CLI writes the workbook with 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -24,31 +24,33 @@ from ..errors import ConfigError, InfeasiblePlan, Issue, ERROR
 from ..rules.eligibility import exchange_eligibility
 from .build import build_model, build_zoujiao_model
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
-                         school_table)
+                         school_table, teacher_rows)
 from .diagnose import diagnose
 from .executor import run_jobs
-from .solve import Result, combine, empty_result, solve
+from .solve import STATUS_CN, Result, combine, empty_result, solve
 
 
 
 @dataclass
 class CountyOutcome:
     county: str
-    chosen: np.ndarray          # bool per exchange candidate row
+    counts: np.ndarray          # teachers moved per exchange candidate row (group → cell)
     periods: np.ndarray         # 走教 periods per zoujiao candidate row
     trips: pd.DataFrame         # teacher_id, host, trips (per week)
     slacks: pd.DataFrame        # family, key, required, value
     result: Result
+    compare: pd.DataFrame = field(default_factory=pd.DataFrame)   # 交流方案比较 rows (λ levels)
 
 
-def remaining_gaps(cset: CandidateSet, chosen: np.ndarray) -> pd.Series:
-    """Cell → gap periods left after the chosen exchanges (gap0 − offers in + periods lost)."""
-    ex = cset.exchange[chosen]
+def remaining_gaps(cset: CandidateSet, counts: np.ndarray) -> pd.Series:
+    """Cell → gap periods left after the chosen exchanges (gap0 − periods in + periods lost), from the
+    group rows and how many teachers each moves."""
+    from .build import period_terms
+
+    cell, row, per = period_terms(cset.exchange)
     rem = cset.cells.set_index("cell")["gap0"].astype(float).copy()
-    rem = rem.sub(ex.groupby("cell")["offer"].sum(), fill_value=0)
-    rem = rem.add(ex[ex["out_main"] >= 0].groupby("out_main")["loss_main"].sum(), fill_value=0)
-    rem = rem.add(ex[ex["out_second"] >= 0].groupby("out_second")["loss_second"].sum(), fill_value=0)
-    return rem
+    delta = pd.Series(per * np.asarray(counts, dtype=float)[row]).groupby(cell).sum()
+    return rem.sub(delta, fill_value=0.0)
 
 
 def _county_job(county, teachers, cells, schools, config, distances, solver):
@@ -57,25 +59,67 @@ def _county_job(county, teachers, cells, schools, config, distances, solver):
     return cset, solve_county(cset, config, solver)
 
 
+def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap=None):
+    """(counts per row, slack values, Result or None, model) of the exchange model at one λ (and cap)."""
+    model = build_model(cset, config, move_cost, cap)
+    slacks = model.slacks[["family", "key", "required"]].copy()
+    slacks["value"] = 0.0
+    counts = np.zeros(len(cset.exchange), dtype=int)
+    if not model.prob.variables():
+        return counts, slacks, None, model
+    res = solve(model, config, solver_name)
+    if res.ok:
+        counts = np.array([int(round(v.varValue or 0.0)) for v in model.x], dtype=int)
+        slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
+    return counts, slacks, res, model
+
+
+def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
+    """Moves, shortage periods left (plain and weighted) and km of an exchange plan."""
+    rem = remaining_gaps(cset, counts)
+    w = cset.cells.set_index("cell")["weight"].reindex(rem.index).fillna(1.0)
+    return {"moves": int(np.sum(counts)), "left": float(rem.clip(lower=0).sum()),
+            "left_weighted": float((rem.clip(lower=0) * w).sum()),
+            "km": float(np.sum(np.asarray(counts) * cset.exchange["cost_km"].to_numpy(float)))}
+
+
+LAST_MOVES = 10
+
+
+def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
+    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one (solved to a 0.5 %
+    gap within 10 s each: they inform, they do not decide), and the chosen λ with LAST_MOVES fewer moves, solved
+    like the plan itself (what the last moves buy)."""
+    lam0 = float(config["exchange.move_cost"])
+    quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.005),
+                                   "solver.time_limit": min(float(config["solver.time_limit"]), 10.0)}, "比较")
+    rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案")]
+    for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
+        c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam)
+        if res is None or res.ok:
+            rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}"))
+    n = int(np.sum(counts))
+    if n - LAST_MOVES >= 0:
+        c, sl, res, _ = _solve_exchange(cset, config, solver_name, lam0, cap=n - LAST_MOVES)
+        if res is not None and res.ok:   # may fall below the quota (then its slack is used): informative only
+            rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人"))
+    return pd.DataFrame(rows)
+
+
 def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> CountyOutcome:
     """Exchange model, then 走教 model on the remaining gaps; plain arrays back (picklable for the pool)."""
     results = []
-    model = build_model(cset, config)
-    slacks = model.slacks[["family", "key", "required"]].copy()
-    chosen = np.zeros(len(cset.exchange), dtype=bool)
-    if model.prob.variables():
-        res = solve(model, config, solver_name)
+    counts, slacks, res, model = _solve_exchange(cset, config, solver_name)
+    if res is not None:
         results.append(res)
-        if res.ok:
-            chosen = np.array([(v.varValue or 0.0) > 0.5 for v in model.x], dtype=bool)
-            slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
-    if "value" not in slacks:
-        slacks["value"] = 0.0
+    compare = _compare(cset, config, solver_name, counts) \
+        if bool(config["exchange.compare_plans"]) and (res is None or res.ok) else pd.DataFrame()
     periods = np.zeros(len(cset.zoujiao))
     trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
     if len(cset.zoujiao) and (not results or results[-1].ok):
-        zm = build_zoujiao_model(cset, config, remaining_gaps(cset, chosen),
-                                 exclude=cset.exchange.loc[chosen, "teacher_id"])
+        moved = teacher_rows(cset, counts)
+        zm = build_zoujiao_model(cset, config, remaining_gaps(cset, counts),
+                                 exclude=moved.loc[moved["chosen"], "teacher_id"])
         if zm.prob.variables():
             zres = solve(zm, config, solver_name)
             results.append(zres)
@@ -90,7 +134,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
                 per_host["trips"] = np.ceil(per_host["periods"] / ppt)
                 trips = per_host[per_host["periods"] > 0][["teacher_id", "host", "trips"]]
     res = combine(results) if results else empty_result(solver_name or config["solver.name"])
-    return CountyOutcome(cset.county, chosen, periods, trips, slacks, res)
+    return CountyOutcome(cset.county, counts, periods, trips, slacks, res, compare)
 
 
 @dataclass
@@ -113,6 +157,17 @@ class RotateResult:
     slacks: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict = field(default_factory=dict)
     school_names: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    compare: pd.DataFrame = field(default_factory=pd.DataFrame)      # move_cost, moves, left, left_weighted, km
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)        # breaches found by the independent audit
+
+    @property
+    def tie_break(self) -> str:
+        """The published rule that fixes who goes where among equivalent plans (for the 说明 sheet)."""
+        from .candidates import PRIORITY
+
+        return (f"先满足配额，再使加权剩余缺口课时 + 每交流 1 人 {float(self.config['exchange.move_cost']):g} 加权课时"
+                f"（exchange.move_cost）+ 每公里 {float(self.config['exchange.km_cost']):g} 最小；{PRIORITY}；"
+                "同一学校同一补充学科的交流教师按此顺序依次去往最近的、尚未分配的接收学校")
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         from .explain import rotation_sheets
@@ -163,10 +218,10 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     teachers = teachers.copy()
     teachers["teacher_id"] = teachers["teacher_id"].astype(str)
     teachers["school_id"] = teachers["school_id"].astype(str)
-    elig = exchange_eligibility(teachers, schools, config, plan_year)
+    elig = exchange_eligibility(teachers, schools, config, plan_year, supply)
     timings["eligibility_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    tt = prepare_teachers(elig, teachers, supply, schools, config)
+    tt = prepare_teachers(elig, teachers, supply, schools, config, plan_year)
     cells = gap_cells(gaps, supply, schools, config)
     dist = distances if distances is not None and len(distances) else None
     names = counties(tt)
@@ -194,6 +249,13 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
                        solver_s=float(sum(o.result.runtime_s for o in outcomes)))
     if not res.ok:
         raise InfeasiblePlan(f"求解器未能给出方案：{res.status}。{res.message}", diagnosis=out.diagnosis, result=out)
+    t4 = time.perf_counter()
+    out.audit = run_audit(out, teachers, schools, gaps, supply, dist)
+    out.timings["audit_s"] = time.perf_counter() - t4
+    if len(out.audit):
+        out.diagnosis = pd.concat([out.diagnosis, audit_diagnosis(out.audit)], ignore_index=True)
+    if len(out.diagnosis):
+        out.result = replace(out.result, code="rule_breach", status=STATUS_CN["rule_breach"])
     if len(out.diagnosis):
         first = out.diagnosis.iloc[0]
         raise InfeasiblePlan(f"交流方案无法满足硬性规则「{first['规则']}」（{first['学校']}：要求 {first['要求']:g}，"
@@ -202,13 +264,34 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     return out
 
 
+def run_audit(rot: "RotateResult", teachers, schools, gaps, supply, distances) -> pd.DataFrame:
+    """The independent audit (optimize/audit.py) of the finished plan; one row per breach."""
+    from .audit import audit_plan
+
+    ex = rot.exchanges.assign(periods=rot.exchanges["offer"]) if len(rot.exchanges) else pd.DataFrame(
+        columns=["teacher_id", "from_school", "to_school", "subject", "stage", "kind", "years", "periods"])
+    zj = rot.zj_candidates
+    zj = zj[zj["periods"] > 0].groupby(["teacher_id", "home", "host", "subject", "stage"], as_index=False)[
+        "periods"].sum() if len(zj) else pd.DataFrame(columns=["teacher_id", "home", "host", "subject", "periods"])
+    return audit_plan(ex, zj, teachers, schools, gaps, rot.eligibility, rot.config, rot.plan_year, supply, distances)
+
+
+def audit_diagnosis(audit: pd.DataFrame) -> pd.DataFrame:
+    """Audit breaches as 诊断 rows (规则, 学校, 要求, 可达, 差额, 说明)."""
+    who = audit["教师编号"].fillna("").astype(str)
+    note = "独立核查：" + audit["学科"].fillna("").astype(str) + "；" + audit["说明"].fillna("").astype(str)
+    note = note.where(who == "", note + "（教师 " + who + "）")
+    return pd.DataFrame({"规则": audit["规则"], "学校": audit["学校"], "要求": audit["应满足"], "可达": audit["实际"],
+                         "差额": audit["差额"], "说明": note})
+
+
 def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, plan_year) -> RotateResult:
     if not sets:   # no teacher at all: empty frames with the usual columns
         empty = county_candidates("", tt.iloc[0:0].assign(county=""), cells.iloc[0:0], schools, config)
-        sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, bool), np.zeros(0), pd.DataFrame(
+        sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, int), np.zeros(0), pd.DataFrame(
             columns=["teacher_id", "host", "trips"]), pd.DataFrame(columns=["family", "key", "required", "value"]),
             res)]
-    cand = pd.concat([s.exchange.assign(county=s.county, chosen=o.chosen) for s, o in zip(sets, outcomes)],
+    cand = pd.concat([teacher_rows(s, o.counts).assign(county=s.county) for s, o in zip(sets, outcomes)],
                      ignore_index=True)
     zjc = pd.concat([s.zoujiao.assign(county=s.county, periods=o.periods) for s, o in zip(sets, outcomes)],
                     ignore_index=True)
@@ -226,7 +309,7 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
         fwd = set(zip(ex["from_school"], ex["to_school"], ex["subject"]))
         paired = np.array([k in fwd for k in back], dtype=bool)
         ex["type"] = np.where(paired, "双向对调", ex["direction"])
-        ex["years"] = int(config["exchange.max_years"])
+        ex["years"] = ex["term"].astype(int)
     ex = ex.sort_values(["from_school", "teacher_id"], kind="stable").reset_index(drop=True)
 
     # 走教 per teacher × host
@@ -259,5 +342,9 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
     diag = diagnose(slacks, reqs, tt, cells, cand, schools, config)
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)
+    parts = [o.compare for o in outcomes if len(o.compare)]
+    compare = pd.concat(parts).groupby(["variant", "move_cost"], as_index=False, sort=False)[
+        ["moves", "left", "left_weighted", "km"]].sum() if parts else pd.DataFrame(
+        columns=["variant", "move_cost", "moves", "left", "left_weighted", "km"])
     return RotateResult(plan_year, config, elig_full, ex, zj, cov, diag, res, cand, zjc, tt, cells, reqs, slacks,
-                        school_names=names)
+                        school_names=names, compare=compare)

@@ -46,3 +46,29 @@ def pair_km(schools: pd.DataFrame, a, b, config, distances: pd.DataFrame | None 
         km = np.where(np.isnan(given), km, given)
     km = np.where(a.to_numpy() == b.to_numpy(), 0.0, km)
     return km.astype(float)
+
+
+def km_matrix(schools: pd.DataFrame, ids, config, distances: pd.DataFrame | None = None) -> np.ndarray:
+    """Road km between every two schools of ``ids`` (a square matrix in the order of ``ids``) — the same rule
+    as :func:`pair_km` (great circle × road factor, the 距离 table wins, same school 0), without building the
+    id × id product as strings."""
+    ids = pd.Index(np.asarray(ids, dtype=object).astype(str))
+    sch = schools.drop_duplicates("school_id").set_index(schools.drop_duplicates("school_id")["school_id"]
+                                                         .astype(str))
+    pos = sch.index.get_indexer(ids)
+    lon = pd.to_numeric(sch["lon"], errors="coerce").to_numpy(float) if "lon" in sch else np.full(len(sch), np.nan)
+    lat = pd.to_numeric(sch["lat"], errors="coerce").to_numpy(float) if "lat" in sch else np.full(len(sch), np.nan)
+    lon = np.where(pos >= 0, np.r_[lon, np.nan][pos], np.nan)
+    lat = np.where(pos >= 0, np.r_[lat, np.nan][pos], np.nan)
+    km = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) * float(config["zoujiao.road_factor"])
+    if distances is not None and len(distances) and {"a", "b", "km"} <= set(distances.columns):
+        d = distances[["a", "b", "km"]].dropna(subset=["km"]).astype({"a": str, "b": str})
+        ia, ib = ids.get_indexer(d["a"]), ids.get_indexer(d["b"])
+        ok = (ia >= 0) & (ib >= 0)
+        ia, ib, v = ia[ok], ib[ok], d["km"].to_numpy(float)[ok]
+        # the first entry of a pair wins, in either direction (as in pair_km)
+        first = pd.DataFrame({"a": np.r_[ia, ib], "b": np.r_[ib, ia], "v": np.r_[v, v]}).drop_duplicates(
+            ["a", "b"], keep="first")
+        km[first["a"].to_numpy(), first["b"].to_numpy()] = first["v"].to_numpy()
+    np.fill_diagonal(km, 0.0)
+    return km

@@ -1,0 +1,104 @@
+"""The rotation rules in periods, one hand-computed case each: the sending rule summed over leavers (main and
+second subject), the receiver threshold, the move cost λ, and the published tie-break."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.optimize.pipeline import rotate_frames
+
+YEAR = 2026
+
+
+def frames(teachers, gaps):
+    """School A (城区) sends, school B (乡村) receives, 2.2 km apart; every teacher 应交流 (一级教师, 16 years at the
+    school, 41 years old).  ``teachers``: (id, school, subject, periods, subject2, periods2, years);
+    ``gaps``: (school, subject, gap periods, load)."""
+    schools = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["甲校", "乙校"], "stage": "小学", "town": "T1",
+                            "locality": ["城区", "乡村"], "tier": "一般", "group": "", "lon": [113.0, 113.02],
+                            "lat": [23.0, 23.0], "county": "", "zone": "T1"})
+    n = len(teachers)
+    arrival = [pd.Timestamp(YEAR - (t[6] if len(t) > 6 else 16), 8, 1) for t in teachers]
+    roster = pd.DataFrame({
+        "teacher_id": [t[0] for t in teachers], "id_number": "", "name": [f"教师{t[0]}" for t in teachers],
+        "sex": "男", "birth_date": pd.Timestamp("1985-01-01"), "school_id": [t[1] for t in teachers],
+        "subject": [t[2] for t in teachers], "subject2": [t[4] if len(t) > 4 else "" for t in teachers],
+        "periods": [float(t[3] + (t[5] if len(t) > 5 else 0)) for t in teachers], "title": "一级教师",
+        "title_level": "中级", "employment": "在编", "post": "专任教师", "arrival_date": arrival,
+        "backbone": False, "special": "", "special_approved": False, "willingness": "",
+        "agreed_retirement": pd.NaT, "retirement_group": np.nan, "status": "在本单位任职"})
+    supply = pd.DataFrame({"teacher_id": roster["teacher_id"], "school_id": roster["school_id"], "stage": "小学",
+                           "subject": roster["subject"], "subject2": roster["subject2"],
+                           "periods_main": [float(t[3]) for t in teachers],
+                           "periods_second": [float(t[5]) if len(t) > 5 else 0.0 for t in teachers],
+                           "standard_load": 12.0, "counts": [True] * n})
+    g = pd.DataFrame({"school_id": [x[0] for x in gaps], "stage": "小学", "subject": [x[1] for x in gaps],
+                      "gap_periods": [float(x[2]) for x in gaps], "standard_load": [float(x[3]) for x in gaps]})
+    g["gap_fte"] = g["gap_periods"] / g["standard_load"]
+    return roster, schools, g, supply
+
+
+def plan(fr, **overrides):
+    cfg = default_config().with_overrides({"exchange.share_rules_on": False, "exchange.compare_plans": False,
+                                           **overrides})
+    rot = rotate_frames(*fr, cfg, YEAR)
+    assert rot.audit.empty and rot.diagnosis.empty
+    return rot
+
+
+def test_sending_rule_sums_the_periods_of_all_leavers():
+    # A 数学: surplus 14 periods, load 12 → may lose 14 + 0.5 · 12 = 20 periods.  B 数学 short 24 (2 slots).
+    # Two 10-period teachers: 10 + 10 = 20 ≤ 20 → both go (a post count, floor(20 / 12) = 1, would stop one);
+    # A ends 6 periods short = exactly the tolerance.
+    fr = frames([("a1", "A", "数学", 10), ("a2", "A", "数学", 10)], [("A", "数学", -14, 12), ("B", "数学", 24, 12)])
+    rot = plan(fr)
+    assert sorted(rot.exchanges["teacher_id"]) == ["a1", "a2"]
+    cov = rot.coverage.set_index(["school_id", "subject"])
+    assert cov.loc[("A", "数学"), "remaining"] == pytest.approx(6.0)
+    # 11 + 11 = 22 > 20: only one may go (which one: the tie-break, longer years at the school first)
+    fr = frames([("a1", "A", "数学", 11, "", 0, 10), ("a2", "A", "数学", 11, "", 0, 12)],
+                [("A", "数学", -14, 12), ("B", "数学", 24, 12)])
+    assert list(plan(fr).exchanges["teacher_id"]) == ["a2"]
+
+
+def test_sending_rule_counts_second_subject_periods():
+    # A 数学 has a large surplus; A 科学 is balanced (gap 0, load 14 → may lose 0.5 · 14 = 7 periods).  Each leaver
+    # also teaches 4 periods of 科学: two leavers take 8 > 7, so only one goes although B needs both.
+    fr = frames([("a1", "A", "数学", 10, "科学", 4, 10), ("a2", "A", "数学", 10, "科学", 4, 12)],
+                [("A", "数学", -40, 12), ("A", "科学", 0, 14), ("B", "数学", 24, 12)])
+    rot = plan(fr)
+    assert list(rot.exchanges["teacher_id"]) == ["a2"]
+    assert rot.coverage.set_index(["school_id", "subject"]).loc[("A", "科学"), "remaining"] == pytest.approx(4.0)
+
+
+def test_receiver_only_from_the_shortage_threshold():
+    # threshold 0.5 FTE · load 12 = 6 periods: B 数学 short 5 receives nobody, short 6 receives one teacher
+    # (6 periods × weight 1.5 (乡村) = 9 weighted periods > λ = 2)
+    base = [("a1", "A", "数学", 12)]
+    assert plan(frames(base, [("A", "数学", -14, 12), ("B", "数学", 5, 12)])).exchanges.empty
+    rot = plan(frames(base, [("A", "数学", -14, 12), ("B", "数学", 6, 12)]))
+    assert list(rot.exchanges["teacher_id"]) == ["a1"]
+    assert list(rot.sheets()["交流名单"]["补充学科"][:1]) == ["数学"]
+
+
+def test_move_cost_trades_moves_against_periods():
+    # B 数学 short 7: one move covers 7 periods × 1.5 (乡村) = 10.5 weighted periods (A 数学 keeps 14 − 12 = 2 spare).
+    # λ = 2 → move (10.5 > 2 + km cost); λ = 12 → no move (10.5 < 12)
+    fr = frames([("a1", "A", "数学", 12)], [("A", "数学", -14, 12), ("B", "数学", 7, 12)])
+    assert len(plan(fr).exchanges) == 1
+    assert plan(fr, **{"exchange.move_cost": 12.0}).exchanges.empty
+
+
+def test_tie_break_prefers_longer_years_then_id():
+    # three identical teachers (same school, subject, periods); B needs one: the one with most years at A goes;
+    # with equal years the smaller 教师编号
+    gaps = [("A", "数学", -40, 12), ("B", "数学", 12, 12)]
+    fr = frames([("a3", "A", "数学", 12, "", 0, 9), ("a1", "A", "数学", 12, "", 0, 8), ("a2", "A", "数学", 12, "", 0, 9)],
+                gaps)
+    assert list(plan(fr).exchanges["teacher_id"]) == ["a2"]
+    for solver in ("cbc", "highs"):
+        rot = rotate_frames(*fr, default_config().with_overrides(
+            {"exchange.share_rules_on": False, "exchange.compare_plans": False}), YEAR, solver=solver)
+        assert list(rot.exchanges["teacher_id"]) == ["a2"]
