@@ -12,7 +12,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Literal, Optional
 
 import typer
 from rich.console import Console
@@ -20,6 +20,8 @@ from rich.markup import escape as esc
 from rich.table import Table
 
 from . import __version__
+from .cli_zh import ZhCommand, ZhGroup
+from .optimize.solve import KNOWN as SOLVERS
 from .errors import ERROR, WARNING, InfeasiblePlan, InputError, Issues, OutputError, StaffplanError
 
 app = typer.Typer(
@@ -29,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=ZhGroup,
 )
 
 console = Console(highlight=False)
@@ -72,13 +75,16 @@ class _NullStatus:
         return False
 
 
-DataArg = typer.Argument(..., help="数据集：一个文件夹（学校、在校生、教师…各一个文件）或一个工作簿（每表一个工作表）。")
+DataArg = typer.Argument(..., metavar="数据集", help="数据集：一个文件夹（学校、在校生、教师…各一个文件）或一个工作簿（每表一个工作表）。")
 YearOpt = typer.Option(None, "--year", help="计划年（学年起始年份）；默认为数据中最后一年 + 1。")
 ConfigOpt = typer.Option(None, "--config", help="参数文件 staffplan.toml；默认使用数据文件夹中的 staffplan.toml 或内置默认值。")
 JsonOpt = typer.Option(False, "--json", help="在标准输出打印机器可读的 JSON 摘要，而非表格。")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="只输出错误。")
 ForceOpt = typer.Option(False, "--force", help="允许覆盖已存在的输出文件。")
+FORMATS = ("xlsx", "csv", "json")
+Format = Literal[FORMATS]
 FormatOpt = typer.Option("xlsx", "--format", help="输出格式：xlsx（默认）、csv 或 json。")
+Solver = Literal[SOLVERS]
 ShowIdOpt = typer.Option(False, "--show-id", help="在输出中显示完整身份证号（默认脱敏）；此选择记录在「说明」中。")
 
 
@@ -176,7 +182,7 @@ def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = Fa
     from .io.atomic import check_target
     from .report.tables import csv_dir_for, json_path_for
 
-    if fmt not in ("xlsx", "csv", "json"):
+    if fmt not in FORMATS:
         raise OutputError(f"--format 只能是 xlsx、csv 或 json，收到「{fmt}」。")
     path = Path(out) if out else DEFAULT_OUT_DIR / default_name
     if fmt == "json":
@@ -225,7 +231,7 @@ def _table(title: str, df, max_rows: int = 15) -> Table:
 
 
 # --------------------------------------------------------------------------- commands
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def template(
     directory: Path = typer.Argument(..., help="写出空白模板的文件夹。"),
@@ -242,14 +248,15 @@ def template(
             console.print(f"  {esc(p.name)}")
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def check(
     data: Path = DataArg,
     config: Optional[Path] = ConfigOpt,
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
-    all_rows: bool = typer.Option(False, "--all", help="列出全部问题和读取说明（默认每类问题最多 20 条、读取说明 12 条）。"),
+    all_rows: bool = typer.Option(False, "--all", help="列出全部问题（默认每类问题最多 20 条）。"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="逐条列出读取说明（取自哪个文件、跳过了哪些合计行等）；默认只打印一行汇总。"),
 ) -> None:
     """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
     from .io.dataset import check_dataset
@@ -262,10 +269,11 @@ def check(
         _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
-        for i in infos if all_rows else infos[:12]:
-            console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
-        if len(infos) > 12 and not all_rows:
-            console.print(f"[dim]…… 另有 {len(infos) - 12} 条读取说明（加 --all 查看全部）。[/dim]")
+        if verbose:
+            for i in infos:
+                console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
+        elif ds is not None:
+            console.print(f"[dim]{esc(_sources_line(ds.sources, len(infos)))}[/dim]", soft_wrap=True)
         if ds is not None:
             console.print(
                 f"学校 {len(ds.schools)} 所，在校生记录 {len(ds.enrollment)} 行"
@@ -297,14 +305,29 @@ def check(
         raise typer.Exit(EXIT_INPUT)
 
 
-@app.command()
+def _sources_line(sources: list[dict], n_notes: int) -> str:
+    """One line: which file each table came from (sheets counted), and how many reading notes --verbose shows."""
+    from .io.dataset import TABLE_NAMES
+
+    files: dict[tuple[str, str], set] = {}
+    for src in sources:
+        files.setdefault((src.get("table", ""), src.get("file", "")), set()).add(src.get("sheet") or "")
+    parts = []
+    for (table, file), sheets in files.items():
+        n = len(sheets - {""})
+        parts.append(f"{TABLE_NAMES.get(table, table)}（{file}{f'，{n} 个工作表' if n > 1 else ''}）")
+    line = f"已读取 {len({t for t, _f in files})} 张表：" + "、".join(parts) + "。"
+    return line + (f"另有 {n_notes} 条读取说明，加 --verbose 查看。" if n_notes else "")
+
+
+@app.command(cls=ZhCommand)
 @_handle_errors
 def forecast(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/预测.xlsx）。"),
-    fmt: str = FormatOpt,
+    fmt: Format = FormatOpt,
     horizon: int = typer.Option(1, "--horizon", min=1, max=5, help="预测年数（1–5）。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -346,14 +369,14 @@ def _forecast_charts(result):
     return forecast_charts(result.sheets())
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def backtest(
     data: Path = DataArg,
     years: int = typer.Option(2, "--years", min=1, max=10, help="隐藏最后几年做回测。"),
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/回测.xlsx）。"),
-    fmt: str = FormatOpt,
+    fmt: Format = FormatOpt,
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
@@ -373,15 +396,15 @@ def backtest(
     _emit(common, written, result.summary(), lambda: backtest_tables(result))
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def rotate(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/交流.xlsx）。"),
-    fmt: str = FormatOpt,
-    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc（默认，随 pulp 安装）或 highs（需 pip install highspy）。"),
+    fmt: Format = FormatOpt,
+    solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认，随 pulp 安装）或 highs（需 pip install highspy）。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
@@ -422,7 +445,7 @@ def _solver_info(result) -> dict | None:
     return {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def explain(
     data: Path = DataArg,
@@ -446,14 +469,14 @@ def explain(
         console.print(line, soft_wrap=True, markup=False)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def report(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
-    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc 或 highs。"),
+    solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认）或 highs。"),
     district: str = typer.Option("", "--district", help="区县名称，用于标题。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -502,7 +525,7 @@ def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: st
     return written, list(warnings or [])
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def redact(
     data: Path = DataArg,
@@ -522,7 +545,7 @@ def redact(
                       "特殊情况已脱敏。发送前请再打开检查一遍。")
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def demo(
     directory: Path = typer.Argument(Path("staffplan-示例"), help="复制示例区数据并写出结果的文件夹。"),
