@@ -54,6 +54,22 @@ class RunMeta:
         return [p for p in self.parameters if p[2] != "默认"]
 
 
+def _source_table() -> pd.DataFrame:
+    from ..paths import data_file
+
+    with data_file("report_sources.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#", dtype=str)
+
+
+def source_names(meta: RunMeta) -> list[str]:
+    """What was read, as a memo names its sources ("区教育局教职工花名册", "2025 学年教育事业统计"),
+    in the order of data/report_sources.csv, each once; tables without a name there are left out."""
+    table = _source_table()
+    read = {str(i.get("table", "")) for i in meta.inputs}
+    hit = table[table["table"].isin(read) | table["label"].isin(read)]
+    return list(dict.fromkeys(s.replace("{year}", str(meta.plan_year - 1)) for s in hit["source"]))
+
+
 def sha256_file(path: Path | str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
