@@ -197,12 +197,17 @@ def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = Fa
 
 
 def _write(path: Path, sheets: dict, meta, fmt: str, force: bool, charts=None, titles=None,
-           number_formats=None) -> list[Path]:
+           number_formats=None, schools=None) -> list[Path]:
+    """Write the sheets; a workbook also gets the per-school sheets a person prints (``schools``: names)."""
     from .report.privacy import mask_sheets
 
     sheets = mask_sheets(sheets, show_id=bool(meta.options.get("show_id")))
     if fmt == "xlsx":
+        from .report.printviews import with_print_views
         from .report.workbook import write_workbook
+
+        names = schools.set_index(schools["school_id"].astype(str))["school_name"] if schools is not None else None
+        sheets = with_print_views(sheets, names)
 
         return [write_workbook(path, sheets, meta, charts=charts, titles=titles, force=force,
                                number_formats=number_formats)]
@@ -424,14 +429,14 @@ def rotate(
         res = exc.result
         if res is not None:
             meta = _meta("rotate", ds, cfg, res.plan_year, solver=_solver_info(res), options={"show_id": show_id})
-            written = _write(path, res.sheets(), meta, fmt, force)
+            written = _write(path, res.sheets(), meta, fmt, force, schools=ds.schools)
             err_console.print(f"已写出诊断：{esc(', '.join(str(p) for p in written))}")
         if exc.diagnosis is not None and len(exc.diagnosis):
             err_console.print(_table("无法满足的硬性规则（诊断）", exc.diagnosis, max_rows=30))
         err_console.print(f"[red]没有满足全部硬性规则的方案[/red]：{esc(str(exc))}")
         raise typer.Exit(EXIT_INFEASIBLE)
     meta = _meta("rotate", ds, cfg, result.plan_year, solver=_solver_info(result), options={"show_id": show_id})
-    written = _write(path, result.sheets(), meta, fmt, force)
+    written = _write(path, result.sheets(), meta, fmt, force, schools=ds.schools)
     summary = result.summary()
     from .report.console import rotate_tables
 
@@ -477,7 +482,7 @@ def report(
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
     solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认）或 highs。"),
-    district: str = typer.Option("", "--district", help="区县名称，用于标题。"),
+    district: str = typer.Option("", "--district", help="区县名称，用于标题；默认取参数 output.district。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
@@ -489,7 +494,9 @@ def report(
 
     check_target(path, force)
     ds, cfg = _load(common)
-    written, warnings = _make_report(common, ds, cfg, year, solver, path, district)
+    if district:
+        cfg = cfg.with_overrides({"output.district": district}, "命令行 --district")
+    written, warnings = _make_report(common, ds, cfg, year, solver, path, str(cfg.get("output.district") or ""))
     if json_out:
         _print_json({"outputs": [str(written)], "warnings": warnings})
         return
@@ -570,6 +577,8 @@ def demo(
     common = Common(data_dir, None, None, False, quiet, True)
     common.say(f"已复制示例区数据到「{data_dir}」。")
     ds, cfg = _load(common)
+    if not cfg.get("output.district"):
+        cfg = cfg.with_overrides({"output.district": "示例区"}, "示例")
     with common.status("正在预测……"):
         fc = run_forecast(ds, cfg)
     meta = _meta("forecast", ds, cfg, fc.plan_year, options={"show_id": False})
@@ -583,7 +592,7 @@ def demo(
         except InfeasiblePlan as exc:
             rot, infeasible = exc.result, exc
     meta = _meta("rotate", ds, cfg, fc.plan_year, solver=_solver_info(rot), options={"show_id": False})
-    written += _write(out_dir / "交流.xlsx", rot.sheets(), meta, "xlsx", True)
+    written += _write(out_dir / "交流.xlsx", rot.sheets(), meta, "xlsx", True, schools=ds.schools)
     for table in rotate_tables(rot, rot.summary()):
         common.say(table)
     if infeasible is not None:
