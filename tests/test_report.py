@@ -307,7 +307,7 @@ def test_charts_png_deterministic(tmp_path):
     # school rows only: S03's stage rows are not counted twice; ordered by |缺编|
     assert quota_by_school(sheets["编制测算"])["学校代码"].tolist() == ["S02", "S03", "S01"]
     g = gaps_by_subject(sheets["学科缺口"])
-    assert g.set_index("学科").loc["音乐"].tolist() == [1.7, 0.0, 2]  # 0.86 + 0.86, two schools
+    assert g.set_index("学科").loc["音乐"].tolist() == [2, 1.7, 0.0]  # two schools; 0.86 + 0.86; no surplus
     a, warn = make_charts(sheets, tmp_path / "a", history=history)
     b, _ = make_charts(sheets, tmp_path / "b", history=history)
     assert set(a) == {"enrollment", "quota", "gaps"}
@@ -322,6 +322,17 @@ def test_charts_without_cjk_font_warn_but_draw(tmp_path, monkeypatch):
     out, warn = charts.make_charts(forecast_sheets(), tmp_path, plan_year=2026)
     assert out and warn == [fonts.NO_CJK_FONT_WARNING] and "fonts-noto-cjk" in warn[0]
     assert all(p.exists() for p in out.values())
+
+
+# --------------------------------------------------------------------------- docx
+
+def _docx_tables(path):
+    import docx
+    d = docx.Document(str(path))
+    out = []
+    for t in d.tables:
+        out.append([[c.text for c in r.cells] for r in t.rows])
+    return d, out
 
 
 # --------------------------------------------------------------------------- docx
@@ -354,39 +365,47 @@ def test_summary_numbers_by_hand():
 
 
 def test_docx_summary_matches_tables(tmp_path):
-    from staffplan.report.docx import fmt, summary_numbers, write_report
+    from staffplan.report.docx import fmt, summary_numbers, tight, write_report
     sheets = {**forecast_sheets(), **rotation_sheets()}
     path = write_report(tmp_path / "附件.docx", sheets, sample_meta(tmp_path, "report"), district_name="示例区")
     d, tables = _docx_tables(path)
     text = "\n".join(p.text for p in d.paragraphs)
     n = summary_numbers(sheets)
     titles = [p.text for p in d.paragraphs if p.text.startswith("表")]
-    assert titles[:3] == ["表1　各校编制测算", "表2　分学科教师缺口汇总", "表3　缺口较大的学校学科（前 4 项）"]
+    assert titles[:3] == ["表1　各校编制测算", "表2　分学科教师缺口汇总", "表3　缺口较大的学校学科（前4项）"]
     t1 = tables[0]
     head, total = t1[0], t1[-1]
     assert total[0] == "合计"
     col = {h: i for i, h in enumerate(head)}
     # the same numbers in the table (with the column's decimals) and in the text
-    assert float(total[col["标准编制"]]) == n["quota"]["standard"] == 176
-    assert float(total[col["在编教师"]]) == n["quota"]["on_quota"] == 172
-    assert total[col["缺编"]] == "10.0" and n["quota"]["vacancy_net"] == 10  # column has -0.6, 3.4
-    assert f"标准编制合计 {fmt(n['quota']['standard'])} 名" in text and "现有在编 172 名" in text
-    assert f"全区合计缺编 {fmt(n['quota']['vacancy_net'])} 名" in text
-    # stage rows shown under the school (short list) but not added into 合计
-    assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "全校", "小学", "初中"]
+    assert float(total[col["标准编制"]]) == n["quota"].standard == 176  # 97 + 30 + 49, school rows only
+    assert float(total[col["在编教师"]]) == n["quota"].on_quota == 172
+    assert float(total[col["预测学生数"]]) == 3130  # 1850 + 520 + 760
+    assert total[col["缺编"]] == "10.0" and n["quota"].vacancy_net == 10  # column has -0.6, 3.4
+    assert f"标准编制合计{fmt(n['quota'].standard)}名" in text and "现有在编教师172名" in text
+    assert f"全区合计缺编{fmt(n['quota'].vacancy_net)}名" in text
+    # a multi-stage school's own row names its stages; stage rows shown under it, not added into 合计
+    assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "小学、初中", "小学", "初中"]
     t2 = tables[1]
-    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺 1.7 人，涉及 2 所学校）" in text
-    assert t2[-1][2] == "3.4" and "各校学科缺口合计 3.4 人" in text
+    assert t2[0] == ["学科", "缺口学校数", "缺口人数", "富余人数"]
+    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺1.7人，涉及2所学校）" in text
+    # 合计 of 缺口学校数 = schools short in some subject (S01, S02, S03), not 2 + 1 + 1 + 1 = 5
+    assert t2[-1][1] == "3" and t2[-1][2] == "3.4" and "3所学校至少缺一个学科" in text
     t4 = tables[3]  # 招聘计划
-    assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"]) and f"招聘教师 {n['recruit']} 名" in text
+    assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"].total) and "招聘教师4名" in text
     t5 = tables[4]  # 交流 by type × subject
     assert t5[0] == ["学科", "城乡交流", "强弱交流", "合计"]
-    assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流 {n['exchanged']} 名" in text
-    t6 = tables[5]
-    assert t6[-1][0] == "合计" and t6[-1][4] == "10" and "每周共 10 课时" in text
-    assert [r[5] for r in t6[1:-1]] == ["12.4", "14.9", "6.0"]  # 公里 rounded half up to one decimal
-    assert "交流轮岗双向选择须于 9 月 1 日前完成" in text
-    assert "数据来源：教师.xlsx（编制测算），由 staffplan 生成，参数见 说明。" in text
+    assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流{n['exchange'].teachers}名" in text
+    t6 = tables[5]  # 走教 by host school and subject: no names
+    assert t6[0] == ["走教学校", "学科", "教师人数", "派出学校数", "周课时", "月补贴"]
+    assert t6[1:-1] == [["河口镇中心小学", "美术", "1", "1", "4", "480"], ["河口镇中心小学", "音乐", "1", "1", "4", "480"],
+                        ["石岭村教学点", "音乐", "1", "1", "2", "240"]]
+    # 赵敏 goes to two schools: counted once in 合计 (2 teachers, 2 home schools), 4 + 4 + 2 = 10 periods
+    assert t6[-1] == ["合计", "", "2", "2", "10", "1200"] and "每周共10课时" in text
+    t7 = tables[6]
+    assert t7[-1][0] == "合计" and t7[-1][1] == "25" and t7[-1][-1] == "9"  # before / after
+    assert "交流轮岗双向选择须于9月1日前完成" in text
+    assert tight("资料来源：区教育局教职工花名册。") in text
 
 
 def test_docx_layout_fonts_and_missing_parts(tmp_path):

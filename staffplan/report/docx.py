@@ -27,7 +27,7 @@ from ..io.atomic import atomic_path
 from . import figures as F
 from .figures import data_rows as _data, num as _num, round_half_up as _r
 from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, SONG_FONTS, TITLE_FONTS
-from .meta import DEADLINE_NOTE, RunMeta, source_names
+from .meta import DEADLINE_NOTE, RunMeta, public_notes, source_line
 
 TOTAL_LABEL = "合计"
 STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
@@ -600,7 +600,6 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
 
     threshold = float(meta.parameter("shortage.threshold", 0.5) or 0.5)
     n = summary_numbers(sheets, rotation_summary=rotation_summary, threshold=threshold)
-    source = source_line(meta)
 
     _para(doc, "附件", font=HEI_FONT, size=SIZE_3)
     tp = _para(doc, f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年", font=TITLE_FONT, size=SIZE_2,
@@ -637,30 +636,9 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
 
     _para(doc)
     _para(doc, "说明", font=HEI_FONT, size=SIZE_XIAO4, line=Pt(20))
-    for line in closing_notes(meta, source):
+    for line in public_notes(meta):
         _note(doc, line)
     return doc, n
-
-
-def source_line(meta: RunMeta) -> str:
-    """"资料来源：区教育局教职工花名册、2025 学年教育事业统计……" from the tables that were read."""
-    names = source_names(meta)
-    return "资料来源：" + ("、".join(names) if names else "区教育局提供的学校、学生和教职工资料") + "。"
-
-
-def closing_notes(meta: RunMeta, source: str) -> list[str]:
-    """The closing 说明 in plain words: plan year, sources, the standards used (no file names, checksums,
-    parameter keys or solver details — those stay in the working files' 说明 sheet)."""
-    p = meta.parameter
-    notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source]
-    ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
-                                                ("高中", "quota.ratio_senior")) if p(key)]
-    if ratios:
-        notes.append("标准编制按城乡统一的中小学教职工编制标准测算（学生与教职工之比 "
-                     + "、".join(f"{a} {fmt(float(b))}∶1" for a, b in ratios) + "），各校分学段计算后相加。")
-    notes.append(f"学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到 "
-                 f"{fmt(float(p('shortage.threshold', 0.5) or 0.5))} 人的学科列为紧缺学科。")
-    return notes
 
 
 def write_report(path: Path | str, sheets: dict[str, pd.DataFrame], meta: RunMeta, *,

@@ -35,6 +35,7 @@ class RunMeta:
     options: dict = field(default_factory=dict)  # e.g. {show_id: False, horizon: 1}
     generated_at: str = field(default_factory=_now)
     notes: list[str] = field(default_factory=list)  # extra lines (e.g. warnings worth keeping)
+    public: bool = False  # an output to be sent (attachment tables): 说明 in plain words, no internals
 
     @property
     def school_year(self) -> str:
@@ -70,6 +71,33 @@ def source_names(meta: RunMeta) -> list[str]:
     return list(dict.fromkeys(s.replace("{year}", str(meta.plan_year - 1)) for s in hit["source"]))
 
 
+def source_line(meta: RunMeta) -> str:
+    """"资料来源：区教育局教职工花名册、2025 学年教育事业统计。" from the tables that were read."""
+    names = source_names(meta)
+    return "资料来源：" + ("、".join(names) if names else "区教育局提供的学校、学生和教职工资料") + "。"
+
+
+def _num_text(x) -> str:
+    v = float(x)
+    return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+def public_notes(meta: RunMeta) -> list[str]:
+    """What an attachment says about how it was made, in plain words: plan year, sources, the standards
+    used. No file names, checksums, parameter keys, program or solver details (those stay in the working
+    files' 说明 sheet)."""
+    p = meta.parameter
+    notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source_line(meta)]
+    ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
+                                                ("高中", "quota.ratio_senior")) if p(key)]
+    if ratios:
+        notes.append("标准编制按城乡统一的中小学教职工编制标准测算（学生与教职工之比"
+                     + "、".join(f"{a}{_num_text(b)}∶1" for a, b in ratios) + "），各校分学段计算后相加。")
+    notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
+                 f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
+    return notes
+
+
 def sha256_file(path: Path | str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -101,6 +129,8 @@ _OPTION_LABELS = {"show_id": "显示完整证件号/编号", "horizon": "预测�
 
 
 def meta_rows(meta: RunMeta) -> list[tuple[str, str, str, str]]:
+    if meta.public:
+        return [("说明", "", line, "") for line in public_notes(meta)]
     rows: list[tuple[str, str, str, str]] = [
         ("运行", "命令", f"staffplan {meta.command}", ""),
         ("运行", "计划年度", meta.plan_year_text, "学年自当年 9 月 1 日起"),
