@@ -335,35 +335,6 @@ def _docx_tables(path):
     return d, out
 
 
-# --------------------------------------------------------------------------- docx
-
-def _docx_tables(path):
-    import docx
-    d = docx.Document(str(path))
-    out = []
-    for t in d.tables:
-        out.append([[c.text for c in r.cells] for r in t.rows])
-    return d, out
-
-
-def test_summary_numbers_by_hand():
-    from staffplan.report.docx import summary_numbers
-    n = summary_numbers({**forecast_sheets(), **rotation_sheets()},
-                        rotation_summary={"compulsory_teachers": 60, "required": 3})
-    assert n["students"] == 880 and n["classes"] == 20
-    assert n["students_by_stage"] == {"小学": 754, "初中": 126}
-    q = n["quota"]  # school rows S01, S02, S03 (全校); S03's stage rows not added again
-    assert (q["standard"], q["approved"], q["on_quota"], q["retire_before"], q["temporary"]) == (176, 173, 172, 6, 9)
-    assert (q["vacancy"], q["over"], q["vacancy_net"], q["schools_short"]) == (10, 0, 10, 3)
-    assert n["shortage_subjects"] == [("音乐", 1.7, 2), ("英语", 1, 1), ("美术", 0.7, 1)]
-    assert n["recruit"] == 4 and n["recruit_by_stage"] == {"小学": 3, "初中": 1}
-    assert n["exchanged"] == 3 and n["exchange_by_type"] == {"城乡交流": 2, "强弱交流": 1}
-    assert n["exchange_share"] == 5 and n["exchange_required"] == 3
-    assert n["eligibility"]["应交流"] == 3
-    assert n["zoujiao"] == {"teachers": 2, "hosts": 2, "periods": 10, "subsidy": 1200}
-    assert n["coverage"]["gap"] == 25 and n["coverage"]["remaining"] == 9 and n["coverage"]["share"] == 64
-
-
 def test_docx_summary_matches_tables(tmp_path):
     from staffplan.report.docx import fmt, summary_numbers, tight, write_report
     sheets = {**forecast_sheets(), **rotation_sheets()}
