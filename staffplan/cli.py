@@ -447,7 +447,14 @@ def _solver_info(result) -> dict | None:
     res = getattr(result, "result", None)
     if res is None:
         return None
-    return {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
+    # the keys the 说明 sheet names in Chinese (求解器, 求解状态 …); numbers rounded as a reader wants them
+    info = {"name": getattr(res, "version", "") or getattr(res, "solver", ""), "status": getattr(res, "status", ""),
+            "objective": getattr(res, "objective", None), "gap": getattr(res, "gap", None),
+            "runtime": getattr(res, "runtime_s", None)}
+    for key, digits in (("objective", 1), ("gap", 4), ("runtime", 1)):
+        if isinstance(info[key], (int, float)):
+            info[key] = round(float(info[key]), digits)
+    return info
 
 
 @app.command(cls=ZhCommand)

@@ -15,6 +15,7 @@ the package's timestamps and core properties are fixed, so two runs differ only 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import shutil
 import zipfile
@@ -27,6 +28,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Font as DrawingFont, Paragraph, ParagraphProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.utils import get_column_letter
@@ -86,9 +90,10 @@ class ChartSpec:
     title: str
     category_col: str
     value_cols: list[str] = field(default_factory=list)
-    anchor: str | None = None  # top-left cell in the table's sheet; default: a chart sheet of its own
+    anchor: str | None = None  # top-left cell, default: column A, two rows below the table
     y_title: str = ""
     max_categories: int | None = None  # only the first N data rows
+    group_col: str | None = None  # the column left of category_col naming the group (学段): two-level labels
 
 
 # --------------------------------------------------------------------------- helpers shared with tables.py
@@ -397,7 +402,7 @@ def _sheet_rows(cols: list[_Col], styles: _Styles, title: str | None, note: str,
     detail_ids = [styles.id(c.number_format, wrap=c.wrap, indent=i, detail=True) for c, i in zip(cols, indent)]
     total_ids = [styles.id(c.number_format, total=True, indent=i) for c, i in zip(cols, indent)]
     total_quote_ids = [styles.id(c.number_format, total=True, text=True, indent=i) for c, i in zip(cols, indent)]
-    ht_attr = np.where(heights > 1, _obj(np.char.add(np.char.add(' ht="', np.char.mod("%.1f", heights * LINE_PT)),
+    ht_attr = np.where(heights > 1, _obj(np.char.add(np.char.add(' ht="', np.char.mod("%.1f", heights * LINE_PT + 3)),
                                                      '" customHeight="1"')), "")
     for start in range(0, n, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n)
@@ -506,7 +511,13 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
             "first_data": first_data, "last_data": filter_last, "last_row": last_row, "ncols": ncols}
 
 
-def _add_chart(wb: Workbook, info: dict, spec: ChartSpec) -> None:
+def _chart_text() -> RichText:
+    props = CharacterProperties(sz=int(BODY_PT * 100), latin=DrawingFont(typeface=FONT_NAME),
+                                ea=DrawingFont(typeface=FONT_NAME))
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+
+
+def _add_chart(info: dict, spec: ChartSpec) -> None:
     ws = info["ws"]
     columns = info["columns"]
     if spec.category_col not in columns:
@@ -536,14 +547,23 @@ def _add_chart(wb: Workbook, info: dict, spec: ChartSpec) -> None:
         ref = Reference(ws, min_col=idx, min_row=info["header_row"], max_row=last)
         ch.add_data(ref, titles_from_data=True)
     cat = columns.index(spec.category_col) + 1
-    ch.set_categories(Reference(ws, min_col=cat, min_row=first, max_row=last))
-    if spec.anchor:
-        ws.add_chart(ch, spec.anchor)
-        return
-    # a sheet of its own, printed on one page at full size (beside the table it would widen the print area)
-    ch.height, ch.width = 15, 25
-    cs = wb.create_chartsheet(safe_sheet_name(f"图-{spec.title}"))
-    cs.add_chart(ch)
+    if spec.group_col and columns.index(spec.group_col) + 2 == cat:  # 学段 under 学科: 劳动 is never shown twice bare
+        labels = Reference(ws, min_col=cat - 1, max_col=cat, min_row=first, max_row=last)
+        for series in ch.ser:
+            series.cat = AxDataSource(multiLvlStrRef=MultiLevelStrRef(f=str(labels)))
+    else:
+        ch.set_categories(Reference(ws, min_col=cat, min_row=first, max_row=last))
+    if len(spec.value_cols) == 1:
+        ch.legend = None  # the title names the one series
+    # axis and legend text in the body font and size, so it prints at 9 pt or more when the sheet is scaled
+    text = _chart_text()
+    for axis in (ch.x_axis, ch.y_axis):
+        axis.txPr = text
+    if ch.legend is not None:
+        ch.legend.txPr = text
+        ch.legend.position = "b"  # below the plot, never over the bars
+    # below the table (beside it, the chart would widen the print area and shrink the table on paper)
+    ws.add_chart(ch, spec.anchor or f"A{info['last_row'] + 3}")
 
 
 def forecast_charts(sheets: dict[str, pd.DataFrame]) -> list[ChartSpec]:
@@ -552,7 +572,8 @@ def forecast_charts(sheets: dict[str, pd.DataFrame]) -> list[ChartSpec]:
     specs = []
     rc = sheets.get("招聘计划")
     if rc is not None and len(rc) > (2 if has_total_row(rc) else 1) and {"学科", "建议招聘人数"} <= set(rc.columns):
-        specs.append(ChartSpec("招聘计划", "col", "建议招聘人数（按学科）", "学科", ["建议招聘人数"]))
+        specs.append(ChartSpec("招聘计划", "col", "建议招聘人数（按学段、学科）", "学科", ["建议招聘人数"],
+                               group_col="学段" if "学段" in rc.columns else None))
     q = sheets.get("编制测算")
     if q is not None and len(q) and {"学校名称", "标准编制", "在编教师"} <= set(q.columns):
         stage_rows = "学段" in q.columns and bool((~q["学段"].isin(["全校", ""]) & q["学段"].notna()).any())
@@ -627,11 +648,43 @@ def sheet_note(name: str, meta: RunMeta) -> str:
 
     def value(m: re.Match) -> str:
         v = meta.parameter(m.group(1))
+        if v is None:  # a run that recorded no parameters: the shipped default
+            from ..config import default_config
+
+            v = default_config().get(m.group(1))
         if m.group(2) and isinstance(v, (int, float)):
             return f"{v:.0%}"
         return "" if v is None else str(v)
 
     return _PARAM_RE.sub(value, note)
+
+
+@functools.lru_cache(maxsize=1)
+def parameter_names() -> dict[str, str]:
+    """Parameter key → its Chinese name (data/parameter_names.csv)."""
+    with data_file("parameter_names.csv").open(encoding="utf-8") as fh:
+        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    return dict(zip(table["key"], table["name"]))
+
+
+def meta_for_people(meta: RunMeta) -> pd.DataFrame:
+    """The 说明 sheet as a reader wants it: parameters by their Chinese names (the key in a side column
+    参数键), input tables by their Chinese names, checksums labelled 校验值, defaults called 默认值."""
+    from ..io.dataset import TABLE_NAMES
+
+    df = meta_sheet(meta)
+    is_param = (df["类别"] == "参数").to_numpy()
+    keys = df["项目"].where(is_param, "")
+    names = parameter_names()
+    df["项目"] = df["项目"].where(~is_param, keys.map(names).fillna(keys))
+    is_input = (df["类别"] == "输入文件").to_numpy()
+    df["项目"] = df["项目"].where(~is_input, df["项目"].map(TABLE_NAMES).fillna(df["项目"]))
+    source = df["来源或说明"].astype(object)
+    source = source.where(~(is_param & (source == "默认").to_numpy()), "默认值")
+    source = source.str.replace(r"^SHA-256 ", "校验值（SHA-256）：", regex=True)
+    df["来源或说明"] = source
+    df["参数键"] = keys
+    return df
 
 
 def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: dict[str, str] | None = None,
@@ -654,8 +707,8 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
     for spec in charts or []:
         if spec.sheet not in written:
             raise OutputError(f"图表「{spec.title}」引用的工作表「{spec.sheet}」不存在。")
-        _add_chart(wb, written[spec.sheet], spec)
-    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, meta_sheet(meta),
+        _add_chart(written[spec.sheet], spec)
+    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, meta_for_people(meta),
                                        sheet_title(f"运行说明（staffplan {meta.command}）", meta), None,
                                        "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。")
     wb.remove(styles.ws)
