@@ -50,9 +50,15 @@ def zh_error(message: str) -> str:
     for pattern, template in _catalogue()[1]:
         m = pattern.fullmatch(text)
         if m:
-            parts = {k: (zh_error(v) if k.startswith("msg") else v) for k, v in m.groupdict().items()}
+            parts = {k: (zh_error(v) if k.startswith("msg") else _zh_list(v) if k.startswith("list") else v)
+                     for k, v in m.groupdict().items()}
             return template.format(**parts)
     return text
+
+
+def _zh_list(text: str) -> str:
+    """"'cbc', 'highs'" → "cbc、highs"."""
+    return "、".join(item.strip().strip("'\"") for item in text.split(","))
 
 
 class ZhCommand(TyperCommand):

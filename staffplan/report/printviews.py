@@ -36,7 +36,7 @@ def eligibility_by_school(elig: pd.DataFrame, school_names: pd.Series | None = N
     out = counts.reset_index()
     out.columns.name = None
     names = school_names if school_names is not None else pd.Series(dtype=object)
-    out.insert(1, "学校名称", out["学校代码"].map(names).fillna(""))
+    out.insert(1, "学校名称", out["学校代码"].map(names).astype(object).fillna(""))
     return _with_total(out, "学校代码")
 
 
