@@ -19,7 +19,7 @@ T = "合计"
 
 
 # --------------------------------------------------------------------------- sample sheets (shared with
-# test_report_office.py and used to render docs/附件示例-第1页.png)
+# test_report_office.py and test_report_figures.py)
 
 def forecast_sheets() -> dict[str, pd.DataFrame]:
     students = pd.DataFrame({
@@ -139,23 +139,22 @@ def test_workbook_sheets_titles_layout_and_print_setup(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["学生预测", "编制测算", "学科缺口", "招聘计划", "指标", "说明"]
     ws = wb["学生预测"]
-    assert ws["A1"].value == "2026 年学生预测" and ws["A1"].font.b
+    assert ws["A1"].value.startswith("2026—2027学年学生预测\n单位：人") and ws["A1"].font.b  # title + 单位 line
     assert [c.value for c in ws[2]] == ["学校代码", "学校名称", "学段", "年级", "预测学生数", "预测班数", "下限", "上限"]
     assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith("DDEBF7")
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref == "A2:H7"  # header + 5 data rows; the 合计 row (8) is outside the filter
-    assert ws.print_title_rows == "$1:$2"
+    assert ws.print_title_rows == "$2:$2"  # the header row on every page
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
-    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # printed at full size, not shrunk to one page wide
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.oddHeader.right.text == "内部资料"
     # 合计 row: bold with a top border
     assert ws["A8"].value == T and ws["A8"].font.b and ws["E8"].font.b
     assert ws["A8"].border.top.style == "thin"
     # widths: 学校名称 "河口九年一贯制学校" = 9 CJK chars → 18 + 2
     assert ws.column_dimensions["B"].width == 20
-    assert wb["说明"]["A1"].value.startswith("staffplan forecast 运行说明")
+    assert wb["说明"]["A1"].value.startswith("2026—2027学年运行说明")
 
 
 def test_workbook_numbers_are_numbers_with_formats(tmp_path):

@@ -1,11 +1,17 @@
 """`staffplan report`: the memo attachment (附件) as a Word document in GB/T 9704 style.
 
-A4, margins 37/35/28/26 mm (top/bottom/left/right), "附件" label in 黑体 3号, title in 小标宋 2号,
-body 仿宋_GB2312 3号 with a fixed 28.95 pt line (22 lines per page), page numbers "— 1 —" centred.
-Content: one page of summary in words (every number from :func:`summary_numbers`), then numbered
-tables (表1, 表2 …) whose 合计 rows are computed from the same frames, so text and tables agree,
-then the charts, then a short 说明 (plan year, inputs, changed parameters).
-Any sheet may be missing: its part is skipped and the memo says so.
+A4, margins 37/35/28/26 mm (top/bottom/left/right) — a 156 mm × 225 mm type area with a 28 × 22 grid
+(line pitch 28.95 pt; body 3号 drawn 0.25 pt closer so 28 characters fill a line); "附件" in 黑体 3号,
+title in 小标宋 2号, body 仿宋_GB2312 3号, digits in Times New Roman; page numbers "— 1 —" in 4号 宋体,
+odd pages at the right, even pages at the left; language zh-CN; each font declared in the font table
+with the alternative a stock Windows / WPS machine has (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体,
+楷体_GB2312 → 楷体).
+
+Content: one page of summary in words, then numbered tables (表1, 表2 …), then the charts, then a short
+说明 (plan year, sources, standards). Every number, in the text and in the tables' 合计 rows, comes from
+its one function in :mod:`.figures`; where two figures have different scopes, a note says so. The memo
+names no teacher (走教 by school and subject) and prints no internals (no program name, file checksums,
+parameter keys or solver details). Any sheet may be missing: its part is skipped and the memo says so.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from docx.shared import Length, Mm, Pt
 from ..io.atomic import atomic_path
 from . import figures as F
 from .figures import data_rows as _data, num as _num, round_half_up as _r
-from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, SONG_FONTS, TITLE_FONTS
+from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, LATIN_FONT, SONG_FONTS, TITLE_FONTS
 from .meta import DEADLINE_NOTE, RunMeta, public_notes, source_line
 
 TOTAL_LABEL = "合计"
@@ -174,7 +180,8 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         t["缺口人数"] = _num(t["缺口人数"]).map(_r)
         sums = [c for c in ["需求课时", "供给课时", "缺口课时", "缺口人数"] if c in t]
         out.append((f"缺口较大的学校学科（前 {len(t)} 项）", _total_row(t, "学校名称", _column_total(t, sums)),
-                    "课时/周、人", "学科缺口", f"合计为本表所列 {len(t)} 项之和。"))
+                    "课时/周、人", "学科缺口", f"合计为本表所列 {len(t)} 项之和。"
+                    + ("幼儿园按每班配备教师数测算，只列缺口人数，不计课时。" if (t.get("学段") == "幼儿园").any() else "")))
     rc = _data(sheets.get("招聘计划"))
     rf = F.recruitment(sheets)
     if rc is not None and not rc.empty:
@@ -307,12 +314,17 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
 
 # --------------------------------------------------------------------------- docx helpers
 
-def _fonts(run, name: str, size=None, bold=None):
-    run.font.name = name
-    rpr = run._element.get_or_add_rPr()
+def _set_rfonts(rpr, name: str):
+    """Chinese in ``name``, digits and Latin letters in Times New Roman (as bureaus type them; LibreOffice
+    also keeps a number on one line only when its digits are in a Latin font)."""
     rfonts = rpr.get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), name)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), LATIN_FONT)
+    rfonts.set(qn("w:eastAsia"), name)
+
+
+def _fonts(run, name: str, size=None, bold=None):
+    _set_rfonts(run._element.get_or_add_rPr(), name)
     if size is not None:
         run.font.size = size
     if bold is not None:
@@ -336,13 +348,19 @@ def _para(doc_or_cell, text: str = "", *, font=BODY_FONT, size=SIZE_3, bold=None
         p.alignment = align
     if keep_next:
         pf.keep_with_next = True
-    if text:
-        _fonts(p.add_run(tight(text)), font, size, bold)
+    for k, part in enumerate(_NUMBERS.split(tight(text)) if text else []):
+        if part:
+            run = _fonts(p.add_run(part), font, size, bold)
+            if k % 2:  # a number: in its own run without letter spacing, so it is never broken across lines
+                _letter_spacing(run, 0)
     if size != SIZE_3 or line != LINE:
         _off_grid(p)
     return p
 
 
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                      "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                      "w:specVanish", "w:oMath")
 _PPR_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
                    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
                    "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
@@ -350,6 +368,18 @@ _PPR_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents
 
 _LOOSE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ ]+(?=[-−0-9])"
                     r"|(?<=[0-9%])[ ]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+_NUMBERS = re.compile(r"([0-9][0-9.,%]*)")
+
+
+def _letter_spacing(run, twips: int):
+    rpr = run._element.get_or_add_rPr()
+    el = rpr.find(qn("w:spacing"))
+    if el is None:
+        el = OxmlElement("w:spacing")
+        rpr.insert_element_before(el, *_RPR_AFTER_SPACING)
+    el.set(qn("w:val"), str(twips))
 
 
 def tight(text: str) -> str:
@@ -474,12 +504,9 @@ def _font_table(doc):
 
 def _set_normal(doc):
     st = doc.styles["Normal"]
-    st.font.name = BODY_FONT
     st.font.size = SIZE_3
     rpr = st.element.get_or_add_rPr()
-    rfonts = rpr.get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), BODY_FONT)
+    _set_rfonts(rpr, BODY_FONT)
     pf = st.paragraph_format
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = LINE
@@ -488,9 +515,7 @@ def _set_normal(doc):
     pf.widow_control = False
     spacing = OxmlElement("w:spacing")  # character pitch 16 − 0.25 pt: 28 characters in 156 mm
     spacing.set(qn("w:val"), str(int(-BODY_KERN.pt * 20)))
-    rpr.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u",
-                              "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em",
-                              "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    rpr.insert_element_before(spacing, *_RPR_AFTER_SPACING)
 
 
 def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, font=BODY_FONT, size=SIZE_5):
@@ -510,6 +535,11 @@ MM_PER_UNIT = 1.9  # one half-width character of 10.5 pt text
 CELL_PAD_MM = 4.2   # left + right cell margins and a little air
 
 
+def _units(text: str) -> int:
+    """Width in half-width characters (a Chinese character counts two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
     """Column widths (mm) summing to ``total_mm``: each column as wide as its longest value (the header
     may wrap onto two lines); when the table is too wide, only the widest columns are narrowed."""
@@ -517,9 +547,12 @@ def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
     natural = []
     for j, c in enumerate(t.columns):
         vals = [v if isinstance(v, str) else fmt_fixed(v, decimals[j]) for v in t[c].tolist()]
-        units = max([sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in vals] + [0])
-        head = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(c))
-        units = max(units + 1, 2 * math.ceil(head / 4), 4)  # +1: the bold 合计 row; header on ≤ 2 lines
+        # a list ("小学、初中") may wrap after its 、: as wide as its longest item
+        units = max([_units(x) for v in vals for x in re.split(r"(?<=、)", v)] + [0])
+        head = _units(str(c))
+        numeric = all(not isinstance(v, str) or v == "" for v in t[c].tolist()[:-1])
+        lines = 3 if numeric else 2  # a number column's header may take three lines, a text column's two
+        units = max(units + 1, 2 * math.ceil(head / (2 * lines)), 4)  # +1: the bold 合计 row
         natural.append(units * MM_PER_UNIT + CELL_PAD_MM)
     if sum(natural) <= total_mm:
         return [w * total_mm / sum(natural) for w in natural]
@@ -605,7 +638,7 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
     tp = _para(doc, f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年", font=TITLE_FONT, size=SIZE_2,
                align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
     tp.paragraph_format.space_before = Pt(14)
-    tp.runs[0].add_break()
+    tp.runs[-1].add_break()
     _fonts(tp.add_run("教师编制测算与交流轮岗安排情况"), TITLE_FONT, SIZE_2)
     tp.paragraph_format.space_after = Pt(16)
     _para(doc, "一、总体情况", font=HEI_FONT, size=SIZE_3, indent=True)
