@@ -241,13 +241,16 @@ def _table(title: str, df, max_rows: int = 15) -> Table:
 def template(
     directory: Path = typer.Argument(..., help="写出空白模板的文件夹。"),
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """写出带表头、下拉选项和填表说明的空白输入模板。"""
     from .io.template import write_template
 
     paths = write_template(directory, force=force)
-    if not quiet:
+    if json_out:
+        _print_json({"outputs": [str(p) for p in paths]})
+    elif not quiet:
         console.print(f"已写出 {len(paths)} 个模板文件到「{esc(str(directory))}」：")
         for p in paths:
             console.print(f"  {esc(p.name)}")
@@ -546,6 +549,7 @@ def redact(
     out: Path = typer.Argument(..., help="写出脱敏数据集的新文件夹。"),
     config: Optional[Path] = ConfigOpt,
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """写出脱敏的数据集副本（姓名、身份证号、健康情况替换），便于发给技术支持排查问题。"""
@@ -554,7 +558,9 @@ def redact(
 
     cfg = load_config(config) if config else None
     paths = redact_dataset(data, out, force=force, config=cfg)
-    if not quiet:
+    if json_out:
+        _print_json({"outputs": [str(p) for p in paths]})
+    elif not quiet:
         console.print(f"已写出脱敏数据集（{len(paths)} 个文件）到「{esc(str(out))}」：姓名、身份证号已替换，出生日期只保留年月，"
                       "特殊情况已脱敏。发送前请再打开检查一遍。")
 
@@ -564,6 +570,7 @@ def redact(
 def demo(
     directory: Path = typer.Argument(Path("staffplan-示例"), help="复制示例区数据并写出结果的文件夹。"),
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """复制内置示例区，运行 forecast、rotate 和 report，并告诉你结果在哪里。"""
@@ -581,7 +588,7 @@ def demo(
     if data_dir.exists():
         shutil.rmtree(data_dir)
     shutil.copytree(source, data_dir)
-    common = Common(data_dir, None, None, False, quiet, True)
+    common = Common(data_dir, None, None, json_out, quiet, True)
     common.say(f"已复制示例区数据到「{data_dir}」。")
     ds, cfg = _load(common)
     if not cfg.get("output.district"):
@@ -609,6 +616,8 @@ def demo(
     written.append(doc)
     for w in warnings:
         err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
+    if json_out:
+        _print_json({"outputs": [str(p) for p in written]})
     common.say("已写出：")
     for p in written:
         common.say(f"  {p}")

@@ -122,3 +122,23 @@ def test_console_tables_do_not_wrap_at_80_columns(tmp_path):
             lines[width] = console.export_text().rstrip("\n").splitlines()
         assert len(lines[80]) == len(lines[200]), table.title
         assert max(len(line) for line in lines[80]) <= 80
+
+
+#: the shared options each command takes; those left out do not apply (template/redact/demo write to the folder
+#: given as argument; check, explain and backtest write no file or have no plan year)
+SHARED = {"template": {"--json", "--quiet"},
+          "check": {"--config", "--json", "--quiet"},
+          "forecast": {"--year", "--config", "--out", "--json", "--quiet"},
+          "backtest": {"--config", "--out", "--json", "--quiet"},
+          "rotate": {"--year", "--config", "--out", "--json", "--quiet"},
+          "explain": {"--year", "--config", "--json", "--quiet"},
+          "report": {"--year", "--config", "--out", "--json", "--quiet"},
+          "redact": {"--config", "--json", "--quiet"},
+          "demo": {"--json", "--quiet"}}
+
+
+def test_shared_options_per_command():
+    for name, expected in SHARED.items():
+        text = runner.invoke(app, [name, "--help"]).output
+        offered = {o for o in ("--year", "--config", "--out", "--json", "--quiet") if re.search(rf"{o}\b", text)}
+        assert offered == expected, (name, offered ^ expected)
