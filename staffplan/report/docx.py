@@ -208,10 +208,11 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
                     f"合计的教师人数、派出学校数每人、每校计一次（{zf.teachers} 名教师走教到 {zf.host_schools} 所学校）。"))
     cv = _data(sheets.get("缺口覆盖"))
     cf = F.coverage(sheets)
-    if cf is not None and cf.before > 0:
+    if cf is not None and (cf.before > 0 or cf.created > 0):
         t = coverage_table(cv)
         out.append(("交流和走教前后的学科缺口（按学科）", t, "课时/周", "缺口覆盖",
-                    "按学校学科计：计划前缺口只计当时缺课的学校学科（富余不抵缺口）；交流派入和走教课时只计派到这些学校学科的部分；"
+                    "按学校学科计：计划前缺口只计当时缺课的学校学科（富余不抵缺口）；交流派入和走教课时只计派到这些学校学科的部分，"
+                    "超过缺口的部分不计入补足；"
                     "派出后新增缺口为教师派出后派出学校新出现或加深的缺口；计划后缺口 = 计划前缺口 − 补足 + 派出后新增。"))
     return out
 
@@ -300,7 +301,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
     else:
         missing.append("走教安排")
     c = n.get("coverage")
-    if c is not None and c.before > 0:
+    if c is not None and (c.before > 0 or c.created > 0):
         share = f"（{fmt(c.share)}%）" if c.share is not None else ""
         created = (f"；教师派出后，{c.schools_created} 所派出学校新出现或加深缺口 {fmt(c.created)} 课时"
                    if c.created > 0 else "；派出学校没有因此出现新的缺口")
