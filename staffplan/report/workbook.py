@@ -53,6 +53,7 @@ _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 MIN_WIDTH = 6.0
 MAX_WIDTH = 40.0  # wider text wraps
+TEXT_FLOOR = 20.0  # text columns are narrowed (and wrap) down to this width to keep a sheet one page wide
 
 #: a Chinese font every Windows / WPS machine has; 11 pt on screen, never below 9 pt on paper
 FONT_NAME = "宋体"
@@ -452,6 +453,28 @@ def _width_pt(widths: list[float]) -> float:
     return sum(w * _PX_PER_UNIT + 5 for w in widths) * 72 / 96
 
 
+def _narrow_to_page(cols: list[_Col]) -> None:
+    """A sheet too wide for one page at the smallest scale first narrows its widest text columns (they wrap),
+    never below TEXT_FLOOR units; only if that is not enough does it print several pages wide."""
+    allowed = PRINT_WIDTH_PT * 100 / MIN_SCALE
+    if _width_pt([c.width for c in cols]) <= allowed:
+        return
+    text = [c for c in cols if c.kind in ("text", "mixed") and c.width > TEXT_FLOOR]
+    if not text:
+        return
+    fixed = _width_pt([c.width for c in cols if c not in text])
+
+    def fits(cap: float) -> bool:
+        return fixed + _width_pt([min(c.width, cap) for c in text]) <= allowed
+
+    cap = next((w for w in np.arange(MAX_WIDTH, TEXT_FLOOR - 0.5, -1.0) if fits(w)), None)
+    if cap is None:  # it will print several pages wide anyway: keep the text columns wide (fewer lines)
+        return
+    for c in text:
+        if c.width > cap:
+            c.width, c.wrap = float(cap), True
+
+
 def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, title: str | None,
                  formats: dict[str, str] | None, note: str = "") -> dict:
     ws = wb.create_sheet(safe_sheet_name(name))
@@ -465,6 +488,7 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
     first_data = header_row + 1
     last_row = header_row + len(df)
 
+    _narrow_to_page(cols)
     heights = np.ones(len(df))
     for col in cols:
         if col.wrap:
