@@ -108,12 +108,13 @@ def test_console_tables_do_not_wrap_at_80_columns(tmp_path):
     from staffplan.config import load_config
     from staffplan.forecast.pipeline import run_forecast
     from staffplan.io.dataset import load_dataset
-    from staffplan.report.console import forecast_tables
+    from staffplan.forecast.backtest import run_backtest
+    from staffplan.report.console import backtest_tables, forecast_tables
 
     ds = load_dataset(EXAMPLE)
     result = run_forecast(ds, load_config(None))
-    tables = forecast_tables(result, result.summary())
-    assert tables
+    tables = forecast_tables(result, result.summary()) + backtest_tables(run_backtest(ds, load_config(None), years=2))
+    assert len(tables) >= 6
     for table in tables:
         lines = {}
         for width in (80, 200):

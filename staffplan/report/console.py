@@ -32,7 +32,8 @@ def frame_table(title: str, df: pd.DataFrame, max_rows: int = 12, unit: str = ""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   min_width=min(cell_len(title), 80))
     for col in df.columns:
-        numeric = pd.api.types.is_numeric_dtype(df[col])
+        numeric = pd.api.types.is_numeric_dtype(df[col]) or bool(
+            df[col].astype(str).str.fullmatch(r"-?[\d,.]+%?|").all())  # e.g. "5.2%" from _pct
         table.add_column(str(col), no_wrap=True, overflow="ellipsis", justify="right" if numeric else "left",
                          min_width=len(str(col)) * 2 if numeric else None)
     for row in df.head(max_rows).itertuples(index=False):
@@ -115,8 +116,10 @@ def backtest_tables(result) -> list[Table]:
     tables = [frame_table(f"回测汇总（{'、'.join(str(y) for y in result.years)} 学年，提前一年预测）",
                           _pct(sheets["回测汇总"], rates))]
     keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE", "学校合计MAPE(传统)", "偏差", "区间覆盖率"]
+    short = {"年级MAPE": "年级", "年级MAPE(传统)": "年级·传统", "学校合计MAPE": "学校", "学校合计MAPE(传统)": "学校·传统",
+             "区间覆盖率": "覆盖率"}
     for name, key in (("按学段", "学段"), ("按规模", "学校规模")):
-        df = sheets[name]
-        tables.append(frame_table(f"{name}的误差", _pct(df[[key] + [c for c in keep if c in df.columns]], rates),
+        df = _pct(sheets[name][[key] + [c for c in keep if c in sheets[name].columns]], rates).rename(columns=short)
+        tables.append(frame_table(f"{name}的误差（MAPE：年级 = 学校×年级，学校 = 学校合计；传统 = 传统升级率法）", df,
                                   max_rows=20))
     return tables
