@@ -78,14 +78,16 @@ def test_long_text_wraps_and_row_height_is_set(tmp_path):
     ws = wb["交流名单"]
     assert ws.column_dimensions["B"].width == 40  # capped, wraps
     assert ws["B3"].alignment.wrap_text
-    # 180 units / (40 − 1.5) per line = 4.7 → 5 lines → 5 × 16 + 3 = 83 pt; the short row keeps the default
+    # 90 CJK × 1.8 = 162 units / (40 − 1.5) per line = 4.2 → 5 lines → 5 × 16 + 3 = 83 pt; the short row keeps
+    # the default
     assert ws.row_dimensions[3].height == pytest.approx(5 * LINE_PT + 3)
     assert ws.row_dimensions[4].height is None
 
 
 def test_line_count_by_hand():
-    # width 21.5 → 20 units a line: "ab" = 2 → 1 line; 15 CJK = 30 → 2 lines; "a\nb" = two lines
-    assert line_count(pd.Series(["ab", "一" * 15, "a\nb", None]), 21.5).tolist() == [1, 2, 2, 1]
+    # width 21.5 → 20 units a line: "ab" = 2 → 1 line; 11 CJK × 1.8 = 19.8 → 1 line; 15 CJK = 27 → 2 lines;
+    # "a\nb" = two lines; empty = 1
+    assert line_count(pd.Series(["ab", "一" * 11, "一" * 15, "a\nb", None]), 21.5).tolist() == [1, 1, 2, 2, 1]
 
 
 def test_stage_rows_under_a_school_are_marked_and_total_is_left_alone(tmp_path):

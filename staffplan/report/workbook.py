@@ -61,6 +61,7 @@ BODY_PT = 11.0
 TITLE_PT = 14.0
 MIN_PRINT_PT = 9.0
 MIN_SCALE = int(np.ceil(100 * MIN_PRINT_PT / BODY_PT)) + 1  # 83 %: LibreOffice rounds 82 % down to 8.99 pt
+CJK_UNITS_EXTRA = 0.8  # a CJK glyph is 1.8 width units on paper (counted 2 when fitting column widths)
 LINE_PT = 16.0  # height of one line of 11 pt CJK text (the font's ascent + descent, about 1.45 em)
 #: A4 landscape width (297 mm) less the left and right margins, in points
 _MARGIN_IN = 0.4
@@ -375,12 +376,13 @@ def _title_xml(title: str, note: str, style_id: int) -> str:
 
 
 def line_count(values: pd.Series, width: float) -> np.ndarray:
-    """Printed lines of each text in a wrapping column ``width`` units wide (at least 1; CJK counted double,
-    which is a little more than a CJK glyph takes, so the estimate errs on the tall side)."""
+    """Printed lines of each text in a wrapping column ``width`` units wide (at least 1). A CJK glyph takes
+    about 1.8 units in Excel with 宋体 (1.6 in LibreOffice), other characters one unit at most."""
     per_line = max(width - 1.5, 1.0)
     text = values.astype(object).where(values.notna(), "").astype(str).reset_index(drop=True)
-    parts = text.str.split("\n").explode()
-    lines = np.maximum(np.ceil(display_width(parts).to_numpy(dtype=float) / per_line), 1.0)
+    parts = text.str.split("\n").explode().astype(str)
+    units = parts.str.len() + CJK_UNITS_EXTRA * parts.str.count(_WIDE_RE)
+    lines = np.maximum(np.ceil(units.to_numpy(dtype=float) / per_line), 1.0)
     return pd.Series(lines, index=parts.index).groupby(level=0).sum().reindex(range(len(text)), fill_value=1.0).to_numpy()
 
 
