@@ -143,12 +143,21 @@ def _load(common: Common):
         ds = load_dataset(common.data, config)
     if config is None:
         config = getattr(ds, "config", None) or load_config(None)
+    config = _district_from_schools(config, ds)
     warnings = [i for i in ds.issues if i.severity == WARNING]
     if warnings and not common.quiet and not common.json:
         err_console.print(f"[yellow]数据有 {len(warnings)} 条警告[/yellow]（运行 `staffplan check` 查看全部），前几条：")
         for issue in warnings[:5]:
             err_console.print(f"  [yellow]警告[/yellow]：{esc(issue.sentence())}", soft_wrap=True)
     return ds, config
+
+
+def _district_from_schools(config, ds):
+    """No output.district set: take the 区县 column of the schools table when it names one district."""
+    if config.get("output.district") or "county" not in getattr(ds, "schools", {}):
+        return config
+    names = {str(v).strip() for v in ds.schools["county"].dropna()} - {""}
+    return config.with_overrides({"output.district": names.pop()}, "学校表「区县」列") if len(names) == 1 else config
 
 
 def _id_config(config, show_id: bool):

@@ -143,3 +143,20 @@ def test_shared_options_per_command():
         text = runner.invoke(app, [name, "--help"]).output
         offered = {o for o in ("--year", "--config", "--out", "--json", "--quiet") if re.search(rf"{o}\b", text)}
         assert offered == expected, (name, offered ^ expected)
+
+
+def test_district_comes_from_the_schools_table_when_not_configured():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from staffplan.cli import _district_from_schools
+    from staffplan.config import load_config
+
+    one = SimpleNamespace(schools=pd.DataFrame({"county": ["河口区", "河口区", ""]}))
+    two = SimpleNamespace(schools=pd.DataFrame({"county": ["河口区", "山前县"]}))
+    cfg = load_config(None)
+    assert _district_from_schools(cfg, one)["output.district"] == "河口区"
+    assert _district_from_schools(cfg, two)["output.district"] == ""  # two districts: no single name
+    set_by_hand = cfg.with_overrides({"output.district": "江北区"}, "配置文件")
+    assert _district_from_schools(set_by_hand, one)["output.district"] == "江北区"
