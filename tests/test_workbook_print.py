@@ -194,7 +194,7 @@ def test_every_page_is_marked_internal_and_no_cell_text_is_lost(demo_pdfs):
             pages = [page.get_text() for page in doc]
         assert all("内部资料" in p for p in pages), name
         printed = re.sub(r"\s+", "", "".join(pages))
-        wb = openpyxl.load_workbook(book)
+        wb = openpyxl.load_workbook(book, read_only=True)
         lost = [(ws.title, v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
                 if isinstance(v, str) and v.strip() and re.sub(r"\s+", "", v) not in printed]
         assert not lost, f"{name}: {lost[:5]}"
