@@ -406,7 +406,8 @@ def backtest(
     ds, cfg = _load(common)
     with common.status("正在回测……"):
         result = run_backtest(ds, cfg, years=years)
-    meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
+    meta = _meta("backtest", ds, cfg, ds.last_year,
+                 options={"years": years, "tested_years": [int(y) for y in result.years]})
     written = _write(path, result.sheets(), meta, fmt, force, number_formats=result.number_formats())
     from .report.console import backtest_tables
 
@@ -500,37 +501,60 @@ def report(
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
+    tables: Optional[Path] = typer.Option(None, "--tables", help="随附件报送的汇总表工作簿（不含姓名；默认与附件同一文件夹的 附表.xlsx）。"),
+    notice: Optional[Path] = typer.Option(None, "--notice", help="公示名单工作簿（按学校列出交流、走教教师，内部资料；默认与附件同一文件夹的 公示名单.xlsx）。"),
     solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认）或 highs。"),
     district: str = typer.Option("", "--district", help="区县名称，用于标题；默认取参数 output.district。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
+    show_id: bool = typer.Option(False, "--show-id", help="公示名单显示完整教师编号（默认脱敏）；附件和附表从不含姓名、编号。"),
 ) -> None:
-    """生成报送区政府的请示/报告附件（A4 Word 文档：文字摘要、表格、图表）。"""
+    """生成报送区政府的请示/报告附件（A4 Word 文档），以及随附的汇总表（附表.xlsx）和公示名单。"""
     common = Common(data, year, config, json_out, quiet, force)
-    path = Path(out) if out else DEFAULT_OUT_DIR / "附件.docx"
-    from .io.atomic import check_target
-
-    check_target(path, force)
+    targets = _report_targets(out or DEFAULT_OUT_DIR / "附件.docx", tables, notice, force)
     ds, cfg = _load(common)
     if district:
         cfg = cfg.with_overrides({"output.district": district}, "命令行 --district")
-    written, warnings = _make_report(common, ds, cfg, year, solver, path, str(cfg.get("output.district") or ""))
+    written, warnings = _make_report(common, ds, cfg, year, solver, targets, str(cfg.get("output.district") or ""),
+                                     show_id=show_id)
     if json_out:
-        _print_json({"outputs": [str(written)], "warnings": warnings})
+        _print_json({"outputs": [str(p) for p in written], "warnings": warnings})
         return
     for w in warnings:
         err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
-    common.say(f"已写出：{written}")
+    common.say(f"已写出：{', '.join(str(p) for p in written)}")
 
 
-def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: str, forecast=None, rotation=None):
-    from .forecast.pipeline import run_forecast
-    from .optimize.pipeline import run_rotate
-    from .report.docx import write_report
-    from .report.charts import make_charts
-    from .report.privacy import mask_sheets
+def _report_targets(docx: Path, tables: Optional[Path], notice: Optional[Path], force: bool) -> list[Path]:
+    """附件.docx, 附表.xlsx, 公示名单.xlsx (the last two beside the docx unless given), checked before any work."""
+    from .io.atomic import check_target
+
+    docx = Path(docx)
+    paths = [docx, Path(tables) if tables else docx.with_name("附表.xlsx"),
+             Path(notice) if notice else docx.with_name("公示名单.xlsx")]
+    if len({p.resolve() for p in paths}) < len(paths):
+        raise OutputError("--out、--tables、--notice 指向了同一个文件，请给出三个不同的文件名。")
+    for p in paths:
+        check_target(p, force)
+    return paths
+
+
+def _make_report(common: Common, ds, cfg, year, solver, targets: list[Path], district: str, forecast=None,
+                 rotation=None, show_id: bool = False):
+    """Write 附件.docx, 附表.xlsx and 公示名单.xlsx (``targets`` in that order) all or none: each is written to a
+    temporary file first and all three are moved into place only when every one was written."""
+    import contextlib
     import tempfile
+
+    from .forecast.pipeline import run_forecast
+    from .io.atomic import atomic_path
+    from .optimize.pipeline import run_rotate
+    from .report.charts import make_charts
+    from .report.docx import write_report
+    from .report.privacy import mask_sheets
+    from .report.sendable import notice_sheets, write_attachment_workbook
+    from .report.workbook import write_workbook
 
     with common.status("正在测算……"):
         forecast = forecast or run_forecast(ds, cfg, year=year)
@@ -539,16 +563,30 @@ def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: st
                 rotation = run_rotate(ds, cfg, year=year, forecast=forecast, solver=solver)
             except InfeasiblePlan as exc:
                 rotation = exc.result
-    sheets = dict(forecast.sheets())
+    raw = dict(forecast.sheets())
     if rotation is not None:
-        sheets.update(rotation.sheets())
-    sheets = mask_sheets(sheets, show_id=False)
-    meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None)
-    with tempfile.TemporaryDirectory() as tmp:
-        charts, warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
-        written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district,
-                               rotation_summary=rotation.summary() if rotation is not None else None)
-    return written, list(warnings or [])
+        raw.update(rotation.sheets())
+    sheets = mask_sheets(raw, show_id=False)
+    meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None,
+                 options={"show_id": show_id})
+    notice = notice_sheets(raw, show_id=show_id)
+    warnings: list = []
+    docx_path, tables_path, notice_path = targets
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        charts, chart_warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
+        warnings += list(chart_warnings or [])
+        staged = [stack.enter_context(atomic_path(docx_path, common.force)),
+                  stack.enter_context(atomic_path(tables_path, common.force))]
+        write_report(staged[0], sheets, meta, charts=charts, force=True, district_name=district,
+                     rotation_summary=rotation.summary() if rotation is not None else None)
+        write_attachment_workbook(staged[1], sheets, meta, force=True)
+        written = [docx_path, tables_path]
+        if notice:
+            write_workbook(stack.enter_context(atomic_path(notice_path, common.force)), notice, meta, force=True)
+            written.append(notice_path)
+        else:
+            warnings.append("方案中没有交流或走教教师，未写出公示名单。")
+    return written, warnings
 
 
 @app.command(cls=ZhCommand)
@@ -621,8 +659,9 @@ def demo(
     if infeasible is not None:
         err_console.print(f"[yellow]注意[/yellow]：{esc(str(infeasible))}")
     common.force = True
-    doc, warnings = _make_report(common, ds, cfg, None, None, out_dir / "附件.docx", "示例区", forecast=fc, rotation=rot)
-    written.append(doc)
+    docs, warnings = _make_report(common, ds, cfg, None, None, _report_targets(out_dir / "附件.docx", None, None, True),
+                                  "示例区", forecast=fc, rotation=rot)
+    written += docs
     for w in warnings:
         err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
     if json_out:

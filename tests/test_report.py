@@ -261,7 +261,9 @@ def test_csv_folder_with_bom_meta_and_neutralised_text(tmp_path):
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines == ["姓名,人数,班数", "'=1+1,1.5,1", "张三,2.0,", "合计,3.5,1"]
     meta = pd.read_csv(folder / "说明.csv", encoding="utf-8-sig")
-    assert "quota.ratio_primary" in set(meta["项目"])
+    # the same people-worded 说明 as the workbook (meta.meta_for_people): Chinese name, key beside it
+    row = meta[meta["参数键"] == "quota.ratio_primary"].iloc[0]
+    assert row["项目"] == "小学生师比" and row["来源或说明"] == "默认值"
     with pytest.raises(OutputError, match="已存在"):
         write_tables(folder, sheets, sample_meta(tmp_path), "csv")
     write_tables(folder, sheets, sample_meta(tmp_path), "csv", force=True)
@@ -282,7 +284,8 @@ def test_json_single_file(tmp_path):
     assert "交流轮岗" in text  # not ASCII-escaped
     doc = json.loads(text)
     assert doc["说明"]["计划年度"] == 2026 and doc["说明"]["时间要求"].startswith("交流轮岗双向选择")
-    assert doc["说明"]["参数"][0] == {"参数": "quota.ratio_primary", "值": 19.0, "来源": "默认"}
+    # parameters named as in the workbook's 说明 (meta.parameter_names), the key beside
+    assert doc["说明"]["参数"][0] == {"参数": "小学生师比", "参数键": "quota.ratio_primary", "值": 19.0, "来源": "默认值"}
     assert doc["sheets"]["名单"] == [{"姓名": "=1+1", "人数": 1.5, "日期": "2026-09-01"},
                                    {"姓名": T, "人数": None, "日期": None}]
     with pytest.raises(OutputError):

@@ -139,6 +139,17 @@ def test_gap_summary_by_hand():
         ["合计", "", 1.5, "", 2.5, ""]]
 
 
+def test_gap_summary_total_is_the_memos_figure():
+    from staffplan.report.figures import gaps as gap_figures
+
+    gaps = pd.DataFrame({"学校代码": ["A", "B", "C"], "学校名称": ["甲", "乙", "丙"], "学科": ["语文"] * 3,
+                         "缺口人数": [0.24, 0.24, 0.24]})
+    out = gaps_by_school(gaps)
+    # each school shows 0.24 → 0.2, but 合计 is 0.24 × 3 = 0.72 → 0.7 (the memo's figure), not 0.2 × 3 = 0.6
+    assert out["缺口人数"].tolist() == [0.2, 0.2, 0.2, 0.7]
+    assert out["缺口人数"].iloc[-1] == gap_figures({"学科缺口": gaps}).shortage_fte
+
+
 def test_print_views_follow_their_sheet():
     sheets = {"交流名单": pd.DataFrame({"a": [1]}),
               "交流资格": pd.DataFrame({"教师编号": ["1"], "学校代码": ["A"], "资格": ["应交流"]}),

@@ -9,6 +9,8 @@ from rich import box
 from rich.cells import cell_len
 from rich.table import Table
 
+from .meta import years_text
+
 
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -113,7 +115,7 @@ def _pct(df: pd.DataFrame, cols) -> pd.DataFrame:
 def backtest_tables(result) -> list[Table]:
     sheets = result.sheets()
     rates = set(result.RATE_COLUMNS)
-    tables = [frame_table(f"回测汇总（{'、'.join(str(y) for y in result.years)} 学年，提前一年预测）",
+    tables = [frame_table(f"{years_text(result.years)}回测汇总（提前一年预测）",
                           _pct(sheets["回测汇总"], rates))]
     keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计MAPE", "学校合计MAPE(传统)", "偏差", "区间覆盖率"]
     short = {"年级MAPE": "年级", "年级MAPE(传统)": "年级·传统", "学校合计MAPE": "学校", "学校合计MAPE(传统)": "学校·传统",

@@ -4,6 +4,7 @@ The generation time appears only here, so that data sheets are identical from ru
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -51,8 +52,20 @@ class RunMeta:
                 return value
         return default
 
+    @property
+    def title_years(self) -> str:
+        """The years an output is about: the plan's 学年, or for a backtest the tested 学年
+        (options ``tested_years``), e.g. 「2024—2025、2025—2026学年」."""
+        tested = self.options.get("tested_years")
+        return years_text(tested) if tested else self.school_year
+
     def changed_parameters(self) -> list[tuple[str, object, str]]:
         return [p for p in self.parameters if p[2] != "默认"]
+
+
+def years_text(years) -> str:
+    """[2024, 2025] → 「2024—2025、2025—2026学年」 (a 学年 starts in September of its first year)."""
+    return "、".join(f"{int(y)}—{int(y) + 1}" for y in years) + "学年"
 
 
 def _source_table() -> pd.DataFrame:
@@ -125,7 +138,8 @@ _SOLVER_LABELS = {"name": "求解器", "status": "求解状态", "objective": "�
                   "runtime": "求解用时（秒）", "time_limit": "时间上限（秒）", "seed": "随机种子",
                   "threads": "线程数", "message": "说明"}
 _OPTION_LABELS = {"show_id": "显示完整证件号/编号", "horizon": "预测年数", "format": "输出格式",
-                  "top_n": "图表显示学校数", "backtest_years": "回测年数"}
+                  "top_n": "图表显示学校数", "backtest_years": "回测年数", "years": "回测年数",
+                  "tested_years": "回测学年"}
 
 
 def meta_rows(meta: RunMeta) -> list[tuple[str, str, str, str]]:
@@ -165,13 +179,47 @@ def meta_sheet(meta: RunMeta) -> pd.DataFrame:
     return pd.DataFrame(meta_rows(meta), columns=META_COLUMNS, dtype=object)
 
 
+@functools.lru_cache(maxsize=1)
+def parameter_names() -> dict[str, str]:
+    """Parameter key → its Chinese name (data/parameter_names.csv)."""
+    from ..paths import data_file
+
+    with data_file("parameter_names.csv").open(encoding="utf-8") as fh:
+        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    return dict(zip(table["key"], table["name"]))
+
+
+def meta_for_people(meta: RunMeta) -> pd.DataFrame:
+    """The 说明 sheet as a reader wants it (workbook and CSV alike): parameters by their Chinese names (the
+    key in a side column 参数键), input tables by their Chinese names, checksums labelled 校验值, defaults
+    called 默认值. A public output (``meta.public``) gets the plain notes only, without 参数键."""
+    from ..io.dataset import TABLE_NAMES
+
+    df = meta_sheet(meta)
+    if meta.public:
+        return df[["内容"]]
+    is_param = (df["类别"] == "参数").to_numpy()
+    keys = df["项目"].where(is_param, "")
+    names = parameter_names()
+    df["项目"] = df["项目"].where(~is_param, keys.map(names).fillna(keys))
+    is_input = (df["类别"] == "输入文件").to_numpy()
+    df["项目"] = df["项目"].where(~is_input, df["项目"].map(TABLE_NAMES).fillna(df["项目"]))
+    source = df["来源或说明"].astype(object)
+    source = source.where(~(is_param & (source == "默认").to_numpy()), "默认值")
+    source = source.str.replace(r"^SHA-256 ", "校验值（SHA-256）：", regex=True)
+    df["来源或说明"] = source
+    df["参数键"] = keys
+    return df
+
+
 def meta_dict(meta: RunMeta) -> dict:
     """The same facts as a JSON-friendly dict (for --format json)."""
     out = {
         "命令": f"staffplan {meta.command}",
         "计划年度": meta.plan_year,
         "学年": meta.school_year,
-        "参数": [{"参数": n, "值": v, "来源": s} for n, v, s in meta.parameters],
+        "参数": [{"参数": parameter_names().get(n, n), "参数键": n, "值": v, "来源": "默认值" if s == "默认" else s}
+               for n, v, s in meta.parameters],
         "输入文件": [{"表": i.get("table", ""), "文件": i.get("file", ""), "工作表": i.get("sheet", "") or "",
                    "SHA-256": i.get("sha256", "")} for i in meta.inputs],
         "求解": meta.solver or None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rules.eligibility import STATUSES
+from .figures import gaps as gap_figures
 from .workbook import TOTAL_LABEL, has_total_row
 
 ELIGIBILITY_SUMMARY = "交流资格汇总"
@@ -68,7 +69,11 @@ def gaps_by_school(gaps: pd.DataFrame) -> pd.DataFrame:
     }, index=schools.index)
     out[["缺口人数", "富余人数"]] = out[["缺口人数", "富余人数"]].fillna(0.0).round(1)
     out[["缺口学科", "富余学科"]] = out[["缺口学科", "富余学科"]].fillna("")
-    return _with_total(out.rename_axis("学校代码").reset_index(), "学校代码")
+    out = _with_total(out.rename_axis("学校代码").reset_index(), "学校代码")
+    # the 合计 row states the memo's figures (summed before rounding), not the sum of the rounded rows
+    memo = gap_figures({"学科缺口": _body(gaps)})
+    out.loc[out.index[-1], ["缺口人数", "富余人数"]] = [float(memo.shortage_fte), float(memo.surplus_fte)]
+    return out
 
 
 def with_print_views(sheets: dict[str, pd.DataFrame], school_names: pd.Series | None = None) -> dict:

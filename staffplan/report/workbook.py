@@ -15,7 +15,6 @@ the package's timestamps and core properties are fixed, so two runs differ only 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 import shutil
 import zipfile
@@ -40,7 +39,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..errors import OutputError
 from ..io.atomic import atomic_path
 from ..paths import data_file
-from .meta import META_SHEET, RunMeta, meta_sheet
+from .meta import META_SHEET, RunMeta, meta_for_people, parameter_names  # noqa: F401 (re-exported)
 
 TOTAL_LABEL = "合计"
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -365,14 +364,18 @@ class _Styles:
 CHUNK_ROWS = 20_000
 
 
-def _title_xml(title: str, note: str, style_id: int) -> str:
-    """The A1 cell: the title in bold 14 pt and, on a second line, the 单位 note in 11 pt (rich inline text)."""
+def _title_xml(title: str, note: str, style_id: int, note_ref: str | None = None) -> str:
+    """The A1 cell: the title in bold 14 pt and, on a second line, the 单位 note in 11 pt (rich inline text).
+    With ``note_ref`` the note goes to that cell instead (a sheet printed several pages wide: the title
+    stays within the repeated key columns, so continuation pages show it whole)."""
     runs = (f'<r><rPr><rFont val="{FONT_NAME}"/><b/><sz val="{TITLE_PT:g}"/></rPr>'
             f'<t xml:space="preserve">{_esc1(title)}</t></r>')
-    if note:
-        runs += (f'<r><rPr><rFont val="{FONT_NAME}"/><sz val="{BODY_PT:g}"/></rPr>'
-                 f'<t xml:space="preserve">\n{_esc1(note)}</t></r>')
-    return f'<c r="A1"{_s_attr(style_id)} t="inlineStr"><is>{runs}</is></c>'
+    note_runs = (f'<r><rPr><rFont val="{FONT_NAME}"/><sz val="{BODY_PT:g}"/></rPr>'
+                 f'<t xml:space="preserve">{"" if note_ref else chr(10)}{_esc1(note)}</t></r>') if note else ""
+    if note_ref is None:
+        return f'<c r="A1"{_s_attr(style_id)} t="inlineStr"><is>{runs}{note_runs}</is></c>'
+    out = f'<c r="A1"{_s_attr(style_id)} t="inlineStr"><is>{runs}</is></c>'
+    return out + (f'<c r="{note_ref}"{_s_attr(style_id)} t="inlineStr"><is>{note_runs}</is></c>' if note else "")
 
 
 def line_count(values: pd.Series, width: float) -> np.ndarray:
@@ -387,14 +390,14 @@ def line_count(values: pd.Series, width: float) -> np.ndarray:
 
 
 def _sheet_rows(cols: list[_Col], styles: _Styles, title: str | None, note: str, total: bool, n: int,
-                heights: np.ndarray, detail: np.ndarray | None, title_height: float):
+                heights: np.ndarray, detail: np.ndarray | None, title_height: float, note_ref: str | None = None):
     """Generator of UTF-8 chunks: the <row> elements of one sheet."""
     header_row = 2 if title else 1
     letters = [get_column_letter(i) for i in range(1, len(cols) + 1)]
     head = []
     if title:
         head.append(f'<row r="1" ht="{title_height:.1f}" customHeight="1">'
-                    f'{_title_xml(title, note, styles.id(title=True))}</row>')
+                    f'{_title_xml(title, note, styles.id(title=True), note_ref)}</row>')
     hid = styles.id(header=True)
     head.append(f'<row r="{header_row}">'
                 + "".join(_str_cell(f"{L}{header_row}", c.name, hid) for L, c in zip(letters, cols)) + "</row>")
@@ -478,7 +481,7 @@ def _narrow_to_page(cols: list[_Col]) -> None:
 
 
 def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, title: str | None,
-                 formats: dict[str, str] | None, note: str = "") -> dict:
+                 formats: dict[str, str] | None, note: str = "", internal: bool = True) -> dict:
     ws = wb.create_sheet(safe_sheet_name(name))
     df = df.reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
@@ -502,21 +505,35 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
     scale = int(min(100, max(MIN_SCALE, np.floor(100 * PRINT_WIDTH_PT / content_pt))))
     last_col = get_column_letter(ncols)
     title_height = 0.0
+    keys = _key_columns([c.name for c in cols])
+    several_pages = content_pt * scale / 100 > PRINT_WIDTH_PT and 0 < keys < ncols
+    note_ref = None
     if title:  # the title cell spans the columns printed on the first page
         first_page = max(int(np.searchsorted(np.cumsum([_width_pt([w]) for w in widths]),
                                              PRINT_WIDTH_PT * 100 / scale, side="right")), 1)
-        ws.merged_cells.add(f"A1:{get_column_letter(first_page)}1")
-        span = sum(widths[:first_page])
-        note_lines = line_count(pd.Series([note]), span)[0] if note else 0
-        title_lines = line_count(pd.Series([title]), span * BODY_PT / TITLE_PT)[0]
-        title_height = title_lines * LINE_PT * TITLE_PT / BODY_PT + note_lines * LINE_PT + 4
+        if several_pages and first_page > keys:
+            # continuation pages repeat the key columns, row 1 included: the title fits in them (wrapped),
+            # the 单位 note takes the rest of the first page
+            ws.merged_cells.add(f"A1:{get_column_letter(keys)}1")
+            title_span, note_span = sum(widths[:keys]), sum(widths[keys:first_page])
+            if note:
+                note_ref = f"{get_column_letter(keys + 1)}1"
+                ws.merged_cells.add(f"{note_ref}:{get_column_letter(first_page)}1")
+            title_lines = line_count(pd.Series([title]), title_span * BODY_PT / TITLE_PT)[0]
+            note_lines = line_count(pd.Series([note]), note_span)[0] if note else 0
+            title_height = max(title_lines * LINE_PT * TITLE_PT / BODY_PT, note_lines * LINE_PT) + 4
+        else:
+            ws.merged_cells.add(f"A1:{get_column_letter(first_page)}1")
+            span = sum(widths[:first_page])
+            note_lines = line_count(pd.Series([note]), span)[0] if note else 0
+            title_lines = line_count(pd.Series([title]), span * BODY_PT / TITLE_PT)[0]
+            title_height = title_lines * LINE_PT * TITLE_PT / BODY_PT + note_lines * LINE_PT + 4
     ws.freeze_panes = f"A{first_data}"
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     filter_last = last_row - 1 if total else last_row
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(filter_last, header_row)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    keys = _key_columns([c.name for c in cols])
-    if content_pt * scale / 100 > PRINT_WIDTH_PT and 0 < keys < ncols:
+    if several_pages:
         ws.print_title_cols = f"A:{get_column_letter(keys)}"
         ws.page_setup.pageOrder = "overThenDown"
     ws.page_setup.orientation = "landscape"
@@ -527,12 +544,13 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
     ws.page_margins.top = 0.7
     ws.page_margins.bottom = 0.7
     ws.page_margins.header = ws.page_margins.footer = 0.3
-    for part, text in ((ws.oddHeader.left, title or name), (ws.oddHeader.right, INTERNAL_MARK),
+    for part, text in ((ws.oddHeader.left, title or name), (ws.oddHeader.right, INTERNAL_MARK if internal else ""),
                        (ws.oddFooter.center, "第 &P 页 共 &N 页")):
         part.text = text
         part.font = f"{FONT_NAME},常规"
         part.size = int(BODY_PT)
-    rows = _sheet_rows(cols, styles, title, note, total, len(df), heights, detail_rows(df), title_height)
+    rows = _sheet_rows(cols, styles, title, note, total, len(df), heights, detail_rows(df), title_height,
+                       note_ref)
     return {"ws": ws, "rows": rows, "columns": [c.name for c in cols], "header_row": header_row,
             "first_data": first_data, "last_data": filter_last, "last_row": last_row, "ncols": ncols}
 
@@ -656,7 +674,7 @@ class _Book:
 def sheet_title(name: str, meta: RunMeta) -> str:
     """「某某区2026—2027学年学科缺口」: district (parameter output.district), school year, sheet name."""
     district = str(meta.parameter("output.district", "") or "").strip()
-    return f"{district}{meta.school_year}{name}"
+    return f"{district}{meta.title_years}{name}"
 
 
 def _notes() -> dict[str, str]:
@@ -685,34 +703,6 @@ def sheet_note(name: str, meta: RunMeta) -> str:
     return _PARAM_RE.sub(value, note)
 
 
-@functools.lru_cache(maxsize=1)
-def parameter_names() -> dict[str, str]:
-    """Parameter key → its Chinese name (data/parameter_names.csv)."""
-    with data_file("parameter_names.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
-    return dict(zip(table["key"], table["name"]))
-
-
-def meta_for_people(meta: RunMeta) -> pd.DataFrame:
-    """The 说明 sheet as a reader wants it: parameters by their Chinese names (the key in a side column
-    参数键), input tables by their Chinese names, checksums labelled 校验值, defaults called 默认值."""
-    from ..io.dataset import TABLE_NAMES
-
-    df = meta_sheet(meta)
-    is_param = (df["类别"] == "参数").to_numpy()
-    keys = df["项目"].where(is_param, "")
-    names = parameter_names()
-    df["项目"] = df["项目"].where(~is_param, keys.map(names).fillna(keys))
-    is_input = (df["类别"] == "输入文件").to_numpy()
-    df["项目"] = df["项目"].where(~is_input, df["项目"].map(TABLE_NAMES).fillna(df["项目"]))
-    source = df["来源或说明"].astype(object)
-    source = source.where(~(is_param & (source == "默认").to_numpy()), "默认值")
-    source = source.str.replace(r"^SHA-256 ", "校验值（SHA-256）：", regex=True)
-    df["来源或说明"] = source
-    df["参数键"] = keys
-    return df
-
-
 def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: dict[str, str] | None = None,
                    charts: Iterable[ChartSpec] | None = None,
                    number_formats: dict[str, dict[str, str]] | None = None) -> _Book:
@@ -729,18 +719,25 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
     written = {}
     for name, df in sheets.items():
         title = titles.get(name, sheet_title(name, meta))
-        written[name] = _write_sheet(wb, styles, name, df, title, number_formats.get(name), sheet_note(name, meta))
+        written[name] = _write_sheet(wb, styles, name, df, title, number_formats.get(name), sheet_note(name, meta),
+                                     internal=not meta.public)
     for spec in charts or []:
         if spec.sheet not in written:
             raise OutputError(f"图表「{spec.title}」引用的工作表「{spec.sheet}」不存在。")
         _add_chart(written[spec.sheet], spec)
-    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, meta_for_people(meta),
-                                       sheet_title(f"运行说明（staffplan {meta.command}）", meta), None,
-                                       "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。")
+    if meta.public:  # sent with the memo: plain notes, no program, checksum or solver facts
+        meta_title, meta_note, author = META_SHEET, "", str(meta.parameter("output.district", "") or "")
+        doc_title = sheet_title("附表", meta)
+    else:
+        meta_title = sheet_title(f"运行说明（staffplan {meta.command}）", meta)
+        meta_note = "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。"
+        author, doc_title = "staffplan", f"staffplan {meta.command} {meta.plan_year}"
+    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, meta_for_people(meta), meta_title, None, meta_note,
+                                       internal=not meta.public)
     wb.remove(styles.ws)
-    wb.properties.creator = "staffplan"
-    wb.properties.lastModifiedBy = "staffplan"
-    wb.properties.title = f"staffplan {meta.command} {meta.plan_year}"
+    wb.properties.creator = author
+    wb.properties.lastModifiedBy = author
+    wb.properties.title = doc_title
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     return _Book(wb, {id(info["ws"]): info["rows"] for info in written.values()})
