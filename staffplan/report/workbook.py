@@ -704,10 +704,10 @@ def sheet_note(name: str, meta: RunMeta) -> str:
 
 
 def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: dict[str, str] | None = None,
-                   charts: Iterable[ChartSpec] | None = None,
+                   notes: dict[str, str] | None = None, charts: Iterable[ChartSpec] | None = None,
                    number_formats: dict[str, dict[str, str]] | None = None) -> _Book:
     """The workbook, ready for :func:`save_workbook` (cells are generated while saving)."""
-    titles = dict(titles or {})
+    titles, notes = dict(titles or {}), dict(notes or {})
     number_formats = number_formats or {}
     if META_SHEET in sheets:
         raise OutputError(f"工作表名「{META_SHEET}」保留给运行说明，请换一个名称。")
@@ -719,7 +719,8 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
     written = {}
     for name, df in sheets.items():
         title = titles.get(name, sheet_title(name, meta))
-        written[name] = _write_sheet(wb, styles, name, df, title, number_formats.get(name), sheet_note(name, meta),
+        note = notes.get(name, sheet_note(name, meta))
+        written[name] = _write_sheet(wb, styles, name, df, title, number_formats.get(name), note,
                                      internal=not meta.public)
     for spec in charts or []:
         if spec.sheet not in written:
@@ -760,16 +761,18 @@ def save_workbook(book: _Book, path: Path) -> None:
 
 def write_workbook(path: Path | str, sheets: dict[str, pd.DataFrame], meta: RunMeta, *,
                    titles: dict[str, str] | None = None, charts: list[ChartSpec] | None = None,
-                   force: bool = False, number_formats: dict[str, dict[str, str]] | None = None) -> Path:
+                   force: bool = False, number_formats: dict[str, dict[str, str]] | None = None,
+                   notes: dict[str, str] | None = None) -> Path:
     """Write ``sheets`` (in order) and the 说明 sheet (last) to ``path`` atomically.
 
-    ``titles``: sheet → title row text (default "<plan year> 年<sheet>"). ``number_formats``: sheet →
+    ``titles``: sheet → title row text (default "<plan year> 年<sheet>"); ``notes``: sheet → the line under
+    the title (default the 单位 line of data/sheet_notes.csv). ``number_formats``: sheet →
     column → Excel number format, overriding the automatic choice. A caller-supplied final row whose
     label is 合计 is styled as a total row and kept out of the autofilter range.
     Raises OutputError (exists without force, input file, bad sheet name or chart spec).
     """
     path = Path(path)
     with atomic_path(path, force) as tmp:
-        book = build_workbook(sheets, meta, titles=titles, charts=charts, number_formats=number_formats)
+        book = build_workbook(sheets, meta, titles=titles, notes=notes, charts=charts, number_formats=number_formats)
         save_workbook(book, tmp)
     return path
