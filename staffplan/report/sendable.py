@@ -32,12 +32,16 @@ def attachment_sheets(sheets: dict[str, pd.DataFrame], threshold: float = 0.5) -
     return out
 
 
-def attachment_titles(sheets: dict[str, pd.DataFrame], threshold: float = 0.5) -> dict[str, tuple[str, str]]:
-    """Sheet → (title row 「表2　分学科教师缺口汇总」, the line under it: unit and scope note, as in the memo)."""
+def attachment_titles(sheets: dict[str, pd.DataFrame], threshold: float = 0.5,
+                      meta: RunMeta | None = None) -> dict[str, tuple[str, str]]:
+    """Sheet → (title row 「表2　示例区2026—2027学年分学科教师缺口汇总」 (district and 学年 from ``meta``), the line
+    under it: unit and scope note, as in the memo)."""
+    from .workbook import sheet_title
+
     out = {}
     for k, (title, _frame, unit, _sheet, note) in enumerate(memo_tables(sheets, threshold), 1):
         name = f"表{k} {title}".replace("（", "(").replace("）", ")")[:31]
-        out[name] = (f"表{k}　{title}", f"单位：{unit}。" + (f"注：{note}" if note else ""))
+        out[name] = (f"表{k}　{sheet_title(title, meta) if meta else title}", f"单位：{unit}。" + (f"注：{note}" if note else ""))
     return out
 
 
@@ -48,7 +52,7 @@ def write_attachment_workbook(path: Path | str, sheets: dict[str, pd.DataFrame],
 
     threshold = float(meta.parameter("shortage.threshold", 0.5) or 0.5)
     public = replace(meta, public=True)
-    heads = attachment_titles(sheets, threshold)
+    heads = attachment_titles(sheets, threshold, public)
     return write_workbook(path, attachment_sheets(sheets, threshold), public, force=force,
                           titles={k: t for k, (t, _n) in heads.items()}, notes={k: n for k, (_t, n) in heads.items()})
 
