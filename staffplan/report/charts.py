@@ -6,12 +6,16 @@ functions report :data:`fonts.NO_CJK_FONT_WARNING` so the CLI can tell the user 
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg", force=False)
+# matplotlib logs font fallbacks in English on stderr ("findfont: …"); the console speaks Chinese only, and a
+# missing Chinese font is reported by chart_font() as a Chinese warning
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
