@@ -131,3 +131,23 @@ def test_backtest_titled_by_the_tested_years():
     assert years_text([2024, 2025]) == "2024—2025、2025—2026学年"
     assert sheet_title("回测汇总", meta) == "2024—2025、2025—2026学年回测汇总"
     assert sheet_title("编制测算", RunMeta("forecast", 2026)) == "2026—2027学年编制测算"
+
+
+def test_attachment_gap_total_is_the_memo_figure_and_the_print_summary(written):
+    from staffplan.config import load_config
+    from staffplan.forecast.pipeline import run_forecast
+    from staffplan.report.figures import gaps
+    from staffplan.report.printviews import gaps_by_school
+
+    data, out = written
+    sheets = run_forecast(load_dataset(data), load_config(None)).sheets()
+    memo = gaps(sheets)
+    ws = openpyxl.load_workbook(out / "附表.xlsx")["表2 分学科教师缺口汇总"]
+    header = [c.value for c in ws[2]]
+    total = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == "合计")
+    # one figure in three places: the memo's text (figures.gaps), 附表 表2 and 预测.xlsx 学科缺口汇总
+    assert total[header.index("缺口人数")] == memo.shortage_fte
+    assert total[header.index("富余人数")] == memo.surplus_fte
+    assert total[header.index("缺口学校数")] == memo.schools_short
+    summary = gaps_by_school(sheets["学科缺口"]).iloc[-1]
+    assert (summary["缺口人数"], summary["富余人数"]) == (memo.shortage_fte, memo.surplus_fte)
