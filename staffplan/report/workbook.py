@@ -52,6 +52,7 @@ _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 MIN_WIDTH = 6.0
 MAX_WIDTH = 40.0  # wider text wraps
+NOTE_WIDTH = 90.0  # a sheet of one text column (the plain 说明 of a sent workbook) uses the page width
 TEXT_FLOOR = 20.0  # text columns are narrowed (and wrap) down to this width to keep a sheet one page wide
 
 #: a Chinese font every Windows / WPS machine has; 11 pt on screen, never below 9 pt on paper
@@ -487,6 +488,9 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
     df.columns = [str(c) for c in df.columns]
     formats = formats or {}
     cols = [_analyse(c, df[c], formats.get(c)) for c in df.columns]
+    if len(cols) == 1 and cols[0].kind == "text" and cols[0].wrap:  # one column of sentences: use the page
+        full = max_display_width(cols[0].values) + 2
+        cols[0].width, cols[0].wrap = min(full, NOTE_WIDTH), full > NOTE_WIDTH
     ncols = max(len(cols), 1)
     total = has_total_row(df)
     header_row = 2 if title else 1
