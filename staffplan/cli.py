@@ -13,7 +13,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Literal, Optional
 
 import typer
 from rich.console import Console
@@ -21,6 +21,8 @@ from rich.markup import escape as esc
 from rich.table import Table
 
 from . import __version__
+from .cli_zh import ZhCommand, ZhGroup
+from .optimize.solve import KNOWN as SOLVERS
 from .errors import ERROR, WARNING, InfeasiblePlan, InputError, Issues, OutputError, StaffplanError
 
 app = typer.Typer(
@@ -30,6 +32,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=ZhGroup,
 )
 
 console = Console(highlight=False)
@@ -106,13 +109,16 @@ class _Bars:
         return False
 
 
-DataArg = typer.Argument(..., help="数据集：一个文件夹（学校、在校生、教师…各一个文件）或一个工作簿（每表一个工作表）。")
+DataArg = typer.Argument(..., metavar="数据集", help="数据集：一个文件夹（学校、在校生、教师…各一个文件）或一个工作簿（每表一个工作表）。")
 YearOpt = typer.Option(None, "--year", help="计划年（学年起始年份）；默认为数据中最后一年 + 1。")
 ConfigOpt = typer.Option(None, "--config", help="参数文件 staffplan.toml；默认使用数据文件夹中的 staffplan.toml 或内置默认值。")
 JsonOpt = typer.Option(False, "--json", help="在标准输出打印机器可读的 JSON 摘要，而非表格。")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="只输出错误。")
 ForceOpt = typer.Option(False, "--force", help="允许覆盖已存在的输出文件。")
+FORMATS = ("xlsx", "csv", "json")
+Format = Literal[FORMATS]
 FormatOpt = typer.Option("xlsx", "--format", help="输出格式：xlsx（默认）、csv 或 json。")
+Solver = Literal[SOLVERS]
 ShowIdOpt = typer.Option(False, "--show-id", help="在输出中显示完整身份证号（默认脱敏）；此选择记录在「说明」中。")
 
 
@@ -171,12 +177,21 @@ def _load(common: Common):
         ds = load_dataset(common.data, config)
     if config is None:
         config = getattr(ds, "config", None) or load_config(None)
+    config = _district_from_schools(config, ds)
     warnings = [i for i in ds.issues if i.severity == WARNING]
     if warnings and not common.quiet and not common.json:
         err_console.print(f"[yellow]数据有 {len(warnings)} 条警告[/yellow]（运行 `staffplan check` 查看全部），前几条：")
         for issue in warnings[:5]:
             err_console.print(f"  [yellow]警告[/yellow]：{esc(issue.sentence())}", soft_wrap=True)
     return ds, config
+
+
+def _district_from_schools(config, ds):
+    """No output.district set: take the 区县 column of the schools table when it names one district."""
+    if config.get("output.district") or "county" not in getattr(ds, "schools", {}):
+        return config
+    names = {str(v).strip() for v in ds.schools["county"].dropna()} - {""}
+    return config.with_overrides({"output.district": names.pop()}, "学校表「区县」列") if len(names) == 1 else config
 
 
 def _id_config(config, show_id: bool):
@@ -210,7 +225,7 @@ def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = Fa
     from .io.atomic import check_target
     from .report.tables import csv_dir_for, json_path_for
 
-    if fmt not in ("xlsx", "csv", "json"):
+    if fmt not in FORMATS:
         raise OutputError(f"--format 只能是 xlsx、csv 或 json，收到「{fmt}」。")
     path = Path(out) if out else DEFAULT_OUT_DIR / default_name
     if fmt == "json":
@@ -225,12 +240,17 @@ def _out_path(out: Optional[Path], default_name: str, fmt: str, force: bool = Fa
 
 
 def _write(path: Path, sheets: dict, meta, fmt: str, force: bool, charts=None, titles=None,
-           number_formats=None) -> list[Path]:
+           number_formats=None, schools=None) -> list[Path]:
+    """Write the sheets; a workbook also gets the per-school sheets a person prints (``schools``: names)."""
     from .report.privacy import mask_sheets
 
     sheets = mask_sheets(sheets, show_id=bool(meta.options.get("show_id")))
     if fmt == "xlsx":
+        from .report.printviews import with_print_views
         from .report.workbook import write_workbook
+
+        names = schools.set_index(schools["school_id"].astype(str))["school_name"] if schools is not None else None
+        sheets = with_print_views(sheets, names)
 
         return [write_workbook(path, sheets, meta, charts=charts, titles=titles, force=force,
                                number_formats=number_formats)]
@@ -259,31 +279,35 @@ def _table(title: str, df, max_rows: int = 15) -> Table:
 
 
 # --------------------------------------------------------------------------- commands
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def template(
     directory: Path = typer.Argument(..., help="写出空白模板的文件夹。"),
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """写出带表头、下拉选项和填表说明的空白输入模板。"""
     from .io.template import write_template
 
     paths = write_template(directory, force=force)
-    if not quiet:
+    if json_out:
+        _print_json({"outputs": [str(p) for p in paths]})
+    elif not quiet:
         console.print(f"已写出 {len(paths)} 个模板文件到「{esc(str(directory))}」：")
         for p in paths:
             console.print(f"  {esc(p.name)}")
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def check(
     data: Path = DataArg,
     config: Optional[Path] = ConfigOpt,
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
-    all_rows: bool = typer.Option(False, "--all", help="列出全部问题和读取说明（默认每类问题最多 20 条、读取说明 12 条）。"),
+    all_rows: bool = typer.Option(False, "--all", help="列出全部问题（默认每类问题最多 20 条）。"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="逐条列出读取说明（取自哪个文件、跳过了哪些合计行等）；默认只打印一行汇总。"),
 ) -> None:
     """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
     from .io.dataset import check_dataset
@@ -296,10 +320,11 @@ def check(
         _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
-        for i in infos if all_rows else infos[:12]:
-            console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
-        if len(infos) > 12 and not all_rows:
-            console.print(f"[dim]…… 另有 {len(infos) - 12} 条读取说明（加 --all 查看全部）。[/dim]")
+        if verbose:
+            for i in infos:
+                console.print(f"[dim]{esc(i.sentence())}[/dim]", soft_wrap=True)
+        elif ds is not None:
+            console.print(f"[dim]{esc(_sources_line(ds.sources, len(infos)))}[/dim]", soft_wrap=True)
         if ds is not None:
             console.print(
                 f"学校 {len(ds.schools)} 所，在校生记录 {len(ds.enrollment)} 行"
@@ -331,14 +356,29 @@ def check(
         raise typer.Exit(EXIT_INPUT)
 
 
-@app.command()
+def _sources_line(sources: list[dict], n_notes: int) -> str:
+    """One line: which file each table came from (sheets counted), and how many reading notes --verbose shows."""
+    from .io.dataset import TABLE_NAMES
+
+    files: dict[tuple[str, str], set] = {}
+    for src in sources:
+        files.setdefault((src.get("table", ""), src.get("file", "")), set()).add(src.get("sheet") or "")
+    parts = []
+    for (table, file), sheets in files.items():
+        n = len(sheets - {""})
+        parts.append(f"{TABLE_NAMES.get(table, table)}（{file}{f'，{n} 个工作表' if n > 1 else ''}）")
+    line = f"已读取 {len({t for t, _f in files})} 张表：" + "、".join(parts) + "。"
+    return line + (f"另有 {n_notes} 条读取说明，加 --verbose 查看。" if n_notes else "")
+
+
+@app.command(cls=ZhCommand)
 @_handle_errors
 def forecast(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/预测.xlsx）。"),
-    fmt: str = FormatOpt,
+    fmt: Format = FormatOpt,
     horizon: int = typer.Option(1, "--horizon", min=1, max=5, help="预测年数（1–5）。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
@@ -382,14 +422,14 @@ def _forecast_charts(result):
     return forecast_charts(result.sheets())
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def backtest(
     data: Path = DataArg,
     years: int = typer.Option(2, "--years", min=1, max=10, help="隐藏最后几年做回测。"),
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/回测.xlsx）。"),
-    fmt: str = FormatOpt,
+    fmt: Format = FormatOpt,
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
@@ -402,22 +442,23 @@ def backtest(
     ds, cfg = _load(common)
     with common.progress() as progress:
         result = run_backtest(ds, cfg, years=years, progress=progress)
-    meta = _meta("backtest", ds, cfg, ds.last_year, options={"years": years})
+    meta = _meta("backtest", ds, cfg, ds.last_year,
+                 options={"years": years, "tested_years": [int(y) for y in result.years]})
     written = _write(path, result.sheets(), meta, fmt, force, number_formats=result.number_formats())
     from .report.console import backtest_tables
 
     _emit(common, written, result.summary(), lambda: backtest_tables(result))
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def rotate(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出工作簿（默认 staffplan-输出/交流.xlsx）。"),
-    fmt: str = FormatOpt,
-    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc（默认，随 pulp 安装）或 highs（需 pip install highspy）。"),
+    fmt: Format = FormatOpt,
+    solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：highs（默认）或 cbc（随 pulp 安装）。"),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Dask 集群调度器地址（如 tcp://10.0.0.5:8786）：各区县的求解任务发往该集群；"
         "默认在本机求解（配置项 solver.scheduler）。需 pip install \"staffplan[distributed]\"。"),
@@ -442,14 +483,14 @@ def rotate(
         res = exc.result
         if res is not None:
             meta = _meta("rotate", ds, cfg, res.plan_year, solver=_solver_info(res), options={"show_id": show_id})
-            written = _write(path, res.sheets(), meta, fmt, force)
+            written = _write(path, res.sheets(), meta, fmt, force, schools=ds.schools)
             err_console.print(f"已写出诊断：{esc(', '.join(str(p) for p in written))}")
         if exc.diagnosis is not None and len(exc.diagnosis):
             err_console.print(_table("无法满足的硬性规则（诊断）", exc.diagnosis, max_rows=30))
         err_console.print(f"[red]没有满足全部硬性规则的方案[/red]：{esc(str(exc))}")
         raise typer.Exit(EXIT_INFEASIBLE)
     meta = _meta("rotate", ds, cfg, result.plan_year, solver=_solver_info(result), options={"show_id": show_id})
-    written = _write(path, result.sheets(), meta, fmt, force)
+    written = _write(path, result.sheets(), meta, fmt, force, schools=ds.schools)
     summary = result.summary()
     from .report.console import rotate_tables
 
@@ -460,13 +501,19 @@ def _solver_info(result) -> dict | None:
     res = getattr(result, "result", None)
     if res is None:
         return None
-    info = {k: getattr(res, k) for k in ("solver", "status", "objective", "gap", "runtime_s") if hasattr(res, k)}
+    # the keys the 说明 sheet names in Chinese (求解器, 求解状态 …); numbers rounded as a reader wants them
+    info = {"name": getattr(res, "version", "") or getattr(res, "solver", ""), "status": getattr(res, "status", ""),
+            "objective": getattr(res, "objective", None), "gap": getattr(res, "gap", None),
+            "runtime": getattr(res, "runtime_s", None)}
+    for key, digits in (("objective", 1), ("gap", 4), ("runtime", 1)):
+        if isinstance(info[key], (int, float)):
+            info[key] = round(float(info[key]), digits)
     if getattr(result, "tie_break", ""):
         info["人选与去向的确定规则"] = result.tie_break
     return info
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def explain(
     data: Path = DataArg,
@@ -490,42 +537,67 @@ def explain(
         console.print(line, soft_wrap=True, markup=False)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def report(
     data: Path = DataArg,
     year: Optional[int] = YearOpt,
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
-    solver: Optional[str] = typer.Option(None, "--solver", help="求解器：cbc 或 highs。"),
-    district: str = typer.Option("", "--district", help="区县名称，用于标题。"),
+    tables: Optional[Path] = typer.Option(None, "--tables", help="随附件报送的汇总表工作簿（不含姓名；默认与附件同一文件夹的 附表.xlsx）。"),
+    notice: Optional[Path] = typer.Option(None, "--notice", help="公示名单工作簿（按学校列出交流、走教教师，内部资料；默认与附件同一文件夹的 公示名单.xlsx）。"),
+    solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认）或 highs。"),
+    district: str = typer.Option("", "--district", help="区县名称，用于标题；默认取参数 output.district。"),
     json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
     force: bool = ForceOpt,
+    show_id: bool = typer.Option(False, "--show-id", help="公示名单显示完整教师编号（默认脱敏）；附件和附表从不含姓名、编号。"),
 ) -> None:
-    """生成报送区政府的请示/报告附件（A4 Word 文档：文字摘要、表格、图表）。"""
+    """生成报送区政府的请示/报告附件（A4 Word 文档），以及随附的汇总表（附表.xlsx）和公示名单。"""
     common = Common(data, year, config, json_out, quiet, force)
-    path = Path(out) if out else DEFAULT_OUT_DIR / "附件.docx"
-    from .io.atomic import check_target
-
-    check_target(path, force)
+    targets = _report_targets(out or DEFAULT_OUT_DIR / "附件.docx", tables, notice, force)
     ds, cfg = _load(common)
-    written, warnings = _make_report(common, ds, cfg, year, solver, path, district)
+    if district:
+        cfg = cfg.with_overrides({"output.district": district}, "命令行 --district")
+    written, warnings = _make_report(common, ds, cfg, year, solver, targets, str(cfg.get("output.district") or ""),
+                                     show_id=show_id)
     if json_out:
-        _print_json({"outputs": [str(written)], "warnings": warnings})
+        _print_json({"outputs": [str(p) for p in written], "warnings": warnings})
         return
     for w in warnings:
         err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
-    common.say(f"已写出：{written}")
+    common.say(f"已写出：{', '.join(str(p) for p in written)}")
 
 
-def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: str, forecast=None, rotation=None):
-    from .forecast.pipeline import run_forecast
-    from .optimize.pipeline import run_rotate
-    from .report.docx import write_report
-    from .report.charts import make_charts
-    from .report.privacy import mask_sheets
+def _report_targets(docx: Path, tables: Optional[Path], notice: Optional[Path], force: bool) -> list[Path]:
+    """附件.docx, 附表.xlsx, 公示名单.xlsx (the last two beside the docx unless given), checked before any work."""
+    from .io.atomic import check_target
+
+    docx = Path(docx)
+    paths = [docx, Path(tables) if tables else docx.with_name("附表.xlsx"),
+             Path(notice) if notice else docx.with_name("公示名单.xlsx")]
+    if len({p.resolve() for p in paths}) < len(paths):
+        raise OutputError("--out、--tables、--notice 指向了同一个文件，请给出三个不同的文件名。")
+    for p in paths:
+        check_target(p, force)
+    return paths
+
+
+def _make_report(common: Common, ds, cfg, year, solver, targets: list[Path], district: str, forecast=None,
+                 rotation=None, show_id: bool = False):
+    """Write 附件.docx, 附表.xlsx and 公示名单.xlsx (``targets`` in that order) all or none: each is written to a
+    temporary file first and all three are moved into place only when every one was written."""
+    import contextlib
     import tempfile
+
+    from .forecast.pipeline import run_forecast
+    from .io.atomic import atomic_path
+    from .optimize.pipeline import run_rotate
+    from .report.charts import make_charts
+    from .report.docx import write_report
+    from .report.privacy import mask_sheets
+    from .report.sendable import notice_sheets, write_attachment_workbook
+    from .report.workbook import write_workbook
 
     with common.status("正在测算……"):
         forecast = forecast or run_forecast(ds, cfg, year=year)
@@ -534,25 +606,40 @@ def _make_report(common: Common, ds, cfg, year, solver, path: Path, district: st
                 rotation = run_rotate(ds, cfg, year=year, forecast=forecast, solver=solver)
             except InfeasiblePlan as exc:
                 rotation = exc.result
-    sheets = dict(forecast.sheets())
+    raw = dict(forecast.sheets())
     if rotation is not None:
-        sheets.update(rotation.sheets())
-    sheets = mask_sheets(sheets, show_id=False)
-    meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None)
-    with tempfile.TemporaryDirectory() as tmp:
-        charts, warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
-        written = write_report(path, sheets, meta, charts=charts, force=common.force, district_name=district,
-                               rotation_summary=rotation.summary() if rotation is not None else None)
-    return written, list(warnings or [])
+        raw.update(rotation.sheets())
+    sheets = mask_sheets(raw, show_id=False)
+    meta = _meta("report", ds, cfg, forecast.plan_year, solver=_solver_info(rotation) if rotation else None,
+                 options={"show_id": show_id})
+    notice = notice_sheets(raw, show_id=show_id)
+    warnings: list = []
+    docx_path, tables_path, notice_path = targets
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        charts, chart_warnings = make_charts(sheets, Path(tmp), history=ds.enrollment, schools=ds.schools)
+        warnings += list(chart_warnings or [])
+        staged = [stack.enter_context(atomic_path(docx_path, common.force)),
+                  stack.enter_context(atomic_path(tables_path, common.force))]
+        write_report(staged[0], sheets, meta, charts=charts, force=True, district_name=district,
+                     rotation_summary=rotation.summary() if rotation is not None else None)
+        write_attachment_workbook(staged[1], sheets, meta, force=True)
+        written = [docx_path, tables_path]
+        if notice:
+            write_workbook(stack.enter_context(atomic_path(notice_path, common.force)), notice, meta, force=True)
+            written.append(notice_path)
+        else:
+            warnings.append("方案中没有交流或走教教师，未写出公示名单。")
+    return written, warnings
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def redact(
     data: Path = DataArg,
     out: Path = typer.Argument(..., help="写出脱敏数据集的新文件夹。"),
     config: Optional[Path] = ConfigOpt,
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """写出脱敏的数据集副本（姓名、身份证号、健康情况替换），便于发给技术支持排查问题。"""
@@ -561,16 +648,19 @@ def redact(
 
     cfg = load_config(config) if config else None
     paths = redact_dataset(data, out, force=force, config=cfg)
-    if not quiet:
+    if json_out:
+        _print_json({"outputs": [str(p) for p in paths]})
+    elif not quiet:
         console.print(f"已写出脱敏数据集（{len(paths)} 个文件）到「{esc(str(out))}」：姓名、身份证号已替换，出生日期只保留年月，"
                       "特殊情况已脱敏。发送前请再打开检查一遍。")
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 @_handle_errors
 def demo(
     directory: Path = typer.Argument(Path("staffplan-示例"), help="复制示例区数据并写出结果的文件夹。"),
     force: bool = ForceOpt,
+    json_out: bool = JsonOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """复制内置示例区，运行 forecast、rotate 和 report，并告诉你结果在哪里。"""
@@ -588,9 +678,11 @@ def demo(
     if data_dir.exists():
         shutil.rmtree(data_dir)
     shutil.copytree(source, data_dir)
-    common = Common(data_dir, None, None, False, quiet, True)
+    common = Common(data_dir, None, None, json_out, quiet, True)
     common.say(f"已复制示例区数据到「{data_dir}」。")
     ds, cfg = _load(common)
+    if not cfg.get("output.district"):
+        cfg = cfg.with_overrides({"output.district": "示例区"}, "示例")
     with common.status("正在预测……"):
         fc = run_forecast(ds, cfg)
     meta = _meta("forecast", ds, cfg, fc.plan_year, options={"show_id": False})
@@ -604,16 +696,19 @@ def demo(
         except InfeasiblePlan as exc:
             rot, infeasible = exc.result, exc
     meta = _meta("rotate", ds, cfg, fc.plan_year, solver=_solver_info(rot), options={"show_id": False})
-    written += _write(out_dir / "交流.xlsx", rot.sheets(), meta, "xlsx", True)
+    written += _write(out_dir / "交流.xlsx", rot.sheets(), meta, "xlsx", True, schools=ds.schools)
     for table in rotate_tables(rot, rot.summary()):
         common.say(table)
     if infeasible is not None:
         err_console.print(f"[yellow]注意[/yellow]：{esc(str(infeasible))}")
     common.force = True
-    doc, warnings = _make_report(common, ds, cfg, None, None, out_dir / "附件.docx", "示例区", forecast=fc, rotation=rot)
-    written.append(doc)
+    docs, warnings = _make_report(common, ds, cfg, None, None, _report_targets(out_dir / "附件.docx", None, None, True),
+                                  "示例区", forecast=fc, rotation=rot)
+    written += docs
     for w in warnings:
         err_console.print(f"[yellow]警告[/yellow]：{esc(str(w))}")
+    if json_out:
+        _print_json({"outputs": [str(p) for p in written]})
     common.say("已写出：")
     for p in written:
         common.say(f"  {p}")

@@ -96,18 +96,18 @@ def load_config(path: Path | None = None) -> Config:
     for section, items in user.items():
         if section not in cfg.values:
             known = "、".join(cfg.values)
-            raise ConfigError(Issue(ERROR, f"未知的配置节 [{section}]，可用的节为：{known}", file=name, column=section))
+            raise ConfigError(Issue(ERROR, f"未知的配置节 [{section}]，可用的节为：{known}", file=name, key=section))
         if not isinstance(items, dict):
-            raise ConfigError(Issue(ERROR, f"「{section}」应为配置节 [{section}]", file=name, column=section))
+            raise ConfigError(Issue(ERROR, f"「{section}」应为配置节 [{section}]", file=name, key=section))
         for key, value in items.items():
             dotted = f"{section}.{key}"
             if key not in cfg.values[section]:
                 raise ConfigError(Issue(ERROR, f"未知的配置项 {dotted}（请对照默认 staffplan.toml 检查拼写）",
-                                        file=name, column=dotted))
+                                        file=name, key=dotted))
             default = cfg.values[section][key]
             if not _type_ok(default, value):
                 raise ConfigError(Issue(ERROR, f"配置项 {dotted} 的值 {value!r} 类型不对，应与默认值 {default!r} 同类型",
-                                        file=name, column=dotted))
+                                        file=name, key=dotted))
             cfg.values[section][key] = float(value) if isinstance(default, float) else value
             cfg.sources[dotted] = f"配置文件 {name}"
     cfg.files.append(path)

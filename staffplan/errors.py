@@ -29,6 +29,7 @@ class Issue:
     column: str = ""
     value: str = ""
     code: str = ""
+    key: str = ""  # a setting in a parameter file (staffplan.toml), e.g. quota.ratio_primary
 
     def location(self) -> str:
         parts = []
@@ -40,6 +41,8 @@ class Issue:
             parts.append(f"第 {self.row} 行")
         if self.column:
             parts.append(f"「{self.column}」列")
+        if self.key:
+            parts.append(f"参数「{self.key}」")
         return "".join(parts)
 
     def sentence(self) -> str:

@@ -37,7 +37,7 @@ def test_every_command_has_help():
     for name in ["template", "check", "forecast", "backtest", "rotate", "explain", "report", "redact", "demo"]:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
-        assert "Usage" in result.output
+        assert "用法：" in result.output and "显示本帮助并退出" in result.output, name
 
 
 def test_check_example_passes_and_json(example):

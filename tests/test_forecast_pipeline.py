@@ -185,8 +185,8 @@ def test_indicators_tiny_roster(cfg):
     h = ind.loc["有高级职称教师的义务教育学校比例"]
     assert (h["numerator"], h["denominator"], h["met"]) == (1, 2, "否")                         # 50% < 70%
     assert ind.loc["高中和中职专任教师研究生学历比例", "current"].startswith("无数据")
-    assert ind.loc["义务教育教师交流轮岗比例", "current"] == "由 rotate 计算"
-    assert ind.loc["专职教研员人数", "current"].startswith("无数据：需要")
+    assert ind.loc["义务教育教师交流轮岗比例", "current"] == "见交流轮岗安排（交流工作簿）"
+    assert ind.loc["专职教研员人数", "current"].startswith("无数据")
 
 
 def test_sheets_order_columns_and_totals(cfg, fixed_projection):

@@ -19,7 +19,7 @@ T = "合计"
 
 
 # --------------------------------------------------------------------------- sample sheets (shared with
-# test_report_office.py and used to render docs/附件示例-第1页.png)
+# test_report_office.py and test_report_figures.py)
 
 def forecast_sheets() -> dict[str, pd.DataFrame]:
     students = pd.DataFrame({
@@ -139,23 +139,22 @@ def test_workbook_sheets_titles_layout_and_print_setup(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["学生预测", "编制测算", "学科缺口", "招聘计划", "指标", "说明"]
     ws = wb["学生预测"]
-    assert ws["A1"].value == "2026 年学生预测" and ws["A1"].font.b
+    assert ws["A1"].value.startswith("2026—2027学年学生预测\n单位：人") and ws["A1"].font.b  # title + 单位 line
     assert [c.value for c in ws[2]] == ["学校代码", "学校名称", "学段", "年级", "预测学生数", "预测班数", "下限", "上限"]
     assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith("DDEBF7")
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref == "A2:H7"  # header + 5 data rows; the 合计 row (8) is outside the filter
-    assert ws.print_title_rows == "$1:$2"
+    assert ws.print_title_rows == "$2:$2"  # the header row on every page
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
-    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # printed at full size, not shrunk to one page wide
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.oddHeader.right.text == "内部资料"
     # 合计 row: bold with a top border
     assert ws["A8"].value == T and ws["A8"].font.b and ws["E8"].font.b
     assert ws["A8"].border.top.style == "thin"
     # widths: 学校名称 "河口九年一贯制学校" = 9 CJK chars → 18 + 2
     assert ws.column_dimensions["B"].width == 20
-    assert wb["说明"]["A1"].value.startswith("staffplan forecast 运行说明")
+    assert wb["说明"]["A1"].value.startswith("2026—2027学年运行说明")
 
 
 def test_workbook_numbers_are_numbers_with_formats(tmp_path):
@@ -262,7 +261,9 @@ def test_csv_folder_with_bom_meta_and_neutralised_text(tmp_path):
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines == ["姓名,人数,班数", "'=1+1,1.5,1", "张三,2.0,", "合计,3.5,1"]
     meta = pd.read_csv(folder / "说明.csv", encoding="utf-8-sig")
-    assert "quota.ratio_primary" in set(meta["项目"])
+    # the same people-worded 说明 as the workbook (meta.meta_for_people): Chinese name, key beside it
+    row = meta[meta["参数键"] == "quota.ratio_primary"].iloc[0]
+    assert row["项目"] == "小学生师比" and row["来源或说明"] == "默认值"
     with pytest.raises(OutputError, match="已存在"):
         write_tables(folder, sheets, sample_meta(tmp_path), "csv")
     write_tables(folder, sheets, sample_meta(tmp_path), "csv", force=True)
@@ -283,7 +284,8 @@ def test_json_single_file(tmp_path):
     assert "交流轮岗" in text  # not ASCII-escaped
     doc = json.loads(text)
     assert doc["说明"]["计划年度"] == 2026 and doc["说明"]["时间要求"].startswith("交流轮岗双向选择")
-    assert doc["说明"]["参数"][0] == {"参数": "quota.ratio_primary", "值": 19.0, "来源": "默认"}
+    # parameters named as in the workbook's 说明 (meta.parameter_names), the key beside
+    assert doc["说明"]["参数"][0] == {"参数": "小学生师比", "参数键": "quota.ratio_primary", "值": 19.0, "来源": "默认值"}
     assert doc["sheets"]["名单"] == [{"姓名": "=1+1", "人数": 1.5, "日期": "2026-09-01"},
                                    {"姓名": T, "人数": None, "日期": None}]
     with pytest.raises(OutputError):
@@ -307,7 +309,7 @@ def test_charts_png_deterministic(tmp_path):
     # school rows only: S03's stage rows are not counted twice; ordered by |缺编|
     assert quota_by_school(sheets["编制测算"])["学校代码"].tolist() == ["S02", "S03", "S01"]
     g = gaps_by_subject(sheets["学科缺口"])
-    assert g.set_index("学科").loc["音乐"].tolist() == [1.7, 0.0, 2]  # 0.86 + 0.86, two schools
+    assert g.set_index("学科").loc["音乐"].tolist() == [2, 1.7, 0.0]  # two schools; 0.86 + 0.86; no surplus
     a, warn = make_charts(sheets, tmp_path / "a", history=history)
     b, _ = make_charts(sheets, tmp_path / "b", history=history)
     assert set(a) == {"enrollment", "quota", "gaps"}
@@ -335,58 +337,48 @@ def _docx_tables(path):
     return d, out
 
 
-def test_summary_numbers_by_hand():
-    from staffplan.report.docx import summary_numbers
-    n = summary_numbers({**forecast_sheets(), **rotation_sheets()},
-                        rotation_summary={"compulsory_teachers": 60, "required": 3})
-    assert n["students"] == 880 and n["classes"] == 20
-    assert n["students_by_stage"] == {"小学": 754, "初中": 126}
-    q = n["quota"]  # school rows S01, S02, S03 (全校); S03's stage rows not added again
-    assert (q["standard"], q["approved"], q["on_quota"], q["retire_before"], q["temporary"]) == (176, 173, 172, 6, 9)
-    assert (q["vacancy"], q["over"], q["vacancy_net"], q["schools_short"]) == (10, 0, 10, 3)
-    assert n["shortage_subjects"] == [("音乐", 1.7, 2), ("英语", 1, 1), ("美术", 0.7, 1)]
-    assert n["recruit"] == 4 and n["recruit_by_stage"] == {"小学": 3, "初中": 1}
-    assert n["exchanged"] == 3 and n["exchange_by_type"] == {"城乡交流": 2, "强弱交流": 1}
-    assert n["exchange_share"] == 5 and n["exchange_required"] == 3
-    assert n["eligibility"]["应交流"] == 3
-    assert n["zoujiao"] == {"teachers": 2, "hosts": 2, "periods": 10, "subsidy": 1200}
-    assert n["coverage"]["gap"] == 25 and n["coverage"]["remaining"] == 9 and n["coverage"]["share"] == 64
-
-
 def test_docx_summary_matches_tables(tmp_path):
-    from staffplan.report.docx import fmt, summary_numbers, write_report
+    from staffplan.report.docx import fmt, summary_numbers, tight, write_report
     sheets = {**forecast_sheets(), **rotation_sheets()}
     path = write_report(tmp_path / "附件.docx", sheets, sample_meta(tmp_path, "report"), district_name="示例区")
     d, tables = _docx_tables(path)
     text = "\n".join(p.text for p in d.paragraphs)
     n = summary_numbers(sheets)
     titles = [p.text for p in d.paragraphs if p.text.startswith("表")]
-    assert titles[:3] == ["表1　各校编制测算", "表2　分学科教师缺口汇总", "表3　缺口较大的学校学科（前 4 项）"]
+    assert titles[:3] == ["表1　各校编制测算", "表2　分学科教师缺口汇总", "表3　缺口较大的学校学科（前4项）"]
     t1 = tables[0]
     head, total = t1[0], t1[-1]
     assert total[0] == "合计"
     col = {h: i for i, h in enumerate(head)}
     # the same numbers in the table (with the column's decimals) and in the text
-    assert float(total[col["标准编制"]]) == n["quota"]["standard"] == 176
-    assert float(total[col["在编教师"]]) == n["quota"]["on_quota"] == 172
-    assert total[col["缺编"]] == "10.0" and n["quota"]["vacancy_net"] == 10  # column has -0.6, 3.4
-    assert f"标准编制合计 {fmt(n['quota']['standard'])} 名" in text and "现有在编 172 名" in text
-    assert f"全区合计缺编 {fmt(n['quota']['vacancy_net'])} 名" in text
-    # stage rows shown under the school (short list) but not added into 合计
-    assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "全校", "小学", "初中"]
+    assert float(total[col["标准编制"]]) == n["quota"].standard == 176  # 97 + 30 + 49, school rows only
+    assert float(total[col["在编教师"]]) == n["quota"].on_quota == 172
+    assert float(total[col["预测学生数"]]) == 3130  # 1850 + 520 + 760
+    assert total[col["缺编"]] == "10.0" and n["quota"].vacancy_net == 10  # column has -0.6, 3.4
+    assert f"标准编制合计{fmt(n['quota'].standard)}名" in text and "现有在编教师172名" in text
+    assert f"全区合计缺编{fmt(n['quota'].vacancy_net)}名" in text
+    # a multi-stage school's own row names its stages; stage rows shown under it, not added into 合计
+    assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "小学、初中", "小学", "初中"]
     t2 = tables[1]
-    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺 1.7 人，涉及 2 所学校）" in text
-    assert t2[-1][2] == "3.4" and "各校学科缺口合计 3.4 人" in text
+    assert t2[0] == ["学科", "缺口学校数", "缺口人数", "富余人数"]
+    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺1.7人，涉及2所学校）" in text
+    # 合计 of 缺口学校数 = schools short in some subject (S01, S02, S03), not 2 + 1 + 1 + 1 = 5
+    assert t2[-1][1] == "3" and t2[-1][2] == "3.4" and "3所学校至少缺一个学科" in text
     t4 = tables[3]  # 招聘计划
-    assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"]) and f"招聘教师 {n['recruit']} 名" in text
+    assert t4[-1][0] == "合计" and t4[-1][2] == fmt(n["recruit"].total) and "招聘教师4名" in text
     t5 = tables[4]  # 交流 by type × subject
     assert t5[0] == ["学科", "城乡交流", "强弱交流", "合计"]
-    assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流 {n['exchanged']} 名" in text
-    t6 = tables[5]
-    assert t6[-1][0] == "合计" and t6[-1][4] == "10" and "每周共 10 课时" in text
-    assert [r[5] for r in t6[1:-1]] == ["12.4", "14.9", "6.0"]  # 公里 rounded half up to one decimal
-    assert "交流轮岗双向选择须于 9 月 1 日前完成" in text
-    assert "数据来源：教师.xlsx（编制测算），由 staffplan 生成，参数见 说明。" in text
+    assert t5[-1] == ["合计", "2", "1", "3"] and f"安排交流{n['exchange'].teachers}名" in text
+    t6 = tables[5]  # 走教 by host school and subject: no names
+    assert t6[0] == ["走教学校", "学科", "教师人数", "派出学校数", "周课时", "月补贴"]
+    assert t6[1:-1] == [["河口镇中心小学", "美术", "1", "1", "4", "480"], ["河口镇中心小学", "音乐", "1", "1", "4", "480"],
+                        ["石岭村教学点", "音乐", "1", "1", "2", "240"]]
+    # 赵敏 goes to two schools: counted once in 合计 (2 teachers, 2 home schools), 4 + 4 + 2 = 10 periods
+    assert t6[-1] == ["合计", "", "2", "2", "10", "1200"] and "每周共10课时" in text
+    t7 = tables[6]
+    assert t7[-1][0] == "合计" and t7[-1][1] == "25" and t7[-1][-1] == "9"  # before / after
+    assert "交流轮岗双向选择须于9月1日前完成" in text
+    assert tight("资料来源：区教育局教职工花名册。") in text
 
 
 def test_docx_layout_fonts_and_missing_parts(tmp_path):

@@ -2,7 +2,9 @@
 
 Population: 专任教师 on the roster (在编 and 临聘), each in the teaching stage given by forecast.supply.
 When a value cannot be computed from the data, 当前值 says what is missing ("无数据：需要…") and
-是否达标 is "—".  The exchange share comes from ``staffplan rotate``: pass it, or it reads "由 rotate 计算".
+是否达标 is "—".  The exchange share comes from ``staffplan rotate``: pass it, or it reads :data:`EXCHANGE_ELSEWHERE`.
+A target the bureau has not configured (e.g. the number of full-time 教研员, a district's own target) reads
+"未设定", never a default number.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ INDICATOR_COLUMNS = ["indicator", "target", "target_value", "value", "numerator"
 COMPULSORY_SCHOOL_STAGES = ["小学", "教学点", "初中", "九年一贯制", "完全中学", "十二年一贯制"]
 SENIOR_TITLES = ["正高级", "副高级"]
 MET, NOT_MET, UNKNOWN = "是", "否", "—"
+NOT_SET = "未设定"  # a target the bureau has not configured
+EXCHANGE_ELSEWHERE = "见交流轮岗安排（交流工作簿）"
 
 
 def _pct(x: float) -> str:
@@ -68,7 +72,7 @@ def compute_indicators(teachers: pd.DataFrame, supply: pd.DataFrame, schools: pd
 
     target = float(config["indicators.exchange_share"])
     if exchange_share is None:
-        rows.append(_unknown("义务教育教师交流轮岗比例", f"≥ {_pct(target)}", target, "由 rotate 计算"))
+        rows.append(_unknown("义务教育教师交流轮岗比例", f"≥ {_pct(target)}", target, EXCHANGE_ELSEWHERE))
     else:
         rows.append(dict(indicator="义务教育教师交流轮岗比例", target=f"≥ {_pct(target)}", target_value=target,
                          value=float(exchange_share), numerator=np.nan, denominator=np.nan,
@@ -80,28 +84,29 @@ def compute_indicators(teachers: pd.DataFrame, supply: pd.DataFrame, schools: pd
     if last < 0:
         rows.append(dict(indicator="临聘教师人数", target="不多于上年", target_value=np.nan, value=float(temp_now),
                          numerator=np.nan, denominator=np.nan,
-                         current=f"{temp_now} 人（无上年数据：需要在配置 indicators.temporary_last_year 填上年临聘人数）",
+                         current=f"{temp_now} 人（未提供上年临聘教师人数，无法比较）",
                          met=UNKNOWN))
     else:
         rows.append(dict(indicator="临聘教师人数", target=f"不多于上年（{last} 人）", target_value=float(last),
                          value=float(temp_now), numerator=np.nan, denominator=np.nan, current=f"{temp_now} 人",
                          met=MET if temp_now <= last else NOT_MET))
 
-    goal = int(config["indicators.researchers"])
+    goal = int(config["indicators.researchers"])  # this district's own target; < 0: not set by the bureau
     have = int(config["indicators.researchers_current"])
+    goal_text = f"{goal} 人" if goal >= 0 else NOT_SET
     if have < 0:
-        rows.append(_unknown("专职教研员人数", f"{goal} 人", float(goal),
-                             "无数据：需要专职教研员人数（配置 indicators.researchers_current）"))
+        rows.append(_unknown("专职教研员人数", goal_text, float(goal) if goal >= 0 else np.nan,
+                             "无数据：未提供现有专职教研员人数"))
     else:
-        rows.append(dict(indicator="专职教研员人数", target=f"{goal} 人", target_value=float(goal), value=float(have),
-                         numerator=np.nan, denominator=np.nan, current=f"{have} 人",
-                         met=MET if have >= goal else NOT_MET))
+        rows.append(dict(indicator="专职教研员人数", target=goal_text, target_value=float(goal) if goal >= 0 else np.nan,
+                         value=float(have), numerator=np.nan, denominator=np.nan, current=f"{have} 人",
+                         met=(MET if have >= goal else NOT_MET) if goal >= 0 else UNKNOWN))
 
     goal_p = float(config["indicators.principals_certified_target"])
     have_p = float(config["indicators.principals_certified_share"])
     if have_p < 0:
         rows.append(_unknown("校长持证上岗比例", _pct(goal_p), goal_p,
-                             "无数据：需要校长持证上岗情况（配置 indicators.principals_certified_share）"))
+                             "无数据：未提供校长持证上岗情况"))
     else:
         rows.append(dict(indicator="校长持证上岗比例", target=_pct(goal_p), target_value=goal_p, value=have_p,
                          numerator=np.nan, denominator=np.nan, current=_pct(have_p),

@@ -6,6 +6,7 @@ functions report :data:`fonts.NO_CJK_FONT_WARNING` so the CLI can tell the user 
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,15 +16,34 @@ import pandas as pd
 
 from ..io.atomic import atomic_path
 from ..schema import GRADE_STAGE
+from .figures import data_rows as _data_rows, gaps_by_subject, num as _num, school_rows  # noqa: F401
 from .fonts import chart_font
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-DPI = 150
+
+def _matplotlib():
+    """matplotlib (Agg backend, no pyplot) and its Figure, imported when a chart is drawn, not when this
+    module's table helpers are used (issue 18: a command imports only what it needs)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    # matplotlib logs font fallbacks in English on stderr ("findfont: …"); the console speaks Chinese only, and a
+    # missing Chinese font is reported by chart_font() as a Chinese warning
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    import matplotlib.ticker  # noqa: F401
+    from matplotlib.figure import Figure
+
+    return matplotlib, Figure
+
+
+DPI = 300  # print quality in the A4 memo
 STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
-TOTAL_LABEL = "合计"
-_COLORS = ["#1f4e79", "#c00000", "#548235", "#bf8f00", "#7030a0", "#2e75b6", "#808080"]
+#: colour-blind-safe (Okabe–Ito) and distinct in grey print; never red against green
+_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+_SHORT, _SURPLUS = "#D55E00", "#0072B2"  # vermillion vs blue, the surplus bars also hatched
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 
 
 def _rc() -> dict:
@@ -33,23 +53,16 @@ def _rc() -> dict:
             "font.size": 10, "svg.hashsalt": "staffplan"}
 
 
+def _legend_below(ax, n: int) -> None:
+    """The legend under the plot area (below the axis label), so it never covers a bar or a line."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(n, 4), fontsize=8, frameon=False)
+
+
 def font_warning() -> str | None:
     return chart_font()[1]
 
 
-def _matplotlib():
-    """matplotlib (Agg backend, no pyplot) and its Figure, imported when a chart is drawn, not when this
-    module's table helpers are used (issue 18: a command imports only what it needs)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.ticker  # noqa: F401
-    from matplotlib.figure import Figure
-
-    return matplotlib, Figure
-
-
-def _save(fig: Figure, path: Path, force: bool) -> Path:
+def _save(fig: "Figure", path: Path, force: bool) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
@@ -59,20 +72,6 @@ def _save(fig: Figure, path: Path, force: bool) -> Path:
             fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight",
                         pad_inches=0.1)
     return Path(path)
-
-
-def _data_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows other than a final 合计 row."""
-    if df.empty:
-        return df
-    obj = df.select_dtypes(include=["object", "string"])
-    is_total = obj.apply(lambda c: c.astype(str).str.strip() == TOTAL_LABEL).any(axis=1) if not obj.empty \
-        else pd.Series(False, index=df.index)
-    return df[~is_total.reindex(df.index, fill_value=False)]
-
-
-def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype(float)
 
 
 def _stage_key(stage: str) -> int:
@@ -137,10 +136,10 @@ def chart_enrollment(trend: pd.DataFrame, path: Path | str, *, force: bool = Fal
             act = t[t["类型"] == "实际"]
             pred = t[t["类型"] == "预测"]
             if len(act):
-                ax.plot(act["学年"], act["学生数"], marker="o", color=color, label=stage)
+                ax.plot(act["学年"], act["学生数"], marker=_MARKERS[i % len(_MARKERS)], color=color, label=stage)
             if len(pred):
                 joined = pd.concat([act.tail(1), pred]) if len(act) else pred
-                ax.plot(joined["学年"], joined["学生数"], marker="s", linestyle="--", color=color,
+                ax.plot(joined["学年"], joined["学生数"], marker=_MARKERS[i % len(_MARKERS)], linestyle="--", color=color,
                         label=None if len(act) else stage)
                 for x, y in zip(pred["学年"], pred["学生数"]):
                     ax.annotate(f"{y:,.0f}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center",
@@ -153,7 +152,7 @@ def chart_enrollment(trend: pd.DataFrame, path: Path | str, *, force: bool = Fal
         ax.grid(axis="y", alpha=0.3)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
         if stages:
-            ax.legend(loc="best", fontsize=8, frameon=False)
+            _legend_below(ax, len(stages))
         return _save(fig, Path(path), force)
 
 
@@ -163,17 +162,6 @@ def quota_by_school(quota_sheet: pd.DataFrame, top_n: int = 15) -> pd.DataFrame:
     q = q.assign(_abs=_num(q["缺编"]).abs()).sort_values(["_abs", "学校代码"], ascending=[False, True],
                                                          kind="stable")
     return q.head(top_n).drop(columns="_abs")
-
-
-def school_rows(quota_sheet: pd.DataFrame) -> pd.DataFrame:
-    """One row per school from 编制测算 (no double counting): the 全校 row where a school has one,
-    otherwise the school's own row(s); stage rows under a 全校 row are dropped, 合计 too."""
-    q = _data_rows(quota_sheet)
-    if "学段" not in q:
-        return q
-    has_whole = q.groupby("学校代码")["学段"].transform(lambda s: (s == "全校").any())
-    keep = (q["学段"] == "全校") | ~has_whole
-    return q[keep]
 
 
 def chart_quota(quota_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, force: bool = False) -> Path:
@@ -187,27 +175,14 @@ def chart_quota(quota_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15,
         std = _num(q["标准编制"]).fillna(0).to_numpy()
         have = (_num(q["在编教师"]) - _num(q.get("预计退休", pd.Series(0, index=q.index))).fillna(0)).fillna(0)
         ax.barh(y + 0.2, std, height=0.4, color=_COLORS[0], label="标准编制")
-        ax.barh(y - 0.2, have.to_numpy(), height=0.4, color=_COLORS[3], label="在编教师（扣除预计退休）")
+        ax.barh(y - 0.2, have.to_numpy(), height=0.4, color=_COLORS[1], label="在编教师（扣除预计退休）")
         ax.set_yticks(y)
         ax.set_yticklabels(names.tolist(), fontsize=8)
         ax.set_xlabel("人")
         ax.set_title(f"标准编制与在编教师（缺编或超编最多的 {len(q)} 所学校）")
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        _legend_below(ax, 2)
         return _save(fig, Path(path), force)
-
-
-def gaps_by_subject(gap_sheet: pd.DataFrame) -> pd.DataFrame:
-    """Per subject: 缺口人数 (sum of shortages), 富余人数 (sum of surpluses), 缺口学校数."""
-    g = _data_rows(gap_sheet)
-    fte = _num(g["缺口人数"]).fillna(0)
-    out = pd.DataFrame({"学科": g["学科"], "缺口": fte.clip(lower=0), "富余": (-fte).clip(lower=0),
-                        "缺口学校": (fte > 0).astype(int)})
-    agg = out.groupby("学科", as_index=False).agg(缺口人数=("缺口", "sum"), 富余人数=("富余", "sum"),
-                                                 缺口学校数=("缺口学校", "sum"))
-    agg["缺口人数"] = agg["缺口人数"].round(1)
-    agg["富余人数"] = agg["富余人数"].round(1)
-    return agg.sort_values(["缺口人数", "学科"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, force: bool = False) -> Path:
@@ -217,8 +192,9 @@ def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, fo
         fig = Figure(figsize=(7.5, max(2.5, 0.32 * len(a) + 1.2)))
         ax = fig.add_subplot()
         y = np.arange(len(a))
-        ax.barh(y, a["缺口人数"], color=_COLORS[1], label="各校缺口合计")
-        ax.barh(y, -a["富余人数"], color=_COLORS[2], label="各校富余合计")
+        ax.barh(y, a["缺口人数"], color=_SHORT, label="各校缺口合计")
+        ax.barh(y, -a["富余人数"], color=_SURPLUS, hatch="///", edgecolor="white", linewidth=0,
+                label="各校富余合计")
         for yy, v in zip(y, a["缺口人数"]):
             if v > 0:
                 ax.annotate(f"{v:.1f}", (v, yy), textcoords="offset points", xytext=(3, -3), fontsize=8)
@@ -228,7 +204,7 @@ def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, fo
         ax.set_xlabel("人（按标准课时折算）")
         ax.set_title("分学科教师缺口与富余")
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        _legend_below(ax, 2)
         return _save(fig, Path(path), force)
 
 

@@ -5,7 +5,11 @@ import math
 
 import pandas as pd
 from rich.markup import escape
+from rich import box
+from rich.cells import cell_len
 from rich.table import Table
+
+from .meta import years_text
 
 
 def _fmt(v) -> str:
@@ -18,13 +22,29 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def frame_table(title: str, df: pd.DataFrame, max_rows: int = 12) -> Table:
-    table = Table(title=title, title_justify="left")
+def frame_table(title: str, df: pd.DataFrame, max_rows: int = 12, unit: str = "") -> Table:
+    """A rich table that reads cleanly in an 80-column terminal: cells never wrap (a value too long for its
+    column ends in …), headings are short — with ``unit`` (e.g. "课时") headings ending in it drop it and the
+    title says it once — and the lines between columns are left out."""
+    if unit:
+        df = df.rename(columns=lambda c: str(c)[: -len(unit)] if str(c).endswith(unit) and str(c) != unit else c)
+        title = f"{title}（单位：周{unit}）" if unit == "课时" else f"{title}（单位：{unit}）"
+    df = df.rename(columns=SHORT_HEADINGS)
+    # at least as wide as its title, so the title is never broken inside a word
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  min_width=min(cell_len(title), 80))
     for col in df.columns:
-        table.add_column(str(col), overflow="fold", justify="right" if pd.api.types.is_numeric_dtype(df[col]) else "left")
+        numeric = pd.api.types.is_numeric_dtype(df[col]) or bool(
+            df[col].astype(str).str.fullmatch(r"-?[\d,.]+%?|").all())  # e.g. "5.2%" from _pct
+        table.add_column(str(col), no_wrap=True, overflow="ellipsis", justify="right" if numeric else "left",
+                         min_width=len(str(col)) * 2 if numeric else None)
     for row in df.head(max_rows).itertuples(index=False):
         table.add_row(*[escape(_fmt(v)) for v in row])
     return table
+
+
+#: headings shortened on the console only (the workbooks keep the contract names)
+SHORT_HEADINGS = {"学校名称": "学校", "派出后新增缺口": "派出新增缺口", "预计退休（9月1日前）": "预计退休"}
 
 
 def _body(df: pd.DataFrame, label_col: str) -> pd.DataFrame:
@@ -54,7 +74,7 @@ def forecast_tables(result, summary: dict) -> list[Table]:
     if gaps is not None and not gaps.empty and "缺口人数" in gaps.columns:
         g = _body(gaps, "学校代码").sort_values(["缺口人数", "学校代码", "学科"], ascending=[False, True, True])
         cols = [c for c in ["学校名称", "学段", "学科", "需求课时", "供给课时", "缺口课时", "缺口人数"] if c in g.columns]
-        tables.append(frame_table("学科缺口最大的学校 × 学科（前 10）", g[cols].head(10)))
+        tables.append(frame_table("缺口最大的 10 个学校学科（缺口人数按标准课时折算）", g[cols].head(10), unit="课时"))
     plan = _body(sheets.get("招聘计划", pd.DataFrame()), "学段")
     if not plan.empty:
         cols = [c for c in ["学段", "学科", "建议招聘人数", "学历要求"] if c in plan.columns]
@@ -80,7 +100,7 @@ def rotate_tables(result, summary: dict) -> list[Table]:
 
         body = _body(cover, "学校代码")
         if len(body):
-            tables.append(frame_table("有缺口的学校学科：缺口与补充（周课时）", coverage_table(body), max_rows=20))
+            tables.append(frame_table("有缺口的学校学科：缺口与补充", coverage_table(body), max_rows=20, unit="课时"))
     return tables
 
 
@@ -95,12 +115,14 @@ def _pct(df: pd.DataFrame, cols) -> pd.DataFrame:
 def backtest_tables(result) -> list[Table]:
     sheets = result.sheets()
     rates = set(result.RATE_COLUMNS)
-    tables = [frame_table(f"回测汇总（{'、'.join(str(y) for y in result.years)} 学年，提前一年预测）",
+    tables = [frame_table(f"{years_text(result.years)}回测汇总（提前一年预测）",
                           _pct(sheets["回测汇总"], rates))]
     keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计WAPE", "学校合计WAPE(传统)", "学校合计WAPE(维持上年)",
             "偏差", "区间覆盖率"]
+    short = {"年级MAPE": "年级", "年级MAPE(传统)": "年级·传统", "学校合计WAPE": "学校", "学校合计WAPE(传统)": "学校·传统",
+             "学校合计WAPE(维持上年)": "学校·维持", "区间覆盖率": "覆盖率"}
     for name, key in (("按学段", "学段"), ("按规模", "学校规模")):
-        df = sheets[name]
-        tables.append(frame_table(f"{name}的误差", _pct(df[[key] + [c for c in keep if c in df.columns]], rates),
+        df = _pct(sheets[name][[key] + [c for c in keep if c in sheets[name].columns]], rates).rename(columns=short)
+        tables.append(frame_table(f"{name}的误差（年级 = 学校×年级 MAPE，学校 = 学校合计 WAPE；传统 = 传统升级率法，维持 = 维持上年）", df,
                                   max_rows=20))
     return tables

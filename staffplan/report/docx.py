@@ -1,15 +1,22 @@
 """`staffplan report`: the memo attachment (附件) as a Word document in GB/T 9704 style.
 
-A4, margins 37/35/28/26 mm (top/bottom/left/right), "附件" label in 黑体 3号, title in 小标宋 2号,
-body 仿宋_GB2312 3号 with a fixed 28.95 pt line (22 lines per page), page numbers "— 1 —" centred.
-Content: one page of summary in words (every number from :func:`summary_numbers`), then numbered
-tables (表1, 表2 …) whose 合计 rows are computed from the same frames, so text and tables agree,
-then the charts, then a short 说明 (plan year, inputs, changed parameters).
-Any sheet may be missing: its part is skipped and the memo says so.
+A4, margins 37/35/28/26 mm (top/bottom/left/right) — a 156 mm × 225 mm type area with a 28 × 22 grid
+(line pitch 28.95 pt; body 3号 drawn 0.25 pt closer so 28 characters fill a line); "附件" in 黑体 3号,
+title in 小标宋 2号, body 仿宋_GB2312 3号, digits in Times New Roman; page numbers "— 1 —" in 4号 宋体,
+odd pages at the right, even pages at the left; language zh-CN; each font declared in the font table
+with the alternative a stock Windows / WPS machine has (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体,
+楷体_GB2312 → 楷体).
+
+Content: one page of summary in words, then numbered tables (表1, 表2 …), then the charts, then a short
+说明 (plan year, sources, standards). Every number, in the text and in the tables' 合计 rows, comes from
+its one function in :mod:`.figures`; where two figures have different scopes, a note says so. The memo
+names no teacher (走教 by school and subject) and prints no internals (no program name, file checksums,
+parameter keys or solver details). Any sheet may be missing: its part is skipped and the memo says so.
 """
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +27,27 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Length, Mm, Pt
 
 from ..io.atomic import atomic_path
-from .charts import gaps_by_subject, school_rows
-from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, SONG_FONTS, TITLE_FONTS
-from .meta import DEADLINE_NOTE, RunMeta
+from . import figures as F
+from .figures import data_rows as _data, num as _num, round_half_up as _r
+from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, LATIN_FONT, SONG_FONTS, TITLE_FONTS
+from .meta import DEADLINE_NOTE, RunMeta, public_notes, source_line
 
 TOTAL_LABEL = "合计"
 STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
 BODY_FONT, TITLE_FONT, HEI_FONT, KAI_FONT, SONG_FONT = (BODY_FONTS[0], TITLE_FONTS[0], HEADING_FONTS[0],
                                                         KAI_FONTS[0], SONG_FONTS[0])
 LINE = Pt(28.95)  # 22 lines in the 225 mm type area
+CHARS_PER_LINE, LINES_PER_PAGE = 28, 22  # GB/T 9704 5.2.2
+BODY_KERN = Pt(0.25)  # 3号 characters drawn 0.25 pt closer: 28 × 15.75 pt = 441 pt ≤ 156 mm (442.2 pt)
+#: font → (alternative on a stock Windows / WPS machine, its PANOSE, family) for word/fontTable.xml
+FONT_FALLBACKS = {"方正小标宋简体": ("宋体", "02010600030101010101", "auto"),
+                  "仿宋_GB2312": ("仿宋", "02010609060101010101", "modern"),
+                  "楷体_GB2312": ("楷体", "02010609060101010101", "modern"),
+                  "黑体": ("SimHei", "02010609060101010101", "modern"),
+                  "宋体": ("SimSun", "02010600030101010101", "auto")}
 SIZE_2, SIZE_3, SIZE_4, SIZE_5, SIZE_XIAO4 = Pt(22), Pt(16), Pt(14), Pt(10.5), Pt(12)
 TOP_GAPS = 20
 LONG_QUOTA = 30  # more rows than this: school rows only in 表1
@@ -39,35 +55,6 @@ CHART_TITLES = {"enrollment": "分学段在校生", "quota": "标准编制与在
 
 
 # --------------------------------------------------------------------------- numbers
-
-def _data(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Rows other than a 合计 row; None when the sheet is absent."""
-    if df is None:
-        return None
-    df = df.reset_index(drop=True)
-    if df.empty:
-        return df
-    obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-    if not obj:
-        return df
-    is_total = np.zeros(len(df), dtype=bool)
-    for c in obj:
-        is_total |= (df[c].astype(str).str.strip() == TOTAL_LABEL).to_numpy()
-    return df[~is_total].reset_index(drop=True)
-
-
-def _num(s) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype(float)
-
-
-def _r(x: float, d: int = 1) -> float | int:
-    """Round half up for display; whole numbers become int."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return float("nan")
-    v = math.floor(abs(x) * 10 ** d + 0.5 + 1e-9) / 10 ** d
-    v = math.copysign(v, x) if v else 0.0
-    return int(v) if float(v).is_integer() else v
-
 
 def fmt(x) -> str:
     """How a number is printed in the memo, text and tables alike."""
@@ -97,189 +84,136 @@ def _column_decimals(col: pd.Series) -> int:
     return 2
 
 
-def _stage_sorted(d: dict) -> dict:
-    return dict(sorted(d.items(), key=lambda kv: (STAGE_ORDER.index(kv[0]) if kv[0] in STAGE_ORDER else 99, kv[0])))
-
-
-def quota_table(sheets: dict) -> pd.DataFrame | None:
-    """表1 rows: school rows (with stage rows under them when the list is short)."""
-    q = _data(sheets.get("编制测算"))
-    if q is None or q.empty:
-        return None if q is None else q
-    schools = school_rows(q)
-    rows = q if len(q) <= LONG_QUOTA else schools
-    return rows.assign(_school=rows.index.isin(schools.index))
-
-
 def summary_numbers(sheets: dict[str, pd.DataFrame], *, rotation_summary: dict | None = None,
                     threshold: float = 0.5) -> dict:
-    """Every number the memo states, computed once from the sheets (rows other than 合计)."""
-    n: dict = {"parts": []}
-    st = _data(sheets.get("学生预测"))
-    if st is not None and not st.empty:
-        if "学年" in st:
-            st = st[_num(st["学年"]) == _num(st["学年"]).min()]
-        g = st.assign(_s=_num(st["预测学生数"]), _c=_num(st.get("预测班数", np.nan))).groupby("学段")
-        n["students_by_stage"] = _stage_sorted({k: _r(v) for k, v in g["_s"].sum().items() if k != ""})
-        n["classes_by_stage"] = _stage_sorted({k: _r(v) for k, v in g["_c"].sum().items() if k != ""})
-        n["students"] = _r(float(_num(st["预测学生数"]).sum()))
-        n["classes"] = _r(float(_num(st.get("预测班数", pd.Series(dtype=float))).sum()))
-        n["parts"].append("students")
-    q = _data(sheets.get("编制测算"))
-    if q is not None and not q.empty:
-        s = school_rows(q)
-        vac = _num(s["缺编"])
-        n["quota"] = {
-            "schools": int(s["学校代码"].nunique()),
-            "standard": _r(float(_num(s["标准编制"]).sum())),
-            "approved": _r(float(_num(s["核定编制"]).sum())) if "核定编制" in s and _num(s["核定编制"]).notna().any()
-            else None,
-            "on_quota": _r(float(_num(s["在编教师"]).sum())),
-            "retire_before": _r(float(_num(s.get("预计退休", 0)).sum())),
-            "retire_during": _r(float(_num(s.get("年内退休", 0)).sum())) if "年内退休" in s else 0,
-            "temporary": _r(float(_num(s.get("临聘教师", 0)).sum())) if "临聘教师" in s else 0,
-            "vacancy_net": _r(float(vac.sum())),
-            "vacancy": _r(float(vac.clip(lower=0).sum())),
-            "over": _r(float((-vac).clip(lower=0).sum())),
-            "schools_short": int((vac > 0).sum()),
-            "schools_over": int((vac < 0).sum()),
-        }
-        n["parts"].append("quota")
-    gp = _data(sheets.get("学科缺口"))
-    if gp is not None and not gp.empty:
-        agg = gaps_by_subject(gp)
-        short = agg[agg["缺口人数"] >= threshold]
-        n["shortage_subjects"] = [(r.学科, _r(r.缺口人数), int(r.缺口学校数)) for r in short.itertuples()]
-        n["gap_fte"] = _r(float(agg["缺口人数"].sum()))
-        n["surplus_fte"] = _r(float(agg["富余人数"].sum()))
-        n["threshold"] = threshold
-        n["parts"].append("gaps")
-    rc = _data(sheets.get("招聘计划"))
-    if rc is not None:
-        k = _num(rc["建议招聘人数"]) if "建议招聘人数" in rc else pd.Series(dtype=float)
-        n["recruit"] = _r(float(k.sum()))
-        n["recruit_by_stage"] = _stage_sorted({a: _r(b) for a, b in rc.assign(_k=k).groupby("学段")["_k"].sum().items()
-                                               if b}) if len(rc) else {}
-        n["parts"].append("recruit")
-    ex = _data(sheets.get("交流名单"))
-    if ex is not None:
-        n["exchanged"] = int(len(ex))
-        n["exchange_by_type"] = {str(k): int(v) for k, v in ex["交流类型"].value_counts().sort_index().items()} \
-            if len(ex) and "交流类型" in ex else {}
-        n["parts"].append("exchange")
-    el = _data(sheets.get("交流资格"))
-    if el is not None and "资格" in el:
-        counts = el["资格"].value_counts()
-        n["eligibility"] = {k: int(counts.get(k, 0)) for k in ["应交流", "免交流", "暂缓", "待审批", "不符合"]}
-    rs = rotation_summary or {}
-    if rs.get("compulsory_teachers"):
-        n["compulsory_teachers"] = int(rs["compulsory_teachers"])
-        n["exchange_required"] = int(rs.get("required") or math.ceil(0.05 * n["compulsory_teachers"]))
-        if "exchanged" in n:
-            n["exchange_share"] = _r(100.0 * n["exchanged"] / n["compulsory_teachers"], 1)
-    zj = _data(sheets.get("走教安排"))
-    if zj is not None:
-        key = "教师编号" if "教师编号" in zj else "姓名"
-        n["zoujiao"] = {"teachers": int(zj[key].nunique()) if len(zj) else 0,
-                        "hosts": int(zj["走教学校代码"].nunique()) if len(zj) and "走教学校代码" in zj else 0,
-                        "periods": _r(float(_num(zj["周课时"]).sum())) if len(zj) else 0,
-                        "subsidy": _r(float(_num(zj.get("补贴元每月", 0)).sum()), 0) if len(zj) else 0}
-        n["parts"].append("zoujiao")
-    cv = _data(sheets.get("缺口覆盖"))
-    if cv is not None and not cv.empty and (_num(cv["原缺口课时"]) > 0).any():
-        cov = coverage_table(cv)
-        tot = cov.iloc[-1]
-        n["coverage"] = {"gap": tot["原缺口课时"], "exchange": tot["交流补充课时"], "zoujiao": tot["走教补充课时"],
-                         "remaining": tot["剩余缺口课时"]}
-        g0 = float(tot["原缺口课时"])
-        n["coverage"]["share"] = _r(100.0 * (g0 - float(tot["剩余缺口课时"])) / g0, 1) if g0 > 0 else None
-        n["parts"].append("coverage")
-    return n
+    """Every figure the memo states, each from its one function in :mod:`.figures` (None: sheet absent)."""
+    return {"students": F.students(sheets), "quota": F.quota(sheets), "gaps": F.gaps(sheets, threshold),
+            "recruit": F.recruitment(sheets), "exchange": F.exchange(sheets, rotation_summary),
+            "zoujiao": F.zoujiao(sheets), "coverage": F.coverage(sheets)}
 
 
-def _with_total(df: pd.DataFrame, label_col: str, sum_cols: list[str], label: str = TOTAL_LABEL) -> pd.DataFrame:
+def _total_row(df: pd.DataFrame, label_col: str, values: dict, label: str = TOTAL_LABEL) -> pd.DataFrame:
+    """``df`` with a final 合计 row holding ``values`` (the figures' own totals), "" elsewhere."""
     total = {c: "" for c in df.columns}
     total[label_col] = label
-    for c in sum_cols:
-        total[c] = _r(float(_num(df[c]).sum()))
+    total.update({k: v for k, v in values.items() if k in df.columns})
     return pd.concat([df, pd.DataFrame([total])], ignore_index=True)
 
 
-def coverage_table(cv: pd.DataFrame) -> pd.DataFrame:
-    """Per subject, over the school × subject rows that had a shortage (原缺口课时 > 0): the shortage,
-    what exchange and 走教 added, and the shortage left (negative remainders count as 0)."""
-    cols = ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"]
-    cv = cv.assign(**{c: _num(cv[c]).fillna(0) for c in cols})
-    cv = cv[cv["原缺口课时"] > 0].assign(剩余缺口课时=lambda d: d["剩余缺口课时"].clip(lower=0))
-    a = cv.groupby("学科", as_index=False)[cols].sum()
-    a = a.sort_values(["原缺口课时", "学科"], ascending=[False, True], kind="stable")
-    for c in cols:
-        a[c] = a[c].map(_r)
-    return _with_total(a.reset_index(drop=True), "学科", cols)
+def _column_total(df: pd.DataFrame, cols: list[str]) -> dict:
+    return {c: _r(float(_num(df[c]).sum())) for c in cols}
 
 
-# --------------------------------------------------------------------------- tables shown in the memo
+def quota_table(sheets: dict) -> pd.DataFrame | None:
+    """表1 rows: school rows (with stage rows under them when the list is short). A school's own row of a
+    multi-stage school shows its stages ("小学、初中") instead of 全校."""
+    q = _data(sheets.get("编制测算"))
+    if q is None or q.empty:
+        return None if q is None else q
+    schools = F.school_rows(q)
+    rows = q if len(q) <= LONG_QUOTA else schools
+    out = rows.assign(_school=rows.index.isin(schools.index))
+    if "学段" in out:
+        parts = q[q["学段"] != F.WHOLE_SCHOOL].groupby("学校代码")["学段"].agg(lambda s: "、".join(dict.fromkeys(s)))
+        whole = out["学段"] == F.WHOLE_SCHOOL
+        out.loc[whole, "学段"] = out.loc[whole, "学校代码"].map(parts).fillna(F.WHOLE_SCHOOL)
+    return out
 
-def memo_tables(sheets: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
-    """(title, frame with its 合计 row, unit, source sheet) for each table the memo shows."""
+
+def coverage_table(cv: pd.DataFrame) -> pd.DataFrame | None:
+    """The 缺口覆盖 sheet summed by subject (:func:`figures.coverage_by_subject`) with the figures' 合计 row:
+    shortage periods before the plan, what exchange and 走教 brought, the shortage the plan creates at
+    sending schools, and the shortage after the plan."""
+    sheets = {"缺口覆盖": cv}
+    ct, cf = F.coverage_by_subject(sheets), F.coverage(sheets)
+    if ct is None:
+        return None
+    return _total_row(ct, "学科", {"计划前缺口课时": cf.before, "交流派入课时": cf.exchange_in, "走教课时": cf.zoujiao,
+                                  "补足课时": cf.covered, "派出后新增缺口课时": cf.created, "计划后缺口课时": cf.after})
+
+
+def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
+                ) -> list[tuple[str, pd.DataFrame, str, str, str]]:
+    """(title, frame with its 合计 row, unit, source sheet, note on scope) for each table the memo shows.
+    Totals are the figures of :mod:`.figures`, the same the text states. No teacher is named."""
     out = []
     qt = quota_table(sheets)
+    qf = F.quota(sheets)
     if qt is not None and not qt.empty:
         cols = [c for c in ["学校名称", "学段", "预测学生数", "预测班数", "标准编制", "核定编制", "在编教师", "预计退休",
                             "临聘教师", "缺编"] if c in qt]
         t = qt[cols].copy()
+        school = qt["_school"].to_numpy()
         if "学段" in t:
-            stage_row = ~qt["_school"].to_numpy()
-            t.loc[stage_row, "学校名称"] = "　其中"
+            t.loc[~school, "学校名称"] = "　其中"
         sums = [c for c in cols if c not in ("学校名称", "学段")]
         for c in sums:
             t[c] = _num(t[c])
-        school = qt["_school"].to_numpy()
-        total = {c: "" for c in cols}
-        total["学校名称"] = TOTAL_LABEL
-        for c in sums:
-            total[c] = _r(float(t.loc[school, c].sum())) if _num(t.loc[school, c]).notna().any() else ""
-        t = pd.concat([t, pd.DataFrame([total])], ignore_index=True)
-        title = "各校编制测算" + ("（仅列学校合计行）" if len(qt) < len(_data(sheets["编制测算"])) else "")
-        out.append((title, t, "人、个", "编制测算"))
+        total = _column_total(t[school], [c for c in ["预测学生数", "预测班数"] if c in t])
+        total.update({"标准编制": qf.standard, "核定编制": qf.approved if qf.approved is not None else "",
+                      "在编教师": qf.on_quota, "预计退休": qf.retire_before, "临聘教师": qf.temporary,
+                      "缺编": qf.vacancy_net})
+        t = _total_row(t, "学校名称", total)
+        shown_all = len(qt) == len(_data(sheets["编制测算"]))
+        title = "各校编制测算" + ("" if shown_all else "（每校一行）")
+        note = (f"合计为 {qf.schools} 所学校之和（每校计一次" + ("，“其中”分学段行不重复计入" if shown_all and
+                                                      (~school).any() else "") + "）")
+        if qf.approved is not None and qf.approved_schools < qf.schools:
+            note += (f"；核定编制合计只含已核定的 {qf.approved_schools} 所学校，"
+                     f"这些学校标准编制 {fmt(qf.standard_of_approved)} 名")
+        note += "。缺编为标准编制减去扣除预计退休后的在编教师，负数为超编。"
+        out.append((title, t, "人、个", "编制测算", note))
     gp = _data(sheets.get("学科缺口"))
+    gf = F.gaps(sheets, threshold)
     if gp is not None and not gp.empty:
-        agg = gaps_by_subject(gp)[["学科", "缺口学校数", "缺口人数", "富余人数"]]
-        out.append(("分学科教师缺口汇总", _with_total(agg, "学科", ["缺口学校数", "缺口人数", "富余人数"]),
-                    "所、人（按标准课时折算）", "学科缺口"))
+        agg = F.gaps_by_subject(gp)[["学科", "缺口学校数", "缺口人数", "富余人数"]]
+        t = _total_row(agg, "学科", {"缺口学校数": gf.schools_short, "缺口人数": gf.shortage_fte,
+                                     "富余人数": gf.surplus_fte})
+        out.append(("分学科教师缺口汇总", t, "所、人（按标准课时折算）", "学科缺口",
+                    f"缺口学校数每校计一次（九年一贯制等学校两个学段都缺同一学科也计一所）；合计行的 {gf.schools_short} 所"
+                    "为至少缺一个学科的学校数，不是各学科之和。缺口与富余分别按学校、学段、学科相加，不相互抵消。"))
         g = gp.assign(_f=_num(gp["缺口人数"]))
         top = g[g["_f"] > 0].sort_values(["_f", "学校代码", "学科"], ascending=[False, True, True], kind="stable")
         top = top.head(TOP_GAPS)
         cols = [c for c in ["学校名称", "学段", "学科", "需求课时", "供给课时", "缺口课时", "缺口人数"] if c in top]
         t = top[cols].reset_index(drop=True)
         t["缺口人数"] = _num(t["缺口人数"]).map(_r)
-        out.append((f"缺口较大的学校学科（前 {len(t)} 项）",
-                    _with_total(t, "学校名称", [c for c in ["需求课时", "供给课时", "缺口课时", "缺口人数"] if c in t]),
-                    "课时/周、人", "学科缺口"))
+        sums = [c for c in ["需求课时", "供给课时", "缺口课时", "缺口人数"] if c in t]
+        out.append((f"缺口较大的学校学科（前 {len(t)} 项）", _total_row(t, "学校名称", _column_total(t, sums)),
+                    "课时/周、人", "学科缺口", f"合计为本表所列 {len(t)} 项之和。"
+                    + ("幼儿园按每班配备教师数测算，只列缺口人数，不计课时。" if (t.get("学段") == "幼儿园").any() else "")))
     rc = _data(sheets.get("招聘计划"))
+    rf = F.recruitment(sheets)
     if rc is not None and not rc.empty:
         cols = [c for c in ["学段", "学科", "建议招聘人数", "学历要求", "涉及学校"] if c in rc]
-        out.append(("教师招聘计划建议", _with_total(rc[cols].reset_index(drop=True), "学段", ["建议招聘人数"]), "人",
-                    "招聘计划"))
+        out.append(("教师招聘计划建议", _total_row(rc[cols].reset_index(drop=True), "学段", {"建议招聘人数": rf.total}),
+                    "人", "招聘计划", ""))
     ex = _data(sheets.get("交流名单"))
     if ex is not None and not ex.empty and "交流类型" in ex:
-        pv = pd.crosstab(ex["学科"], ex["交流类型"]).sort_index()
+        subject = "学科" if "学科" in ex else "任教学科"
+        pv = pd.crosstab(ex[subject], ex["交流类型"]).sort_index()
         pv.columns = [str(c) for c in pv.columns]
         pv["合计"] = pv.sum(axis=1)
-        t = pv.reset_index().rename(columns={"学科": "学科"})
-        out.append(("交流轮岗人数（按交流类型和学科）", _with_total(t, "学科", [c for c in t.columns if c != "学科"]), "人",
-                    "交流名单"))
-    zj = _data(sheets.get("走教安排"))
-    if zj is not None and not zj.empty:
-        cols = [c for c in ["姓名", "学科", "本校", "走教学校", "周课时", "单程公里", "补贴元每月"] if c in zj]
-        t = zj[cols].reset_index(drop=True)
-        if "单程公里" in t:
-            t["单程公里"] = _num(t["单程公里"]).map(_r)
-        out.append(("走教安排", _with_total(t, cols[0], [c for c in ["周课时", "补贴元每月"] if c in t]),
-                    "课时/周、公里、元/月", "走教安排"))
+        t = pv.reset_index().rename(columns={subject: "学科"})
+        ef = F.exchange(sheets)
+        tot = {k: v for k, v in ef.by_type.items()}
+        tot["合计"] = ef.teachers
+        out.append(("交流轮岗人数（按交流类型和学科）", _total_row(t, "学科", tot), "人", "交流名单", ""))
+    zt = F.zoujiao_by_school(sheets)
+    if zt is not None:
+        zf = F.zoujiao(sheets)
+        t = _total_row(zt, "走教学校", {"教师人数": zf.teachers, "派出学校数": zf.home_schools, "周课时": zf.periods,
+                                     "月补贴": zf.subsidy})
+        out.append(("走教安排（按接收学校和学科）", t, "人、所、课时/周、元/月", "走教安排",
+                    f"合计的教师人数、派出学校数每人、每校计一次（{zf.teachers} 名教师走教到 {zf.host_schools} 所学校）。"))
     cv = _data(sheets.get("缺口覆盖"))
-    if cv is not None and not cv.empty and (_num(cv["原缺口课时"]) > 0).any():
-        out.append(("有缺口学校的学科缺口覆盖情况（按学科）", coverage_table(cv), "课时/周", "缺口覆盖"))
+    cf = F.coverage(sheets)
+    if cf is not None and (cf.before > 0 or cf.created > 0):
+        t = coverage_table(cv)
+        out.append(("交流和走教前后的学科缺口（按学科）", t, "课时/周", "缺口覆盖",
+                    "按学校学科计：计划前缺口只计当时缺课的学校学科（富余不抵缺口）；交流派入和走教课时只计派到这些学校学科的部分，"
+                    "超过缺口的部分不计入补足；"
+                    "派出后新增缺口为教师派出后派出学校新出现或加深的缺口；计划后缺口 = 计划前缺口 − 补足 + 派出后新增。"))
     return out
 
 
@@ -295,78 +229,85 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
     y = meta.plan_year
     paras = []
     missing = []
-    if "students" in n:
-        stages = "，其中" + "、".join(
-            f"{k} {fmt(v)} 人（{fmt(n['classes_by_stage'].get(k, 0))} 班）" for k, v in n["students_by_stage"].items()) \
-            if n["students_by_stage"] else ""
-        paras.append(f"{y}—{y + 1}学年{who}预计在校生 {fmt(n['students'])} 人、{fmt(n['classes'])} 个班{stages}。")
+    s = n.get("students")
+    if s is not None:
+        stages = "，其中" + "、".join(f"{k} {fmt(v)} 人（{fmt(s.classes_by_stage.get(k, 0))} 班）"
+                                   for k, v in s.by_stage.items()) if s.by_stage else ""
+        paras.append(f"{y}—{y + 1}学年{who}预计在校生 {fmt(s.total)} 人、{fmt(s.classes)} 个班{stages}。")
     else:
         missing.append("学生预测")
-    if "quota" in n:
-        q = n["quota"]
-        approved = f"（核定 {fmt(q['approved'])} 名）" if q["approved"] is not None else ""
-        over = f"，{q['schools_over']} 所学校超编共 {fmt(q['over'])} 名" if q["schools_over"] else ""
-        net = q["vacancy_net"]
+    q = n.get("quota")
+    if q is not None:
+        if q.approved is None:
+            approved = ""
+        elif q.approved_schools == q.schools:
+            approved = f"，核定编制 {fmt(q.approved)} 名"
+        else:
+            approved = (f"；其中已核定编制的 {q.approved_schools} 所学校核定 {fmt(q.approved)} 名"
+                        f"（这些学校标准编制 {fmt(q.standard_of_approved)} 名）")
+        over = f"，{q.schools_over} 所学校超编共 {fmt(q.over)} 名" if q.schools_over else ""
+        net = q.vacancy_net
         net_text = (f"全区合计缺编 {fmt(net)} 名" if net > 0 else f"全区合计超编 {fmt(-net)} 名" if net < 0
                     else "全区编制总量持平")
-        paras.append(f"按编制标准测算，{q['schools']} 所学校标准编制合计 {fmt(q['standard'])} 名{approved}，"
-                     f"现有在编 {fmt(q['on_quota'])} 名，9 月 1 日前到龄退休 {fmt(q['retire_before'])} 名、"
-                     f"学年内退休 {fmt(q['retire_during'])} 名，临聘教师 {fmt(q['temporary'])} 名。扣除到龄退休后，"
-                     f"{q['schools_short']} 所学校缺编共 {fmt(q['vacancy'])} 名{over}，{net_text}。")
+        paras.append(f"按编制标准测算，{q.schools} 所学校标准编制合计 {fmt(q.standard)} 名{approved}。现有在编教师 "
+                     f"{fmt(q.on_quota)} 名，9 月 1 日前到龄退休 {fmt(q.retire_before)} 名、学年内退休 "
+                     f"{fmt(q.retire_during)} 名，临聘教师 {fmt(q.temporary)} 名。扣除到龄退休后，"
+                     f"{q.schools_short} 所学校缺编共 {fmt(q.vacancy)} 名{over}，{net_text}。")
     else:
         missing.append("编制测算")
-    if "gaps" in n["parts"]:
-        subs = n["shortage_subjects"]
-        tail = f"各校学科缺口合计 {fmt(n['gap_fte'])} 人、富余 {fmt(n['surplus_fte'])} 人。"
-        if subs:
-            items = "、".join(f"{s}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for s, v, k in subs[:5])
-            more = f"等 {len(subs)} 个学科" if len(subs) > 5 else ""
-            paras.append(f"缺口达到 {fmt(n['threshold'])} 人的紧缺学科有{items}{more}；{tail}")
+    g = n.get("gaps")
+    if g is not None:
+        tail = (f"按学校、学段、学科分别计算，{g.schools_short} 所学校至少缺一个学科，各校学科缺口合计 "
+                f"{fmt(g.shortage_fte)} 人、富余 {fmt(g.surplus_fte)} 人（缺口与富余不相互抵消）。")
+        if g.shortage_subjects:
+            items = "、".join(f"{a}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for a, v, k in g.shortage_subjects[:5])
+            more = f"等 {len(g.shortage_subjects)} 个学科" if len(g.shortage_subjects) > 5 else ""
+            paras.append(f"全区缺口达到 {fmt(g.threshold)} 人的紧缺学科有{items}{more}；{tail}")
         else:
-            paras.append(f"没有缺口达到 {fmt(n['threshold'])} 人的紧缺学科；{tail}")
+            paras.append(f"没有全区缺口达到 {fmt(g.threshold)} 人的紧缺学科；{tail}")
     else:
         missing.append("学科缺口")
-    if "recruit" in n:
-        by = n["recruit_by_stage"]
-        text = (f"建议 {y} 年招聘教师 {fmt(n['recruit'])} 名" + (f"（{_list(by, '名')}）" if by else "") + "。"
-                if n["recruit"] else f"按测算 {y} 年无需新招聘教师（建议招聘 0 名）。")
-        if "gaps" in n["parts"]:
+    r = n.get("recruit")
+    if r is not None:
+        text = (f"建议 {y} 年招聘教师 {fmt(r.total)} 名" + (f"（{_list(r.by_stage, '名')}）" if r.by_stage else "") + "。"
+                if r.total else f"按测算 {y} 年无需新招聘教师（建议招聘 0 名）。")
+        if g is not None:
             paras[-1] += text  # one paragraph: gaps and the recruitment that answers them
         else:
             paras.append(text)
     else:
         missing.append("招聘计划")
-    if "exchange" in n["parts"]:
-        el = n.get("eligibility")
-        text = f"应交流教师 {el['应交流']} 名，" if el else ""
-        text += f"安排交流 {n['exchanged']} 名"
-        if n["exchange_by_type"]:
-            text += f"（{_list(n['exchange_by_type'], '名')}）"
-        if "compulsory_teachers" in n:
-            ok = n["exchanged"] >= n["exchange_required"]
-            text += (f"，占义务教育教师 {n['compulsory_teachers']} 名的 {fmt(n.get('exchange_share', 0))}%，"
-                     f"{'达到' if ok else '未达到'} 5%（{n['exchange_required']} 名）的要求")
-        else:
-            text += "（未提供义务教育教师总数，未核算 5% 比例）"
+    e = n.get("exchange")
+    if e is not None:
+        text = f"应交流教师 {e.eligibility['应交流']} 名，" if e.eligibility else ""
+        text += f"安排交流 {e.teachers} 名"
+        if e.by_type:
+            text += f"（{_list(e.by_type, '名')}）"
+        if e.compulsory_teachers:
+            ok = e.teachers >= e.required
+            text += (f"，占义务教育教师 {e.compulsory_teachers} 名的 {fmt(e.share)}%，"
+                     f"{'达到' if ok else '未达到'} 5%（{e.required} 名）的要求")
         paras.append(text + f"；{DEADLINE_NOTE}。")
     else:
         missing.append("交流名单")
-    if "zoujiao" in n:
-        z = n["zoujiao"]
-        text = (f"走教 {z['teachers']} 名教师到 {z['hosts']} 所学校，每周共 {fmt(z['periods'])} 课时，"
-                f"月补贴 {fmt(z['subsidy'])} 元")
-        if "coverage" in n:
-            c = n["coverage"]
-            share = f"（覆盖 {fmt(c['share'])}%）" if c["share"] is not None else ""
-            covered = _r(float(c["gap"]) - float(c["remaining"]))
-            text += (f"；有缺口的学校学科每周共缺 {fmt(c['gap'])} 课时，经交流（派入 {fmt(c['exchange'])} 课时）"
-                     f"和走教（{fmt(c['zoujiao'])} 课时）补足 {fmt(covered)} 课时{share}，剩余 {fmt(c['remaining'])} 课时")
-        if "exchange" in n["parts"]:
+    z = n.get("zoujiao")
+    if z is not None:
+        text = (f"安排 {z.home_schools} 所学校的 {z.teachers} 名教师到 {z.host_schools} 所学校走教，每周共 "
+                f"{fmt(z.periods)} 课时，月补贴 {fmt(z.subsidy)} 元")
+        if e is not None:
             paras[-1] = paras[-1][:-1] + "。" + text + "。"  # exchange and 走教 in one paragraph
         else:
             paras.append(text + "。")
     else:
         missing.append("走教安排")
+    c = n.get("coverage")
+    if c is not None and (c.before > 0 or c.created > 0):
+        share = f"（{fmt(c.share)}%）" if c.share is not None else ""
+        created = (f"；教师派出后，{c.schools_created} 所派出学校新出现或加深缺口 {fmt(c.created)} 课时"
+                   if c.created > 0 else "；派出学校没有因此出现新的缺口")
+        paras.append(f"按学校学科计，交流和走教前全区每周缺 {fmt(c.before)} 课时（{c.cells_before} 个学校学科），"
+                     f"交流派入和走教补足 {fmt(c.covered)} 课时{share}{created}；安排后全区每周仍缺 "
+                     f"{fmt(c.after)} 课时（= {fmt(c.before)} − {fmt(c.covered)} + {fmt(c.created)}）。")
     if missing:
         paras.append(f"（本次未提供{'、'.join(missing)}，相关内容从略。）")
     return paras
@@ -374,12 +315,17 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
 
 # --------------------------------------------------------------------------- docx helpers
 
-def _fonts(run, name: str, size=None, bold=None):
-    run.font.name = name
-    rpr = run._element.get_or_add_rPr()
+def _set_rfonts(rpr, name: str):
+    """Chinese in ``name``, digits and Latin letters in Times New Roman (as bureaus type them; LibreOffice
+    also keeps a number on one line only when its digits are in a Latin font)."""
     rfonts = rpr.get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), name)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), LATIN_FONT)
+    rfonts.set(qn("w:eastAsia"), name)
+
+
+def _fonts(run, name: str, size=None, bold=None):
+    _set_rfonts(run._element.get_or_add_rPr(), name)
     if size is not None:
         run.font.size = size
     if bold is not None:
@@ -403,9 +349,53 @@ def _para(doc_or_cell, text: str = "", *, font=BODY_FONT, size=SIZE_3, bold=None
         p.alignment = align
     if keep_next:
         pf.keep_with_next = True
-    if text:
-        _fonts(p.add_run(text), font, size, bold)
+    for k, part in enumerate(_NUMBERS.split(tight(text)) if text else []):
+        if part:
+            run = _fonts(p.add_run(part), font, size, bold)
+            if k % 2:  # a number: in its own run without letter spacing, so it is never broken across lines
+                _letter_spacing(run, 0)
+    if size != SIZE_3 or line != LINE:
+        _off_grid(p)
     return p
+
+
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                      "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                      "w:specVanish", "w:oMath")
+_PPR_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                   "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                   "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+_LOOSE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ ]+(?=[-−0-9])"
+                    r"|(?<=[0-9%])[ ]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+_NUMBERS = re.compile(r"([0-9][0-9.,%]*)")
+
+
+def _letter_spacing(run, twips: int):
+    rpr = run._element.get_or_add_rPr()
+    el = rpr.find(qn("w:spacing"))
+    if el is None:
+        el = OxmlElement("w:spacing")
+        rpr.insert_element_before(el, *_RPR_AFTER_SPACING)
+    el.set(qn("w:val"), str(twips))
+
+
+def tight(text: str) -> str:
+    """Chinese print style: no space between a Chinese character and a number ("在校生34380人")."""
+    return _LOOSE.sub("", text)
+
+
+def _off_grid(p):
+    """Paragraphs other than 3号 body text (titles, tables, notes, page numbers) do not snap to the
+    28 × 22 grid, so that a 10.5 pt table cell is not spread over 16 pt grid cells."""
+    ppr = p._p.get_or_add_pPr()
+    if ppr.find(qn("w:snapToGrid")) is None:
+        el = OxmlElement("w:snapToGrid")
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(el, *_PPR_AFTER_SNAP)
 
 
 def _field_run(p, kind: str, text: str = ""):
@@ -420,13 +410,18 @@ def _field_run(p, kind: str, text: str = ""):
     run._element.append(el)
 
 
-def _page_number_footer(section):
-    """Footer "— N —" centred, N a PAGE field (4号 宋体)."""
-    footer = section.footer
+def _footer_page_number(footer, align):
+    """One footer paragraph: "— N —" (4号 宋体, N a PAGE field), aligned ``align`` with one character of
+    space on the outer side (GB/T 9704 7.5: 单页码居右空一字，双页码居左空一字)."""
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.alignment = align
+    pf = p.paragraph_format
+    pf.first_line_indent = Pt(0)
+    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        pf.right_indent = SIZE_4
+    else:
+        pf.left_indent = SIZE_4
     _fonts(p.add_run("— "), SONG_FONT, SIZE_4)
     _field_run(p, "begin")
     _field_run(p, "instr", " PAGE ")
@@ -434,22 +429,94 @@ def _page_number_footer(section):
     _fonts(p.add_run("1"), SONG_FONT, SIZE_4)
     _field_run(p, "end")
     _fonts(p.add_run(" —"), SONG_FONT, SIZE_4)
+    _off_grid(p)
+
+
+def _page_numbers(doc, section):
+    """Odd pages: number at the right; even pages: at the left (w:evenAndOddHeaders on)."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    _footer_page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
+    _footer_page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _doc_grid(section, chars: int = CHARS_PER_LINE, lines: int = LINES_PER_PAGE):
+    """The 28 × 22 grid of GB/T 9704 5.2.2 in the 156 mm × 225 mm type area. The line grid (w:docGrid
+    type "lines", pitch = type height ÷ 22) is honoured by Word, WPS and LibreOffice alike; the 28
+    characters come from the body's character pitch (3号 minus :data:`BODY_KERN`, see :func:`_set_normal`),
+    since LibreOffice spreads a character grid over half-width digits and spaces. w:charSpace records the
+    character pitch (type width ÷ 28) for Word's grid dialog."""
+    width_pt = Length(section.page_width - section.left_margin - section.right_margin).pt
+    height_pt = Length(section.page_height - section.top_margin - section.bottom_margin).pt
+    sect = section._sectPr
+    for old in sect.findall(qn("w:docGrid")):
+        sect.remove(old)
+    grid = OxmlElement("w:docGrid")
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(int(height_pt / lines * 20)))
+    grid.set(qn("w:charSpace"), str(round((width_pt / chars - SIZE_3.pt) * 4096)))
+    sect.append(grid)
+
+
+def _language(doc):
+    """zh-CN everywhere: document defaults, Normal style and the theme font language (not en-US / ja-JP)."""
+    styles = doc.styles.element
+    rpr = styles.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    targets = [rpr] if rpr is not None else []
+    if rpr is not None:  # the grid's character pitch is relative to the default size: make it 3号 too
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is not None:
+                el.set(qn("w:val"), str(int(SIZE_3.pt * 2)))
+    targets.append(doc.styles["Normal"].element.get_or_add_rPr())
+    for el in targets:
+        lang = el.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            el.append(lang)
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        lang.set(qn("w:bidi"), "ar-SA")
+    theme = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.set(qn("w:val"), "zh-CN")
+        theme.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _font_table(doc):
+    """Declare each GB/T 9704 font in word/fontTable.xml with the alternative a stock Windows / WPS machine
+    has (w:altName, GB2312 charset), so a reader without 方正小标宋 or 仿宋_GB2312 gets 宋体 / 仿宋 / 楷体."""
+    from lxml import etree
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    root = etree.fromstring(part.blob)
+    for name, (alt, panose, family) in FONT_FALLBACKS.items():
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        for tag, val in (("w:altName", alt), ("w:panose1", panose), ("w:charset", "86"), ("w:family", family),
+                         ("w:pitch", "variable")):
+            el = etree.SubElement(font, qn(tag))
+            el.set(qn("w:val"), val)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _set_normal(doc):
     st = doc.styles["Normal"]
-    st.font.name = BODY_FONT
     st.font.size = SIZE_3
     rpr = st.element.get_or_add_rPr()
-    rfonts = rpr.get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), BODY_FONT)
+    _set_rfonts(rpr, BODY_FONT)
     pf = st.paragraph_format
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = LINE
     pf.space_before = Pt(0)
     pf.space_after = Pt(0)
     pf.widow_control = False
+    spacing = OxmlElement("w:spacing")  # character pitch 16 − 0.25 pt: 28 characters in 156 mm
+    spacing.set(qn("w:val"), str(int(-BODY_KERN.pt * 20)))
+    rpr.insert_element_before(spacing, *_RPR_AFTER_SPACING)
 
 
 def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, font=BODY_FONT, size=SIZE_5):
@@ -462,10 +529,16 @@ def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, 
     pf.space_after = Pt(1)
     if text:
         _fonts(p.add_run(text), font, size, bold)
+    _off_grid(p)
 
 
 MM_PER_UNIT = 1.9  # one half-width character of 10.5 pt text
 CELL_PAD_MM = 4.2   # left + right cell margins and a little air
+
+
+def _units(text: str) -> int:
+    """Width in half-width characters (a Chinese character counts two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
@@ -475,9 +548,12 @@ def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
     natural = []
     for j, c in enumerate(t.columns):
         vals = [v if isinstance(v, str) else fmt_fixed(v, decimals[j]) for v in t[c].tolist()]
-        units = max([sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in vals] + [0])
-        head = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(c))
-        units = max(units + 1, 2 * math.ceil(head / 4), 4)  # +1: the bold 合计 row; header on ≤ 2 lines
+        # a list ("小学、初中") may wrap after its 、: as wide as its longest item
+        units = max([_units(x) for v in vals for x in re.split(r"(?<=、)", v)] + [0])
+        head = _units(str(c))
+        numeric = all(not isinstance(v, str) or v == "" for v in t[c].tolist()[:-1])
+        lines = 3 if numeric else 2  # a number column's header may take three lines, a text column's two
+        units = max(units + 1, 2 * math.ceil(head / (2 * lines)), 4)  # +1: the bold 合计 row
         natural.append(units * MM_PER_UNIT + CELL_PAD_MM)
     if sum(natural) <= total_mm:
         return [w * total_mm / sum(natural) for w in natural]
@@ -527,10 +603,8 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
     return tb
 
 
-def _source_line(doc, sheet: str, meta: RunMeta):
-    files = "、".join(dict.fromkeys(str(i.get("file", "")) for i in meta.inputs if i.get("file"))) or "输入数据"
-    _para(doc, f"数据来源：{files}（{sheet}），由 staffplan 生成，参数见 说明。", font=KAI_FONT, size=SIZE_XIAO4,
-          line=Pt(20))
+def _note(doc, text: str):
+    _para(doc, text, font=KAI_FONT, size=SIZE_XIAO4, line=Pt(20), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
 
 # --------------------------------------------------------------------------- the document
@@ -539,20 +613,24 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
                  district_name: str = "", rotation_summary: dict | None = None):
     doc = Document()
     _set_normal(doc)
+    _language(doc)
+    _font_table(doc)
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     sec.page_width, sec.page_height = Mm(210), Mm(297)
     sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
     sec.left_margin, sec.right_margin = Mm(28), Mm(26)
     sec.header_distance, sec.footer_distance = Mm(15), Mm(22)
-    _page_number_footer(sec)
+    _doc_grid(sec)
+    _page_numbers(doc, sec)
     text_mm = 210 - 28 - 26
     props = doc.core_properties
-    props.author = props.last_modified_by = "staffplan"
+    props.author = props.last_modified_by = district_name + "教育局" if district_name else ""
     props.title = f"{district_name}{meta.plan_year}年教师编制测算与交流轮岗安排"
     props.created = props.modified = pd.Timestamp("2000-01-01").to_pydatetime()
     props.revision = 1
     props.comments = ""
+    props.keywords = props.subject = props.category = ""
 
     threshold = float(meta.parameter("shortage.threshold", 0.5) or 0.5)
     n = summary_numbers(sheets, rotation_summary=rotation_summary, threshold=threshold)
@@ -561,23 +639,24 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
     tp = _para(doc, f"{district_name}{meta.plan_year}—{meta.plan_year + 1}学年", font=TITLE_FONT, size=SIZE_2,
                align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
     tp.paragraph_format.space_before = Pt(14)
-    tp.runs[0].add_break()
+    tp.runs[-1].add_break()
     _fonts(tp.add_run("教师编制测算与交流轮岗安排情况"), TITLE_FONT, SIZE_2)
     tp.paragraph_format.space_after = Pt(16)
     _para(doc, "一、总体情况", font=HEI_FONT, size=SIZE_3, indent=True)
     for text in summary_paragraphs(n, meta, district_name):
         _para(doc, text, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
-    tables = memo_tables(sheets)
+    tables = memo_tables(sheets, threshold)
     if tables:
         p = _para(doc, "二、测算与安排明细", font=HEI_FONT, size=SIZE_3, indent=True)
         p.paragraph_format.page_break_before = True
-    for k, (ttl, t, unit, sheet) in enumerate(tables, 1):
+    for k, (ttl, t, unit, _sheet, note) in enumerate(tables, 1):
         _para(doc, f"表{k}　{ttl}", font=HEI_FONT, size=SIZE_4, align=WD_ALIGN_PARAGRAPH.CENTER, keep_next=True)
         _para(doc, f"单位：{unit}", font=BODY_FONT, size=SIZE_XIAO4, align=WD_ALIGN_PARAGRAPH.RIGHT, line=Pt(20),
               keep_next=True)
         _table(doc, t, text_mm)
-        _source_line(doc, sheet, meta)
+        if note:
+            _note(doc, "注：" + note)
         _para(doc, line=Pt(14))
 
     shown = [(k, Path(v)) for k, v in (charts or {}).items() if v and Path(v).exists()]
@@ -591,22 +670,8 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
 
     _para(doc)
     _para(doc, "说明", font=HEI_FONT, size=SIZE_XIAO4, line=Pt(20))
-    notes = [f"计划年度：{meta.plan_year_text}。"]
-    if meta.inputs:
-        notes.append("输入文件：" + "；".join(
-            f"{i.get('file', '')}（SHA-256 {str(i.get('sha256', ''))[:12]}…）" for i in meta.inputs) + "。")
-    changed = meta.changed_parameters()
-    if changed:
-        from .meta import format_value
-        notes.append("调整的参数：" + "；".join(f"{a} = {format_value(b)}（{c}）" for a, b, c in changed)
-                     + "；其余参数为默认值。")
-    else:
-        notes.append("全部参数为默认值（见 staffplan.toml）。")
-    if meta.solver:
-        notes.append(f"求解器：{meta.solver.get('name', meta.solver.get('solver', ''))}，"
-                     f"状态：{meta.solver.get('status', '')}。")
-    for line in notes:
-        _para(doc, line, font=KAI_FONT, size=SIZE_XIAO4, line=Pt(20))
+    for line in public_notes(meta):
+        _note(doc, line)
     return doc, n
 
 

@@ -4,6 +4,7 @@ The generation time appears only here, so that data sheets are identical from ru
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class RunMeta:
     options: dict = field(default_factory=dict)  # e.g. {show_id: False, horizon: 1}
     generated_at: str = field(default_factory=_now)
     notes: list[str] = field(default_factory=list)  # extra lines (e.g. warnings worth keeping)
+    public: bool = False  # an output to be sent (attachment tables): 说明 in plain words, no internals
 
     @property
     def school_year(self) -> str:
@@ -50,8 +52,63 @@ class RunMeta:
                 return value
         return default
 
+    @property
+    def title_years(self) -> str:
+        """The years an output is about: the plan's 学年, or for a backtest the tested 学年
+        (options ``tested_years``), e.g. 「2024—2025、2025—2026学年」."""
+        tested = self.options.get("tested_years")
+        return years_text(tested) if tested else self.school_year
+
     def changed_parameters(self) -> list[tuple[str, object, str]]:
         return [p for p in self.parameters if p[2] != "默认"]
+
+
+def years_text(years) -> str:
+    """[2024, 2025] → 「2024—2025、2025—2026学年」 (a 学年 starts in September of its first year)."""
+    return "、".join(f"{int(y)}—{int(y) + 1}" for y in years) + "学年"
+
+
+def _source_table() -> pd.DataFrame:
+    from ..paths import data_file
+
+    with data_file("report_sources.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#", dtype=str)
+
+
+def source_names(meta: RunMeta) -> list[str]:
+    """What was read, as a memo names its sources ("区教育局教职工花名册", "2025 学年教育事业统计"),
+    in the order of data/report_sources.csv, each once; tables without a name there are left out."""
+    table = _source_table()
+    read = {str(i.get("table", "")) for i in meta.inputs}
+    hit = table[table["table"].isin(read) | table["label"].isin(read)]
+    return list(dict.fromkeys(s.replace("{year}", str(meta.plan_year - 1)) for s in hit["source"]))
+
+
+def source_line(meta: RunMeta) -> str:
+    """"资料来源：区教育局教职工花名册、2025 学年教育事业统计。" from the tables that were read."""
+    names = source_names(meta)
+    return "资料来源：" + ("、".join(names) if names else "区教育局提供的学校、学生和教职工资料") + "。"
+
+
+def _num_text(x) -> str:
+    v = float(x)
+    return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+def public_notes(meta: RunMeta) -> list[str]:
+    """What an attachment says about how it was made, in plain words: plan year, sources, the standards
+    used. No file names, checksums, parameter keys, program or solver details (those stay in the working
+    files' 说明 sheet)."""
+    p = meta.parameter
+    notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source_line(meta)]
+    ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
+                                                ("高中", "quota.ratio_senior")) if p(key)]
+    if ratios:
+        notes.append("标准编制按城乡统一的中小学教职工编制标准测算（学生与教职工之比"
+                     + "、".join(f"{a}{_num_text(b)}∶1" for a, b in ratios) + "），各校分学段计算后相加。")
+    notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
+                 f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
+    return notes
 
 
 def sha256_file(path: Path | str) -> str:
@@ -81,10 +138,13 @@ _SOLVER_LABELS = {"name": "求解器", "status": "求解状态", "objective": "�
                   "runtime": "求解用时（秒）", "time_limit": "时间上限（秒）", "seed": "随机种子",
                   "threads": "线程数", "message": "说明"}
 _OPTION_LABELS = {"show_id": "显示完整证件号/编号", "horizon": "预测年数", "format": "输出格式",
-                  "top_n": "图表显示学校数", "backtest_years": "回测年数"}
+                  "top_n": "图表显示学校数", "backtest_years": "回测年数", "years": "回测年数",
+                  "tested_years": "回测学年"}
 
 
 def meta_rows(meta: RunMeta) -> list[tuple[str, str, str, str]]:
+    if meta.public:
+        return [("说明", "", line, "") for line in public_notes(meta)]
     rows: list[tuple[str, str, str, str]] = [
         ("运行", "命令", f"staffplan {meta.command}", ""),
         ("运行", "计划年度", meta.plan_year_text, "学年自当年 9 月 1 日起"),
@@ -119,13 +179,47 @@ def meta_sheet(meta: RunMeta) -> pd.DataFrame:
     return pd.DataFrame(meta_rows(meta), columns=META_COLUMNS, dtype=object)
 
 
+@functools.lru_cache(maxsize=1)
+def parameter_names() -> dict[str, str]:
+    """Parameter key → its Chinese name (data/parameter_names.csv)."""
+    from ..paths import data_file
+
+    with data_file("parameter_names.csv").open(encoding="utf-8") as fh:
+        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    return dict(zip(table["key"], table["name"]))
+
+
+def meta_for_people(meta: RunMeta) -> pd.DataFrame:
+    """The 说明 sheet as a reader wants it (workbook and CSV alike): parameters by their Chinese names (the
+    key in a side column 参数键), input tables by their Chinese names, checksums labelled 校验值, defaults
+    called 默认值. A public output (``meta.public``) gets the plain notes only, without 参数键."""
+    from ..io.dataset import TABLE_NAMES
+
+    df = meta_sheet(meta)
+    if meta.public:
+        return df[["内容"]]
+    is_param = (df["类别"] == "参数").to_numpy()
+    keys = df["项目"].where(is_param, "")
+    names = parameter_names()
+    df["项目"] = df["项目"].where(~is_param, keys.map(names).fillna(keys))
+    is_input = (df["类别"] == "输入文件").to_numpy()
+    df["项目"] = df["项目"].where(~is_input, df["项目"].map(TABLE_NAMES).fillna(df["项目"]))
+    source = df["来源或说明"].astype(object)
+    source = source.where(~(is_param & (source == "默认").to_numpy()), "默认值")
+    source = source.str.replace(r"^SHA-256 ", "校验值（SHA-256）：", regex=True)
+    df["来源或说明"] = source
+    df["参数键"] = keys
+    return df
+
+
 def meta_dict(meta: RunMeta) -> dict:
     """The same facts as a JSON-friendly dict (for --format json)."""
     out = {
         "命令": f"staffplan {meta.command}",
         "计划年度": meta.plan_year,
         "学年": meta.school_year,
-        "参数": [{"参数": n, "值": v, "来源": s} for n, v, s in meta.parameters],
+        "参数": [{"参数": parameter_names().get(n, n), "参数键": n, "值": v, "来源": "默认值" if s == "默认" else s}
+               for n, v, s in meta.parameters],
         "输入文件": [{"表": i.get("table", ""), "文件": i.get("file", ""), "工作表": i.get("sheet", "") or "",
                    "SHA-256": i.get("sha256", "")} for i in meta.inputs],
         "求解": meta.solver or None,

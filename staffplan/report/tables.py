@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import OutputError
 from ..io.atomic import atomic_path, is_protected
-from .meta import META_SHEET, RunMeta, meta_dict, meta_sheet
+from .meta import META_SHEET, RunMeta, meta_dict, meta_for_people
 from .workbook import needs_neutralising, safe_sheet_name
 
 FLOAT_DECIMALS = 6  # rounding that removes binary noise (0.30000000000000004) without losing data
@@ -125,7 +125,7 @@ def write_tables(path_or_dir: Path | str, sheets: dict[str, pd.DataFrame], meta:
         if len(set(names)) != len(names):
             raise OutputError("表名称重复：" + "、".join(names))
         with atomic_dir(folder, force) as tmp:
-            for name, df in list(sheets.items()) + [(META_SHEET, meta_sheet(meta))]:
+            for name, df in list(sheets.items()) + [(META_SHEET, meta_for_people(meta))]:
                 _clean(df, neutralise=True).to_csv(tmp / f"{safe_sheet_name(name)}.csv", index=False,
                                                    encoding="utf-8-sig", lineterminator="\r\n")
         return [folder / f"{n}.csv" for n in names]
