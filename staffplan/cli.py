@@ -254,7 +254,7 @@ def check(
     """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
     from .io.dataset import check_dataset
 
-    ds, issues, _cfg = check_dataset(data, config)
+    ds, issues, _cfg = check_dataset(data, config, all_cells=all_rows or json_out)
     errors = [i for i in issues if i.severity == ERROR]
     warnings = [i for i in issues if i.severity == WARNING]
     infos = [i for i in issues if i.severity not in (ERROR, WARNING)]

@@ -129,7 +129,9 @@ def test_empty_and_renamed_files(tmp_path):
     assert first.file == "教师.xlsx" and "空" in first.message
     (root / "教师.xlsx").write_text("姓名,学校\n", encoding="utf-8")
     err, first = _first_error(root)
-    assert first.file == "教师.xlsx" and "扩展名" in first.message
+    # CSV text named .xlsx is read by content (the table then lacks columns), and a reading note says so
+    assert first.file == "教师.xlsx" and "缺少必填列" in first.message
+    assert any("内容实际是文本" in i.message for i in err.issues)
 
 
 def test_grade_stage_and_class_size(tmp_path):

@@ -19,8 +19,7 @@ from staffplan.paths import data_file
 
 def _rows(field):
     path = data_file("codes", f"{field}.csv")
-    with path.open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return list(csv.DictReader(codes.data_lines(path.read_text(encoding="utf-8-sig"))))
 
 
 @pytest.mark.parametrize("field", codes.fields())

@@ -6,21 +6,23 @@ messages can name the place. Inputs are only ever opened for reading.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..config import Config, default_config, load_config
-from ..errors import ConfigError, InputError, Issues
+from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import SPREADSHEET_SUFFIXES, RawSheet, read_sheets
+from .excel import SPREADSHEET_SUFFIXES, UNCACHED, CellError, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -88,20 +90,40 @@ def sha256_of(path: Path) -> str:
 
 def report_cells(issues: Issues, frame: pd.DataFrame, mask: pd.Series, column: str, message, severity: str = "错误",
                  value_col: str | None = None, show_value: bool = True) -> None:
-    """One issue per flagged row (first MAX_CELL_ISSUES), then one summary issue."""
+    """One issue per flagged source row (first ``cell_limit()``, then one summary issue): a wide row read as
+    several grades is reported once."""
     idx = mask[mask.fillna(False).astype(bool)].index
     if len(idx) == 0:
         return
-    for r in idx[:MAX_CELL_ISSUES]:
+    if len(idx) > 1:
+        idx = idx[~frame.loc[idx, schema.SOURCE_COLUMNS].duplicated().to_numpy()]
+    limit = cell_limit()
+    for r in idx[:limit]:
         raw = frame.at[r, value_col] if value_col and value_col in frame.columns else None
         text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
         msg = message(text) if callable(message) else message
         issues.add(severity, msg, file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]),
                    row=int(frame.at[r, "src_row"]), column=column, value=text if show_value else "")
-    if len(idx) > MAX_CELL_ISSUES:
-        r = idx[MAX_CELL_ISSUES]
-        issues.add(severity, f"「{column}」列另有 {len(idx) - MAX_CELL_ISSUES} 行同类问题未逐一列出",
+    if len(idx) > limit:
+        r = idx[limit]
+        issues.add(severity, f"「{column}」列另有 {len(idx) - limit} 行同类问题未逐一列出（加 --all 查看全部）",
                    file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]), column=column)
+
+
+# Per-run reading settings (set by load_dataset, read by the transforms): the bureau's extra vocabulary
+# (staffplan.toml [vocabulary]) and how many cells of one kind are listed before a summary line.
+_VOCAB: contextvars.ContextVar[dict] = contextvars.ContextVar("staffplan_vocabulary", default={})
+_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("staffplan_cell_limit", default=MAX_CELL_ISSUES)
+
+
+def cell_limit() -> int:
+    limit = _LIMIT.get()
+    return 10 ** 9 if limit is None else limit
+
+
+def vocabulary(field: str) -> dict[str, str]:
+    """The bureau's own words for ``field`` (staffplan.toml ``[vocabulary] <field> = { 词 = "标准值" }``)."""
+    return _VOCAB.get().get(field) or {}
 
 
 # --- raw extraction ------------------------------------------------------------------------------------------
@@ -134,11 +156,64 @@ def _missing_required(table: str, present: set[str]) -> list[tuple[str, list[str
     return missing
 
 
+def _infer_by_containment(header, table: str, issues: Issues, where: dict) -> None:
+    """Required columns no alias matched exactly: take the one header that contains an alias of the field
+    (``所属学校编号`` → 学校代码), and say so. Only for required fields (and groups not yet satisfied)."""
+    specs = catalogue()[table]
+    amap = aliases(table)
+    present = set(header.columns)
+    groups: dict[str, list[str]] = {}
+    for s in specs:
+        groups.setdefault(s.required, []).append(s.field)
+    wanted = {s.field for s in specs if s.field not in present and (
+        s.required in ("yes", "idcard") or (s.required in ("key", "school") and not present & set(groups[s.required])))}
+    if not wanted:
+        return
+    used = set(header.columns.values())
+    found: dict[str, list[int]] = {}
+    for j, lab in enumerate(header.labels):
+        if j in used or not lab:
+            continue
+        fld = amap.contained(lab, wanted)
+        if fld:
+            found.setdefault(fld, []).append(j)
+    taken_groups: set[str] = set()
+    req = {s.field: s.required for s in specs}
+    for fld, cols in found.items():
+        group = req[fld]
+        if len(cols) != 1 or (group in ("key", "school") and group in taken_groups):
+            continue
+        taken_groups.add(group)
+        header.columns[fld] = cols[0]
+        issues.info(f"没有与「{column_label(table, fld)}」完全相同的列名，取用含有该名称的「{header.labels[cols[0]]}」列",
+                    column=header.labels[cols[0]], **where)
+
+
+def _refuse_merged_counts(frame: pd.DataFrame, header, sheet: RawSheet, table: str, issues: Issues) -> None:
+    """A number merged over several rows cannot be split: the rows below its top get an error, not a copy."""
+    if not sheet.merged:
+        return
+    numeric = {s.field for s in catalogue()[table] if s.type == "number"}
+    for f, j in header.columns.items():
+        if f not in numeric:
+            continue
+        rows = sorted(r + 1 for (r, c) in sheet.merged if c == j and (r + 1) in frame.index)
+        if not rows:
+            continue
+        label = header.labels[j] or column_label(table, f)
+        for r in rows:
+            top = sheet.merged[(r - 1, j)] + 1
+            issues.error(f"{label}是与第 {top} 行合并的单元格，数量不能跨行合并填写；请取消合并，每行填写各自的数值",
+                         file=sheet.file, sheet=sheet.sheet, row=r, column=label)
+            frame.at[r, f] = None
+
+
 def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> Extract | None:
     """Map a sheet's header to canonical fields and cut out the table body (raw values)."""
     header = detect_header(sheet.rows, table)
     if header is None or header.score < min_score:
         return None
+    _infer_by_containment(header, table, issues, dict(file=sheet.file, sheet=sheet.sheet, row=header.first + 1))
     key_cols = [header.columns[f] for f in ("school_id", "school_name", "school_ref", "teacher_id", "name", "town")
                 if f in header.columns]
     body = table_body(sheet.rows, header, key_cols[:2])
@@ -148,10 +223,6 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
     if body.trailing:
         issues.warning(f"表格在连续空行处结束，下方第 {body.trailing[0]} 行起的 {len(body.trailing)} 行内容未读取；"
                        "如是数据请删去中间的空行", row=body.trailing[0], **where)
-    uncached = getattr(sheet, "uncached_formulas", [])
-    if uncached:
-        issues.warning(f"表中有 {len(uncached)} 个单元格是没有计算结果的公式（公式无缓存值，如 {'、'.join(uncached[:5])}），"
-                       "已按空白读取；请在 Excel 中打开该文件、保存后再读取", **where)
     hidden = sorted(r for r in sheet.hidden_rows if r in body.frame.index)
     if hidden:
         issues.warning(f"表中有 {len(hidden)} 个隐藏行（如第 {hidden[0]} 行），已照常读取", row=hidden[0], **where)
@@ -160,6 +231,7 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
                        f"取用「{header.labels[header.columns[fld]]}」列", column=header.labels[cols[0]], **where)
     frame = pd.DataFrame({f: body.frame[j] if j in body.frame.columns else None for f, j in header.columns.items()},
                          index=body.frame.index)
+    _refuse_merged_counts(frame, header, sheet, table, issues)
     frame["src_file"] = sheet.file
     frame["src_sheet"] = sheet.sheet
     frame["src_row"] = frame.index.astype(int)
@@ -178,23 +250,112 @@ def check_required(ex: Extract, issues: Issues) -> bool:
 
 # --- typed conversion ------------------------------------------------------------------------------------------
 
-_ENUMS = {
-    "stage": (nz.normalize_stage, schema.SCHOOL_STAGES),
-    "locality": (nz.normalize_locality, schema.LOCALITIES),
-    "tier": (nz.normalize_tier, schema.TIERS),
-    "degree": (nz.normalize_degree, schema.DEGREES),
-    "employment": (nz.normalize_employment, schema.EMPLOYMENTS),
-    "post": (nz.normalize_post, schema.POSTS),
-    "sex": (nz.normalize_sex, ["男", "女"]),
-    "appraisal": (nz.normalize_appraisal, schema.APPRAISALS),
-    "special": (nz.normalize_special, schema.SPECIALS),
-    "willingness": (nz.normalize_willingness, schema.WILLINGNESS),
+@dataclass(frozen=True)
+class Rule:
+    """How one field type is read: ``parse(raw, field)`` gives the value (None/NaN where the cell is not
+    understood); such cells are reported with ``problem``/``expected``; ``fill`` replaces them afterwards.
+    Vocabulary fields (``per_value``) are reported once per distinct word, with the accepted words."""
+
+    parse: Callable[[pd.Series, str], pd.Series]
+    problem: str = "无法识别"
+    expected: str = ""
+    severity: str = ERROR
+    fill: object = None
+    per_value: bool = False
+
+
+def _vocab_rule(fn, vocab: list[str], soft: bool = False, fill: object = "") -> Rule:
+    return Rule(lambda raw, f, fn=fn: fn(raw, extra=vocabulary(f)), expected="、".join(vocab) + " 之一",
+                severity=WARNING if soft else ERROR, fill=fill, per_value=True)
+
+
+def _year(raw: pd.Series, f: str) -> pd.Series:
+    num = nz.parse_number(raw)
+    yr = nz.parse_school_year(raw)
+    return num.where(num.notna() & (num % 1 == 0), pd.Series(yr, index=raw.index, dtype=float))
+
+
+RULES: dict[str, Rule] = {
+    "id": Rule(lambda raw, f: nz.normalize_id(raw)),
+    "text": Rule(lambda raw, f: nz.normalize_text(raw)),
+    "number": Rule(lambda raw, f: nz.parse_number(raw), "不是数字", "数字"),
+    "date": Rule(lambda raw, f: nz.parse_date(raw), "不是有效日期", "1985-03-01 这样的日期"),
+    "date_year9": Rule(lambda raw, f: nz.parse_date(raw, year_only_month=9), "不是有效日期", "1985-03-01 这样的日期"),
+    "school_year": Rule(lambda raw, f: nz.parse_school_year(raw), "无法识别", "2025 或 2025-2026 这样的学年"),
+    "year": Rule(_year, "不是年份", "2020 这样的年份"),
+    "grade": Rule(lambda raw, f: nz.parse_grade(raw), "无法识别", "一年级、七年级、高一、小班 这样的年级"),
+    "subject": Rule(lambda raw, f: nz.normalize_subject(raw, extra=vocabulary(f)), "不在学科表中",
+                    "、".join(schema.SUBJECTS) + " 之一（暂按「其他」处理）", WARNING, "其他", True),
+    "title": Rule(lambda raw, f: nz.title_level(raw, extra=vocabulary(f)),
+                  expected="正高级教师、高级教师、一级教师、二级教师、三级教师、未定级（或 中学高级教师、中小学一级教师、"
+                           "GB/T 8561 代码 052 这样的写法）之一", fill="未定级", per_value=True),
+    "bool": Rule(lambda raw, f: nz.normalize_bool(raw), "无法识别为 是/否", "是 或 否（暂按「否」处理）", WARNING, False),
+    "backbone": Rule(lambda raw, f: nz.normalize_backbone(raw), "无法识别为 是/否", "是 或 否（暂按「否」处理）", WARNING,
+                     False),
+    "status": Rule(lambda raw, f: nz.normalize_status(raw)),
+    "stage": _vocab_rule(nz.normalize_stage, schema.SCHOOL_STAGES),
+    "locality": _vocab_rule(nz.normalize_locality, schema.LOCALITIES),
+    "tier": _vocab_rule(nz.normalize_tier, schema.TIERS),
+    "degree": _vocab_rule(nz.normalize_degree, schema.DEGREES),
+    "employment": _vocab_rule(nz.normalize_employment, schema.EMPLOYMENTS),
+    "post": _vocab_rule(nz.normalize_post, schema.POSTS),
+    "sex": _vocab_rule(nz.normalize_sex, ["男", "女"]),
+    "appraisal": _vocab_rule(nz.normalize_appraisal, schema.APPRAISALS, soft=True),
+    "special": _vocab_rule(nz.normalize_special, schema.SPECIALS, soft=True),
+    "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True),
 }
 _PERSONAL = {"id_number", "special"}  # a malformed date is shown (it is not a real date); IDs never
+_VOCAB_FILES = {"title": "values_title.csv", "subject": "values_subject.csv"}
+
+
+def _accepted(field_type: str, field: str) -> str:
+    """Where the accepted words are, and the config key for the bureau's own words."""
+    name = _VOCAB_FILES.get(field_type, f"values_{field_type}.csv")
+    return (f"（可识别的全部写法见 data/aliases/{name}；当地特有的写法可在 staffplan.toml 的 [vocabulary] 节中用 "
+            f"{field_type} = {{ \"写法\" = \"标准值\" }} 指定）")
+
+
+def _report_words(issues: Issues, frame: pd.DataFrame, raw: pd.Series, bad: pd.Series, label: str, rule: Rule,
+                  field_type: str, field: str, show: bool) -> None:
+    """One issue per distinct word not understood, at its first row, with the number of rows."""
+    rows = frame.loc[bad.to_numpy(), schema.SOURCE_COLUMNS].assign(_w=nz.normalize_text(raw[bad]))
+    for word, grp in rows.groupby("_w", sort=False):
+        first = grp.iloc[0]
+        n = len(grp)
+        shown = f"「{word}」" if show else "的内容"
+        more = f"（共 {n} 行）" if n > 1 else ""
+        issues.add(rule.severity, f"{label}{shown}{rule.problem}{more}，应为 {rule.expected}{_accepted(field_type, field)}",
+                   file=str(first["src_file"]), sheet=str(first["src_sheet"]), row=int(first["src_row"]), column=label,
+                   value=str(word) if show else "", code="unknown_word")
+
+
+def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> dict[str, pd.Series]:
+    """Error cells (#N/A, #REF! …) and formulas without a value in the mapped columns: reported as such (never
+    as empty), then blanked. Returns field → mask of those cells."""
+    out = {}
+    for f in [c for c in frame.columns if c not in schema.SOURCE_COLUMNS]:
+        col = frame[f]
+        if col.dtype != object:
+            continue
+        mask = col.map(type) == CellError
+        if not mask.any():
+            continue
+        label = labels.get(f, f)
+        report_cells(issues, frame.assign(_v=col), mask, label,
+                     lambda v: ("单元格是没有计算结果的公式（程序生成、未在 Excel 中保存过），请在 Excel 中打开该文件、保存后再读取"
+                                if v == UNCACHED else f"单元格是错误值「{v}」（公式出错），应填写实际内容"), value_col="_v")
+        frame[f] = col.where(~mask, None)
+        out[f] = mask
+    return out
 
 
 def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> pd.DataFrame:
-    """Raw values → typed canonical columns (through the fields catalogue); bad cells become issues."""
+    """Raw values → typed canonical columns through the fields catalogue and ``RULES``; bad cells become issues.
+
+    Adds ``<field>__raw_blank`` flags (dropped by ``_finish``) so that a rejected value is never also called empty.
+    """
+    frame = frame.copy()
+    errs = cell_errors(frame, labels, issues)
     out = pd.DataFrame(index=frame.index)
     for c in schema.SOURCE_COLUMNS:
         out[c] = frame[c] if c in frame.columns else ""
@@ -205,77 +366,32 @@ def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Iss
         raw = frame[f] if present else pd.Series([None] * n, index=frame.index, dtype=object)
         label = labels.get(f, column_label(table, f))
         show = f not in _PERSONAL
-        t = spec.type
-        if t == "id":
-            val = nz.normalize_id(raw)
-            if spec.default and present:
-                val = val.where(val != "", spec.default)
-        elif t == "text":
-            val = nz.normalize_text(raw)
-            if spec.default:
-                val = val.where(val != "", spec.default)
-        elif t == "number":
-            val = nz.parse_number(raw)
-            bad = nz.bad_number(raw, val)
-            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是数字，应填写数字",
-                         value_col="_v")
-            if spec.default:
-                val = val.fillna(float(spec.default))
-        elif t in ("date", "date_year9"):
-            val = nz.parse_date(raw, year_only_month=9 if t == "date_year9" else 1)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         (lambda v, l=label: f"{l}「{v}」不是有效日期，应为 1985-03-01 这样的日期") if show else
-                         f"{label}不是有效日期，应为 1985-03-01 这样的日期", value_col="_v", show_value=show)
-        elif t == "school_year":
-            val = nz.parse_school_year(raw)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别，应为 2025 或 2025-2026 这样的学年", value_col="_v")
-        elif t == "year":
-            num = nz.parse_number(raw)
-            yr = nz.parse_school_year(raw)
-            val = num.where(num.notna() & (num % 1 == 0), pd.Series(yr, index=raw.index, dtype=float))
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是年份，应为 2020 这样的年份",
-                         value_col="_v")
-        elif t == "grade":
-            val = nz.parse_grade(raw)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别，应为 一年级、七年级、高一、小班 这样的年级", value_col="_v")
-        elif t == "subject":
-            val = nz.normalize_subject(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         lambda v, l=label: f"{l}「{v}」不在学科表中，按「其他」处理（可在 values_subject.csv 中补充别名）",
-                         severity="警告", value_col="_v")
-            val = val.where(~unknown, "其他").where(val.notna() | unknown, "")
-        elif t == "title":
-            val = nz.normalize_text(raw)
-        elif t in ("bool", "backbone"):
-            fn = nz.normalize_bool if t == "bool" else nz.normalize_backbone
-            val = fn(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别为 是/否，按「否」处理", severity="警告", value_col="_v")
+        rule = RULES.get(spec.type, RULES["text"])
+        val = rule.parse(raw, spec.type)
+        blank = nz.is_blank(raw) if present else pd.Series(True, index=frame.index)
+        out[f"{f}__raw_blank"] = blank & ~errs.get(f, pd.Series(False, index=frame.index))
+        bad = val.isna() & ~blank
+        if bad.any():
+            if rule.per_value:
+                _report_words(issues, frame, raw, bad, label, rule, spec.type, f, show)
+            else:
+                report_cells(issues, frame.assign(_v=raw), bad, label,
+                             (lambda v, r=rule, l=label: f"{l}「{v}」{r.problem}，应为 {r.expected}") if show else
+                             f"{label}{rule.problem}，应为 {rule.expected}", severity=rule.severity, value_col="_v",
+                             show_value=show)
+            if rule.fill is not None:
+                val = val.where(~bad, rule.fill)
+        if spec.type == "title":  # the level is the value; the text keeps the decoded name for display
+            out["title_level"] = val.where(val.notna(), "未定级")
+            val = nz.normalize_text(codes.decode_or_keep("title", raw))
+        if spec.default and spec.type not in ("number",):
+            val = val.where(val.notna() & (val != ""), spec.default) if (spec.type != "id" or present) else val
+        elif spec.default:
+            val = val.fillna(float(spec.default))
+        elif spec.type in ("subject",) or rule.per_value:
+            val = val.where(val.notna(), "")
+        if spec.type in ("bool", "backbone"):
             val = val.where(val.notna(), False).astype(bool)
-        elif t == "status":
-            val = nz.normalize_status(raw)
-            val = val.where(val.notna(), spec.default or schema.STATUS_AT_POST)
-        elif t in _ENUMS:
-            fn, vocab = _ENUMS[t]
-            val = fn(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            soft = t in ("appraisal", "special", "willingness")
-            allowed = "、".join(vocab)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         (lambda v, l=label, a=allowed: f"{l}「{v}」无法识别，应为 {a} 之一") if show else
-                         f"{label}的内容无法识别，应为 {allowed} 之一",
-                         severity="警告" if soft else "错误", value_col="_v", show_value=show)
-            val = val.where(val.notna(), spec.default if spec.default else "")
-        else:
-            val = raw
         out[f] = val
     return out
 
@@ -324,11 +440,16 @@ def empty_frame(table: str) -> pd.DataFrame:
 
 
 def _blank_required(issues: Issues, df: pd.DataFrame, table: str, fields: list[str], labels: dict[str, str]) -> None:
+    """Required cells left empty. A cell that held something not understood (already reported) or an error
+    cell is not empty (``<field>__raw_blank`` from convert)."""
     for f in fields:
         if f not in df.columns:
             continue
         col = df[f]
         blank = col.isna() | (col.astype(str).str.strip() == "") if col.dtype == object else col.isna()
+        raw_blank = df.get(f"{f}__raw_blank")
+        if raw_blank is not None:
+            blank &= raw_blank.astype(bool)
         label = labels.get(f, column_label(table, f))
         report_cells(issues, df, blank, label, f"{label}为空，此项必须填写")
 
@@ -370,9 +491,6 @@ def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: p
 def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                        where: dict) -> pd.DataFrame:
     df = convert("teachers", frame, labels, issues)
-    if "title" in df.columns:
-        df["title"] = (nz.normalize_text(codes.decode_or_keep("title", frame["title"]))
-                       if "title" in frame.columns else "")
     df["school_id"] = resolve_schools(df, schools)
     # key: 教师编号, else 身份证号
     ids = df["id_number"].fillna("").astype(str)
@@ -395,12 +513,6 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
         issues.error("教师表缺少必填列「性别」（也没有可推出性别的「身份证号」列）", column="性别", **where)
     if "birth_date" not in frame.columns and "id_number" not in frame.columns:
         issues.error("教师表缺少必填列「出生日期」（也没有可推出出生日期的「身份证号」列）", column="出生日期", **where)
-    df["title_level"] = nz.title_level(df["title"]) if len(df) else pd.Series(dtype=object)
-    unknown_title = df["title_level"].isna() & (df["title"] != "")
-    report_cells(issues, df, unknown_title, labels.get("title", "职称"),
-                 lambda v: f"职称「{v}」无法识别，应为 正高级教师、高级教师、一级教师、二级教师、三级教师（或旧称如 小学高级教师）",
-                 value_col="title")
-    df["title_level"] = df["title_level"].where(df["title_level"].notna(), "未定级")
     teaching = df["post"] == "专任教师"
     _blank_required(issues, df, "teachers", ["teacher_id", "name", "school_id", "employment", "degree"], labels)
     no_subject = teaching & (df["subject"] == "")
@@ -520,6 +632,8 @@ def _record(src: Source, sheet: RawSheet, sources: list[dict], issues: Issues) -
     sources.append({"table": src.table, "file": sheet.file, "sheet": sheet.sheet, "sha256": src.sha256})
     where = f"文件「{sheet.file}」" + (f"的工作表「{sheet.sheet}」" if sheet.sheet else "")
     issues.info(f"「{TABLE_NAMES[src.table]}」表取自{where}", file=sheet.file, sheet=sheet.sheet)
+    if sheet.note:
+        issues.info(sheet.note, file=sheet.file, sheet=sheet.sheet)
 
 
 def _extract_table(src_list: list[Source], table: str, cfg: Config, issues: Issues, sources: list[dict],
@@ -547,7 +661,36 @@ def _extract_table(src_list: list[Source], table: str, cfg: Config, issues: Issu
     return extracts
 
 
+def _resolve_vocabulary(cfg: Config, issues: Issues) -> dict[str, dict[str, str]]:
+    """staffplan.toml [vocabulary]: each target word is read through the field's own normaliser (so
+    ``人事代理 = "临聘"`` and ``高级讲师 = "高级教师"`` both work); a target that is not understood is an error."""
+    out: dict[str, dict[str, str]] = {}
+    for ftype, mapping in cfg.values.get("vocabulary", {}).items():
+        if not mapping:
+            continue
+        rule = RULES.get(ftype)
+        if rule is None or not isinstance(mapping, dict):
+            continue
+        targets = pd.Series([str(v) for v in mapping.values()], dtype=object)
+        canon = rule.parse(targets, ftype)
+        for (word, target), value in zip(mapping.items(), canon):
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                issues.error(f"配置项 vocabulary.{ftype} 中「{word}」对应的「{target}」不是可识别的写法，应为 {rule.expected}",
+                             file=cfg.sources.get(f"vocabulary.{ftype}", "staffplan.toml"), column=f"vocabulary.{ftype}")
+                continue
+            out.setdefault(ftype, {})[str(word)] = value
+    return out
+
+
 def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
+    token = _VOCAB.set(_resolve_vocabulary(cfg, issues))
+    try:
+        return _load_tables(path, cfg, issues)
+    finally:
+        _VOCAB.reset(token)
+
+
+def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
     located = _locate(path, issues)
     sources: list[dict] = []
     for table in REQUIRED_TABLES:
@@ -660,12 +803,22 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
     return transform_teachers(ex.frame, ex.labels, schools, issues, where)
 
 
-def load_dataset(path: Path, config: Config | None = None, *, strict: bool = True) -> schema.Dataset:
+def load_dataset(path: Path, config: Config | None = None, *, strict: bool = True,
+                 all_cells: bool = False) -> schema.Dataset:
     """Read a data set (folder or one workbook) into canonical, validated frames.
 
     ``staffplan.toml`` inside a folder is used when ``config`` is None. With ``strict`` any error raises
     :class:`InputError` carrying every finding; otherwise the Dataset is returned with ``ds.issues``.
+    ``all_cells`` lists every problem cell (otherwise each kind stops after MAX_CELL_ISSUES with a summary line).
     """
+    token = _LIMIT.set(None if all_cells else MAX_CELL_ISSUES)
+    try:
+        return _load_dataset(path, config, strict)
+    finally:
+        _LIMIT.reset(token)
+
+
+def _load_dataset(path: Path, config: Config | None, strict: bool) -> schema.Dataset:
     from .validate import validate
 
     path = Path(path)
@@ -689,7 +842,8 @@ def load_dataset(path: Path, config: Config | None = None, *, strict: bool = Tru
     return ds
 
 
-def check_dataset(path: Path, config_path: Path | None = None) -> tuple[schema.Dataset | None, Issues, Config]:
+def check_dataset(path: Path, config_path: Path | None = None, *, all_cells: bool = False
+                  ) -> tuple[schema.Dataset | None, Issues, Config]:
     """Read and validate without raising for data problems: (dataset or None, issues, config used)."""
     path = Path(path)
     issues = Issues()
@@ -702,7 +856,7 @@ def check_dataset(path: Path, config_path: Path | None = None) -> tuple[schema.D
         issues.extend(exc.issues)
         return None, issues, default_config()
     try:
-        ds = load_dataset(path, cfg, strict=False)
+        ds = load_dataset(path, cfg, strict=False, all_cells=all_cells)
     except InputError as exc:
         issues.extend(exc.issues)
         return None, issues, cfg
