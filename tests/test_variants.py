@@ -1,0 +1,240 @@
+"""The reader on files nobody here wrote (issue 14).
+
+``tests/variants/make_variants.py`` writes the example district ``examples/示例区`` in many valid-but-messy
+variants (same schools, numbers and people) and in broken variants with exactly one defect each.
+
+- every valid variant: ``staffplan check <variant> --json`` exits 0 and reports the clean example's counts
+  (schools, enrollment rows, teachers);
+- a representative subset (all with ``VARIANTS_FULL=1``): ``staffplan forecast`` gives 编制测算 and 学科缺口
+  equal to the clean example's (data rows compared as sets of rows; the 说明 sheet is ignored);
+- every broken variant: ``staffplan forecast`` exits 1 with one error sentence naming the manifest's file,
+  sheet, row and column, no traceback, and writes no output file.
+
+The expectations are the clean example's own results, computed in the same session - never copied numbers.
+The variants are generated once per session (seeded) and kept in pytest's cache keyed by the hash of the
+generator and the example files (``VARIANTS_REGEN=1`` forces a fresh copy).  All command runs happen once,
+in parallel, in a session fixture; the tests read their results.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "variants"))
+import make_variants as mv  # noqa: E402
+
+FULL = os.environ.get("VARIANTS_FULL") == "1"
+# one variant per class at least (titles, school headers + codes, employment, split sheets, merged cells,
+# formats, school year, dates, combinations)
+FORECAST_SUBSET = ["v02_titles_gbt8561", "v06_school_coded_values", "v07_employment_words",
+                   "v09_roster_split_by_kind", "v14_enroll_wide_merged_code", "v15_csv_web_export",
+                   "v24_date_forms", "v35_combo_everything_xls"]
+COMPARED_SHEETS = ["编制测算", "学科缺口"]
+_bin = Path(sys.executable).parent / "staffplan"
+STAFFPLAN = [str(_bin)] if _bin.exists() else [shutil.which("staffplan") or "staffplan"]
+
+
+def _run(args: list, timeout: int = 300) -> dict:
+    p = subprocess.run(STAFFPLAN + [str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                       env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
+    return {"rc": p.returncode, "out": p.stdout, "err": p.stderr}
+
+
+def _key() -> str:
+    h = hashlib.sha256(Path(mv.__file__).read_bytes())
+    for f in sorted(mv.CLEAN.iterdir()):
+        h.update(f.name.encode() + f.read_bytes())
+    h.update(str(mv.XlsConverter().available).encode())
+    return h.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def variants(tmp_path_factory, pytestconfig):
+    cache = getattr(pytestconfig, "cache", None)
+    key = _key()
+    if cache is not None and os.environ.get("VARIANTS_REGEN") != "1":
+        cached = Path(cache.mkdir(f"staffplan-variants-{key}"))
+        if (cached / "manifest.json").exists():
+            return cached, json.loads((cached / "manifest.json").read_text(encoding="utf-8"))
+    root = tmp_path_factory.mktemp("variants")
+    manifest = mv.generate(root)
+    if cache is not None:
+        base = Path(cache.mkdir("x")).parent
+        for old in base.glob("staffplan-variants-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        shutil.copytree(root, base / f"staffplan-variants-{key}", dirs_exist_ok=True)
+    return root, manifest
+
+
+def _entries(manifest: dict, kind: str) -> dict:
+    return {e["name"]: e for e in manifest[kind]}
+
+
+@pytest.fixture(scope="session")
+def runs(variants, tmp_path_factory):
+    """Every command of this module, run once and in parallel: {(kind, name): result}."""
+    root, manifest = variants
+    out = tmp_path_factory.mktemp("variant-out")
+    clean_json = _run(["check", mv.CLEAN, "--json"])
+    # counts come from the JSON when it carries them (a "counts" object), else from the text summary line
+    # (one more run per variant: adding counts to `check --json` halves this module's cost)
+    text_needed = _json_counts(_load(clean_json)) is None
+    jobs = {("forecast", "clean"): ["forecast", mv.CLEAN, "--out", out / "clean.xlsx", "--quiet", "--force"]}
+    if text_needed:
+        jobs[("check-text", "clean")] = ["check", mv.CLEAN, "--all"]
+    for e in manifest["valid"]:
+        if "skipped" in e:
+            continue
+        path = root / e["path"]
+        jobs[("check-json", e["name"])] = ["check", path, "--json"]
+        if text_needed:
+            jobs[("check-text", e["name"])] = ["check", path, "--all"]
+        if FULL or e["name"] in FORECAST_SUBSET:
+            jobs[("forecast", e["name"])] = ["forecast", path, "--out", out / f"{e['name']}.xlsx", "--quiet"]
+    for e in manifest["broken"]:
+        jobs[("broken", e["name"])] = ["forecast", root / e["path"], "--out", out / f"{e['name']}.xlsx"]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {k: pool.submit(_run, v) for k, v in jobs.items()}
+        results = {k: f.result() for k, f in futures.items()}
+    results[("check-json", "clean")] = clean_json
+    results["out"] = out
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+COUNT_LINE = re.compile(r"学校\s*(\d+)\s*所.*?在校生记录\s*(\d+)\s*行.*?教师\s*(\d+)\s*人")
+COUNT_KEYS = {"schools": ("学校", "school"), "enrollment": ("在校生", "enrol"), "teachers": ("教师", "teacher")}
+
+
+def _json_counts(doc: dict) -> dict | None:
+    for k in ("counts", "summary", "统计", "数量"):
+        v = doc.get(k)
+        if isinstance(v, dict):
+            got = {}
+            for name, words in COUNT_KEYS.items():
+                for kk, vv in v.items():
+                    if any(w in str(kk).lower() for w in words) and isinstance(vv, int):
+                        got[name] = vv
+            if len(got) == 3:
+                return got
+    return None
+
+
+def _load(res: dict) -> dict:
+    try:
+        return json.loads(res["out"])
+    except json.JSONDecodeError:
+        return {}
+
+
+def _counts(res_json: dict, res_text: dict | None) -> dict:
+    got = _json_counts(_load(res_json))
+    if got is not None:
+        return got
+    assert res_text is not None, "check --json gave no counts and no text run was made"
+    m = COUNT_LINE.search(res_text["out"] + res_text["err"])
+    assert m, f"no count line in check output:\n{res_text['out'][-2000:]}{res_text['err'][-2000:]}"
+    return dict(zip(("schools", "enrollment", "teachers"), map(int, m.groups())))
+
+
+def _problems(res_json: dict) -> str:
+    try:
+        doc = json.loads(res_json["out"])
+    except json.JSONDecodeError:
+        return (res_json["out"] + res_json["err"])[-3000:]
+    bad = [i for i in doc.get("issues", []) if i.get("severity") in ("错误", "error")]
+    return "\n".join(f"{i.get('file')}|{i.get('sheet')}|{i.get('row')}|{i.get('column')}: {i.get('message')}"
+                     for i in bad[:15]) + (res_json["err"][-2000:] if not bad else "")
+
+
+def _data_rows(path: Path, sheet: str) -> list:
+    """Data rows of an output sheet below its header row (found by 学校代码), as a sorted list of tuples."""
+    df = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str, engine="openpyxl")
+    head = next(i for i in range(len(df)) if "学校代码" in set(df.iloc[i].dropna()))
+    body = df.iloc[head + 1:].fillna("")
+    return sorted(tuple(r) for r in body.itertuples(index=False))
+
+
+# ---------------------------------------------------------------------------------------------
+def test_manifest_covers_every_class(variants):
+    """≥ 30 valid variants, several per class of the issue, ≥ 10 broken ones with a full expectation."""
+    _, manifest = variants
+    assert len(manifest["valid"]) >= 30
+    assert len(manifest["broken"]) >= 10
+    per_class: dict = {}
+    for e in manifest["valid"]:
+        for c in e["classes"]:
+            per_class[c] = per_class.get(c, 0) + 1
+    for c in ("titles", "school_headers", "employment", "split_sheets", "merged", "formats", "school_year",
+              "dates", "codes", "enrollment", "layout"):
+        assert per_class.get(c, 0) >= 2, (c, per_class)
+    assert sum(len(e["classes"]) >= 3 for e in manifest["valid"]) >= 3    # combinations
+    for e in manifest["broken"]:
+        assert e["file"] and e["row"] >= 1 and e["columns"], e
+
+
+def test_clean_example_passes(runs):
+    res = runs[("check-json", "clean")]
+    assert res["rc"] == 0, _problems(res)
+    assert runs[("forecast", "clean")]["rc"] == 0, runs[("forecast", "clean")]["err"][-2000:]
+
+
+@pytest.mark.parametrize("name", [v.name for v in mv.VALID])
+def test_valid_variant_checks_like_clean(name, variants, runs):
+    entry = _entries(variants[1], "valid")[name]
+    if "skipped" in entry:
+        pytest.skip(entry["skipped"])
+    res = runs[("check-json", name)]
+    assert "Traceback" not in res["out"] + res["err"]
+    assert res["rc"] == 0, f"{name} ({entry['description']}): check exited {res['rc']}\n{_problems(res)}"
+    expected = _counts(runs[("check-json", "clean")], runs.get(("check-text", "clean")))
+    assert _counts(res, runs.get(("check-text", name))) == expected, name
+
+
+@pytest.mark.parametrize("name", [v.name for v in mv.VALID])
+def test_valid_variant_forecasts_like_clean(name, variants, runs):
+    entry = _entries(variants[1], "valid")[name]
+    if "skipped" in entry:
+        pytest.skip(entry["skipped"])
+    if ("forecast", name) not in runs:
+        pytest.skip("not in the default forecast subset (run with VARIANTS_FULL=1)")
+    res = runs[("forecast", name)]
+    assert "Traceback" not in res["out"] + res["err"]
+    assert res["rc"] == 0, f"{name}: forecast exited {res['rc']}\n{(res['out'] + res['err'])[-3000:]}"
+    clean, got = runs["out"] / "clean.xlsx", runs["out"] / f"{name}.xlsx"
+    for sheet in COMPARED_SHEETS:
+        want, have = _data_rows(clean, sheet), _data_rows(got, sheet)
+        assert len(have) == len(want), (sheet, len(have), len(want))
+        diff = [r for r in have if r not in set(want)][:5]
+        assert have == want, f"{name} {sheet}: rows differ from the clean example, e.g. {diff}"
+
+
+ERROR_LINE = re.compile(r"^\s*错误[：:]", re.M)
+
+
+@pytest.mark.parametrize("name", [b.name for b in mv.BROKEN])
+def test_broken_variant_is_refused_with_one_sentence(name, variants, runs):
+    e = _entries(variants[1], "broken")[name]
+    res = runs[("broken", name)]
+    text = res["out"] + res["err"]
+    assert "Traceback" not in text, text[-3000:]
+    assert res["rc"] == 1, f"{name} ({e['description']}): exit {res['rc']}\n{text[-3000:]}"
+    assert not (runs["out"] / f"{name}.xlsx").exists(), "an output file was written despite the error"
+    lines = [ln for ln in text.splitlines() if ERROR_LINE.match(ln)]
+    assert len(lines) == 1, f"{name}: expected one error, got {len(lines)}:\n" + "\n".join(lines[:10])
+    line = lines[0]
+    assert e["file"] in line, (e["file"], line)
+    if e["sheet"]:
+        assert e["sheet"] in line, (e["sheet"], line)
+    assert re.search(rf"第\s*{e['row']}\s*行", line), (e["row"], line)
+    assert any(c in line for c in e["columns"]), (e["columns"], line)
