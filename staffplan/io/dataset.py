@@ -425,6 +425,71 @@ def resolve_schools(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.Series:
     return result.where(result != "", fallback)
 
 
+def report_school_conflicts(issues: Issues, df: pd.DataFrame, schools: pd.DataFrame, labels: dict[str, str]) -> None:
+    """A row whose 学校代码 and 学校名称 name two different schools of the school table is an error (which one
+    was meant cannot be known)."""
+    if not len(schools) or "school_id" not in df.columns:
+        return
+    names = dict(zip(nz.name_key(schools["school_name"]), schools["school_id"]))
+    id_to_name = dict(zip(schools["school_id"], schools["school_name"]))
+    code = nz.normalize_id(df["school_id"])
+    for col in ("school_name", "school_ref"):
+        if col not in df.columns:
+            continue
+        by_name = nz.name_key(df[col]).map(names)
+        clash = code.isin(id_to_name) & by_name.notna() & (by_name != code)
+        if clash.any():
+            label = labels.get("school_id", "学校代码")
+            report_cells(issues, df.assign(_v=code + "|" + df[col].astype(str)), clash, label,
+                         lambda v: (f"学校代码「{v.split('|')[0]}」是「{id_to_name.get(v.split('|')[0], '')}」，"
+                                    f"而学校名称「{v.split('|')[1]}」是另一所学校；请核对本行应属哪所学校"),
+                         value_col="_v", show_value=False)
+        return
+
+
+@lru_cache(maxsize=None)
+def _template_examples(table: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The example rows ``staffplan template`` writes, as (field, text) pairs of their key columns."""
+    from .template import SPECS
+
+    spec = SPECS.get(TABLE_NAMES[table])
+    if not spec:
+        return ()
+    amap = aliases(table)
+    keys = {"schools": ("school_id", "school_name"), "teachers": ("teacher_id", "name"),
+            "births": ("birth_year", "town", "births")}.get(table)  # the second one is named in the message
+    if not keys:
+        return ()
+    out = []
+    for row in spec["examples"]:
+        fields = {amap.match(c)[0]: nz.normalize_text(v) for c, v in zip(spec["columns"], row)}
+        out.append(tuple((k, fields.get(k, "")) for k in keys))
+    return tuple(out)
+
+
+def drop_template_examples(ex: Extract, issues: Issues) -> Extract:
+    """Refuse the template's own example rows (示例镇中心小学, 张老师 …) left in a filled template: one error
+    naming the rows, and the rows are left out so they cause nothing else."""
+    examples = _template_examples(ex.table)
+    f = ex.frame
+    if not examples or not len(f):
+        return ex
+    hit = pd.Series(False, index=f.index)
+    for pairs in examples:
+        if not all(k in f.columns for k, _ in pairs):
+            continue
+        m = pd.Series(True, index=f.index)
+        for k, v in pairs:
+            m &= nz.normalize_text(f[k]) == v
+        hit |= m
+    if not hit.any():
+        return ex
+    rows = f.loc[hit, "src_row"].astype(int).tolist()
+    issues.error(f"第 {'、'.join(map(str, rows))} 行是模板自带的示例行（{'、'.join(v for _, v in examples[0][1:2])} 等），"
+                 "请删除示例行后再读取", file=ex.sheet.file, sheet=ex.sheet.sheet, row=rows[0])
+    return Extract(ex.table, f[~hit].reset_index(drop=True), ex.labels, ex.sheet, ex.header_row)
+
+
 # --- per-table transforms --------------------------------------------------------------------------------
 
 def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -466,6 +531,8 @@ def transform_schools(ex: Extract, issues: Issues) -> pd.DataFrame:
 def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                          typed: bool = False) -> pd.DataFrame:
     df = frame if typed else convert("enrollment", frame, labels, issues)
+    if not typed:
+        report_school_conflicts(issues, frame, schools, labels)
     df = df.copy()
     if typed:
         for c in ("school_id", "school_ref", "school_name"):
@@ -491,6 +558,7 @@ def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: p
 def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                        where: dict) -> pd.DataFrame:
     df = convert("teachers", frame, labels, issues)
+    report_school_conflicts(issues, frame, schools, labels)
     df["school_id"] = resolve_schools(df, schools)
     # key: 教师编号, else 身份证号
     ids = df["id_number"].fillna("").astype(str)
@@ -706,7 +774,8 @@ def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
     frames: dict[str, pd.DataFrame] = {}
     # schools first: the others refer to them
     for table in ("schools", "births", "feeders", "distances"):
-        exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=False)
+        exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=table == "schools")
+        exs = [drop_template_examples(e, issues) for e in stack_alike(exs, issues)[:1]]  # split by sheet: one table
         if exs and check_required(exs[0], issues):
             if table == "schools":
                 frames[table] = transform_schools(exs[0], issues)
@@ -778,12 +847,62 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
     return _finish("enrollment", out)
 
 
+def _fields_of(ex: Extract) -> set[str]:
+    return {c for c in ex.frame.columns if c not in schema.SOURCE_COLUMNS}
+
+
+def _alike(a: set[str], b: set[str]) -> bool:
+    """Two sheets hold rows of one table when they share at least 80 % of the smaller one's columns."""
+    return len(a & b) >= 0.8 * min(len(a), len(b))
+
+
+def stack_alike(exs: list[Extract], issues: Issues) -> list[Extract]:
+    """Group extracts whose columns are alike and stack each group's rows (the sheet stays in src_sheet).
+
+    A missing 用工类型 column is taken from the sheet names when every sheet of the group names one
+    (``在编教师`` → 在编, ``临聘教师`` → 临聘, and the bureau's own words from [vocabulary])."""
+    groups: list[list[Extract]] = []
+    for e in exs:
+        for g in groups:
+            if _alike(_fields_of(g[0]), _fields_of(e)):
+                g.append(e)
+                break
+        else:
+            groups.append([e])
+    out = []
+    for g in groups:
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        frames = [e.frame for e in g]
+        if g[0].table == "teachers" and not any("employment" in _fields_of(e) for e in g):
+            kinds = nz.normalize_employment(pd.Series([e.sheet.sheet for e in g], dtype=object),
+                                            extra=vocabulary("employment"))
+            if kinds.notna().all() and (kinds != "").all():
+                frames = [f.assign(employment=k) for f, k in zip(frames, kinds)]
+                pairs = "、".join(f"「{e.sheet.sheet}」→ {k}" for e, k in zip(g, kinds))
+                issues.info(f"名册没有用工类型列，按工作表名称取用：{pairs}", file=g[0].sheet.file)
+        labels: dict[str, str] = {}
+        for e in g:
+            for k, v in e.labels.items():
+                labels.setdefault(k, v)
+        if "employment" in frames[0].columns and "employment" not in labels:
+            labels["employment"] = "用工类型（工作表名称）"
+        names = "、".join(f"「{e.sheet.sheet or e.sheet.file}」" for e in g)
+        issues.info(f"{len(g)} 个工作表的表头相同，按同一张{TABLE_NAMES[g[0].table]}表合并读取：{names}",
+                    file=g[0].sheet.file)
+        out.append(Extract(g[0].table, pd.concat(frames, ignore_index=True), labels, g[0].sheet, g[0].header_row))
+    return out
+
+
 def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
                    sources: list[dict]) -> pd.DataFrame:
     exs = _extract_table(srcs, "teachers", cfg, issues, sources, allow_many=True)
     if not exs:
         return empty_frame("teachers")
-    # a roster split over several sheets/files: parts keyed by 身份证件号, joined by the national helper
+    # sheets with the same columns are rows of one roster (在编教师 / 临聘教师, one sheet per school): stacked;
+    # only parts whose columns complement each other are joined by 身份证件号
+    exs = stack_alike(exs, issues)
     if len(exs) > 1:
         parts = [e.frame for e in exs]
         labels: dict[str, str] = {}
@@ -799,6 +918,7 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
                      ex.header_row)
     if not check_required(ex, issues):
         return empty_frame("teachers")
+    ex = drop_template_examples(ex, issues)
     where = dict(file=ex.sheet.file, sheet=ex.sheet.sheet)
     return transform_teachers(ex.frame, ex.labels, schools, issues, where)
 

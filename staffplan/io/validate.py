@@ -76,7 +76,7 @@ def validate_enrollment(ds: schema.Dataset, cfg: Config, issues: Issues) -> None
     if not len(e):
         return
     ids = set(ds.schools["school_id"])
-    unknown = ~e["school_id"].isin(ids) & (e["school_id"] != "")
+    unknown = ~e["school_id"].isin(ids) & (e["school_id"] != "") & bool(len(ds.schools))
     report_cells(issues, e, unknown, "学校代码",
                  lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
     stage = e["school_id"].map(dict(zip(ds.schools["school_id"], ds.schools["stage"])))
@@ -106,6 +106,36 @@ def validate_enrollment(ds: schema.Dataset, cfg: Config, issues: Issues) -> None
                  lambda v: f"平均班额 {v} 人超过 {hard} 人，学生数或班数可能填错", value_col="_v")
     report_cells(issues, txt, (size > soft) & (size <= hard), "班数",
                  lambda v: f"平均班额 {v} 人，属超大班额（超过 {soft} 人）", severity="警告", value_col="_v")
+
+
+def validate_history(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    """Schools without enrollment history (no projection possible) or with a single year (a guess)."""
+    s, e = ds.schools, ds.enrollment
+    if not len(s) or not len(e):
+        return
+    years = e.groupby("school_id")["year"].agg(["nunique", "max"])
+    n = s["school_id"].map(years["nunique"]).fillna(0)
+    last = s["school_id"].map(years["max"])
+    report_cells(issues, s, n == 0, "学校代码",
+                 "这所学校没有任何学年的在校生数，无法预测其学生数和编制；请在在校生表中补上", severity="警告")
+    report_cells(issues, s.assign(_v=last), n == 1, "学校代码",
+                 lambda v: f"这所学校只有一个学年（{int(float(v))}）的在校生数，无法按本校升级率推算，预测只是估计，请补充往年数据",
+                 severity="警告", value_col="_v")
+
+
+def validate_size(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    """A large data set without 区县: exchange is then planned as one county (slow, probably not intended)."""
+    max_s, max_t = cfg.get("input.large_schools", 300), cfg.get("input.large_teachers", 20000)
+    s, t = ds.schools, ds.teachers
+    if not (len(s) > max_s or len(t) > max_t):
+        return
+    if len(s) and (s["county"].fillna("").astype(str) != "").any():
+        return
+    used = [x for x in ds.sources if x.get("table") == "schools"]
+    issues.warning(f"数据有 {len(s)} 所学校、{len(t)} 名教师（超过 {max_s} 所或 {max_t} 人），但学校表没有「区县」列："
+                   "交流轮岗将把全部学校当作一个区县求解，既慢也可能不符合实际；请在学校表加「区县」列",
+                   file=str(used[0].get("file", "")) if used else "", sheet=str(used[0].get("sheet", "")) if used else "",
+                   column="区县")
 
 
 def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
@@ -142,7 +172,7 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     report_cells(issues, masked(birth_diff), birth_diff, "出生日期",
                  "出生日期与身份证号不一致，请核对本行", value_col="_v")
     ids_ok = set(ds.schools["school_id"])
-    unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok)
+    unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok) & bool(len(ds.schools))
     report_cells(issues, t, unknown, "学校代码",
                  lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
     ref = _ref_date(ds, cfg)
@@ -157,8 +187,11 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
         early = d.notna() & bd.notna() & (_years_between(bd, d) < 18)
         report_cells(issues, t, early, label, f"{label}早于本人满 18 岁，请核对{label}和出生日期")
         future = d.notna() & (d > ref)
+        # a teacher cannot have arrived after the plan date: an error for 到本校时间 (exchange eligibility rests
+        # on it), a warning for 参加工作时间
         report_cells(issues, t.assign(_v=d.dt.strftime("%Y-%m-%d")), future, label,
-                     lambda v, l=label: f"{l}「{v}」晚于计划日期 {ref:%Y-%m-%d}", severity="警告", value_col="_v")
+                     lambda v, l=label: f"{l}「{v}」晚于计划日期 {ref:%Y-%m-%d}，应为已经发生的日期",
+                     severity="错误" if col == "arrival_date" else "警告", value_col="_v")
     before = t["arrival_date"].notna() & t["work_start"].notna() & (t["arrival_date"] < t["work_start"])
     report_cells(issues, t, before, "到本校时间", "到本校时间早于参加工作时间，请核对", severity="警告")
     grp = t["retirement_group"]
@@ -173,6 +206,8 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
 
 def validate_optional(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     ids = set(ds.schools["school_id"])
+    if not ids:  # the school table itself failed: its error is enough, no cascade of unknown schools
+        return
     f = ds.feeders
     if len(f):
         for c, label in (("school_id", "学校代码"), ("feeder_id", "生源学校代码")):
@@ -202,11 +237,14 @@ def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
     for table, frame, label in (("schools", ds.schools, "学校"), ("enrollment", ds.enrollment, "在校生"),
                                 ("teachers", ds.teachers, "教师")):
         used = [s for s in ds.sources if s.get("table") == table]
-        if len(frame) == 0 and used:  # the table was found but holds no data rows
+        failed = {(i.file, i.sheet) for i in (ds.issues or []) if i.severity == "错误"}
+        if len(frame) == 0 and used and (str(used[0].get("file", "")), str(used[0].get("sheet", ""))) not in failed:
             issues.error(f"「{label}」表只有表头，没有数据行", file=str(used[0].get("file", "")),
                          sheet=str(used[0].get("sheet", "")))
     validate_schools(ds, cfg, issues)
     validate_enrollment(ds, cfg, issues)
     validate_teachers(ds, cfg, issues)
     validate_optional(ds, cfg, issues)
+    validate_history(ds, cfg, issues)
+    validate_size(ds, cfg, issues)
     return issues
