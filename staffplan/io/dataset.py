@@ -22,7 +22,7 @@ from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import SPREADSHEET_SUFFIXES, UNCACHED, CellError, RawSheet, read_sheets
+from .excel import MERGED, SPREADSHEET_SUFFIXES, UNCACHED, CellError, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -189,23 +189,17 @@ def _infer_by_containment(header, table: str, issues: Issues, where: dict) -> No
                     column=header.labels[cols[0]], **where)
 
 
-def _refuse_merged_counts(frame: pd.DataFrame, header, sheet: RawSheet, table: str, issues: Issues) -> None:
-    """A number merged over several rows cannot be split: the rows below its top get an error, not a copy."""
+def _refuse_merged_counts(frame: pd.DataFrame, header, sheet: RawSheet, table: str) -> None:
+    """A number merged over several rows cannot be split: the cells below the range's top become error cells
+    (reported by ``cell_errors``), not copies that would count the number once per row."""
     if not sheet.merged:
         return
     numeric = {s.field for s in catalogue()[table] if s.type == "number"}
     for f, j in header.columns.items():
-        if f not in numeric:
-            continue
-        rows = sorted(r + 1 for (r, c) in sheet.merged if c == j and (r + 1) in frame.index)
-        if not rows:
-            continue
-        label = header.labels[j] or column_label(table, f)
-        for r in rows:
-            top = sheet.merged[(r - 1, j)] + 1
-            issues.error(f"{label}是与第 {top} 行合并的单元格，数量不能跨行合并填写；请取消合并，每行填写各自的数值",
-                         file=sheet.file, sheet=sheet.sheet, row=r, column=label)
-            frame.at[r, f] = None
+        if f in numeric:
+            for (r, c) in sheet.merged:
+                if c == j and (r + 1) in frame.index:
+                    frame.at[r + 1, f] = CellError(MERGED)
 
 
 def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> Extract | None:
@@ -231,7 +225,7 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
                        f"取用「{header.labels[header.columns[fld]]}」列", column=header.labels[cols[0]], **where)
     frame = pd.DataFrame({f: body.frame[j] if j in body.frame.columns else None for f, j in header.columns.items()},
                          index=body.frame.index)
-    _refuse_merged_counts(frame, header, sheet, table, issues)
+    _refuse_merged_counts(frame, header, sheet, table)
     frame["src_file"] = sheet.file
     frame["src_sheet"] = sheet.sheet
     frame["src_row"] = frame.index.astype(int)
@@ -329,6 +323,12 @@ def _report_words(issues: Issues, frame: pd.DataFrame, raw: pd.Series, bad: pd.S
                    value=str(word) if show else "", code="unknown_word")
 
 
+_CELL_ERROR_TEXT = {
+    UNCACHED: "单元格是没有计算结果的公式（程序生成、未在 Excel 中保存过），请在 Excel 中打开该文件、保存后再读取",
+    MERGED: "单元格与上方的单元格合并，数量不能跨行合并填写（否则会按每行重复计算）；请取消合并，每行填写各自的数值",
+}
+
+
 def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> dict[str, pd.Series]:
     """Error cells (#N/A, #REF! …) and formulas without a value in the mapped columns: reported as such (never
     as empty), then blanked. Returns field → mask of those cells."""
@@ -342,8 +342,7 @@ def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> 
             continue
         label = labels.get(f, f)
         report_cells(issues, frame.assign(_v=col), mask, label,
-                     lambda v: ("单元格是没有计算结果的公式（程序生成、未在 Excel 中保存过），请在 Excel 中打开该文件、保存后再读取"
-                                if v == UNCACHED else f"单元格是错误值「{v}」（公式出错），应填写实际内容"), value_col="_v")
+                     lambda v: _CELL_ERROR_TEXT.get(v, f"单元格是错误值「{v}」（公式出错），应填写实际内容"), value_col="_v")
         frame[f] = col.where(~mask, None)
         out[f] = mask
     return out

@@ -30,6 +30,7 @@ class CellError(str):
 
 
 UNCACHED = "#无计算结果"
+MERGED = "#合并单元格"  # a count merged over several rows: its lower cells
 
 
 @dataclass

@@ -118,8 +118,9 @@ def validate_history(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     last = s["school_id"].map(years["max"])
     report_cells(issues, s, n == 0, "学校代码",
                  "这所学校没有任何学年的在校生数，无法预测其学生数和编制；请在在校生表中补上", severity="警告")
+    last = last.map(lambda y: "" if pd.isna(y) else str(int(y)))
     report_cells(issues, s.assign(_v=last), n == 1, "学校代码",
-                 lambda v: f"这所学校只有一个学年（{int(float(v))}）的在校生数，无法按本校升级率推算，预测只是估计，请补充往年数据",
+                 lambda v: f"这所学校只有一个学年（{v}）的在校生数，无法按本校升级率推算，预测只是估计，请补充往年数据",
                  severity="警告", value_col="_v")
 
 
