@@ -11,8 +11,9 @@ variants (same schools, numbers and people) and in broken variants with exactly 
   sheet, row and column, no traceback, and writes no output file.
 
 The expectations are the clean example's own results, computed in the same session - never copied numbers.
-The variants are generated once per session (seeded) and kept in pytest's cache keyed by the hash of the
-generator and the example files (``VARIANTS_REGEN=1`` forces a fresh copy).  All command runs happen once,
+The variants are generated once per session (seeded) into a tmp_path_factory folder and kept in pytest's
+cache keyed by the hash of the generator and the example files (``VARIANTS_REGEN=1`` forces a fresh copy).
+``check`` runs with ``--json`` when its JSON carries the counts, else in its text form (summary line).  All command runs happen once,
 in parallel, in a session fixture; the tests read their results.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,11 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "variants"))
 import make_variants as mv  # noqa: E402
 
 FULL = os.environ.get("VARIANTS_FULL") == "1"
-# one variant per class at least (titles, school headers + codes, employment, split sheets, merged cells,
-# formats, school year, dates, combinations)
-FORECAST_SUBSET = ["v02_titles_gbt8561", "v06_school_coded_values", "v07_employment_words",
-                   "v09_roster_split_by_kind", "v14_enroll_wide_merged_code", "v15_csv_web_export",
-                   "v24_date_forms", "v35_combo_everything_xls"]
+# together they cover every class: titles, codes, employment, dates (v34), school headers (v06), split
+# sheets (v09), merged cells + school year (v14), formats (v15 web CSV, v35 real .xls)
+FORECAST_SUBSET = ["v06_school_coded_values", "v09_roster_split_by_kind", "v14_enroll_wide_merged_code",
+                   "v15_csv_web_export", "v34_combo_national_style_roster", "v35_combo_everything_xls"]
 COMPARED_SHEETS = ["编制测算", "学科缺口"]
 _bin = Path(sys.executable).parent / "staffplan"
 STAFFPLAN = [str(_bin)] if _bin.exists() else [shutil.which("staffplan") or "staffplan"]
@@ -60,19 +61,26 @@ def _key() -> str:
 
 @pytest.fixture(scope="session")
 def variants(tmp_path_factory, pytestconfig):
+    """(root folder, manifest) of the generated variants, reused from pytest's cache when the generator and
+    the example are unchanged."""
     cache = getattr(pytestconfig, "cache", None)
-    key = _key()
+    final = None
     if cache is not None and os.environ.get("VARIANTS_REGEN") != "1":
-        cached = Path(cache.mkdir(f"staffplan-variants-{key}"))
-        if (cached / "manifest.json").exists():
-            return cached, json.loads((cached / "manifest.json").read_text(encoding="utf-8"))
+        final = Path(cache.mkdir("staffplan-variants")) / _key()
+        if (final / "manifest.json").exists():
+            return final, json.loads((final / "manifest.json").read_text(encoding="utf-8"))
     root = tmp_path_factory.mktemp("variants")
     manifest = mv.generate(root)
-    if cache is not None:
-        base = Path(cache.mkdir("x")).parent
-        for old in base.glob("staffplan-variants-*"):
-            shutil.rmtree(old, ignore_errors=True)
-        shutil.copytree(root, base / f"staffplan-variants-{key}", dirs_exist_ok=True)
+    if final is not None:
+        for old in final.parent.iterdir():          # other versions, unless another session may be using them
+            if old.name != final.name and time.time() - old.stat().st_mtime > 7200:
+                shutil.rmtree(old, ignore_errors=True)
+        staging = final.parent / f".{final.name}-{os.getpid()}"
+        shutil.copytree(root, staging)
+        try:
+            staging.rename(final)                   # atomic: a reader never sees a half-copied folder
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
     return root, manifest
 
 
@@ -86,19 +94,17 @@ def runs(variants, tmp_path_factory):
     root, manifest = variants
     out = tmp_path_factory.mktemp("variant-out")
     clean_json = _run(["check", mv.CLEAN, "--json"])
-    # counts come from the JSON when it carries them (a "counts" object), else from the text summary line
-    # (one more run per variant: adding counts to `check --json` halves this module's cost)
-    text_needed = _json_counts(_load(clean_json)) is None
+    # `check --json` is used when its JSON carries the counts (a "counts" object); until then `check` prints
+    # them only in its text summary line, so the text form is run instead (one run per variant, not two)
+    as_json = _json_counts(_load(clean_json)) is not None
     jobs = {("forecast", "clean"): ["forecast", mv.CLEAN, "--out", out / "clean.xlsx", "--quiet", "--force"]}
-    if text_needed:
-        jobs[("check-text", "clean")] = ["check", mv.CLEAN, "--all"]
+    if not as_json:
+        jobs[("check", "clean")] = ["check", mv.CLEAN, "--all"]
     for e in manifest["valid"]:
         if "skipped" in e:
             continue
         path = root / e["path"]
-        jobs[("check-json", e["name"])] = ["check", path, "--json"]
-        if text_needed:
-            jobs[("check-text", e["name"])] = ["check", path, "--all"]
+        jobs[("check", e["name"])] = ["check", path, "--json" if as_json else "--all"]
         if FULL or e["name"] in FORECAST_SUBSET:
             jobs[("forecast", e["name"])] = ["forecast", path, "--out", out / f"{e['name']}.xlsx", "--quiet"]
     for e in manifest["broken"]:
@@ -106,12 +112,14 @@ def runs(variants, tmp_path_factory):
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         futures = {k: pool.submit(_run, v) for k, v in jobs.items()}
         results = {k: f.result() for k, f in futures.items()}
-    results[("check-json", "clean")] = clean_json
+    if as_json:
+        results[("check", "clean")] = clean_json
     results["out"] = out
     return results
 
 
 # ---------------------------------------------------------------------------------------------
+ERROR_LINE = re.compile(r"^\s*错误[：:]", re.M)
 COUNT_LINE = re.compile(r"学校\s*(\d+)\s*所.*?在校生记录\s*(\d+)\s*行.*?教师\s*(\d+)\s*人")
 COUNT_KEYS = {"schools": ("学校", "school"), "enrollment": ("在校生", "enrol"), "teachers": ("教师", "teacher")}
 
@@ -137,24 +145,24 @@ def _load(res: dict) -> dict:
         return {}
 
 
-def _counts(res_json: dict, res_text: dict | None) -> dict:
-    got = _json_counts(_load(res_json))
+def _counts(res: dict) -> dict:
+    got = _json_counts(_load(res))
     if got is not None:
         return got
-    assert res_text is not None, "check --json gave no counts and no text run was made"
-    m = COUNT_LINE.search(res_text["out"] + res_text["err"])
-    assert m, f"no count line in check output:\n{res_text['out'][-2000:]}{res_text['err'][-2000:]}"
+    m = COUNT_LINE.search(res["out"] + res["err"])
+    assert m, f"no counts in check output:\n{res['out'][-2000:]}{res['err'][-2000:]}"
     return dict(zip(("schools", "enrollment", "teachers"), map(int, m.groups())))
 
 
-def _problems(res_json: dict) -> str:
-    try:
-        doc = json.loads(res_json["out"])
-    except json.JSONDecodeError:
-        return (res_json["out"] + res_json["err"])[-3000:]
-    bad = [i for i in doc.get("issues", []) if i.get("severity") in ("错误", "error")]
-    return "\n".join(f"{i.get('file')}|{i.get('sheet')}|{i.get('row')}|{i.get('column')}: {i.get('message')}"
-                     for i in bad[:15]) + (res_json["err"][-2000:] if not bad else "")
+def _problems(res: dict) -> str:
+    doc = _load(res)
+    if doc:
+        bad = [i for i in doc.get("issues", []) if i.get("severity") in ("错误", "error")]
+        lines = [f"{i.get('file')}|{i.get('sheet')}|{i.get('row')}|{i.get('column')}: {i.get('message')}"
+                 for i in bad]
+    else:
+        lines = [ln for ln in (res["out"] + res["err"]).splitlines() if ERROR_LINE.match(ln)]
+    return "\n".join(lines[:15]) or (res["out"] + res["err"])[-3000:]
 
 
 def _data_rows(path: Path, sheet: str) -> list:
@@ -184,7 +192,7 @@ def test_manifest_covers_every_class(variants):
 
 
 def test_clean_example_passes(runs):
-    res = runs[("check-json", "clean")]
+    res = runs[("check", "clean")]
     assert res["rc"] == 0, _problems(res)
     assert runs[("forecast", "clean")]["rc"] == 0, runs[("forecast", "clean")]["err"][-2000:]
 
@@ -194,11 +202,10 @@ def test_valid_variant_checks_like_clean(name, variants, runs):
     entry = _entries(variants[1], "valid")[name]
     if "skipped" in entry:
         pytest.skip(entry["skipped"])
-    res = runs[("check-json", name)]
+    res = runs[("check", name)]
     assert "Traceback" not in res["out"] + res["err"]
     assert res["rc"] == 0, f"{name} ({entry['description']}): check exited {res['rc']}\n{_problems(res)}"
-    expected = _counts(runs[("check-json", "clean")], runs.get(("check-text", "clean")))
-    assert _counts(res, runs.get(("check-text", name))) == expected, name
+    assert _counts(res) == _counts(runs[("check", "clean")]), name
 
 
 @pytest.mark.parametrize("name", [v.name for v in mv.VALID])
@@ -217,9 +224,6 @@ def test_valid_variant_forecasts_like_clean(name, variants, runs):
         assert len(have) == len(want), (sheet, len(have), len(want))
         diff = [r for r in have if r not in set(want)][:5]
         assert have == want, f"{name} {sheet}: rows differ from the clean example, e.g. {diff}"
-
-
-ERROR_LINE = re.compile(r"^\s*错误[：:]", re.M)
 
 
 @pytest.mark.parametrize("name", [b.name for b in mv.BROKEN])

@@ -623,6 +623,29 @@ def _(ctx):
     return "."
 
 
+BUREAU_WORDS_ON = ["人事代理", "员额制", "备案制"]
+BUREAU_WORDS_OFF = ["特岗教师"]
+# the mapping a bureau writes itself; the key is the one `staffplan check` names for an unknown word
+BUREAU_TOML = """# 本区的用工类型写法（示例区教育局人事股确认）
+[vocabulary]
+employment = { "人事代理" = "在编", "员额制" = "在编", "备案制" = "在编", "特岗教师" = "临聘" }
+"""
+
+
+@valid("v36_employment_bureau_mapped", ["employment", "layout"], "用工类型 words a bureau must map itself "
+       "(人事代理, 员额制, 备案制 → 在编; 特岗教师 → 临聘) with the mapping in the folder's staffplan.toml "
+       "[vocabulary] employment")
+def _(ctx):
+    def f(v, r):
+        words = BUREAU_WORDS_ON if v in EMPLOY_ON else BUREAU_WORDS_OFF
+        return ctx.rng.choice(words) if ctx.rng.random() < 0.3 else v
+    t = teachers(ctx).map_col("编制情况", f)
+    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
+    (ctx.out / "staffplan.toml").write_text(BUREAU_TOML, encoding="utf-8")
+    ctx.copy_all_but("教师")
+    return "."
+
+
 # ---- class 4: rosters split into sheets --------------------------------------------------------
 def _split(t: Table, key: Callable) -> dict:
     parts: dict = {}
@@ -1083,7 +1106,8 @@ def _(ctx):
     t.rows = [list(r) for r in TEMPLATE_EXAMPLE_ROWS] + t.rows[:BROKEN_ROSTER_ROWS]
     write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教师", t), Sheet("填表说明", TEMPLATE_NOTE)])
     ctx.copy_all_but("教师")
-    return dict(path=".", file="教师.xlsx", sheet="教师", row=2, columns=["姓名", "教师编号"])
+    # a row-level defect: the sentence names the example row by its 姓名 or by the example value itself
+    return dict(path=".", file="教师.xlsx", sheet="教师", row=2, columns=["姓名", "教师编号", "张老师"])
 
 
 @broken("b05_ref_error_cell", "#REF! error cell in the required 主教学科 column")
@@ -1189,6 +1213,43 @@ def _(ctx):
     ctx.copy("学校", "出生人口", "对口")
     write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
     return dict(path=".", file="在校生.xlsx", sheet=sh.name, row=i + 1, columns=["学校标识码", "学校名称"])
+
+
+@broken("b16_split_sheet_unknown_title", "roster split 在编教师/临聘教师; an unknown title (特级教练) in the "
+        "second sheet")
+def _(ctx):
+    t = short_teachers(ctx)
+    e = t.col("编制情况")
+    parts = _split(t, lambda r: "在编教师" if r[e] in EMPLOY_ON else "临聘教师")
+    t2 = t.drop("编制情况")
+    rows = [[v for i, v in enumerate(r) if i != e] for r in parts["临聘教师"]]
+    i = ctx.rng.randrange(len(rows))
+    rows[i][t2.col("专业技术职务")] = "特级教练"
+    kept = [[v for i, v in enumerate(r) if i != e] for r in parts["在编教师"]]
+    write_xlsx(ctx.out / "教师.xlsx", [Sheet("在编教师", [t2.header] + kept), Sheet("临聘教师", [t2.header] + rows)])
+    ctx.copy_all_but("教师")
+    return dict(path=".", file="教师.xlsx", sheet="临聘教师", row=i + 2, columns=["专业技术职务"])
+
+
+@broken("b17_csv_month_arrival_after_plan", "GBK CSV roster, 调入本校时间 written 2026年10月 (after 1 Sep 2026)")
+def _(ctx):
+    t = short_teachers(ctx)
+    i = _pick(ctx, t)
+    t.rows[i][t.col("调入本校时间")] = "2026年10月"
+    write_csv(ctx.out / "教师.csv", t, "gbk")
+    ctx.copy_all_but("教师")
+    return dict(path=".", file="教师.csv", sheet="", row=i + 2, columns=["调入本校时间"])
+
+
+@broken("b18_enroll_formula_no_cache", "long enrollment, a 学生数 cell holding a formula with no cached value")
+def _(ctx):
+    t = enroll_long(ctx.clean)
+    i = ctx.rng.randrange(len(t.rows))
+    t.rows[i][t.col("学生数")] = f"=SUM(F{i + 2}*45)"
+    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", t)])
+    ctx.copy("学校", "出生人口", "对口")
+    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
+    return dict(path=".", file="在校生.xlsx", sheet="在校生", row=i + 2, columns=["学生数"])
 
 
 # ---------------------------------------------------------------------------------------------
