@@ -259,7 +259,9 @@ def check(
     warnings = [i for i in issues if i.severity == WARNING]
     infos = [i for i in issues if i.severity not in (ERROR, WARNING)]
     if json_out:
-        _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
+        counts = ({"schools": len(ds.schools), "enrollment": len(ds.enrollment), "teachers": len(ds.teachers)}
+                  if ds is not None else None)
+        _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings), "counts": counts,
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
         for i in infos if all_rows else infos[:12]:

@@ -22,7 +22,7 @@ from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import MERGED, SPREADSHEET_SUFFIXES, UNCACHED, CellError, RawSheet, read_sheets
+from .excel import MERGED, SPREADSHEET_SUFFIXES, CellError, cell_error_text, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -323,12 +323,6 @@ def _report_words(issues: Issues, frame: pd.DataFrame, raw: pd.Series, bad: pd.S
                    value=str(word) if show else "", code="unknown_word")
 
 
-_CELL_ERROR_TEXT = {
-    UNCACHED: "单元格是没有计算结果的公式（程序生成、未在 Excel 中保存过），请在 Excel 中打开该文件、保存后再读取",
-    MERGED: "单元格与上方的单元格合并，数量不能跨行合并填写（否则会按每行重复计算）；请取消合并，每行填写各自的数值",
-}
-
-
 def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> dict[str, pd.Series]:
     """Error cells (#N/A, #REF! …) and formulas without a value in the mapped columns: reported as such (never
     as empty), then blanked. Returns field → mask of those cells."""
@@ -342,7 +336,7 @@ def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> 
             continue
         label = labels.get(f, f)
         report_cells(issues, frame.assign(_v=col), mask, label,
-                     lambda v: _CELL_ERROR_TEXT.get(v, f"单元格是错误值「{v}」（公式出错），应填写实际内容"), value_col="_v")
+                     cell_error_text, value_col="_v")
         frame[f] = col.where(~mask, None)
         out[f] = mask
     return out
@@ -530,8 +524,7 @@ def transform_schools(ex: Extract, issues: Issues) -> pd.DataFrame:
 def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                          typed: bool = False) -> pd.DataFrame:
     df = frame if typed else convert("enrollment", frame, labels, issues)
-    if not typed:
-        report_school_conflicts(issues, frame, schools, labels)
+    report_school_conflicts(issues, frame, schools, labels)
     df = df.copy()
     if typed:
         for c in ("school_id", "school_ref", "school_name"):
@@ -582,7 +575,7 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
         issues.error("教师表缺少必填列「出生日期」（也没有可推出出生日期的「身份证号」列）", column="出生日期", **where)
     teaching = df["post"] == "专任教师"
     _blank_required(issues, df, "teachers", ["teacher_id", "name", "school_id", "employment", "degree"], labels)
-    no_subject = teaching & (df["subject"] == "")
+    no_subject = teaching & (df["subject"] == "") & df["subject__raw_blank"].astype(bool)
     lab = labels.get("subject", "任教学科")
     report_cells(issues, df, no_subject, lab, f"{lab}为空，专任教师必须填写任教学科")
     no_arrival = df["arrival_date"].isna() & teaching
@@ -771,11 +764,13 @@ def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
             issues.error(f"有多个文件都像「{TABLE_NAMES[table]}」表（{names}），请只保留一个", file=path.name)
             located[table] = located[table][:1]
     frames: dict[str, pd.DataFrame] = {}
+    labels: dict[str, dict[str, str]] = {}  # table → field → header as written (messages name the user's column)
     # schools first: the others refer to them
     for table in ("schools", "births", "feeders", "distances"):
         exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=table == "schools")
         exs = [drop_template_examples(e, issues) for e in stack_alike(exs, issues)[:1]]  # split by sheet: one table
         if exs and check_required(exs[0], issues):
+            labels[table] = dict(exs[0].labels)
             if table == "schools":
                 frames[table] = transform_schools(exs[0], issues)
             else:
@@ -783,67 +778,96 @@ def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
         else:
             frames[table] = empty_frame(table)
     schools = frames["schools"]
-    frames["enrollment"] = _load_enrollment(path, located["enrollment"], schools, cfg, issues, sources)
-    frames["teachers"] = _load_teachers(located["teachers"], schools, cfg, issues, sources)
-    return schema.Dataset(schools=frames["schools"], enrollment=frames["enrollment"], teachers=frames["teachers"],
+    frames["enrollment"] = _load_enrollment(path, located["enrollment"], schools, cfg, issues, sources, labels)
+    frames["teachers"] = _load_teachers(located["teachers"], schools, cfg, issues, sources, labels)
+    return schema.Dataset(labels=labels, schools=frames["schools"], enrollment=frames["enrollment"], teachers=frames["teachers"],
                           births=frames["births"], feeders=frames["feeders"], distances=frames["distances"],
                           sources=sources, issues=issues, path=path)
 
 
 def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
-                     sources: list[dict]) -> pd.DataFrame:
-    from .wide import read_wide
-
+                     sources: list[dict], labels_out: dict | None = None) -> pd.DataFrame:
+    """Enrollment from long or wide sheets, statistics-system workbooks, or a folder of either (one file per
+    year or per school)."""
     parts: list[pd.DataFrame] = []
     for src in srcs:
-        stats_paths: list[Path] = []
         if src.is_dir:
-            stats_paths = sorted(p for p in src.path.rglob("*") if p.is_file() and not _is_skipped(p)
-                                 and p.suffix.lower() in SPREADSHEET_SUFFIXES - {".csv"})
+            files = [(p, None) for p in sorted(src.path.rglob("*")) if p.is_file() and not _is_skipped(p)
+                     and p.suffix.lower() in SPREADSHEET_SUFFIXES]
             stats_root = root if root.is_dir() else src.path
         else:
-            sheets = _read_source(src, cfg, issues, sources)
-            if _statistics_workbook(sheets):
-                stats_paths, stats_root = [src.path], (root if root.is_dir() else src.path.parent)
-        if stats_paths:
-            for p in stats_paths:
-                sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
-                                and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
-            try:
-                part = national.read_statistics(stats_paths, stats_root, schools, issues)
-            except NotImplementedError:
-                issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
+            files = [(src.path, _read_source(src, cfg, issues, sources))]
+            stats_root = root if root.is_dir() else src.path.parent
+        stats_paths: list[Path] = []
+        for p, sheets in files:
+            display = str(p.relative_to(root)) if root.is_dir() and p.is_relative_to(root) else p.name
+            if sheets is None:  # a file of a folder: statistics workbook, or a plain long/wide table
+                try:
+                    sheets = read_sheets(p, display, max_rows=cfg.get("input.max_rows"),
+                                         max_file_mb=cfg.get("input.max_file_mb"),
+                                         max_uncompressed_mb=cfg.get("input.max_uncompressed_mb"))
+                except InputError as exc:
+                    issues.extend(exc.issues)
+                    continue
+                if not _statistics_workbook(sheets):
+                    one = Source("enrollment", p, display, sha256=sha256_of(p))
+                    if _plain_enrollment(one, sheets, schools, issues, sources, parts, labels_out):
+                        continue
+            elif not _statistics_workbook(sheets):
+                if not _plain_enrollment(src, sheets, schools, issues, sources, parts, labels_out) and sheets:
+                    issues.error("找不到在校生表的表头：长表需要 学校代码、学年、年级、学生数 列，宽表需要 学校代码/学校名称 列和"
+                                 "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
                 continue
-            if part is not None and len(part):
-                parts.append(transform_enrollment(part, {}, schools, issues, typed=True)
-                             if set(schema.ENROLLMENT_COLUMNS) <= set(part.columns) else part)
+            stats_paths.append(p)
+        if not stats_paths:
             continue
-        used = False
-        for sheet in sheets:
-            header = detect_header(sheet.rows, "enrollment")
-            long_ok = header is not None and {"grade", "students"} <= set(header.columns)
-            if long_ok:
-                ex = extract(sheet, "enrollment", issues)
-                if ex is not None and check_required(ex, issues):
-                    parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
-                    _record(src, sheet, sources, issues)
-                    used = True
-                continue
-            wide = read_wide(sheet, issues)
-            if wide is None:
-                continue
-            if len(wide):
-                parts.append(transform_enrollment(wide, {}, schools, issues, typed=True))
-            _record(src, sheet, sources, issues)
-            used = True
-        if not used and sheets:
-            issues.error("找不到在校生表的表头：长表需要 学校代码、学年、年级、学生数 列，宽表需要 学校代码/学校名称 列和"
-                         "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
+        for p in stats_paths:
+            sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
+                            and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
+        try:
+            part = national.read_statistics(stats_paths, stats_root, schools, issues)
+        except NotImplementedError:
+            issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
+            continue
+        if part is not None and len(part):
+            parts.append(transform_enrollment(part, {}, schools, issues, typed=True)
+                         if set(schema.ENROLLMENT_COLUMNS) <= set(part.columns) else part)
     if not parts:
         return _finish("enrollment", empty_frame("enrollment"))
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["school_id", "year", "grade"], kind="stable")
     return _finish("enrollment", out)
+
+
+def _plain_enrollment(src: Source, sheets: list[RawSheet], schools: pd.DataFrame, issues: Issues,
+                      sources: list[dict], parts: list, labels_out: dict | None) -> bool:
+    """Long or wide enrollment sheets of one file into ``parts``; False when no sheet holds such a table."""
+    from .wide import read_wide
+
+    used = False
+    for sheet in sheets:
+        header = detect_header(sheet.rows, "enrollment")
+        long_ok = header is not None and {"grade", "students"} <= set(header.columns)
+        if long_ok:
+            ex = extract(sheet, "enrollment", issues)
+            if ex is not None and check_required(ex, issues):
+                parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
+                _record(src, sheet, sources, issues)
+                if labels_out is not None:
+                    labels_out.setdefault("enrollment", dict(ex.labels))
+                used = True
+            continue
+        wide = read_wide(sheet, issues)
+        if wide is None:
+            continue
+        labels = dict(wide.attrs.get("labels", {}))
+        if len(wide):
+            parts.append(transform_enrollment(wide, labels, schools, issues, typed=True))
+        if labels_out is not None:
+            labels_out.setdefault("enrollment", labels)
+        _record(src, sheet, sources, issues)
+        used = True
+    return used
 
 
 def _fields_of(ex: Extract) -> set[str]:
@@ -895,7 +919,7 @@ def stack_alike(exs: list[Extract], issues: Issues) -> list[Extract]:
 
 
 def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
-                   sources: list[dict]) -> pd.DataFrame:
+                   sources: list[dict], labels_out: dict | None = None) -> pd.DataFrame:
     exs = _extract_table(srcs, "teachers", cfg, issues, sources, allow_many=True)
     if not exs:
         return empty_frame("teachers")
@@ -918,6 +942,8 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
     if not check_required(ex, issues):
         return empty_frame("teachers")
     ex = drop_template_examples(ex, issues)
+    if labels_out is not None:
+        labels_out["teachers"] = dict(ex.labels)
     where = dict(file=ex.sheet.file, sheet=ex.sheet.sheet)
     return transform_teachers(ex.frame, ex.labels, schools, issues, where)
 

@@ -31,6 +31,15 @@ class CellError(str):
 
 UNCACHED = "#无计算结果"
 MERGED = "#合并单元格"  # a count merged over several rows: its lower cells
+_CELL_ERROR_TEXT = {
+    UNCACHED: "单元格是没有计算结果的公式（程序生成、未在 Excel 中保存过），请在 Excel 中打开该文件、保存后再读取",
+    MERGED: "单元格与上方的单元格合并，数量不能跨行合并填写（否则会按每行重复计算）；请取消合并，每行填写各自的数值",
+}
+
+
+def cell_error_text(value: str) -> str:
+    """The sentence for an error cell: what it holds and what to do."""
+    return _CELL_ERROR_TEXT.get(value, f"单元格是错误值「{value}」（公式出错），应填写实际内容")
 
 
 @dataclass
@@ -308,13 +317,21 @@ def _read_html(path: Path, name: str, max_rows: int) -> list[RawSheet]:
     for i, t in enumerate(tables):
         if len(t) > max_rows:
             raise _fail(name, f"表格有 {len(t)} 行，超过上限 {max_rows} 行（配置项 input.max_rows）")
-        rows = [_clean_row([None if v is None else str(v) for v in r]) for r in t.itertuples(index=False)]
+        head = []  # header cells (<th>) become pandas column names: put them back as rows
+        if not isinstance(t.columns, pd.RangeIndex):
+            levels = t.columns.nlevels
+            for lv in range(levels):
+                cells = [c[lv] if levels > 1 else c for c in t.columns]
+                head.append([None if str(c).startswith("Unnamed:") else str(c) for c in cells])
+        rows = head + [[None if v is None else str(v) for v in r] for r in t.itertuples(index=False)]
+        rows = [_clean_row(r) for r in rows]
         sheets.append(RawSheet(name, path, "" if len(tables) == 1 else f"表{i + 1}", rows, set()))
     return sheets
 
 
-def _convert_with_office(path: Path, name: str, what: str) -> Path | None:
-    """Convert with LibreOffice (when installed) into a temporary .xlsx; None when it is not available."""
+def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: float | None) -> list[RawSheet] | None:
+    """Convert with LibreOffice (when installed) into a temporary .xlsx and read that; None when it is not
+    available or cannot convert. The temporary folder is removed afterwards."""
     import shutil
     import subprocess
     import tempfile
@@ -323,15 +340,24 @@ def _convert_with_office(path: Path, name: str, what: str) -> Path | None:
     if not soffice:
         return None
     out_dir = Path(tempfile.mkdtemp(prefix="staffplan-"))
-    src = out_dir / ("input" + (".xml" if what == "spreadsheetml" else path.suffix))
-    shutil.copyfile(path, src)
     try:
-        subprocess.run([soffice, "--headless", "--convert-to", "xlsx", "--outdir", str(out_dir), str(src)],
-                       capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    out = out_dir / "input.xlsx"
-    return out if out.exists() else None
+        src = out_dir / "input.xml"
+        shutil.copyfile(path, src)
+        profile = (out_dir / "profile").as_uri()  # own profile: several conversions may run at once
+        try:
+            subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx",
+                            "--outdir", str(out_dir), str(src)], capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        out = out_dir / "input.xlsx"
+        if not out.exists():
+            return None
+        sheets = _read_workbook(out, name, max_rows, max_uncompressed_mb, "xlsx")
+        for sh in sheets:
+            sh.path = path
+        return sheets
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _read_csv(path: Path, name: str, max_rows: int) -> list[RawSheet]:
@@ -383,11 +409,7 @@ def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | 
     elif kind in ("xlsx", "ods", "xls", "encrypted"):
         sheets = _read_workbook(path, name, max_rows, max_uncompressed_mb, kind)
     elif kind == "spreadsheetml":
-        converted = _convert_with_office(path, name, kind)
-        if converted is not None:
-            sheets = _read_workbook(converted, name, max_rows, max_uncompressed_mb, "xlsx")
-            for sh in sheets:
-                sh.path = path
+        sheets = _read_via_office(path, name, max_rows, max_uncompressed_mb)
     if sheets is not None:
         expected = {".csv": "text", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".et": "xls", ".ett": "xls",
                     ".ods": "ods"}[suffix]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import Issues
 from . import normalize as nz
-from .excel import RawSheet
+from .excel import CellError, RawSheet, cell_error_text
 from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, header_key, is_total_label,
                       table_body)
 
@@ -132,6 +132,12 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
         for kind in ("students", "classes"):
             if kind in cols:
                 raw = frame[cols[kind]]
+                err = raw.map(type) == CellError
+                if err.any():  # #N/A, #REF!, a formula without a value: said as such, then no value
+                    for r in err[err].index:
+                        issues.error(cell_error_text(raw[r]), file=sheet.file, sheet=sheet.sheet, row=int(r),
+                                     column=labels[cols[kind]], value=str(raw[r]))
+                    raw = raw.where(~err, None)
                 val = nz.parse_number(raw)
                 bad = nz.bad_number(raw, val)
                 for r in bad[bad].index[:20]:
@@ -139,14 +145,20 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                                  file=sheet.file, sheet=sheet.sheet, row=int(r), column=labels[cols[kind]],
                                  value=str(raw[r]))
                 part[kind] = val
-                part[f"_bad_{kind}"] = bad
+                part[f"_bad_{kind}"] = bad | err
+                part[f"{kind}__raw_blank"] = ~(bad | err)  # reported above: not also "empty"
             else:
                 part[kind] = float("nan")
                 part[f"_bad_{kind}"] = False
+        for kind in ("students", "classes"):
+            if f"{kind}__raw_blank" not in part:
+                part[f"{kind}__raw_blank"] = True
         keep = part["students"].notna() | part["classes"].notna() | part["_bad_students"] | part["_bad_classes"]
         parts.append(part[keep].drop(columns=["_bad_students", "_bad_classes"]))
     out = pd.concat(parts) if parts else base.iloc[0:0]
     out["src_file"] = sheet.file
     out["src_sheet"] = sheet.sheet
     out["src_row"] = out.index.astype(int)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["labels"] = {k: labels[j] for k, j in keys.items() if labels[j]}
+    return out
