@@ -37,9 +37,11 @@ import make_variants as mv  # noqa: E402
 
 FULL = os.environ.get("VARIANTS_FULL") == "1"
 # together they cover every class: titles, codes, employment, dates (v34), school headers (v06), split
-# sheets (v09), merged cells + school year (v14), formats (v15 web CSV, v35 real .xls)
+# sheets (v09), merged cells + school year (v14), formats (v15 web CSV, v35 real .xls); v39 because a
+# wide table with the measure on top can pass `check` with the right counts and still be misread
 FORECAST_SUBSET = ["v06_school_coded_values", "v09_roster_split_by_kind", "v14_enroll_wide_merged_code",
-                   "v15_csv_web_export", "v34_combo_national_style_roster", "v35_combo_everything_xls"]
+                   "v15_csv_web_export", "v34_combo_national_style_roster", "v35_combo_everything_xls",
+                   "v39_enroll_wide_blocks"]
 COMPARED_SHEETS = ["编制测算", "学科缺口"]
 _bin = Path(sys.executable).parent / "staffplan"
 STAFFPLAN = [str(_bin)] if _bin.exists() else [shutil.which("staffplan") or "staffplan"]

@@ -1056,6 +1056,172 @@ def _(ctx):
     return "."
 
 
+# ---- more layouts seen in bureau files --------------------------------------------------------
+@valid("v37_roster_id_only", ["codes", "dates"], "roster without 性别 and 出生年月 columns (both derivable from the "
+       "身份证号码), header 公民身份号码")
+def _(ctx):
+    t = teachers(ctx).drop("性别", "出生年月").rename({"身份证号码": "公民身份号码"})
+    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
+    ctx.copy_all_but("教师")
+    return "."
+
+
+def _wide_flat(clean: Clean, order: str) -> Table:
+    """Wide enrollment with a one-row header: 一年级班数, 一年级人数 … (order "grade") or all 学生数 columns
+    then all 班数 columns under a merged top row (order "block")."""
+    by = {}
+    for e in clean.enrollment:
+        by.setdefault((e["code"], e["year"]), {})[e["grade"]] = (e["classes"], e["students"])
+    grades = [g for g in GRADES if any(g in v for v in by.values())]
+    rows = []
+    for y in years_of(clean):
+        for c in _school_order(clean):
+            if (c, y) not in by:
+                continue
+            v = by[(c, y)]
+            if order == "grade":
+                cells = [x for g in grades for x in (v.get(g, (None, None))[0], v.get(g, (None, None))[1])]
+            else:
+                cells = [v.get(g, (None, None))[1] for g in grades] + [v.get(g, (None, None))[0] for g in grades]
+            rows.append([c, clean.school_name[c], f"{y}-{y + 1}学年"] + cells)
+    if order == "grade":
+        header = ["学校代码", "学校名称", "学年"] + [f"{g}{k}" for g in grades for k in ("班数", "人数")]
+    else:
+        header = ["学校代码", "学校名称", "学年"] + grades + grades
+    return Table(header, rows)
+
+
+@valid("v38_enroll_wide_one_row_header", ["enrollment", "school_year"], "wide enrollment with a one-row header "
+       "(一年级班数, 一年级人数, …, 高三人数) and a 学年 column 2025-2026学年")
+def _(ctx):
+    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", _wide_flat(ctx.clean, "grade"))])
+    ctx.copy_all_but("在校生")
+    return "."
+
+
+@valid("v39_enroll_wide_blocks", ["enrollment", "merged"], "wide enrollment with the measure on top: 在校学生数 "
+       "merged over all grades, then 班数 merged over all grades, grade names in the second header row")
+def _(ctx):
+    t = _wide_flat(ctx.clean, "block")
+    n = (len(t.header) - 3) // 2
+    top = ["学校代码", "学校名称", "学年"] + ["在校学生数"] + [None] * (n - 1) + ["班数"] + [None] * (n - 1)
+    second = [None, None, None] + t.header[3:]
+    merges = ["A1:A2", "B1:B2", "C1:C2", f"D1:{get_column_letter(3 + n)}1",
+              f"{get_column_letter(4 + n)}1:{get_column_letter(3 + 2 * n)}1"]
+    write_xlsx(ctx.out / "在校生.xlsx", [Sheet("在校生", [top, second] + t.rows, merges)])
+    ctx.copy_all_but("在校生")
+    return "."
+
+
+@valid("v40_codes_as_numbers_and_spaces", ["codes", "layout"], "school codes stored as number cells in every "
+       "table, names with trailing / full-width spaces, blank rows between the roster's school blocks")
+def _(ctx):
+    c = ctx.clean
+    s = schools(ctx).map_col("学校标识码", lambda v, r: int(v)).map_col("学校名称", lambda v, r: v + ctx.rng.choice([" ", "\u3000", ""]))
+    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", s)])
+    f = c.feeders.copy().map_col("学校代码", lambda v, r: int(v)).map_col("生源学校代码", lambda v, r: int(v))
+    write_xlsx(ctx.out / "对口.xlsx", [table_sheet("对口", f)])
+    e = enroll_long(c)
+    e.map_col("学校代码", lambda v, r: int(v))
+    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", e)])
+    t = teachers(ctx)
+    t.map_col("学校代码", lambda v, r: int(v) if v else v)
+    t.map_col("单位名称", lambda v, r: (" " + v) if ctx.rng.random() < 0.2 else v)
+    rows, prev = [], None
+    ni = t.col("单位名称")
+    for r in t.rows:
+        if prev is not None and r[ni].strip() != prev:
+            rows.append([None] * len(t.header))
+        prev = r[ni].strip()
+        rows.append(r)
+    t.rows = rows
+    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
+    ctx.copy("出生人口")
+    return "."
+
+
+@valid("v41_instructions_sheet_first", ["layout", "split_sheets"], "every workbook starts with a 填表说明 sheet "
+       "(and the roster workbook has a hidden-looking 数据字典 sheet of allowed values after the data)")
+def _(ctx):
+    note = Sheet("填表说明", [["填表说明"], ["1. 请勿修改表头；2. 学校代码填写10位学校标识码；3. 日期格式为 yyyy-mm-dd。"]])
+    c = ctx.clean
+    write_xlsx(ctx.out / "学校.xlsx", [note, table_sheet("学校", c.schools)])
+    write_xlsx(ctx.out / "教师.xlsx", [note, table_sheet("教职工花名册", c.teachers),
+                                     Sheet("数据字典", [["字段", "可选值"], ["编制情况", "在编、临聘"],
+                                                       ["专业技术职务", "正高级教师、高级教师、一级教师、二级教师、三级教师、未定级"]])])
+    write_xlsx(ctx.out / "在校生.xlsx", [note, table_sheet("在校生", enroll_long(c))])
+    ctx.copy("出生人口", "对口")
+    return "."
+
+
+STAT_GRADE = {"小班": "幼儿园小班", "中班": "幼儿园中班", "大班": "幼儿园大班", "七年级": "初中一年级",
+              "八年级": "初中二年级", "九年级": "初中三年级", "高一": "高中一年级", "高二": "高中二年级",
+              "高三": "高中三年级"}
+YEAR_FORMS_MORE = [lambda y: f"{y}-{str(y + 1)[2:]}学年", lambda y: f"{y}～{y + 1}学年", lambda y: f"{y}至{y + 1}学年",
+                   lambda y: f"{y}-{str(y + 1)[2:]}", lambda y: f"{y}学年度"]
+
+
+@valid("v42_enroll_stage_grade_names", ["enrollment", "school_year"], "long enrollment with stage-qualified grade "
+       "names (幼儿园小班, 初中一年级, 高中三年级) and 学年 as 2025-26学年, 2025～2026学年, 2025至2026学年, 2025学年度")
+def _(ctx):
+    t = enroll_long(ctx.clean, year_fmt=lambda y, rng: rng.choice(YEAR_FORMS_MORE)(y),
+                    grade_fmt=lambda g, rng: STAT_GRADE.get(g, g), rng=ctx.rng)
+    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", t)])
+    ctx.copy_all_but("在校生")
+    return "."
+
+
+@valid("v43_html_gbk_as_xls", ["formats"], "roster as an HTML table in GBK (meta charset=gbk) saved as .xls, "
+       "as older Chinese web systems export it")
+def _(ctx):
+    path = write_html_xls(ctx.out / "教师.xls", ctx.clean.teachers)
+    text = path.read_text(encoding="utf-8").replace("charset=utf-8", "charset=gbk")
+    path.write_bytes(text.encode("gbk"))
+    ctx.copy_all_but("教师")
+    return "."
+
+
+def offset_sheet(name: str, t: Table, col0: int, title: str) -> Sheet:
+    """The table placed at column ``col0`` (0-based) below a title and an empty row."""
+    pad = [None] * col0
+    return Sheet(name, [pad + [title], []] + [pad + list(r) for r in [t.header] + t.rows])
+
+
+@valid("v44_table_not_at_a1", ["layout"], "roster and school list not starting at A1: a title in B1, an empty "
+       "row, the table from B3 (column A empty)")
+def _(ctx):
+    write_xlsx(ctx.out / "教师.xlsx", [offset_sheet("教职工花名册", ctx.clean.teachers, 1, "示例区教职工花名册")])
+    write_xlsx(ctx.out / "学校.xlsx", [offset_sheet("学校", ctx.clean.schools, 1, "示例区学校名单")])
+    ctx.copy_all_but("教师", "学校")
+    return "."
+
+
+ROSTER_GROUPS = [("基本信息", ["序号", "工号", "姓名", "性别", "身份证号码", "出生年月"]),
+                 ("任职信息", ["学校代码", "单位名称", "主教学科", "兼任学科", "周课时", "专业技术职务", "学历",
+                           "编制情况", "岗位类型", "调入本校时间", "参加工作时间"]),
+                 ("考核与意愿", ["骨干教师", "2025年考核", "2024年考核", "特殊情况", "特殊情况已批准", "本人意愿",
+                            "约定退休日期", "退休年龄组", "备注"])]
+
+
+def grouped_header_sheet(name: str, t: Table) -> Sheet:
+    """A roster with a merged group row above the real header (基本信息 | 任职信息 | 考核与意愿)."""
+    top, merges, k = [], [], 0
+    for group, cols in ROSTER_GROUPS:
+        assert t.header[k:k + len(cols)] == cols, (t.header[k:k + len(cols)], cols)
+        top += [group] + [None] * (len(cols) - 1)
+        merges.append(f"{get_column_letter(k + 1)}1:{get_column_letter(k + len(cols))}1")
+        k += len(cols)
+    return Sheet(name, [top, t.header] + t.rows, merges)
+
+
+@valid("v45_roster_grouped_header", ["layout", "merged"], "roster with a merged group row (基本信息 / 任职信息 / "
+       "考核与意愿) above the real header")
+def _(ctx):
+    write_xlsx(ctx.out / "教师.xlsx", [grouped_header_sheet("教职工花名册", ctx.clean.teachers)])
+    ctx.copy_all_but("教师")
+    return "."
+
+
 # ---------------------------------------------------------------------------------------------
 # broken variants: the roster cut to its first BROKEN_ROSTER_ROWS rows, one defect each
 def short_teachers(ctx) -> Table:
@@ -1250,6 +1416,29 @@ def _(ctx):
     ctx.copy("学校", "出生人口", "对口")
     write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
     return dict(path=".", file="在校生.xlsx", sheet="在校生", row=i + 2, columns=["学生数"])
+
+
+@broken("b19_grouped_header_unknown_title", "roster with a merged group row above the header; unknown title "
+        "特级教练 (Excel row = index + 3)")
+def _(ctx):
+    t = short_teachers(ctx)
+    i = _pick(ctx, t)
+    t.rows[i][t.col("专业技术职务")] = "特级教练"
+    write_xlsx(ctx.out / "教师.xlsx", [grouped_header_sheet("教职工花名册", t)])
+    ctx.copy_all_but("教师")
+    return dict(path=".", file="教师.xlsx", sheet="教职工花名册", row=i + 3, columns=["专业技术职务"])
+
+
+@broken("b20_real_xls_unknown_employment", "roster as a real .xls (BIFF8) with the employment word 借调 (unknown)")
+def _(ctx):
+    if not ctx.xls.available:
+        return _roster_defect(ctx, "编制情况", "借调")     # same defect in .xlsx when soffice is missing
+    t = short_teachers(ctx)
+    i = _pick(ctx, t)
+    t.rows[i][t.col("编制情况")] = "借调"
+    ctx.xls.add(write_xlsx(ctx.out / "_教师.xlsx", [table_sheet("教职工花名册", t)]), ctx.out / "教师.xls")
+    ctx.copy_all_but("教师")
+    return dict(path=".", file="教师.xls", sheet="教职工花名册", row=i + 2, columns=["编制情况"])
 
 
 # ---------------------------------------------------------------------------------------------
