@@ -43,6 +43,7 @@ FORECAST_SUBSET = ["v06_school_coded_values", "v09_roster_split_by_kind", "v14_e
                    "v15_csv_web_export", "v34_combo_national_style_roster", "v35_combo_everything_xls",
                    "v39_enroll_wide_blocks"]
 COMPARED_SHEETS = ["编制测算", "学科缺口"]
+BASELINES = {"plain": mv.CLEAN, "national": mv.CLEAN_NATIONAL}
 _bin = Path(sys.executable).parent / "staffplan"
 STAFFPLAN = [str(_bin)] if _bin.exists() else [shutil.which("staffplan") or "staffplan"]
 
@@ -56,7 +57,11 @@ def _run(args: list, timeout: int = 300) -> dict:
 def _key() -> str:
     h = hashlib.sha256(Path(mv.__file__).read_bytes())
     for f in sorted(mv.CLEAN.iterdir()):
-        h.update(f.name.encode() + f.read_bytes())
+        if f.is_file():
+            h.update(f.name.encode() + f.read_bytes())
+    for f in sorted(mv.CLEAN_NATIONAL.rglob("*")):
+        if f.is_file():
+            h.update(str(f.relative_to(mv.CLEAN_NATIONAL)).encode() + f.read_bytes())
     h.update(str(mv.XlsConverter().available).encode())
     return h.hexdigest()[:16]
 
@@ -99,23 +104,26 @@ def runs(variants, tmp_path_factory):
     # `check --json` is used when its JSON carries the counts (a "counts" object); until then `check` prints
     # them only in its text summary line, so the text form is run instead (one run per variant, not two)
     as_json = _json_counts(_load(clean_json)) is not None
-    jobs = {("forecast", "clean"): ["forecast", mv.CLEAN, "--out", out / "clean.xlsx", "--quiet", "--force"]}
-    if not as_json:
-        jobs[("check", "clean")] = ["check", mv.CLEAN, "--all"]
-    for e in manifest["valid"]:
-        if "skipped" in e:
-            continue
+    mode = "--json" if as_json else "--all"
+    valid = [e for e in manifest["valid"] if "skipped" not in e]
+    forecast = [e for e in valid if FULL or e["name"] in FORECAST_SUBSET]
+    jobs = {}
+    for base, path in BASELINES.items():
+        if (base == "plain" and not as_json) or (base != "plain" and any(e["baseline"] == base for e in valid)):
+            jobs[("check", base)] = ["check", path, mode]
+        if base == "plain" or any(e["baseline"] == base for e in forecast):
+            jobs[("forecast", base)] = ["forecast", path, "--out", out / f"{base}.xlsx", "--quiet", "--force"]
+    for e in valid:
         path = root / e["path"]
-        jobs[("check", e["name"])] = ["check", path, "--json" if as_json else "--all"]
-        if FULL or e["name"] in FORECAST_SUBSET:
-            jobs[("forecast", e["name"])] = ["forecast", path, "--out", out / f"{e['name']}.xlsx", "--quiet"]
+        jobs[("check", e["name"])] = ["check", path, mode]
+    for e in forecast:
+        jobs[("forecast", e["name"])] = ["forecast", root / e["path"], "--out", out / f"{e['name']}.xlsx", "--quiet"]
     for e in manifest["broken"]:
         jobs[("broken", e["name"])] = ["forecast", root / e["path"], "--out", out / f"{e['name']}.xlsx"]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         futures = {k: pool.submit(_run, v) for k, v in jobs.items()}
         results = {k: f.result() for k, f in futures.items()}
-    if as_json:
-        results[("check", "clean")] = clean_json
+    results.setdefault(("check", "plain"), clean_json)
     results["out"] = out
     return results
 
@@ -193,10 +201,12 @@ def test_manifest_covers_every_class(variants):
         assert e["file"] and e["row"] >= 1 and e["columns"], e
 
 
-def test_clean_example_passes(runs):
-    res = runs[("check", "clean")]
-    assert res["rc"] == 0, _problems(res)
-    assert runs[("forecast", "clean")]["rc"] == 0, runs[("forecast", "clean")]["err"][-2000:]
+def test_clean_examples_pass(runs):
+    for base in BASELINES:
+        if ("check", base) in runs:
+            assert runs[("check", base)]["rc"] == 0, _problems(runs[("check", base)])
+        if ("forecast", base) in runs:
+            assert runs[("forecast", base)]["rc"] == 0, runs[("forecast", base)]["err"][-2000:]
 
 
 @pytest.mark.parametrize("name", [v.name for v in mv.VALID])
@@ -207,7 +217,7 @@ def test_valid_variant_checks_like_clean(name, variants, runs):
     res = runs[("check", name)]
     assert "Traceback" not in res["out"] + res["err"]
     assert res["rc"] == 0, f"{name} ({entry['description']}): check exited {res['rc']}\n{_problems(res)}"
-    assert _counts(res) == _counts(runs[("check", "clean")]), name
+    assert _counts(res) == _counts(runs[("check", entry["baseline"])]), name
 
 
 @pytest.mark.parametrize("name", [v.name for v in mv.VALID])
@@ -220,7 +230,7 @@ def test_valid_variant_forecasts_like_clean(name, variants, runs):
     res = runs[("forecast", name)]
     assert "Traceback" not in res["out"] + res["err"]
     assert res["rc"] == 0, f"{name}: forecast exited {res['rc']}\n{(res['out'] + res['err'])[-3000:]}"
-    clean, got = runs["out"] / "clean.xlsx", runs["out"] / f"{name}.xlsx"
+    clean, got = runs["out"] / f"{entry['baseline']}.xlsx", runs["out"] / f"{name}.xlsx"
     for sheet in COMPARED_SHEETS:
         want, have = _data_rows(clean, sheet), _data_rows(got, sheet)
         assert len(have) == len(want), (sheet, len(have), len(want))

@@ -36,6 +36,7 @@ from openpyxl.utils import get_column_letter
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN = ROOT / "examples" / "示例区"
+CLEAN_NATIONAL = ROOT / "examples" / "示例区-国家系统格式"
 SEED = 20261
 BROKEN_ROSTER_ROWS = 400          # broken variants keep the first rows of the roster (speed)
 PLAN_YEAR = 2026
@@ -471,6 +472,7 @@ class Variant:
     description: str
     build: Callable                 # (Ctx) -> dataset path relative to the variant folder ("." = folder)
     needs_soffice: bool = False
+    baseline: str = "plain"         # the clean data set whose results it must reproduce: plain / national
 
 
 @dataclass
@@ -484,9 +486,9 @@ VALID: list = []
 BROKEN: list = []
 
 
-def valid(name, classes, description, needs_soffice=False):
+def valid(name, classes, description, needs_soffice=False, baseline="plain"):
     def deco(fn):
-        VALID.append(Variant(name, tuple(classes), description, fn, needs_soffice))
+        VALID.append(Variant(name, tuple(classes), description, fn, needs_soffice, baseline))
         return fn
     return deco
 
@@ -1222,6 +1224,42 @@ def _(ctx):
     return "."
 
 
+# ---- variants of the national-format example (baseline: examples/示例区-国家系统格式) ----------------
+def _national_copy(ctx, *skip: str):
+    """Copy the national-format example into the variant folder, leaving out the given top-level names."""
+    for f in CLEAN_NATIONAL.iterdir():
+        if f.name in skip:
+            continue
+        if f.is_dir():
+            shutil.copytree(f, ctx.out / f.name)
+        else:
+            shutil.copy(f, ctx.out / f.name)
+
+
+@valid("n01_national_post_info_file", ["national", "split_sheets"], "national roster with 岗位信息 (subject, title) "
+       "in its own file 教师岗位信息.xlsx next to 教师基本信息.xlsx, joined by 身份证件号", baseline="national")
+def _(ctx):
+    _national_copy(ctx, "教师.xlsx")
+    wb = openpyxl.load_workbook(CLEAN_NATIONAL / "教师.xlsx", read_only=True)
+    for ws, fname in zip(wb.worksheets, ("教师基本信息.xlsx", "教师岗位信息.xlsx")):
+        write_xlsx(ctx.out / fname, [Sheet(ws.title, _sheet_rows(ws))])
+    wb.close()
+    return "."
+
+
+@valid("n02_national_xls_and_stats_headers", ["national", "formats", "school_headers"], "national example with the "
+       "school list under statistics headers (学校（机构）标识码, 所在乡镇（街道）, 学校（机构）所在地城乡类型 …) and the "
+       "2025学年 statistics workbooks as real .xls", needs_soffice=True, baseline="national")
+def _(ctx):
+    _national_copy(ctx, "学校.xlsx")
+    t = _table(CLEAN_NATIONAL / "学校.xlsx").rename(STATS_HEADERS)
+    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校名单", t)])
+    folder = ctx.out / "在校生" / "2025学年"
+    for f in sorted(folder.glob("*.xlsx")):
+        ctx.xls.add(f, f.with_suffix(".xls"))
+    return "."
+
+
 # ---------------------------------------------------------------------------------------------
 # broken variants: the roster cut to its first BROKEN_ROSTER_ROWS rows, one defect each
 def short_teachers(ctx) -> Table:
@@ -1448,11 +1486,13 @@ def generate(out: Path, seed: int = SEED, only: list | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     clean = load_clean()
     xls = XlsConverter()
-    manifest = {"seed": seed, "clean": str(CLEAN), "valid": [], "broken": []}
+    manifest = {"seed": seed, "baselines": {"plain": str(CLEAN), "national": str(CLEAN_NATIONAL)},
+                "valid": [], "broken": []}
     for v in VALID:
         if only and v.name not in only:
             continue
-        entry = {"name": v.name, "classes": list(v.classes), "description": v.description}
+        entry = {"name": v.name, "classes": list(v.classes), "description": v.description,
+                 "baseline": v.baseline}
         if v.needs_soffice and not xls.available:
             entry["skipped"] = "LibreOffice (soffice) is not installed: real .xls files cannot be written"
         else:
