@@ -22,7 +22,7 @@ from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import MERGED, SPREADSHEET_SUFFIXES, CellError, cell_error_text, RawSheet, read_sheets
+from .excel import MERGED, SPREADSHEET_SUFFIXES, CellError, cell_error_text, is_cell_error, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -331,7 +331,7 @@ def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> 
         col = frame[f]
         if col.dtype != object:
             continue
-        mask = col.map(type) == CellError
+        mask = is_cell_error(col)
         if not mask.any():
             continue
         label = labels.get(f, f)
@@ -361,7 +361,9 @@ def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Iss
         show = f not in _PERSONAL
         rule = RULES.get(spec.type, RULES["text"])
         val = rule.parse(raw, spec.type)
-        blank = nz.is_blank(raw) if present else pd.Series(True, index=frame.index)
+        # blank cells matter for values not understood and for required fields only (is_blank costs a pass)
+        need = present and (spec.required != "no" or f == "subject" or bool(val.isna().any()))
+        blank = nz.is_blank(raw) if need else pd.Series(not present, index=frame.index)
         out[f"{f}__raw_blank"] = blank & ~errs.get(f, pd.Series(False, index=frame.index))
         bad = val.isna() & ~blank
         if bad.any():
@@ -478,8 +480,10 @@ def drop_template_examples(ex: Extract, issues: Issues) -> Extract:
     if not hit.any():
         return ex
     rows = f.loc[hit, "src_row"].astype(int).tolist()
-    issues.error(f"第 {'、'.join(map(str, rows))} 行是模板自带的示例行（{'、'.join(v for _, v in examples[0][1:2])} 等），"
-                 "请删除示例行后再读取", file=ex.sheet.file, sheet=ex.sheet.sheet, row=rows[0])
+    shown, value = examples[0][1]  # the example's name (张老师, 示例镇中心小学, 示例镇)
+    issues.error(f"第 {'、'.join(map(str, rows))} 行是模板自带的示例行（{value} 等），请删除示例行后再读取",
+                 file=ex.sheet.file, sheet=ex.sheet.sheet, row=rows[0],
+                 column=ex.labels.get(shown, column_label(ex.table, shown)))
     return Extract(ex.table, f[~hit].reset_index(drop=True), ex.labels, ex.sheet, ex.header_row)
 
 

@@ -37,6 +37,15 @@ _CELL_ERROR_TEXT = {
 }
 
 
+def is_cell_error(col) -> "pd.Series":
+    """Mask of the :class:`CellError` cells of a column (one quick pass, no pandas map)."""
+    import numpy as np
+    import pandas as pd
+
+    arr = col.to_numpy(dtype=object)
+    return pd.Series(np.fromiter((v.__class__ is CellError for v in arr), bool, len(arr)), index=col.index)
+
+
 def cell_error_text(value: str) -> str:
     """The sentence for an error cell: what it holds and what to do."""
     return _CELL_ERROR_TEXT.get(value, f"单元格是错误值「{value}」（公式出错），应填写实际内容")

@@ -21,6 +21,7 @@ _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=65536)
 def clean_header(text) -> str:
     """Header cell → comparable text: half-width, no ``*`` markers, line breaks, spaces or bracketed hints.
 
@@ -46,6 +47,7 @@ def clean_header(text) -> str:
     return t
 
 
+@lru_cache(maxsize=65536)
 def header_key(text) -> str:
     return clean_header(text).lower()
 

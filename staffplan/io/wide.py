@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import Issues
 from . import normalize as nz
-from .excel import CellError, RawSheet, cell_error_text
+from .excel import CellError, RawSheet, cell_error_text, is_cell_error
 from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, header_key, is_total_label,
                       table_body)
 
@@ -119,6 +119,7 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                          file=sheet.file, sheet=sheet.sheet, row=i + 1)
             return pd.DataFrame()
         year = pd.Series(y, index=frame.index, dtype=object)
+    has_errors = any(v.__class__ is CellError for row in rows for v in row)
     base = pd.DataFrame(index=frame.index)
     for k in ("school_id", "school_name", "school_ref"):
         if k in keys:
@@ -132,7 +133,7 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
         for kind in ("students", "classes"):
             if kind in cols:
                 raw = frame[cols[kind]]
-                err = raw.map(type) == CellError
+                err = is_cell_error(raw) if has_errors else pd.Series(False, index=raw.index)
                 if err.any():  # #N/A, #REF!, a formula without a value: said as such, then no value
                     for r in err[err].index:
                         issues.error(cell_error_text(raw[r]), file=sheet.file, sheet=sheet.sheet, row=int(r),
