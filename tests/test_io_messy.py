@@ -320,3 +320,15 @@ def test_large_data_set_without_county(tmp_path):
     _, issues, _ = check_dataset(root)
     assert [i.column for i in warnings(issues) if "区县" in i.message] == ["区县"]
     assert load_config(root / "staffplan.toml")["input.large_schools"] == 2
+
+
+def test_wide_table_with_the_measure_merged_on_top(tmp_path):
+    # 学生数 merged over the grade columns C–D, 班数 over E–F; the grades are in the second header row
+    wide = [["学校代码", "学校名称", "学生数", None, "班数", None],
+            [None, None, "一年级", "二年级", "一年级", "二年级"],
+            ["4415210001", "河东镇中心小学", 86, 80, 2, 3]]
+    root = fx.basic_dataset(tmp_path / "d")
+    fx.write_xlsx(root / "在校生.xlsx", {"2025学年": wide}, merges={"2025学年": ["A1:A2", "B1:B2", "C1:D1", "E1:F1"]})
+    e = load_dataset(root).enrollment
+    got = e[["grade", "students", "classes"]].values.tolist()
+    assert got == [[1, 86, 2.0], [2, 80, 3.0]]

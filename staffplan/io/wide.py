@@ -70,6 +70,11 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
     filled = forward_fill(upper)
     sub = aliases("wide")
     amap = aliases("enrollment")
+    # the measure on top (在校学生数 over all grades, then 班数 over all grades), grades in the row below it
+    above = forward_fill(list(rows[i - 1]) + [None] * (width - len(rows[i - 1]))) if i > 0 else [None] * width
+    measure = [sub.match(v)[0] if v is not None else None for v in above]
+    if not any(measure):
+        measure = [None] * width
     keys: dict[str, int] = {}
     grade_cols: dict[int, dict[str, int]] = {}
     labels: list[str] = []
@@ -92,7 +97,7 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
             kind = sub.match(lo)[0]
             if kind is None:
                 continue
-        kind = kind or "students"
+        kind = kind or measure[j] or "students"
         grade_cols.setdefault(g, {}).setdefault(kind, j)
     if not grade_cols or not any(k in keys for k in ("school_id", "school_name", "school_ref")):
         return None
