@@ -301,18 +301,21 @@ def _read_workbook(path: Path, name: str, max_rows: int, max_uncompressed_mb: fl
             pass
 
 
+def _decode(data: bytes) -> str | None:
+    """Text of a CSV or HTML export: UTF-8 (with or without BOM) or GB18030 (a superset of GBK); None if neither."""
+    for enc in CSV_ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _read_html(path: Path, name: str, max_rows: int) -> list[RawSheet]:
     """A web page saved as .xls (what many web systems export): every <table> is a sheet, spans filled."""
     import pandas as pd
 
-    raw = path.read_bytes()
-    text = None
-    for enc in CSV_ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = _decode(path.read_bytes())
     if text is None:
         raise _fail(name, "文件实际是网页（HTML）表格，但编码无法识别；请在 Excel 中打开后另存为 .xlsx")
     try:
@@ -370,14 +373,7 @@ def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: 
 
 
 def _read_csv(path: Path, name: str, max_rows: int) -> list[RawSheet]:
-    data = path.read_bytes()
-    text = None
-    for enc in CSV_ENCODINGS:
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = _decode(path.read_bytes())
     if text is None:
         raise _fail(name, "CSV 文件的编码无法识别（应为 UTF-8、带 BOM 的 UTF-8 或 GBK），请用 Excel 另存为「CSV UTF-8」")
     if "\x00" in text:
