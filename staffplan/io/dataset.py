@@ -1,8 +1,21 @@
 """Load a data set (a folder of files, or one workbook) into validated canonical tables.
 
-Layers, as in pudl: raw sheets (excel.py) → header mapping (headers.py, aliases in data/) → one transform per
-table here (values through normalize.py) → validate.py. Every frame keeps src_file / src_sheet / src_row so
-messages can name the place. Inputs are only ever opened for reading.
+The flow, one step per place:
+
+1. **detect the format** by content, not extension (excel.py ``_sniff``: xlsx, xls/WPS .et, ods, CSV text,
+   HTML or SpreadsheetML saved as .xls);
+2. **read cells** (excel.py): merged ranges filled with their value, error cells (#N/A, #REF!) and formulas
+   without a cached value kept as :class:`~staffplan.io.excel.CellError`, ``="0012"`` CSV cells unwrapped;
+3. **map headers** (headers.py, aliases in ``data/aliases/headers_<table>.csv``): normalised text (brackets,
+   ``*``, line breaks, hints, 学校（机构）/所在地 prefixes), exact alias, then for a required column the one
+   header containing an alias (said in a note); sheets with alike headers are stacked (``stack_alike``);
+4. **normalise each field** through its one vocabulary (``RULES`` by field type → normalize.py, whose tables
+   are ``data/aliases/values_<field>.csv`` + ``data/codes/<field>.csv`` + staffplan.toml ``[vocabulary]``),
+   the same for every format and sheet; a word not understood is one issue per word;
+5. **validate** (validate.py) across fields and tables.
+
+Every frame keeps src_file / src_sheet / src_row so messages name the place, and ``Dataset.labels`` keeps the
+headers as written so messages name the user's column. Inputs are only ever opened for reading.
 """
 from __future__ import annotations
 

@@ -1,8 +1,12 @@
 """Raw reading of spreadsheet files: every sheet as a list of rows, values as stored.
 
-Workbooks (.xlsx/.xlsm/.xls/.ods) are read with python-calamine, which returns the cached values of
-formula cells; CSV files are decoded as UTF-8 (with or without BOM) or GB18030 (a superset of GBK).
-Files are opened read-only. Problems raise :class:`InputError` with one Chinese sentence naming the file.
+The file type comes from the bytes, not the extension: workbooks (.xlsx/.xlsm/.xls/.ods, WPS .et, an .xls
+that is really an .xlsx or the reverse) are read with python-calamine (cached values of formula cells);
+CSV text (also when named .xls) is decoded as UTF-8 (with or without BOM) or GB18030 (a superset of GBK);
+an HTML table saved as .xls is read with pandas/lxml; Excel 2003 XML through LibreOffice when installed.
+Merged ranges are filled with their value; error cells and formulas without a value become
+:class:`CellError`. Files are opened read-only. Problems raise :class:`InputError` with one Chinese sentence
+naming the file and what it really is.
 """
 from __future__ import annotations
 
