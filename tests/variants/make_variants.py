@@ -500,6 +500,13 @@ def broken(name, description):
     return deco
 
 
+def only(ctx: Ctx, name: str, sheets: list) -> str:
+    """Write table ``name`` as one workbook of ``sheets``; copy the other tables from the clean example."""
+    write_xlsx(ctx.out / f"{name}.xlsx", sheets)
+    ctx.copy_all_but(name)
+    return "."
+
+
 def teachers(ctx: Ctx) -> Table:
     return ctx.clean.teachers.copy()
 
@@ -517,9 +524,7 @@ def _tms_title(ctx, word, row):
        "中小学二级教师, 中小学三级教师, 中小学正高级教师, 未定职级 (80 % of rows), old/new names for the rest")
 def _(ctx):
     t = teachers(ctx).map_col("专业技术职务", lambda v, r: _tms_title(ctx, v, r))
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 def _coded_title(ctx, v, r, t):
@@ -534,9 +539,7 @@ def _(ctx):
     t = teachers(ctx)
     t.map_col("专业技术职务", lambda v, r: _coded_title(ctx, v, r, t))
     t = t.rename({"专业技术职务": "*专业技术职务"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 @valid("v03_titles_spacing", ["titles"], "职称 with stray spaces, full-width brackets and stage suffixes: "
@@ -555,9 +558,7 @@ def _(ctx):
         return v
     t = teachers(ctx)
     t.map_col("专业技术职务", f)
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 # ---- class 2: school-list headers ---------------------------------------------------------------
@@ -568,9 +569,7 @@ STATS_HEADERS = {"学校标识码": "学校（机构）标识码", "学校名称
 @valid("v04_school_stats_headers", ["school_headers"], "学校 headers of the statistics system: 学校（机构）标识码, "
        "学校（机构）名称, 学校（机构）办学类型, 所在乡镇（街道）, 学校（机构）所在地城乡类型")
 def _(ctx):
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", schools(ctx).rename(STATS_HEADERS))])
-    ctx.copy_all_but("学校")
-    return "."
+    return only(ctx, "学校", [table_sheet("学校", schools(ctx).rename(STATS_HEADERS))])
 
 
 @valid("v05_school_header_markers", ["school_headers"], "学校 headers with * markers, line breaks + format hints, "
@@ -580,9 +579,7 @@ def _(ctx):
                              "办学类型": "*办学类型\n(请从下拉列表选择)", "镇街": "所在乡镇", "城乡": "*所在地城乡类型",
                              "办学水平": "办学水平\n（优质/一般/薄弱）", "核定编制": "核定编制（人）",
                              "寄宿生数": "寄宿生数(人)", "经度": "经度（°）", "纬度": "纬度（°）"})
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校名单", t, title=["示例区中小学、幼儿园名单"])])
-    ctx.copy_all_but("学校")
-    return "."
+    return only(ctx, "学校", [table_sheet("学校名单", t, title=["示例区中小学、幼儿园名单"])])
 
 
 @valid("v06_school_coded_values", ["school_headers", "codes"], "办学类型 and 城乡 as 代码-名称, bare code or name "
@@ -596,9 +593,7 @@ def _(ctx):
         code, name = ctx.rng.choice(URBAN_CODES[v])
         return ctx.rng.choice([f"{code}-{name}", code, v])
     t = schools(ctx).map_col("办学类型", typ).map_col("城乡", urb).rename(STATS_HEADERS)
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", t)])
-    ctx.copy_all_but("学校")
-    return "."
+    return only(ctx, "学校", [table_sheet("学校", t)])
 
 
 # ---- class 3: employment words -----------------------------------------------------------------
@@ -610,9 +605,7 @@ def _employ(ctx, v):
        "政府购买服务, 代课 (临聘) and 编制内/在编; header 用工类型")
 def _(ctx):
     t = teachers(ctx).map_col("编制情况", lambda v, r: _employ(ctx, v)).rename({"编制情况": "用工类型"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 @valid("v08_employment_is_quota", ["employment", "codes"], "是否在编 column (1-是 / 0-否 / 是 / 否 / 1 / 0) "
@@ -620,9 +613,7 @@ def _(ctx):
 def _(ctx):
     t = teachers(ctx).map_col("编制情况", lambda v, r: ctx.rng.choice(YESNO_CODED["是" if v in EMPLOY_ON else "否"]))
     t = t.rename({"编制情况": "是否在编"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 BUREAU_WORDS_ON = ["人事代理", "员额制", "备案制"]
@@ -664,9 +655,7 @@ def _(ctx):
     parts = _split(t, lambda r: "在编教师" if r[e] in EMPLOY_ON else "临聘教师")
     t2 = t.drop("编制情况")
     e_drop = lambda rows: [[v for i, v in enumerate(r) if i != e] for r in rows]
-    write_xlsx(ctx.out / "教师.xlsx", [Sheet(n, [t2.header] + e_drop(parts[n])) for n in ("在编教师", "临聘教师")])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [Sheet(n, [t2.header] + e_drop(parts[n])) for n in ("在编教师", "临聘教师")])
 
 
 @valid("v10_roster_split_by_school", ["split_sheets"], "roster in one sheet per school (sheet named after the "
@@ -680,9 +669,7 @@ def _(ctx):
         for k, r in enumerate(rows):
             r[0] = k + 1
         sheets.append(Sheet(name, [t.header] + rows))
-    write_xlsx(ctx.out / "教师.xlsx", sheets)
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", sheets)
 
 
 JOIN_SECOND = ["主教学科", "兼任学科", "周课时", "专业技术职务", "学历", "骨干教师", "2025年考核", "2024年考核",
@@ -697,9 +684,7 @@ def _(ctx):
     second = Table(["身份证号码", "姓名"] + JOIN_SECOND,
                    [[r[t.col("身份证号码")], r[t.col("姓名")]] + [r[t.col(c)] for c in JOIN_SECOND] for r in t.rows])
     ctx.rng.shuffle(second.rows)
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("基本信息", first), table_sheet("岗位信息", second)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("基本信息", first), table_sheet("岗位信息", second)])
 
 
 # ---- class 5: merged cells ---------------------------------------------------------------------
@@ -726,9 +711,7 @@ def merge_runs(t: Table, names: list, first_row: int) -> list:
 def _(ctx):
     t = teachers(ctx)
     merges = merge_runs(t, ["学校代码", "单位名称"], 2)
-    write_xlsx(ctx.out / "教师.xlsx", [Sheet("教职工花名册", [t.header] + t.rows, merges)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [Sheet("教职工花名册", [t.header] + t.rows, merges)])
 
 
 @valid("v13_enroll_long_merged", ["merged", "enrollment"], "long enrollment table, 学校代码 and 学校名称 merged over "
@@ -752,9 +735,7 @@ def _(ctx):
         for k in range(a + 1, b + 1):
             t.rows[k - 2][yi] = None
     merges += merge_runs(t, ["学校代码", "学校名称"], 2)
-    write_xlsx(ctx.out / "在校生.xlsx", [Sheet("在校生", [t.header] + t.rows, merges)])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [Sheet("在校生", [t.header] + t.rows, merges)])
 
 
 @valid("v14_enroll_wide_merged_code", ["merged", "enrollment", "school_year"], "wide enrollment in one sheet with "
@@ -762,9 +743,7 @@ def _(ctx):
 def _(ctx):
     sh = enroll_wide(ctx.clean, years_of(ctx.clean), year_col=lambda y: f"{y}—{y + 1}学年", merge_school=True,
                      title="示例区2021—2025学年在校生统计表")
-    write_xlsx(ctx.out / "在校生.xlsx", [sh])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [sh])
 
 
 # ---- class 6: file formats ---------------------------------------------------------------------
@@ -856,9 +835,7 @@ def _(ctx):
     for r in t.rows:
         if ctx.rng.random() < 0.3:
             r[-2], r[-1] = str(r[-2]), (str(r[-1]) if r[-1] is not None else None)
-    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", t)])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [table_sheet("在校生", t)])
 
 
 @valid("v23_year_sheet_names", ["school_year", "enrollment"], "wide enrollment, one sheet per year named "
@@ -871,9 +848,7 @@ def _(ctx):
                                                                   if v is not None and ctx.rng.random() < 0.1 else v))
         sh.name = names[k % len(names)].format(y=y, y1=y + 1).replace("/", "／")
         sheets.append(sh)
-    write_xlsx(ctx.out / "在校生.xlsx", sheets)
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", sheets)
 
 
 @valid("v24_date_forms", ["dates"], "出生年月, 调入本校时间, 参加工作时间, 约定退休日期 in every common form, same "
@@ -883,17 +858,13 @@ def _(ctx):
     t = teachers(ctx)
     for c in ("出生年月", "调入本校时间", "参加工作时间", "约定退休日期"):
         t.map_col(c, lambda v, r: render_date(v, ctx.rng))
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 @valid("v25_roster_school_name_only", ["codes"], "roster names the school by name only (学校名称 column, no code)")
 def _(ctx):
     t = teachers(ctx).drop("学校代码").rename({"单位名称": "学校名称"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 @valid("v26_coded_fields", ["codes"], "coded teacher fields as 代码-名称 / bare code / name: 性别 1-男, 骨干教师 "
@@ -905,9 +876,7 @@ def _(ctx):
     t.map_col("岗位类型", lambda v, r: ctx.rng.choice(POST_CODED[v]))
     t.map_col("学历", lambda v, r: ctx.rng.choice(DEGREE_CODED[v]) if v in DEGREE_CODED else v)
     t = t.rename({"岗位类型": "教职工类别"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 # ---- layouts of the data set -------------------------------------------------------------------
@@ -1036,9 +1005,7 @@ def _(ctx):
                   "调入本校时间": "*进本校年月(yyyy-MM-dd)", "参加工作时间": "*参加工作年月(yyyy-MM-dd)",
                   "编制情况": "*是否在编", "岗位类型": "*教职工类别", "骨干教师": "是否是县级及以上骨干教师",
                   "单位名称": "*学校名称"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("基本信息", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("基本信息", t)])
 
 
 @valid("v35_combo_everything_xls", ["formats", "merged", "school_year", "school_headers", "employment"],
@@ -1063,9 +1030,7 @@ def _(ctx):
        "身份证号码), header 公民身份号码")
 def _(ctx):
     t = teachers(ctx).drop("性别", "出生年月").rename({"身份证号码": "公民身份号码"})
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [table_sheet("教职工花名册", t)])
 
 
 def _wide_flat(clean: Clean, order: str) -> Table:
@@ -1096,9 +1061,7 @@ def _wide_flat(clean: Clean, order: str) -> Table:
 @valid("v38_enroll_wide_one_row_header", ["enrollment", "school_year"], "wide enrollment with a one-row header "
        "(一年级班数, 一年级人数, …, 高三人数) and a 学年 column 2025-2026学年")
 def _(ctx):
-    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", _wide_flat(ctx.clean, "grade"))])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [table_sheet("在校生", _wide_flat(ctx.clean, "grade"))])
 
 
 @valid("v39_enroll_wide_blocks", ["enrollment", "merged"], "wide enrollment with the measure on top: 在校学生数 "
@@ -1110,9 +1073,7 @@ def _(ctx):
     second = [None, None, None] + t.header[3:]
     merges = ["A1:A2", "B1:B2", "C1:C2", f"D1:{get_column_letter(3 + n)}1",
               f"{get_column_letter(4 + n)}1:{get_column_letter(3 + 2 * n)}1"]
-    write_xlsx(ctx.out / "在校生.xlsx", [Sheet("在校生", [top, second] + t.rows, merges)])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [Sheet("在校生", [top, second] + t.rows, merges)])
 
 
 @valid("v40_codes_as_numbers_and_spaces", ["codes", "layout"], "school codes stored as number cells in every "
@@ -1168,9 +1129,7 @@ YEAR_FORMS_MORE = [lambda y: f"{y}-{str(y + 1)[2:]}学年", lambda y: f"{y}～{y
 def _(ctx):
     t = enroll_long(ctx.clean, year_fmt=lambda y, rng: rng.choice(YEAR_FORMS_MORE)(y),
                     grade_fmt=lambda g, rng: STAT_GRADE.get(g, g), rng=ctx.rng)
-    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", t)])
-    ctx.copy_all_but("在校生")
-    return "."
+    return only(ctx, "在校生", [table_sheet("在校生", t)])
 
 
 @valid("v43_html_gbk_as_xls", ["formats"], "roster as an HTML table in GBK (meta charset=gbk) saved as .xls, "
@@ -1219,9 +1178,7 @@ def grouped_header_sheet(name: str, t: Table) -> Sheet:
 @valid("v45_roster_grouped_header", ["layout", "merged"], "roster with a merged group row (基本信息 / 任职信息 / "
        "考核与意愿) above the real header")
 def _(ctx):
-    write_xlsx(ctx.out / "教师.xlsx", [grouped_header_sheet("教职工花名册", ctx.clean.teachers)])
-    ctx.copy_all_but("教师")
-    return "."
+    return only(ctx, "教师", [grouped_header_sheet("教职工花名册", ctx.clean.teachers)])
 
 
 # ---- variants of the national-format example (baseline: examples/示例区-国家系统格式) ----------------
@@ -1273,18 +1230,49 @@ def _pick(ctx, t: Table, pred=lambda r: True) -> int:
     return ctx.rng.choice([i for i, r in enumerate(t.rows) if pred(r)])
 
 
-def _roster_defect(ctx, column: str, value, pred=lambda r: True, *, header_as=None, file="教师.xlsx") -> dict:
+def _roster_defect(ctx, changes: dict, *, file: str = "教师.xlsx", columns: list | None = None) -> dict:
+    """The short roster with ``changes`` (column -> value) applied to one seeded row, written as ``file``
+    (.xlsx, GBK .csv, or real .xls when LibreOffice is there); the other tables copied."""
     t = short_teachers(ctx)
-    i = _pick(ctx, t, pred)
-    t.rows[i][t.col(column)] = value
-    write_xlsx(ctx.out / file, [table_sheet("教职工花名册", t)])
+    i = _pick(ctx, t)
+    for column, value in changes.items():
+        t.rows[i][t.col(column)] = value
+    path = ctx.out / file
+    if path.suffix == ".csv":
+        write_csv(path, t, "gbk")
+    elif path.suffix == ".xls":
+        ctx.xls.add(write_xlsx(ctx.out / "_教师.xlsx", [table_sheet("教职工花名册", t)]), path)
+    else:
+        write_xlsx(path, [table_sheet("教职工花名册", t)])
     ctx.copy_all_but("教师")
-    return dict(path=".", file=file, sheet="教职工花名册", row=i + 2, columns=[header_as or column])
+    return dict(path=".", file=file, sheet="" if path.suffix == ".csv" else "教职工花名册", row=i + 2,
+                columns=columns or list(changes)[:1])
+
+
+def _other_tables_defect(ctx, name: str, sheets: list, expect: dict) -> dict:
+    """Write table ``name`` (学校 or 在校生) with a defect, the short roster and copies of the rest."""
+    write_xlsx(ctx.out / f"{name}.xlsx", sheets)
+    ctx.copy(*[n for n in ("学校", "在校生", "出生人口", "对口") if n != name])
+    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
+    return dict(path=".", file=f"{name}.xlsx", **expect)
+
+
+def _school_defect(ctx, i: int, column: str, value) -> dict:
+    s = schools(ctx)
+    s.rows[i][s.col(column)] = value
+    return _other_tables_defect(ctx, "学校", [table_sheet("学校", s)], dict(sheet="学校", row=i + 2, columns=[column]))
+
+
+def _last_year_wide(ctx) -> Sheet:
+    y = years_of(ctx.clean)[-1]
+    sh = enroll_wide(ctx.clean, [y])
+    sh.name = f"{y}学年"
+    return sh
 
 
 @broken("b01_unknown_title", "职称 word no vocabulary knows (特级教练)")
 def _(ctx):
-    return _roster_defect(ctx, "专业技术职务", "特级教练")
+    return _roster_defect(ctx, {"专业技术职务": "特级教练"})
 
 
 @broken("b02_school_code_name_clash", "a roster row whose 学校代码 and 单位名称 name two different schools")
@@ -1301,7 +1289,7 @@ def _(ctx):
 
 @broken("b03_arrival_after_plan_date", "调入本校时间 2026-10-08, after the plan date 1 Sep 2026")
 def _(ctx):
-    return _roster_defect(ctx, "调入本校时间", "2026-10-08")
+    return _roster_defect(ctx, {"调入本校时间": "2026-10-08"})
 
 
 @broken("b04_template_example_rows", "filled template with the example rows 张老师/李老师 (rows 2–3) left in")
@@ -1316,37 +1304,29 @@ def _(ctx):
 
 @broken("b05_ref_error_cell", "#REF! error cell in the required 主教学科 column")
 def _(ctx):
-    return _roster_defect(ctx, "主教学科", "#REF!")
+    return _roster_defect(ctx, {"主教学科": "#REF!"})
 
 
 @broken("b06_formula_no_cached_value", "a formula with no cached value in the required 专业技术职务 column")
 def _(ctx):
-    return _roster_defect(ctx, "专业技术职务", '=VLOOKUP(C2,职称表!A:B,2,FALSE)')
+    return _roster_defect(ctx, {"专业技术职务": '=VLOOKUP(C2,职称表!A:B,2,FALSE)'})
 
 
 @broken("b07_unmatched_header", "学校 header 城乡 written 地域属性 (no alias)")
 def _(ctx):
     s = schools(ctx).rename({"城乡": "地域属性"})
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", s)])
-    ctx.copy("在校生", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="学校.xlsx", sheet="学校", row=1, columns=["城乡", "地域属性"])
+    return _other_tables_defect(ctx, "学校", [table_sheet("学校", s)],
+                                dict(sheet="学校", row=1, columns=["城乡", "地域属性"]))
 
 
 @broken("b08_unknown_employment_word", "用工类型 人事代理 (a word the bureau must map in staffplan.toml)")
 def _(ctx):
-    return _roster_defect(ctx, "编制情况", "人事代理")
+    return _roster_defect(ctx, {"编制情况": "人事代理"})
 
 
 @broken("b09_unknown_school_type", "学校 办学类型 培训学校 (no vocabulary)")
 def _(ctx):
-    s = schools(ctx)
-    i = 20
-    s.rows[i][s.col("办学类型")] = "培训学校"
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", s)])
-    ctx.copy("在校生", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="学校.xlsx", sheet="学校", row=i + 2, columns=["办学类型"])
+    return _school_defect(ctx, 20, "办学类型", "培训学校")
 
 
 @broken("b10_duplicate_teacher", "the same teacher (工号 and 身份证号码) on two rows")
@@ -1361,62 +1341,34 @@ def _(ctx):
 
 @broken("b11_unknown_school_code", "roster row with 学校代码 4415219999 (no such school) and no 单位名称")
 def _(ctx):
-    t = short_teachers(ctx)
-    i = _pick(ctx, t)
-    t.rows[i][t.col("学校代码")] = "4415219999"
-    t.rows[i][t.col("单位名称")] = None
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", t)])
-    ctx.copy_all_but("教师")
-    return dict(path=".", file="教师.xlsx", sheet="教职工花名册", row=i + 2, columns=["学校代码"])
+    return _roster_defect(ctx, {"学校代码": "4415219999", "单位名称": None})
 
 
 @broken("b12_na_error_in_enrollment", "#N/A in a 学生数 cell of the wide enrollment table (2025学年, 三年级)")
 def _(ctx):
-    y = years_of(ctx.clean)[-1]
-    sh = enroll_wide(ctx.clean, [y])
-    sh.name = f"{y}学年"
-    top = sh.rows[1]
-    j = top.index("三年级") + 1
+    sh = _last_year_wide(ctx)
+    j = sh.rows[1].index("三年级") + 1
     i = next(k for k, r in enumerate(sh.rows) if k >= 3 and r[j] is not None)
     sh.rows[i][j] = "#N/A"
-    write_xlsx(ctx.out / "在校生.xlsx", [sh])
-    ctx.copy("学校", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="在校生.xlsx", sheet=sh.name, row=i + 1, columns=["三年级"])
+    return _other_tables_defect(ctx, "在校生", [sh], dict(sheet=sh.name, row=i + 1, columns=["三年级"]))
 
 
 @broken("b13_gbk_csv_unknown_employment", "GBK CSV roster with the employment word 借用 (unknown)")
 def _(ctx):
-    t = short_teachers(ctx)
-    i = _pick(ctx, t)
-    t.rows[i][t.col("编制情况")] = "借用"
-    write_csv(ctx.out / "教师.csv", t, "gbk")
-    ctx.copy_all_but("教师")
-    return dict(path=".", file="教师.csv", sheet="", row=i + 2, columns=["编制情况"])
+    return _roster_defect(ctx, {"编制情况": "借用"}, file="教师.csv")
 
 
 @broken("b14_ref_error_school_name", "#REF! in the required 学校名称 column of 学校")
 def _(ctx):
-    s = schools(ctx)
-    i = 30
-    s.rows[i][s.col("学校名称")] = "#REF!"
-    write_xlsx(ctx.out / "学校.xlsx", [table_sheet("学校", s)])
-    ctx.copy("在校生", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="学校.xlsx", sheet="学校", row=i + 2, columns=["学校名称"])
+    return _school_defect(ctx, 30, "学校名称", "#REF!")
 
 
 @broken("b15_enroll_code_name_clash", "wide enrollment row whose 学校标识码 and 学校名称 name two different schools")
 def _(ctx):
-    y = years_of(ctx.clean)[-1]
-    sh = enroll_wide(ctx.clean, [y])
-    sh.name = f"{y}学年"
+    sh = _last_year_wide(ctx)
     i = 3 + 12
     sh.rows[i][1] = sh.rows[i + 3][1]
-    write_xlsx(ctx.out / "在校生.xlsx", [sh])
-    ctx.copy("学校", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="在校生.xlsx", sheet=sh.name, row=i + 1, columns=["学校标识码", "学校名称"])
+    return _other_tables_defect(ctx, "在校生", [sh], dict(sheet=sh.name, row=i + 1, columns=["学校标识码", "学校名称"]))
 
 
 @broken("b16_split_sheet_unknown_title", "roster split 在编教师/临聘教师; an unknown title (特级教练) in the "
@@ -1437,12 +1389,7 @@ def _(ctx):
 
 @broken("b17_csv_month_arrival_after_plan", "GBK CSV roster, 调入本校时间 written 2026年10月 (after 1 Sep 2026)")
 def _(ctx):
-    t = short_teachers(ctx)
-    i = _pick(ctx, t)
-    t.rows[i][t.col("调入本校时间")] = "2026年10月"
-    write_csv(ctx.out / "教师.csv", t, "gbk")
-    ctx.copy_all_but("教师")
-    return dict(path=".", file="教师.csv", sheet="", row=i + 2, columns=["调入本校时间"])
+    return _roster_defect(ctx, {"调入本校时间": "2026年10月"}, file="教师.csv")
 
 
 @broken("b18_enroll_formula_no_cache", "long enrollment, a 学生数 cell holding a formula with no cached value")
@@ -1450,10 +1397,8 @@ def _(ctx):
     t = enroll_long(ctx.clean)
     i = ctx.rng.randrange(len(t.rows))
     t.rows[i][t.col("学生数")] = f"=SUM(F{i + 2}*45)"
-    write_xlsx(ctx.out / "在校生.xlsx", [table_sheet("在校生", t)])
-    ctx.copy("学校", "出生人口", "对口")
-    write_xlsx(ctx.out / "教师.xlsx", [table_sheet("教职工花名册", short_teachers(ctx))])
-    return dict(path=".", file="在校生.xlsx", sheet="在校生", row=i + 2, columns=["学生数"])
+    return _other_tables_defect(ctx, "在校生", [table_sheet("在校生", t)],
+                                dict(sheet="在校生", row=i + 2, columns=["学生数"]))
 
 
 @broken("b19_grouped_header_unknown_title", "roster with a merged group row above the header; unknown title "
@@ -1467,16 +1412,10 @@ def _(ctx):
     return dict(path=".", file="教师.xlsx", sheet="教职工花名册", row=i + 3, columns=["专业技术职务"])
 
 
-@broken("b20_real_xls_unknown_employment", "roster as a real .xls (BIFF8) with the employment word 借调 (unknown)")
+@broken("b20_real_xls_unknown_employment", "roster as a real .xls (BIFF8) with the employment word 借调 (unknown); "
+        ".xlsx when LibreOffice is missing")
 def _(ctx):
-    if not ctx.xls.available:
-        return _roster_defect(ctx, "编制情况", "借调")     # same defect in .xlsx when soffice is missing
-    t = short_teachers(ctx)
-    i = _pick(ctx, t)
-    t.rows[i][t.col("编制情况")] = "借调"
-    ctx.xls.add(write_xlsx(ctx.out / "_教师.xlsx", [table_sheet("教职工花名册", t)]), ctx.out / "教师.xls")
-    ctx.copy_all_but("教师")
-    return dict(path=".", file="教师.xls", sheet="教职工花名册", row=i + 2, columns=["编制情况"])
+    return _roster_defect(ctx, {"编制情况": "借调"}, file="教师.xls" if ctx.xls.available else "教师.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------
