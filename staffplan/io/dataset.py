@@ -661,13 +661,16 @@ def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
     for s in sheets:
         if s in stats:
             continue
-        table = classify_name(s.sheet)
-        if table is None:
-            best, best_score = None, 2
-            for t in TABLES:
-                h = detect_header(s.rows, t)
-                if h and h.score > best_score:
-                    best, best_score = t, h.score
+        named = classify_name(s.sheet)
+        scores = {t: getattr(detect_header(s.rows, t), "score", 0) for t in TABLES}
+        best = max(TABLES, key=lambda t: scores[t])
+        table = named
+        if named is None and scores[best] > 2:
+            table = best
+        elif named is not None and best != named and scores[best] >= 4 and scores[best] >= 2 * scores[named]:
+            # a roster sheet named after its school (金湖镇中心小学) is a roster, not the school list
+            issues.info(f"工作表名称像「{TABLE_NAMES[named]}」表，但表头是「{TABLE_NAMES[best]}」表的表头，按表头读取",
+                        file=path.name, sheet=s.sheet)
             table = best
         if table is None:
             if any(any(v is not None for v in r) for r in s.rows):
