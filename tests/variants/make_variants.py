@@ -1181,6 +1181,73 @@ def _(ctx):
     return only(ctx, "教师", [grouped_header_sheet("教职工花名册", ctx.clean.teachers)])
 
 
+STAGE_SHEETS = [("幼儿园", ["小班", "中班", "大班"], ["小班", "中班", "大班"]),
+                ("小学", GRADES[3:9], GRADES[3:9]),
+                ("初中", ["七年级", "八年级", "九年级"], ["一年级", "二年级", "三年级"]),
+                ("高中", ["高一", "高二", "高三"], ["一年级", "二年级", "三年级"])]
+
+
+@valid("v46_enroll_sheets_by_stage", ["enrollment", "school_year"], "wide enrollment in one sheet per year and "
+       "stage (2025学年初中 …), junior and senior grades numbered 一年级…三年级 inside their stage's sheet; a "
+       "九年一贯制 school appears in both the 小学 and the 初中 sheet")
+def _(ctx):
+    by = {}
+    for e in ctx.clean.enrollment:
+        by.setdefault((e["code"], e["year"]), {})[e["grade"]] = (e["classes"], e["students"])
+    sheets = []
+    for y in years_of(ctx.clean):
+        for stage, grades, labels in STAGE_SHEETS:
+            top = ["学校代码", "学校名称"] + [x for lab in labels for x in (lab, None)]
+            second = [None, None] + ["班数", "学生数"] * len(labels)
+            merges = ["A1:A2", "B1:B2"] + [f"{get_column_letter(3 + 2 * k)}1:{get_column_letter(4 + 2 * k)}1"
+                                           for k in range(len(labels))]
+            rows = []
+            for c in _school_order(ctx.clean):
+                v = by.get((c, y), {})
+                if any(g in v for g in grades):
+                    rows.append([c, ctx.clean.school_name[c]] +
+                                [x for g in grades for x in (v.get(g) or (None, None))])
+            sheets.append(Sheet(f"{y}学年{stage}", [top, second] + rows, merges))
+    return only(ctx, "在校生", sheets)
+
+
+def _web_text(v):
+    """How some web systems keep a number as text in CSV: a leading tab."""
+    return None if v in (None, "") else "\t" + str(v)
+
+
+@valid("v47_id_noise_and_total_row", ["codes", "formats", "layout"], "UTF-8 CSV roster with tab-prefixed codes and "
+       "ID numbers (\\t441521…), lower-case x check digits, a trailing space after some IDs, and a 合计 row at the end")
+def _(ctx):
+    t = teachers(ctx)
+    t.map_col("身份证号码", lambda v, r: v.replace("X", "x") if v.endswith("X") else (v + " " if ctx.rng.random() < 0.1 else v))
+    for c in ("学校代码", "身份证号码"):
+        t.map_col(c, lambda v, r: _web_text(v))
+    t.rows.append(["合计", f"共 {len(t.rows)} 人"] + [None] * (len(t.header) - 2))
+    write_csv(ctx.out / "教师.csv", t, "utf-8-sig")
+    ctx.copy_all_but("教师")
+    return "."
+
+
+@valid("v48_school_list_total_row", ["layout"], "school list with a 合计 row at the bottom (sum of 核定编制 and "
+       "寄宿生数) and a note line under it")
+def _(ctx):
+    s = schools(ctx)
+    total = [None] * len(s.header)
+    total[s.col("学校名称")] = "合计"
+    for c in ("核定编制", "寄宿生数"):
+        total[s.col(c)] = sum(r[s.col(c)] or 0 for r in s.rows)
+    return only(ctx, "学校", [table_sheet("学校", Table(s.header, s.rows + [total]),
+                                          footer=["注：核定编制以区委编办2025年核定数为准。"])])
+
+
+@valid("v50_feeders_by_name", ["codes"], "对口 table naming schools by name only: 初中学校名称, 对口小学名称")
+def _(ctx):
+    f = ctx.clean.feeders
+    rows = [[ctx.clean.school_name[r[0]], ctx.clean.school_name[r[1]], r[2]] for r in f.rows]
+    return only(ctx, "对口", [table_sheet("对口", Table(["初中学校名称", "对口小学名称", "比例"], rows))])
+
+
 # ---- variants of the national-format example (baseline: examples/示例区-国家系统格式) ----------------
 def _national_copy(ctx, *skip: str):
     """Copy the national-format example into the variant folder, leaving out the given top-level names."""
@@ -1416,6 +1483,20 @@ def _(ctx):
         ".xlsx when LibreOffice is missing")
 def _(ctx):
     return _roster_defect(ctx, {"编制情况": "借调"}, file="教师.xls" if ctx.xls.available else "教师.xlsx")
+
+
+@broken("b21_national_unknown_quota_word", "national-format example; one roster row's *是否在编 written 2-不详")
+def _(ctx):
+    _national_copy(ctx, "教师.xlsx")
+    wb = openpyxl.load_workbook(CLEAN_NATIONAL / "教师.xlsx", read_only=True)
+    sheets = [Sheet(ws.title, _sheet_rows(ws)) for ws in wb.worksheets]
+    wb.close()
+    rows = sheets[0].rows
+    col = rows[0].index("*是否在编")
+    i = ctx.rng.randrange(1, len(rows))
+    rows[i][col] = "2-不详"
+    write_xlsx(ctx.out / "教师.xlsx", sheets)
+    return dict(path=".", file="教师.xlsx", sheet=sheets[0].name, row=i + 1, columns=["是否在编"])
 
 
 # ---------------------------------------------------------------------------------------------
