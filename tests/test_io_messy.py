@@ -332,3 +332,13 @@ def test_wide_table_with_the_measure_merged_on_top(tmp_path):
     e = load_dataset(root).enrollment
     got = e[["grade", "students", "classes"]].values.tolist()
     assert got == [[1, 86, 2.0], [2, 80, 3.0]]
+
+
+def test_csv_apostrophe_text_and_sheet_named_by_kind_in_one_workbook(tmp_path):
+    from staffplan.io.excel import _unwrap
+
+    assert _unwrap("'4415210001") == "4415210001" and _unwrap("'abc") == "'abc"   # only digit strings
+    wb = tmp_path / "数据.xlsx"
+    fx.write_xlsx(wb, {"学校": fx.SCHOOL_ROWS, "在校生": fx.ENROLL_LONG, "在编人员": fx.TEACHER_ROWS})
+    ds, issues, _ = check_dataset(wb)
+    assert not errors(issues) and len(ds.teachers) == 2

@@ -84,14 +84,17 @@ def _fail(name: str, message: str, sheet: str = "") -> InputError:
 
 
 _EXCEL_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.S)
+_APOSTROPHE_NUMBER = re.compile(r"^'\s*\d[\dXx]*\s*$")
 
 
 def _unwrap(cell: str) -> str:
-    """``="3623210001"`` (how web systems keep leading zeros in CSV exports) → ``3623210001``."""
+    """``="3623210001"`` or ``'3623210001`` (how web systems keep leading zeros in CSV exports) → ``3623210001``."""
     if cell.startswith(("=", " =")):
         m = _EXCEL_TEXT.match(cell)
         if m:
             return m.group(1).replace('""', '"')
+    if cell.startswith("'") and _APOSTROPHE_NUMBER.match(cell):  # '4415210001: the other way to keep text
+        return cell[1:]
     return cell
 
 
