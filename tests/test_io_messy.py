@@ -342,3 +342,11 @@ def test_csv_apostrophe_text_and_sheet_named_by_kind_in_one_workbook(tmp_path):
     fx.write_xlsx(wb, {"学校": fx.SCHOOL_ROWS, "在校生": fx.ENROLL_LONG, "在编人员": fx.TEACHER_ROWS})
     ds, issues, _ = check_dataset(wb)
     assert not errors(issues) and len(ds.teachers) == 2
+
+
+def test_long_enrollment_per_year_sheet_without_year_column(tmp_path):
+    rows = [[r[0], r[2], r[3], r[4]] for r in fx.ENROLL_LONG]      # 学校代码, 年级, 学生数, 班数 — no 学年
+    root = fx.basic_dataset(tmp_path / "d")
+    fx.write_xlsx(root / "在校生.xlsx", {"2024—2025学年": rows})
+    e = load_dataset(root).enrollment
+    assert e["year"].tolist() == [2024, 2024, 2024] and e["students"].sum() == 86 + 80 + 198

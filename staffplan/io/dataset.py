@@ -870,6 +870,14 @@ def _plain_enrollment(src: Source, sheets: list[RawSheet], schools: pd.DataFrame
         long_ok = header is not None and {"grade", "students"} <= set(header.columns)
         if long_ok:
             ex = extract(sheet, "enrollment", issues)
+            if ex is not None and "year" not in ex.frame.columns:  # one sheet or file per year: 2025学年
+                year = nz.parse_school_year(sheet.sheet) if sheet.sheet else None
+                year = year if year is not None else nz.parse_school_year(sheet.path.stem)
+                if year is not None:
+                    ex.frame["year"] = year
+                    ex.labels["year"] = "学年"
+                    issues.info(f"在校生表没有学年列，按{'工作表' if sheet.sheet else '文件'}名称取 {year} 学年",
+                                file=sheet.file, sheet=sheet.sheet)
             if ex is not None and check_required(ex, issues):
                 parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
                 _record(src, sheet, sources, issues)
