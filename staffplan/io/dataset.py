@@ -47,6 +47,7 @@ COLUMN_NAMES = {
     "births": schema.BIRTH_COLUMNS, "feeders": schema.FEEDER_COLUMNS, "distances": schema.DISTANCE_COLUMNS,
 }
 STATISTICS_PREFIXES = ("教基", "基础基")
+GROUPS = ("key", "school", "feeder")  # fields.csv "required" values meaning "one of these columns"
 MAX_CELL_ISSUES = 20  # per table × column × kind; the rest are summarised in one issue
 
 
@@ -72,7 +73,7 @@ def catalogue() -> dict[str, list[FieldSpec]]:
 
 def column_label(table: str, fld: str) -> str:
     names = COLUMN_NAMES.get(table, {})
-    extra = {"school_ref": "学校", "school_name": "学校名称"}
+    extra = {"school_ref": "学校", "school_name": "学校名称", "feeder_name": "生源学校名称"}
     return names.get(fld) or extra.get(fld, fld)
 
 
@@ -159,7 +160,7 @@ def _missing_required(table: str, present: set[str]) -> list[tuple[str, list[str
     for s in specs:
         if s.required == "yes" and s.field not in present:
             missing.append((column_label(table, s.field), list(amap.tried.get(s.field, ()))))
-        elif s.required in ("key", "school"):
+        elif s.required in GROUPS:
             groups.setdefault(s.required, []).append(s.field)
     for g, fields in groups.items():
         if not present.intersection(fields):
@@ -179,7 +180,7 @@ def _infer_by_containment(header, table: str, issues: Issues, where: dict) -> No
     for s in specs:
         groups.setdefault(s.required, []).append(s.field)
     wanted = {s.field for s in specs if s.field not in present and (
-        s.required in ("yes", "idcard") or (s.required in ("key", "school") and not present & set(groups[s.required])))}
+        s.required in ("yes", "idcard") or (s.required in GROUPS and not present & set(groups[s.required])))}
     if not wanted:
         return
     used = set(header.columns.values())
@@ -194,7 +195,7 @@ def _infer_by_containment(header, table: str, issues: Issues, where: dict) -> No
     req = {s.field: s.required for s in specs}
     for fld, cols in found.items():
         group = req[fld]
-        if len(cols) != 1 or (group in ("key", "school") and group in taken_groups):
+        if len(cols) != 1 or (group in GROUPS and group in taken_groups):
             continue
         taken_groups.add(group)
         header.columns[fld] = cols[0]
@@ -608,9 +609,14 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
     return _finish("teachers", df)
 
 
-def transform_simple(table: str, ex: Extract, issues: Issues) -> pd.DataFrame:
+def transform_simple(table: str, ex: Extract, issues: Issues, schools: pd.DataFrame | None = None) -> pd.DataFrame:
     df = convert(table, ex.frame, ex.labels, issues)
-    req = [s.field for s in catalogue()[table] if s.required == "yes"]
+    if table == "feeders" and schools is not None:  # schools given by code or by name, on both sides
+        for key, name in (("school_id", "school_name"), ("feeder_id", "feeder_name")):
+            df[key] = resolve_schools(pd.DataFrame({"school_id": df[key], "school_name": df[name]}), schools)
+            df[f"{key}__raw_blank"] = df[f"{key}__raw_blank"] & df[f"{name}__raw_blank"]
+    req = [s.field for s in catalogue()[table] if s.required == "yes"] + (
+        ["school_id", "feeder_id"] if table == "feeders" else [])
     _blank_required(issues, df, table, req, ex.labels)
     if table == "births":
         df = df[df["birth_year"].notna()].copy()
@@ -794,7 +800,7 @@ def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
             if table == "schools":
                 frames[table] = transform_schools(exs[0], issues)
             else:
-                frames[table] = transform_simple(table, exs[0], issues)
+                frames[table] = transform_simple(table, exs[0], issues, frames.get("schools"))
         else:
             frames[table] = empty_frame(table)
     schools = frames["schools"]

@@ -18,17 +18,20 @@ from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, he
 KEY_FIELDS = ("school_id", "school_name", "school_ref", "year")
 
 
-def _grade_of(label: str, sub_map) -> tuple[int | None, str | None]:
+_STAGE_OFFSET = {"初中": 6, "高中": 9}  # a junior (senior) table numbers its grades 一年级…三年级 within the stage
+
+
+def _grade_of(label: str, sub_map, offset: int = 0) -> tuple[int | None, str | None]:
     """(grade, kind) of a single-row label such as 一年级, 初一, 一年级班数, 高一人数."""
     k = clean_header(label)
     if not k or is_total_label(k):
         return None, None
-    g = nz.parse_grade(k)
+    g = nz.parse_grade(k, offset)
     if g is not None:
         return g, None
     for alias_key, fld in sorted(sub_map.exact.items(), key=lambda kv: -len(kv[0])):
         if k.lower().endswith(alias_key) and len(k) > len(alias_key):
-            g = nz.parse_grade(k[: -len(alias_key)])
+            g = nz.parse_grade(k[: -len(alias_key)], offset)
             if g is not None:
                 return g, fld
     return None, None
@@ -70,6 +73,11 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
     filled = forward_fill(upper)
     sub = aliases("wide")
     amap = aliases("enrollment")
+    stage = nz.normalize_stage(sheet.sheet) if sheet.sheet else None  # 2025学年初中: grades within the stage
+    offset = _STAGE_OFFSET.get(stage or "", 0)
+    if offset:
+        issues.info(f"工作表名称表明是{stage}表，表中的一年级、二年级、三年级按{stage}年级读取",
+                    file=sheet.file, sheet=sheet.sheet)
     # the measure on top (在校学生数 over all grades, then 班数 over all grades), grades in the row below it
     above = forward_fill(list(rows[i - 1]) + [None] * (width - len(rows[i - 1]))) if i > 0 else [None] * width
     measure = [sub.match(v)[0] if v is not None else None for v in above]
@@ -90,7 +98,7 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                 continue
         if not up or is_total_label(up):
             continue
-        g, kind = _grade_of(up, sub)
+        g, kind = _grade_of(up, sub, offset)
         if g is None:
             continue
         if two and lo:
