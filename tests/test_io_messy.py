@@ -353,12 +353,13 @@ def test_long_enrollment_per_year_sheet_without_year_column(tmp_path):
 
 
 def test_junior_sheet_numbers_grades_within_the_stage_and_feeders_by_name(tmp_path):
-    wide = [["学校代码", "学校名称", "一年级", None],
-            [None, None, "班数", "学生数"],
-            ["4415210003", "河东中学", 4, 198]]
+    wide = [["学校代码", "学校名称", "一年级", None, "二年级", None],
+            [None, None, "班数", "学生数", "班数", "学生数"],
+            ["4415210003", "河东中学", 4, 198, 4, 190]]
     root = fx.basic_dataset(tmp_path / "d")
     fx.write_xlsx(root / "在校生.xlsx", {"2025学年初中": wide})
     fx.write_xlsx(root / "对口.xlsx", {"对口": [["初中学校名称", "对口小学名称"], ["河东中学", "河东镇中心小学"]]})
     ds = load_dataset(root)
-    assert ds.enrollment[["school_id", "grade", "students"]].values.tolist() == [["4415210003", 7, 198]]  # 一年级 → 7
+    got = ds.enrollment[["school_id", "grade", "students"]].values.tolist()
+    assert got == [["4415210003", 7, 198], ["4415210003", 8, 190]]                          # 一年级 → 七年级
     assert ds.feeders[["school_id", "feeder_id"]].values.tolist() == [["4415210003", "4415210001"]]
