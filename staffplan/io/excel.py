@@ -243,9 +243,11 @@ def _calamine_sheets(wb, path: Path, name: str, max_rows: int, flags) -> list[Ra
 
 def _mark_cells(rows: list[list], errors: dict[str, str], uncached: list[str]) -> None:
     """Put :class:`CellError` markers where the sheet XML has error cells or formulas without a value."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-
     marks = [(ref, text) for ref, text in errors.items()] + [(ref, UNCACHED) for ref in uncached]
+    if not marks:
+        return
+    from openpyxl.utils.cell import coordinate_to_tuple  # imported only when needed (openpyxl loads slowly)
+
     for ref, text in marks:
         r, c = coordinate_to_tuple(ref)
         if r - 1 < len(rows):
