@@ -312,12 +312,14 @@ def check(
     """读取并校验数据集，列出错误和警告（文件、工作表、行、列）。"""
     from .io.dataset import check_dataset
 
-    ds, issues, _cfg = check_dataset(data, config)
+    ds, issues, _cfg = check_dataset(data, config, all_cells=all_rows or json_out)
     errors = [i for i in issues if i.severity == ERROR]
     warnings = [i for i in issues if i.severity == WARNING]
     infos = [i for i in issues if i.severity not in (ERROR, WARNING)]
     if json_out:
-        _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
+        counts = ({"schools": len(ds.schools), "enrollment": len(ds.enrollment), "teachers": len(ds.teachers)}
+                  if ds is not None else None)
+        _print_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings), "counts": counts,
                      "issues": [i.to_dict() for i in issues]})
     elif not quiet:
         if verbose:

@@ -99,6 +99,11 @@ class Dataset:
     sources: list[dict] = field(default_factory=list)  # {table, file, sheet, sha256}
     issues: Issues = field(default_factory=Issues)
     path: Path | None = None
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # table → field → header as written
+
+    def label(self, table: str, fld: str, default: str) -> str:
+        """The column header the user wrote for ``fld`` of ``table`` (messages name it), else ``default``."""
+        return self.labels.get(table, {}).get(fld) or default
 
     @property
     def last_year(self) -> int:

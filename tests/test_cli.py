@@ -109,7 +109,8 @@ def test_template_then_check(tmp_path):
     result = runner.invoke(app, ["template", str(tmp_path / "模板")])
     assert result.exit_code == 0, result.output
     check = runner.invoke(app, ["check", str(tmp_path / "模板")])
-    assert check.exit_code == 0, check.output
+    # an unfilled template still holds its example rows: check refuses them with a sentence saying to delete them
+    assert check.exit_code == 1 and "示例行" in check.output and "删除" in check.output, check.output
     again = runner.invoke(app, ["template", str(tmp_path / "模板")])
     assert again.exit_code == 2
 

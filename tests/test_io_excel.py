@@ -50,7 +50,8 @@ def test_bad_files(tmp_path):
         read_sheets(fake)
     assert "文件「假.xlsx」" in str(e.value) and "扩展名" in str(e.value)
     enc = tmp_path / "加密.xlsx"
-    enc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # an encrypted xlsx is an OLE container
+    # an encrypted xlsx is an OLE container with an EncryptionInfo stream (an OLE file without one is an .xls)
+    enc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + "EncryptionInfo".encode("utf-16-le"))
     with pytest.raises(InputError) as e:
         read_sheets(enc)
     assert "加密" in str(e.value)

@@ -41,6 +41,11 @@ class CodeTable:
     extra: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical name → extra columns
 
 
+def data_lines(text: str) -> list[str]:
+    """Lines of a data/ table without its ``#`` comment lines (each table cites its source in one)."""
+    return [line for line in text.splitlines() if not line.startswith("#")]
+
+
 def _norm(raw: object) -> str | None:
     """Cell → comparable text: NFKC (full-width → half-width), no spaces; integral floats lose '.0'."""
     if raw is None:
@@ -69,8 +74,8 @@ def _norm_name(text: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _fields_meta() -> dict[str, bool]:
     base = data_file("codes")
-    with (base / "_fields.csv").open(encoding="utf-8") as fh:
-        return {r["field"]: r["open"].strip() == "yes" for r in csv.DictReader(fh)}
+    text = (base / "_fields.csv").read_text(encoding="utf-8-sig")
+    return {r["field"]: r["open"].strip() == "yes" for r in csv.DictReader(data_lines(text))}
 
 
 @functools.lru_cache(maxsize=None)
@@ -81,8 +86,7 @@ def table(field_name: str) -> CodeTable:
         raise KeyError(f"没有代码表「{field_name}」；已有：{'、'.join(sorted(meta))}")
     tab = CodeTable(field_name, open=meta[field_name])
     path = data_file("codes", f"{field_name}.csv")
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = list(csv.DictReader(data_lines(path.read_text(encoding="utf-8-sig"))))
     short: dict[str, set[str]] = {}
     for r in rows:
         code = (r.get("code") or "").strip().upper()

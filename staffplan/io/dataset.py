@@ -1,26 +1,41 @@
 """Load a data set (a folder of files, or one workbook) into validated canonical tables.
 
-Layers, as in pudl: raw sheets (excel.py) → header mapping (headers.py, aliases in data/) → one transform per
-table here (values through normalize.py) → validate.py. Every frame keeps src_file / src_sheet / src_row so
-messages can name the place. Inputs are only ever opened for reading.
+The flow, one step per place:
+
+1. **detect the format** by content, not extension (excel.py ``_sniff``: xlsx, xls/WPS .et, ods, CSV text,
+   HTML or SpreadsheetML saved as .xls);
+2. **read cells** (excel.py): merged ranges filled with their value, error cells (#N/A, #REF!) and formulas
+   without a cached value kept as :class:`~staffplan.io.excel.CellError`, ``="0012"`` CSV cells unwrapped;
+3. **map headers** (headers.py, aliases in ``data/aliases/headers_<table>.csv``): normalised text (brackets,
+   ``*``, line breaks, hints, 学校（机构）/所在地 prefixes), exact alias, then for a required column the one
+   header containing an alias (said in a note); sheets with alike headers are stacked (``stack_alike``);
+4. **normalise each field** through its one vocabulary (``RULES`` by field type → normalize.py, whose tables
+   are ``data/aliases/values_<field>.csv`` + ``data/codes/<field>.csv`` + staffplan.toml ``[vocabulary]``),
+   the same for every format and sheet; a word not understood is one issue per word;
+5. **validate** (validate.py) across fields and tables.
+
+Every frame keeps src_file / src_sheet / src_row so messages name the place, and ``Dataset.labels`` keeps the
+headers as written so messages name the user's column. Inputs are only ever opened for reading.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..config import Config, default_config, load_config
-from ..errors import ConfigError, InputError, Issues
+from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import SPREADSHEET_SUFFIXES, RawSheet, read_sheets
+from .excel import MERGED, SPREADSHEET_SUFFIXES, CellError, cell_error_text, is_cell_error, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -32,6 +47,7 @@ COLUMN_NAMES = {
     "births": schema.BIRTH_COLUMNS, "feeders": schema.FEEDER_COLUMNS, "distances": schema.DISTANCE_COLUMNS,
 }
 STATISTICS_PREFIXES = ("教基", "基础基")
+GROUPS = ("key", "school", "feeder")  # fields.csv "required" values meaning "one of these columns"
 MAX_CELL_ISSUES = 20  # per table × column × kind; the rest are summarised in one issue
 
 
@@ -57,7 +73,7 @@ def catalogue() -> dict[str, list[FieldSpec]]:
 
 def column_label(table: str, fld: str) -> str:
     names = COLUMN_NAMES.get(table, {})
-    extra = {"school_ref": "学校", "school_name": "学校名称"}
+    extra = {"school_ref": "学校", "school_name": "学校名称", "feeder_name": "生源学校名称"}
     return names.get(fld) or extra.get(fld, fld)
 
 
@@ -88,20 +104,40 @@ def sha256_of(path: Path) -> str:
 
 def report_cells(issues: Issues, frame: pd.DataFrame, mask: pd.Series, column: str, message, severity: str = "错误",
                  value_col: str | None = None, show_value: bool = True) -> None:
-    """One issue per flagged row (first MAX_CELL_ISSUES), then one summary issue."""
+    """One issue per flagged source row (first ``cell_limit()``, then one summary issue): a wide row read as
+    several grades is reported once."""
     idx = mask[mask.fillna(False).astype(bool)].index
     if len(idx) == 0:
         return
-    for r in idx[:MAX_CELL_ISSUES]:
+    if len(idx) > 1:
+        idx = idx[~frame.loc[idx, schema.SOURCE_COLUMNS].duplicated().to_numpy()]
+    limit = cell_limit()
+    for r in idx[:limit]:
         raw = frame.at[r, value_col] if value_col and value_col in frame.columns else None
         text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
         msg = message(text) if callable(message) else message
         issues.add(severity, msg, file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]),
                    row=int(frame.at[r, "src_row"]), column=column, value=text if show_value else "")
-    if len(idx) > MAX_CELL_ISSUES:
-        r = idx[MAX_CELL_ISSUES]
-        issues.add(severity, f"「{column}」列另有 {len(idx) - MAX_CELL_ISSUES} 行同类问题未逐一列出",
+    if len(idx) > limit:
+        r = idx[limit]
+        issues.add(severity, f"「{column}」列另有 {len(idx) - limit} 行同类问题未逐一列出（加 --all 查看全部）",
                    file=str(frame.at[r, "src_file"]), sheet=str(frame.at[r, "src_sheet"]), column=column)
+
+
+# Per-run reading settings (set by load_dataset, read by the transforms): the bureau's extra vocabulary
+# (staffplan.toml [vocabulary]) and how many cells of one kind are listed before a summary line.
+_VOCAB: contextvars.ContextVar[dict] = contextvars.ContextVar("staffplan_vocabulary", default={})
+_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("staffplan_cell_limit", default=MAX_CELL_ISSUES)
+
+
+def cell_limit() -> int:
+    limit = _LIMIT.get()
+    return 10 ** 9 if limit is None else limit
+
+
+def vocabulary(field: str) -> dict[str, str]:
+    """The bureau's own words for ``field`` (staffplan.toml ``[vocabulary] <field> = { 词 = "标准值" }``)."""
+    return _VOCAB.get().get(field) or {}
 
 
 # --- raw extraction ------------------------------------------------------------------------------------------
@@ -124,7 +160,7 @@ def _missing_required(table: str, present: set[str]) -> list[tuple[str, list[str
     for s in specs:
         if s.required == "yes" and s.field not in present:
             missing.append((column_label(table, s.field), list(amap.tried.get(s.field, ()))))
-        elif s.required in ("key", "school"):
+        elif s.required in GROUPS:
             groups.setdefault(s.required, []).append(s.field)
     for g, fields in groups.items():
         if not present.intersection(fields):
@@ -134,11 +170,58 @@ def _missing_required(table: str, present: set[str]) -> list[tuple[str, list[str
     return missing
 
 
+def _infer_by_containment(header, table: str, issues: Issues, where: dict) -> None:
+    """Required columns no alias matched exactly: take the one header that contains an alias of the field
+    (``所属学校编号`` → 学校代码), and say so. Only for required fields (and groups not yet satisfied)."""
+    specs = catalogue()[table]
+    amap = aliases(table)
+    present = set(header.columns)
+    groups: dict[str, list[str]] = {}
+    for s in specs:
+        groups.setdefault(s.required, []).append(s.field)
+    wanted = {s.field for s in specs if s.field not in present and (
+        s.required in ("yes", "idcard") or (s.required in GROUPS and not present & set(groups[s.required])))}
+    if not wanted:
+        return
+    used = set(header.columns.values())
+    found: dict[str, list[int]] = {}
+    for j, lab in enumerate(header.labels):
+        if j in used or not lab:
+            continue
+        fld = amap.contained(lab, wanted)
+        if fld:
+            found.setdefault(fld, []).append(j)
+    taken_groups: set[str] = set()
+    req = {s.field: s.required for s in specs}
+    for fld, cols in found.items():
+        group = req[fld]
+        if len(cols) != 1 or (group in GROUPS and group in taken_groups):
+            continue
+        taken_groups.add(group)
+        header.columns[fld] = cols[0]
+        issues.info(f"没有与「{column_label(table, fld)}」完全相同的列名，取用含有该名称的「{header.labels[cols[0]]}」列",
+                    column=header.labels[cols[0]], **where)
+
+
+def _refuse_merged_counts(frame: pd.DataFrame, header, sheet: RawSheet, table: str) -> None:
+    """A number merged over several rows cannot be split: the cells below the range's top become error cells
+    (reported by ``cell_errors``), not copies that would count the number once per row."""
+    if not sheet.merged:
+        return
+    numeric = {s.field for s in catalogue()[table] if s.type == "number"}
+    for f, j in header.columns.items():
+        if f in numeric:
+            for (r, c) in sheet.merged:
+                if c == j and (r + 1) in frame.index:
+                    frame.at[r + 1, f] = CellError(MERGED)
+
+
 def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> Extract | None:
     """Map a sheet's header to canonical fields and cut out the table body (raw values)."""
     header = detect_header(sheet.rows, table)
     if header is None or header.score < min_score:
         return None
+    _infer_by_containment(header, table, issues, dict(file=sheet.file, sheet=sheet.sheet, row=header.first + 1))
     key_cols = [header.columns[f] for f in ("school_id", "school_name", "school_ref", "teacher_id", "name", "town")
                 if f in header.columns]
     body = table_body(sheet.rows, header, key_cols[:2])
@@ -148,10 +231,6 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
     if body.trailing:
         issues.warning(f"表格在连续空行处结束，下方第 {body.trailing[0]} 行起的 {len(body.trailing)} 行内容未读取；"
                        "如是数据请删去中间的空行", row=body.trailing[0], **where)
-    uncached = getattr(sheet, "uncached_formulas", [])
-    if uncached:
-        issues.warning(f"表中有 {len(uncached)} 个单元格是没有计算结果的公式（公式无缓存值，如 {'、'.join(uncached[:5])}），"
-                       "已按空白读取；请在 Excel 中打开该文件、保存后再读取", **where)
     hidden = sorted(r for r in sheet.hidden_rows if r in body.frame.index)
     if hidden:
         issues.warning(f"表中有 {len(hidden)} 个隐藏行（如第 {hidden[0]} 行），已照常读取", row=hidden[0], **where)
@@ -160,6 +239,7 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
                        f"取用「{header.labels[header.columns[fld]]}」列", column=header.labels[cols[0]], **where)
     frame = pd.DataFrame({f: body.frame[j] if j in body.frame.columns else None for f, j in header.columns.items()},
                          index=body.frame.index)
+    _refuse_merged_counts(frame, header, sheet, table)
     frame["src_file"] = sheet.file
     frame["src_sheet"] = sheet.sheet
     frame["src_row"] = frame.index.astype(int)
@@ -178,23 +258,111 @@ def check_required(ex: Extract, issues: Issues) -> bool:
 
 # --- typed conversion ------------------------------------------------------------------------------------------
 
-_ENUMS = {
-    "stage": (nz.normalize_stage, schema.SCHOOL_STAGES),
-    "locality": (nz.normalize_locality, schema.LOCALITIES),
-    "tier": (nz.normalize_tier, schema.TIERS),
-    "degree": (nz.normalize_degree, schema.DEGREES),
-    "employment": (nz.normalize_employment, schema.EMPLOYMENTS),
-    "post": (nz.normalize_post, schema.POSTS),
-    "sex": (nz.normalize_sex, ["男", "女"]),
-    "appraisal": (nz.normalize_appraisal, schema.APPRAISALS),
-    "special": (nz.normalize_special, schema.SPECIALS),
-    "willingness": (nz.normalize_willingness, schema.WILLINGNESS),
+@dataclass(frozen=True)
+class Rule:
+    """How one field type is read: ``parse(raw, field)`` gives the value (None/NaN where the cell is not
+    understood); such cells are reported with ``problem``/``expected``; ``fill`` replaces them afterwards.
+    Vocabulary fields (``per_value``) are reported once per distinct word, with the accepted words."""
+
+    parse: Callable[[pd.Series, str], pd.Series]
+    problem: str = "无法识别"
+    expected: str = ""
+    severity: str = ERROR
+    fill: object = None
+    per_value: bool = False
+
+
+def _vocab_rule(fn, vocab: list[str], soft: bool = False, fill: object = "") -> Rule:
+    return Rule(lambda raw, f, fn=fn: fn(raw, extra=vocabulary(f)), expected="、".join(vocab) + " 之一",
+                severity=WARNING if soft else ERROR, fill=fill, per_value=True)
+
+
+def _year(raw: pd.Series, f: str) -> pd.Series:
+    num = nz.parse_number(raw)
+    yr = nz.parse_school_year(raw)
+    return num.where(num.notna() & (num % 1 == 0), pd.Series(yr, index=raw.index, dtype=float))
+
+
+RULES: dict[str, Rule] = {
+    "id": Rule(lambda raw, f: nz.normalize_id(raw)),
+    "text": Rule(lambda raw, f: nz.normalize_text(raw)),
+    "number": Rule(lambda raw, f: nz.parse_number(raw), "不是数字", "数字"),
+    "date": Rule(lambda raw, f: nz.parse_date(raw), "不是有效日期", "1985-03-01 这样的日期"),
+    "date_year9": Rule(lambda raw, f: nz.parse_date(raw, year_only_month=9), "不是有效日期", "1985-03-01 这样的日期"),
+    "school_year": Rule(lambda raw, f: nz.parse_school_year(raw), "无法识别", "2025 或 2025-2026 这样的学年"),
+    "year": Rule(_year, "不是年份", "2020 这样的年份"),
+    "grade": Rule(lambda raw, f: nz.parse_grade(raw), "无法识别", "一年级、七年级、高一、小班 这样的年级"),
+    "subject": Rule(lambda raw, f: nz.normalize_subject(raw, extra=vocabulary(f)), "不在学科表中",
+                    "、".join(schema.SUBJECTS) + " 之一（暂按「其他」处理）", WARNING, "其他", True),
+    "title": Rule(lambda raw, f: nz.title_level(raw, extra=vocabulary(f)),
+                  expected="正高级教师、高级教师、一级教师、二级教师、三级教师、未定级（或 中学高级教师、中小学一级教师、"
+                           "GB/T 8561 代码 052 这样的写法）之一", fill="未定级", per_value=True),
+    "bool": Rule(lambda raw, f: nz.normalize_bool(raw), "无法识别为 是/否", "是 或 否（暂按「否」处理）", WARNING, False),
+    "backbone": Rule(lambda raw, f: nz.normalize_backbone(raw), "无法识别为 是/否", "是 或 否（暂按「否」处理）", WARNING,
+                     False),
+    "status": Rule(lambda raw, f: nz.normalize_status(raw)),
+    "stage": _vocab_rule(nz.normalize_stage, schema.SCHOOL_STAGES),
+    "locality": _vocab_rule(nz.normalize_locality, schema.LOCALITIES),
+    "tier": _vocab_rule(nz.normalize_tier, schema.TIERS),
+    "degree": _vocab_rule(nz.normalize_degree, schema.DEGREES),
+    "employment": _vocab_rule(nz.normalize_employment, schema.EMPLOYMENTS),
+    "post": _vocab_rule(nz.normalize_post, schema.POSTS),
+    "sex": _vocab_rule(nz.normalize_sex, ["男", "女"]),
+    "appraisal": _vocab_rule(nz.normalize_appraisal, schema.APPRAISALS, soft=True),
+    "special": _vocab_rule(nz.normalize_special, schema.SPECIALS, soft=True),
+    "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True),
 }
 _PERSONAL = {"id_number", "special"}  # a malformed date is shown (it is not a real date); IDs never
+_VOCAB_FILES = {"title": "values_title.csv", "subject": "values_subject.csv"}
+
+
+def _accepted(field_type: str, field: str) -> str:
+    """Where the accepted words are, and the config key for the bureau's own words."""
+    name = _VOCAB_FILES.get(field_type, f"values_{field_type}.csv")
+    return (f"（可识别的全部写法见 data/aliases/{name}；当地特有的写法可在 staffplan.toml 的 [vocabulary] 节中用 "
+            f"{field_type} = {{ \"写法\" = \"标准值\" }} 指定）")
+
+
+def _report_words(issues: Issues, frame: pd.DataFrame, raw: pd.Series, bad: pd.Series, label: str, rule: Rule,
+                  field_type: str, field: str, show: bool) -> None:
+    """One issue per distinct word not understood, at its first row, with the number of rows."""
+    rows = frame.loc[bad.to_numpy(), schema.SOURCE_COLUMNS].assign(_w=nz.normalize_text(raw[bad]))
+    for word, grp in rows.groupby("_w", sort=False):
+        first = grp.iloc[0]
+        n = len(grp)
+        shown = f"「{word}」" if show else "的内容"
+        more = f"（共 {n} 行）" if n > 1 else ""
+        issues.add(rule.severity, f"{label}{shown}{rule.problem}{more}，应为 {rule.expected}{_accepted(field_type, field)}",
+                   file=str(first["src_file"]), sheet=str(first["src_sheet"]), row=int(first["src_row"]), column=label,
+                   value=str(word) if show else "", code="unknown_word")
+
+
+def cell_errors(frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> dict[str, pd.Series]:
+    """Error cells (#N/A, #REF! …) and formulas without a value in the mapped columns: reported as such (never
+    as empty), then blanked. Returns field → mask of those cells."""
+    out = {}
+    for f in [c for c in frame.columns if c not in schema.SOURCE_COLUMNS]:
+        col = frame[f]
+        if col.dtype != object:
+            continue
+        mask = is_cell_error(col)
+        if not mask.any():
+            continue
+        label = labels.get(f, f)
+        report_cells(issues, frame.assign(_v=col), mask, label,
+                     cell_error_text, value_col="_v")
+        frame[f] = col.where(~mask, None)
+        out[f] = mask
+    return out
 
 
 def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Issues) -> pd.DataFrame:
-    """Raw values → typed canonical columns (through the fields catalogue); bad cells become issues."""
+    """Raw values → typed canonical columns through the fields catalogue and ``RULES``; bad cells become issues.
+
+    Adds ``<field>__raw_blank`` flags (dropped by ``_finish``) so that a rejected value is never also called empty.
+    """
+    frame = frame.copy()
+    errs = cell_errors(frame, labels, issues)
     out = pd.DataFrame(index=frame.index)
     for c in schema.SOURCE_COLUMNS:
         out[c] = frame[c] if c in frame.columns else ""
@@ -205,77 +373,34 @@ def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Iss
         raw = frame[f] if present else pd.Series([None] * n, index=frame.index, dtype=object)
         label = labels.get(f, column_label(table, f))
         show = f not in _PERSONAL
-        t = spec.type
-        if t == "id":
-            val = nz.normalize_id(raw)
-            if spec.default and present:
-                val = val.where(val != "", spec.default)
-        elif t == "text":
-            val = nz.normalize_text(raw)
-            if spec.default:
-                val = val.where(val != "", spec.default)
-        elif t == "number":
-            val = nz.parse_number(raw)
-            bad = nz.bad_number(raw, val)
-            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是数字，应填写数字",
-                         value_col="_v")
-            if spec.default:
-                val = val.fillna(float(spec.default))
-        elif t in ("date", "date_year9"):
-            val = nz.parse_date(raw, year_only_month=9 if t == "date_year9" else 1)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         (lambda v, l=label: f"{l}「{v}」不是有效日期，应为 1985-03-01 这样的日期") if show else
-                         f"{label}不是有效日期，应为 1985-03-01 这样的日期", value_col="_v", show_value=show)
-        elif t == "school_year":
-            val = nz.parse_school_year(raw)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别，应为 2025 或 2025-2026 这样的学年", value_col="_v")
-        elif t == "year":
-            num = nz.parse_number(raw)
-            yr = nz.parse_school_year(raw)
-            val = num.where(num.notna() & (num % 1 == 0), pd.Series(yr, index=raw.index, dtype=float))
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label, lambda v, l=label: f"{l}「{v}」不是年份，应为 2020 这样的年份",
-                         value_col="_v")
-        elif t == "grade":
-            val = nz.parse_grade(raw)
-            bad = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), bad, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别，应为 一年级、七年级、高一、小班 这样的年级", value_col="_v")
-        elif t == "subject":
-            val = nz.normalize_subject(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         lambda v, l=label: f"{l}「{v}」不在学科表中，按「其他」处理（可在 values_subject.csv 中补充别名）",
-                         severity="警告", value_col="_v")
-            val = val.where(~unknown, "其他").where(val.notna() | unknown, "")
-        elif t == "title":
-            val = nz.normalize_text(raw)
-        elif t in ("bool", "backbone"):
-            fn = nz.normalize_bool if t == "bool" else nz.normalize_backbone
-            val = fn(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         lambda v, l=label: f"{l}「{v}」无法识别为 是/否，按「否」处理", severity="警告", value_col="_v")
+        rule = RULES.get(spec.type, RULES["text"])
+        val = rule.parse(raw, spec.type)
+        # blank cells matter for values not understood and for required fields only (is_blank costs a pass)
+        need = present and (spec.required != "no" or f == "subject" or bool(val.isna().any()))
+        blank = nz.is_blank(raw) if need else pd.Series(not present, index=frame.index)
+        out[f"{f}__raw_blank"] = blank & ~errs.get(f, pd.Series(False, index=frame.index))
+        bad = val.isna() & ~blank
+        if bad.any():
+            if rule.per_value:
+                _report_words(issues, frame, raw, bad, label, rule, spec.type, f, show)
+            else:
+                report_cells(issues, frame.assign(_v=raw), bad, label,
+                             (lambda v, r=rule, l=label: f"{l}「{v}」{r.problem}，应为 {r.expected}") if show else
+                             f"{label}{rule.problem}，应为 {rule.expected}", severity=rule.severity, value_col="_v",
+                             show_value=show)
+            if rule.fill is not None:
+                val = val.where(~bad, rule.fill)
+        if spec.type == "title":  # the level is the value; the text keeps the decoded name for display
+            out["title_level"] = val.where(val.notna(), "未定级")
+            val = nz.normalize_text(codes.decode_or_keep("title", raw))
+        if spec.default and spec.type not in ("number",):
+            val = val.where(val.notna() & (val != ""), spec.default) if (spec.type != "id" or present) else val
+        elif spec.default:
+            val = val.fillna(float(spec.default))
+        elif spec.type in ("subject",) or rule.per_value:
+            val = val.where(val.notna(), "")
+        if spec.type in ("bool", "backbone"):
             val = val.where(val.notna(), False).astype(bool)
-        elif t == "status":
-            val = nz.normalize_status(raw)
-            val = val.where(val.notna(), spec.default or schema.STATUS_AT_POST)
-        elif t in _ENUMS:
-            fn, vocab = _ENUMS[t]
-            val = fn(raw)
-            unknown = val.isna() & ~nz.is_blank(raw)
-            soft = t in ("appraisal", "special", "willingness")
-            allowed = "、".join(vocab)
-            report_cells(issues, frame.assign(_v=raw), unknown, label,
-                         (lambda v, l=label, a=allowed: f"{l}「{v}」无法识别，应为 {a} 之一") if show else
-                         f"{label}的内容无法识别，应为 {allowed} 之一",
-                         severity="警告" if soft else "错误", value_col="_v", show_value=show)
-            val = val.where(val.notna(), spec.default if spec.default else "")
-        else:
-            val = raw
         out[f] = val
     return out
 
@@ -309,6 +434,73 @@ def resolve_schools(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.Series:
     return result.where(result != "", fallback)
 
 
+def report_school_conflicts(issues: Issues, df: pd.DataFrame, schools: pd.DataFrame, labels: dict[str, str]) -> None:
+    """A row whose 学校代码 and 学校名称 name two different schools of the school table is an error (which one
+    was meant cannot be known)."""
+    if not len(schools) or "school_id" not in df.columns:
+        return
+    names = dict(zip(nz.name_key(schools["school_name"]), schools["school_id"]))
+    id_to_name = dict(zip(schools["school_id"], schools["school_name"]))
+    code = nz.normalize_id(df["school_id"])
+    for col in ("school_name", "school_ref"):
+        if col not in df.columns:
+            continue
+        by_name = nz.name_key(df[col]).map(names)
+        clash = code.isin(id_to_name) & by_name.notna() & (by_name != code)
+        if clash.any():
+            label = labels.get("school_id", "学校代码")
+            report_cells(issues, df.assign(_v=code + "|" + df[col].astype(str)), clash, label,
+                         lambda v: (f"学校代码「{v.split('|')[0]}」是「{id_to_name.get(v.split('|')[0], '')}」，"
+                                    f"而学校名称「{v.split('|')[1]}」是另一所学校；请核对本行应属哪所学校"),
+                         value_col="_v", show_value=False)
+        return
+
+
+@lru_cache(maxsize=None)
+def _template_examples(table: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The example rows ``staffplan template`` writes, as (field, text) pairs of their key columns."""
+    from .template import SPECS
+
+    spec = SPECS.get(TABLE_NAMES[table])
+    if not spec:
+        return ()
+    amap = aliases(table)
+    keys = {"schools": ("school_id", "school_name"), "teachers": ("teacher_id", "name"),
+            "births": ("birth_year", "town", "births")}.get(table)  # the second one is named in the message
+    if not keys:
+        return ()
+    out = []
+    for row in spec["examples"]:
+        fields = {amap.match(c)[0]: nz.normalize_text(v) for c, v in zip(spec["columns"], row)}
+        out.append(tuple((k, fields.get(k, "")) for k in keys))
+    return tuple(out)
+
+
+def drop_template_examples(ex: Extract, issues: Issues) -> Extract:
+    """Refuse the template's own example rows (示例镇中心小学, 张老师 …) left in a filled template: one error
+    naming the rows, and the rows are left out so they cause nothing else."""
+    examples = _template_examples(ex.table)
+    f = ex.frame
+    if not examples or not len(f):
+        return ex
+    hit = pd.Series(False, index=f.index)
+    for pairs in examples:
+        if not all(k in f.columns for k, _ in pairs):
+            continue
+        m = pd.Series(True, index=f.index)
+        for k, v in pairs:
+            m &= nz.normalize_text(f[k]) == v
+        hit |= m
+    if not hit.any():
+        return ex
+    rows = f.loc[hit, "src_row"].astype(int).tolist()
+    shown, value = examples[0][1]  # the example's name (张老师, 示例镇中心小学, 示例镇)
+    issues.error(f"第 {'、'.join(map(str, rows))} 行是模板自带的示例行（{value} 等），请删除示例行后再读取",
+                 file=ex.sheet.file, sheet=ex.sheet.sheet, row=rows[0],
+                 column=ex.labels.get(shown, column_label(ex.table, shown)))
+    return Extract(ex.table, f[~hit].reset_index(drop=True), ex.labels, ex.sheet, ex.header_row)
+
+
 # --- per-table transforms --------------------------------------------------------------------------------
 
 def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -324,11 +516,16 @@ def empty_frame(table: str) -> pd.DataFrame:
 
 
 def _blank_required(issues: Issues, df: pd.DataFrame, table: str, fields: list[str], labels: dict[str, str]) -> None:
+    """Required cells left empty. A cell that held something not understood (already reported) or an error
+    cell is not empty (``<field>__raw_blank`` from convert)."""
     for f in fields:
         if f not in df.columns:
             continue
         col = df[f]
         blank = col.isna() | (col.astype(str).str.strip() == "") if col.dtype == object else col.isna()
+        raw_blank = df.get(f"{f}__raw_blank")
+        if raw_blank is not None:
+            blank &= raw_blank.astype(bool)
         label = labels.get(f, column_label(table, f))
         report_cells(issues, df, blank, label, f"{label}为空，此项必须填写")
 
@@ -345,6 +542,7 @@ def transform_schools(ex: Extract, issues: Issues) -> pd.DataFrame:
 def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                          typed: bool = False) -> pd.DataFrame:
     df = frame if typed else convert("enrollment", frame, labels, issues)
+    report_school_conflicts(issues, frame, schools, labels)
     df = df.copy()
     if typed:
         for c in ("school_id", "school_ref", "school_name"):
@@ -370,9 +568,7 @@ def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: p
 def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                        where: dict) -> pd.DataFrame:
     df = convert("teachers", frame, labels, issues)
-    if "title" in df.columns:
-        df["title"] = (nz.normalize_text(codes.decode_or_keep("title", frame["title"]))
-                       if "title" in frame.columns else "")
+    report_school_conflicts(issues, frame, schools, labels)
     df["school_id"] = resolve_schools(df, schools)
     # key: 教师编号, else 身份证号
     ids = df["id_number"].fillna("").astype(str)
@@ -395,15 +591,9 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
         issues.error("教师表缺少必填列「性别」（也没有可推出性别的「身份证号」列）", column="性别", **where)
     if "birth_date" not in frame.columns and "id_number" not in frame.columns:
         issues.error("教师表缺少必填列「出生日期」（也没有可推出出生日期的「身份证号」列）", column="出生日期", **where)
-    df["title_level"] = nz.title_level(df["title"]) if len(df) else pd.Series(dtype=object)
-    unknown_title = df["title_level"].isna() & (df["title"] != "")
-    report_cells(issues, df, unknown_title, labels.get("title", "职称"),
-                 lambda v: f"职称「{v}」无法识别，应为 正高级教师、高级教师、一级教师、二级教师、三级教师（或旧称如 小学高级教师）",
-                 value_col="title")
-    df["title_level"] = df["title_level"].where(df["title_level"].notna(), "未定级")
     teaching = df["post"] == "专任教师"
     _blank_required(issues, df, "teachers", ["teacher_id", "name", "school_id", "employment", "degree"], labels)
-    no_subject = teaching & (df["subject"] == "")
+    no_subject = teaching & (df["subject"] == "") & df["subject__raw_blank"].astype(bool)
     lab = labels.get("subject", "任教学科")
     report_cells(issues, df, no_subject, lab, f"{lab}为空，专任教师必须填写任教学科")
     no_arrival = df["arrival_date"].isna() & teaching
@@ -419,9 +609,14 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
     return _finish("teachers", df)
 
 
-def transform_simple(table: str, ex: Extract, issues: Issues) -> pd.DataFrame:
+def transform_simple(table: str, ex: Extract, issues: Issues, schools: pd.DataFrame | None = None) -> pd.DataFrame:
     df = convert(table, ex.frame, ex.labels, issues)
-    req = [s.field for s in catalogue()[table] if s.required == "yes"]
+    if table == "feeders" and schools is not None:  # schools given by code or by name, on both sides
+        for key, name in (("school_id", "school_name"), ("feeder_id", "feeder_name")):
+            df[key] = resolve_schools(pd.DataFrame({"school_id": df[key], "school_name": df[name]}), schools)
+            df[f"{key}__raw_blank"] = df[f"{key}__raw_blank"] & df[f"{name}__raw_blank"]
+    req = [s.field for s in catalogue()[table] if s.required == "yes"] + (
+        ["school_id", "feeder_id"] if table == "feeders" else [])
     _blank_required(issues, df, table, req, ex.labels)
     if table == "births":
         df = df[df["birth_year"].notna()].copy()
@@ -472,13 +667,16 @@ def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
     for s in sheets:
         if s in stats:
             continue
-        table = classify_name(s.sheet)
-        if table is None:
-            best, best_score = None, 2
-            for t in TABLES:
-                h = detect_header(s.rows, t)
-                if h and h.score > best_score:
-                    best, best_score = t, h.score
+        named = classify_name(s.sheet)
+        scores = {t: getattr(detect_header(s.rows, t), "score", 0) for t in TABLES}
+        best = max(TABLES, key=lambda t: scores[t])
+        table = named
+        if named is None and scores[best] > 2:
+            table = best
+        elif named is not None and best != named and scores[best] >= 4 and scores[best] >= 2 * scores[named]:
+            # a roster sheet named after its school (金湖镇中心小学) is a roster, not the school list
+            issues.info(f"工作表名称像「{TABLE_NAMES[named]}」表，但表头是「{TABLE_NAMES[best]}」表的表头，按表头读取",
+                        file=path.name, sheet=s.sheet)
             table = best
         if table is None:
             if any(any(v is not None for v in r) for r in s.rows):
@@ -520,6 +718,8 @@ def _record(src: Source, sheet: RawSheet, sources: list[dict], issues: Issues) -
     sources.append({"table": src.table, "file": sheet.file, "sheet": sheet.sheet, "sha256": src.sha256})
     where = f"文件「{sheet.file}」" + (f"的工作表「{sheet.sheet}」" if sheet.sheet else "")
     issues.info(f"「{TABLE_NAMES[src.table]}」表取自{where}", file=sheet.file, sheet=sheet.sheet)
+    if sheet.note:
+        issues.info(sheet.note, file=sheet.file, sheet=sheet.sheet)
 
 
 def _extract_table(src_list: list[Source], table: str, cfg: Config, issues: Issues, sources: list[dict],
@@ -547,7 +747,36 @@ def _extract_table(src_list: list[Source], table: str, cfg: Config, issues: Issu
     return extracts
 
 
+def _resolve_vocabulary(cfg: Config, issues: Issues) -> dict[str, dict[str, str]]:
+    """staffplan.toml [vocabulary]: each target word is read through the field's own normaliser (so
+    ``人事代理 = "临聘"`` and ``高级讲师 = "高级教师"`` both work); a target that is not understood is an error."""
+    out: dict[str, dict[str, str]] = {}
+    for ftype, mapping in cfg.values.get("vocabulary", {}).items():
+        if not mapping:
+            continue
+        rule = RULES.get(ftype)
+        if rule is None or not isinstance(mapping, dict):
+            continue
+        targets = pd.Series([str(v) for v in mapping.values()], dtype=object)
+        canon = rule.parse(targets, ftype)
+        for (word, target), value in zip(mapping.items(), canon):
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                issues.error(f"配置项 vocabulary.{ftype} 中「{word}」对应的「{target}」不是可识别的写法，应为 {rule.expected}",
+                             file=cfg.sources.get(f"vocabulary.{ftype}", "staffplan.toml"), column=f"vocabulary.{ftype}")
+                continue
+            out.setdefault(ftype, {})[str(word)] = value
+    return out
+
+
 def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
+    token = _VOCAB.set(_resolve_vocabulary(cfg, issues))
+    try:
+        return _load_tables(path, cfg, issues)
+    finally:
+        _VOCAB.reset(token)
+
+
+def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
     located = _locate(path, issues)
     sources: list[dict] = []
     for table in REQUIRED_TABLES:
@@ -561,73 +790,74 @@ def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
             issues.error(f"有多个文件都像「{TABLE_NAMES[table]}」表（{names}），请只保留一个", file=path.name)
             located[table] = located[table][:1]
     frames: dict[str, pd.DataFrame] = {}
+    labels: dict[str, dict[str, str]] = {}  # table → field → header as written (messages name the user's column)
     # schools first: the others refer to them
     for table in ("schools", "births", "feeders", "distances"):
-        exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=False)
+        exs = _extract_table(located[table], table, cfg, issues, sources, allow_many=table == "schools")
+        exs = [drop_template_examples(e, issues) for e in stack_alike(exs, issues)[:1]]  # split by sheet: one table
         if exs and check_required(exs[0], issues):
+            labels[table] = dict(exs[0].labels)
             if table == "schools":
                 frames[table] = transform_schools(exs[0], issues)
             else:
-                frames[table] = transform_simple(table, exs[0], issues)
+                frames[table] = transform_simple(table, exs[0], issues, frames.get("schools"))
         else:
             frames[table] = empty_frame(table)
     schools = frames["schools"]
-    frames["enrollment"] = _load_enrollment(path, located["enrollment"], schools, cfg, issues, sources)
-    frames["teachers"] = _load_teachers(located["teachers"], schools, cfg, issues, sources)
-    return schema.Dataset(schools=frames["schools"], enrollment=frames["enrollment"], teachers=frames["teachers"],
+    frames["enrollment"] = _load_enrollment(path, located["enrollment"], schools, cfg, issues, sources, labels)
+    frames["teachers"] = _load_teachers(located["teachers"], schools, cfg, issues, sources, labels)
+    return schema.Dataset(labels=labels, schools=frames["schools"], enrollment=frames["enrollment"], teachers=frames["teachers"],
                           births=frames["births"], feeders=frames["feeders"], distances=frames["distances"],
                           sources=sources, issues=issues, path=path)
 
 
 def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
-                     sources: list[dict]) -> pd.DataFrame:
-    from .wide import read_wide
-
+                     sources: list[dict], labels_out: dict | None = None) -> pd.DataFrame:
+    """Enrollment from long or wide sheets, statistics-system workbooks, or a folder of either (one file per
+    year or per school)."""
     parts: list[pd.DataFrame] = []
     for src in srcs:
-        stats_paths: list[Path] = []
         if src.is_dir:
-            stats_paths = sorted(p for p in src.path.rglob("*") if p.is_file() and not _is_skipped(p)
-                                 and p.suffix.lower() in SPREADSHEET_SUFFIXES - {".csv"})
+            files = [(p, None) for p in sorted(src.path.rglob("*")) if p.is_file() and not _is_skipped(p)
+                     and p.suffix.lower() in SPREADSHEET_SUFFIXES]
             stats_root = root if root.is_dir() else src.path
         else:
-            sheets = _read_source(src, cfg, issues, sources)
-            if _statistics_workbook(sheets):
-                stats_paths, stats_root = [src.path], (root if root.is_dir() else src.path.parent)
-        if stats_paths:
-            for p in stats_paths:
-                sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
-                                and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
-            try:
-                part = national.read_statistics(stats_paths, stats_root, schools, issues)
-            except NotImplementedError:
-                issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
+            files = [(src.path, _read_source(src, cfg, issues, sources))]
+            stats_root = root if root.is_dir() else src.path.parent
+        stats_paths: list[Path] = []
+        for p, sheets in files:
+            display = str(p.relative_to(root)) if root.is_dir() and p.is_relative_to(root) else p.name
+            if sheets is None:  # a file of a folder: statistics workbook, or a plain long/wide table
+                try:
+                    sheets = read_sheets(p, display, max_rows=cfg.get("input.max_rows"),
+                                         max_file_mb=cfg.get("input.max_file_mb"),
+                                         max_uncompressed_mb=cfg.get("input.max_uncompressed_mb"))
+                except InputError as exc:
+                    issues.extend(exc.issues)
+                    continue
+                if not _statistics_workbook(sheets):
+                    one = Source("enrollment", p, display, sha256=sha256_of(p))
+                    if _plain_enrollment(one, sheets, schools, issues, sources, parts, labels_out):
+                        continue
+            elif not _statistics_workbook(sheets):
+                if not _plain_enrollment(src, sheets, schools, issues, sources, parts, labels_out) and sheets:
+                    issues.error("找不到在校生表的表头：长表需要 学校代码、学年、年级、学生数 列，宽表需要 学校代码/学校名称 列和"
+                                 "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
                 continue
-            if part is not None and len(part):
-                parts.append(transform_enrollment(part, {}, schools, issues, typed=True)
-                             if set(schema.ENROLLMENT_COLUMNS) <= set(part.columns) else part)
+            stats_paths.append(p)
+        if not stats_paths:
             continue
-        used = False
-        for sheet in sheets:
-            header = detect_header(sheet.rows, "enrollment")
-            long_ok = header is not None and {"grade", "students"} <= set(header.columns)
-            if long_ok:
-                ex = extract(sheet, "enrollment", issues)
-                if ex is not None and check_required(ex, issues):
-                    parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
-                    _record(src, sheet, sources, issues)
-                    used = True
-                continue
-            wide = read_wide(sheet, issues)
-            if wide is None:
-                continue
-            if len(wide):
-                parts.append(transform_enrollment(wide, {}, schools, issues, typed=True))
-            _record(src, sheet, sources, issues)
-            used = True
-        if not used and sheets:
-            issues.error("找不到在校生表的表头：长表需要 学校代码、学年、年级、学生数 列，宽表需要 学校代码/学校名称 列和"
-                         "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
+        for p in stats_paths:
+            sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
+                            and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
+        try:
+            part = national.read_statistics(stats_paths, stats_root, schools, issues)
+        except NotImplementedError:
+            issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
+            continue
+        if part is not None and len(part):
+            parts.append(transform_enrollment(part, {}, schools, issues, typed=True)
+                         if set(schema.ENROLLMENT_COLUMNS) <= set(part.columns) else part)
     if not parts:
         return _finish("enrollment", empty_frame("enrollment"))
     out = pd.concat(parts, ignore_index=True)
@@ -635,12 +865,101 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
     return _finish("enrollment", out)
 
 
+def _plain_enrollment(src: Source, sheets: list[RawSheet], schools: pd.DataFrame, issues: Issues,
+                      sources: list[dict], parts: list, labels_out: dict | None) -> bool:
+    """Long or wide enrollment sheets of one file into ``parts``; False when no sheet holds such a table."""
+    from .wide import read_wide
+
+    used = False
+    for sheet in sheets:
+        header = detect_header(sheet.rows, "enrollment")
+        long_ok = header is not None and {"grade", "students"} <= set(header.columns)
+        if long_ok:
+            ex = extract(sheet, "enrollment", issues)
+            if ex is not None and "year" not in ex.frame.columns:  # one sheet or file per year: 2025学年
+                year = nz.parse_school_year(sheet.sheet) if sheet.sheet else None
+                year = year if year is not None else nz.parse_school_year(sheet.path.stem)
+                if year is not None:
+                    ex.frame["year"] = year
+                    ex.labels["year"] = "学年"
+                    issues.info(f"在校生表没有学年列，按{'工作表' if sheet.sheet else '文件'}名称取 {year} 学年",
+                                file=sheet.file, sheet=sheet.sheet)
+            if ex is not None and check_required(ex, issues):
+                parts.append(transform_enrollment(ex.frame, ex.labels, schools, issues))
+                _record(src, sheet, sources, issues)
+                if labels_out is not None:
+                    labels_out.setdefault("enrollment", dict(ex.labels))
+                used = True
+            continue
+        wide = read_wide(sheet, issues)
+        if wide is None:
+            continue
+        labels = dict(wide.attrs.get("labels", {}))
+        if len(wide):
+            parts.append(transform_enrollment(wide, labels, schools, issues, typed=True))
+        if labels_out is not None:
+            labels_out.setdefault("enrollment", labels)
+        _record(src, sheet, sources, issues)
+        used = True
+    return used
+
+
+def _fields_of(ex: Extract) -> set[str]:
+    return {c for c in ex.frame.columns if c not in schema.SOURCE_COLUMNS}
+
+
+def _alike(a: set[str], b: set[str]) -> bool:
+    """Two sheets hold rows of one table when they share at least 80 % of the smaller one's columns."""
+    return len(a & b) >= 0.8 * min(len(a), len(b))
+
+
+def stack_alike(exs: list[Extract], issues: Issues) -> list[Extract]:
+    """Group extracts whose columns are alike and stack each group's rows (the sheet stays in src_sheet).
+
+    A missing 用工类型 column is taken from the sheet names when every sheet of the group names one
+    (``在编教师`` → 在编, ``临聘教师`` → 临聘, and the bureau's own words from [vocabulary])."""
+    groups: list[list[Extract]] = []
+    for e in exs:
+        for g in groups:
+            if _alike(_fields_of(g[0]), _fields_of(e)):
+                g.append(e)
+                break
+        else:
+            groups.append([e])
+    out = []
+    for g in groups:
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        frames = [e.frame for e in g]
+        if g[0].table == "teachers" and not any("employment" in _fields_of(e) for e in g):
+            kinds = nz.normalize_employment(pd.Series([e.sheet.sheet for e in g], dtype=object),
+                                            extra=vocabulary("employment"))
+            if kinds.notna().all() and (kinds != "").all():
+                frames = [f.assign(employment=k) for f, k in zip(frames, kinds)]
+                pairs = "、".join(f"「{e.sheet.sheet}」→ {k}" for e, k in zip(g, kinds))
+                issues.info(f"名册没有用工类型列，按工作表名称取用：{pairs}", file=g[0].sheet.file)
+        labels: dict[str, str] = {}
+        for e in g:
+            for k, v in e.labels.items():
+                labels.setdefault(k, v)
+        if "employment" in frames[0].columns and "employment" not in labels:
+            labels["employment"] = "用工类型（工作表名称）"
+        names = "、".join(f"「{e.sheet.sheet or e.sheet.file}」" for e in g)
+        issues.info(f"{len(g)} 个工作表的表头相同，按同一张{TABLE_NAMES[g[0].table]}表合并读取：{names}",
+                    file=g[0].sheet.file)
+        out.append(Extract(g[0].table, pd.concat(frames, ignore_index=True), labels, g[0].sheet, g[0].header_row))
+    return out
+
+
 def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
-                   sources: list[dict]) -> pd.DataFrame:
+                   sources: list[dict], labels_out: dict | None = None) -> pd.DataFrame:
     exs = _extract_table(srcs, "teachers", cfg, issues, sources, allow_many=True)
     if not exs:
         return empty_frame("teachers")
-    # a roster split over several sheets/files: parts keyed by 身份证件号, joined by the national helper
+    # sheets with the same columns are rows of one roster (在编教师 / 临聘教师, one sheet per school): stacked;
+    # only parts whose columns complement each other are joined by 身份证件号
+    exs = stack_alike(exs, issues)
     if len(exs) > 1:
         parts = [e.frame for e in exs]
         labels: dict[str, str] = {}
@@ -656,16 +975,29 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
                      ex.header_row)
     if not check_required(ex, issues):
         return empty_frame("teachers")
+    ex = drop_template_examples(ex, issues)
+    if labels_out is not None:
+        labels_out["teachers"] = dict(ex.labels)
     where = dict(file=ex.sheet.file, sheet=ex.sheet.sheet)
     return transform_teachers(ex.frame, ex.labels, schools, issues, where)
 
 
-def load_dataset(path: Path, config: Config | None = None, *, strict: bool = True) -> schema.Dataset:
+def load_dataset(path: Path, config: Config | None = None, *, strict: bool = True,
+                 all_cells: bool = False) -> schema.Dataset:
     """Read a data set (folder or one workbook) into canonical, validated frames.
 
     ``staffplan.toml`` inside a folder is used when ``config`` is None. With ``strict`` any error raises
     :class:`InputError` carrying every finding; otherwise the Dataset is returned with ``ds.issues``.
+    ``all_cells`` lists every problem cell (otherwise each kind stops after MAX_CELL_ISSUES with a summary line).
     """
+    token = _LIMIT.set(None if all_cells else MAX_CELL_ISSUES)
+    try:
+        return _load_dataset(path, config, strict)
+    finally:
+        _LIMIT.reset(token)
+
+
+def _load_dataset(path: Path, config: Config | None, strict: bool) -> schema.Dataset:
     from .validate import validate
 
     path = Path(path)
@@ -689,7 +1021,8 @@ def load_dataset(path: Path, config: Config | None = None, *, strict: bool = Tru
     return ds
 
 
-def check_dataset(path: Path, config_path: Path | None = None) -> tuple[schema.Dataset | None, Issues, Config]:
+def check_dataset(path: Path, config_path: Path | None = None, *, all_cells: bool = False
+                  ) -> tuple[schema.Dataset | None, Issues, Config]:
     """Read and validate without raising for data problems: (dataset or None, issues, config used)."""
     path = Path(path)
     issues = Issues()
@@ -702,7 +1035,7 @@ def check_dataset(path: Path, config_path: Path | None = None) -> tuple[schema.D
         issues.extend(exc.issues)
         return None, issues, default_config()
     try:
-        ds = load_dataset(path, cfg, strict=False)
+        ds = load_dataset(path, cfg, strict=False, all_cells=all_cells)
     except InputError as exc:
         issues.extend(exc.issues)
         return None, issues, cfg

@@ -18,8 +18,10 @@ SCAN_ROWS = 30
 
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|〔[^〔〕]*〕|（[^（）]*）")
 _SPACES = re.compile(r"\s+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=65536)
 def clean_header(text) -> str:
     """Header cell → comparable text: half-width, no ``*`` markers, line breaks, spaces or bracketed hints.
 
@@ -32,6 +34,9 @@ def clean_header(text) -> str:
             return ""
         text = str(int(text)) if text.is_integer() else str(text)
     t = to_halfwidth(str(text))
+    lines = [x for x in re.split(r"[\r\n]+", t) if x.strip()]
+    if len(lines) > 1 and any(_CJK.search(x) for x in lines):  # 出生日期\nyyyy-MM-dd: the hint line goes
+        t = "".join(x for x in lines if _CJK.search(x))
     t = t.replace("*", "").replace("※", "")
     t = _SPACES.sub("", t)
     prev = None
@@ -42,6 +47,7 @@ def clean_header(text) -> str:
     return t
 
 
+@lru_cache(maxsize=65536)
 def header_key(text) -> str:
     return clean_header(text).lower()
 
@@ -56,13 +62,18 @@ class AliasMap:
     tried: dict[str, tuple[str, ...]]  # field → aliases as written (for messages)
 
     def match(self, label) -> tuple[str | None, int | None]:
-        """(field, year-or-None) for one header label."""
+        """(field, year-or-None) for one header label: exact alias, then with prefixes such as 学校（机构）/所在地
+        taken off (``header_prefixes.csv``), then the year patterns."""
         k = header_key(label)
         if not k:
             return None, None
         f = self.exact.get(k)
         if f:
             return f, None
+        for short in _without_prefixes(k):
+            f = self.exact.get(short)
+            if f:
+                return f, None
         for rx, fld in self.patterns:
             m = rx.match(k)
             if m:
@@ -74,6 +85,43 @@ class AliasMap:
 
     def fields(self) -> list[str]:
         return list(self.tried)
+
+    def contained(self, label, wanted: set[str]) -> str | None:
+        """The one field of ``wanted`` whose longest alias is contained in ``label`` (None if none or ambiguous).
+
+        ``所属学校编号`` → school_id (contains 学校编号, longer than 学校). Aliases of one character are not used.
+        """
+        k = header_key(label)
+        if not k or len(k) > 30:
+            return None
+        best_len, best = 0, set()
+        for alias, fld in self.exact.items():
+            if fld in wanted and len(alias) >= 2 and alias in k:
+                if len(alias) > best_len:
+                    best_len, best = len(alias), {fld}
+                elif len(alias) == best_len:
+                    best.add(fld)
+        return next(iter(best)) if len(best) == 1 else None
+
+
+@lru_cache(maxsize=None)
+def _prefix_keys() -> tuple[tuple[str, int], ...]:
+    return tuple((header_key(r["prefix"]), int(r["min_rest"])) for r in load_alias_csv("header_prefixes.csv"))
+
+
+def _without_prefixes(k: str) -> list[str]:
+    """``学校所在地城乡类型`` → [``所在地城乡类型``, ``城乡类型``]: the key with leading prefixes taken off one by one."""
+    out = []
+    changed = True
+    while changed:
+        changed = False
+        for p, min_rest in _prefix_keys():
+            if k.startswith(p) and len(k) - len(p) >= min_rest:
+                k = k[len(p):]
+                out.append(k)
+                changed = True
+                break
+    return out
 
 
 @lru_cache(maxsize=None)

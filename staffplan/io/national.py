@@ -75,8 +75,8 @@ def _num(v: object) -> tuple[float, bool]:
 def statistics_tables() -> dict[str, dict[str, str]]:
     """Table number → {kind, stage, first_grade, description} from data/codes/statistics_tables.csv."""
     path = data_file("codes", "statistics_tables.csv")
-    with path.open(encoding="utf-8") as fh:
-        return {r["table"].strip(): r for r in csv.DictReader(fh)}
+    rows = csv.DictReader(codes.data_lines(path.read_text(encoding="utf-8-sig")))
+    return {r["table"].strip(): r for r in rows}
 
 
 def _read_grids(path: Path, display: str) -> list[tuple[str, list[list[object]]]]:

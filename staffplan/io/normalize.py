@@ -29,7 +29,7 @@ from staffplan.paths import data_file
 def load_alias_csv(name: str) -> tuple[dict, ...]:
     """Rows of ``data/aliases/<name>`` as dicts (cached)."""
     text = data_file("aliases", name).read_text(encoding="utf-8-sig")
-    return tuple(dict(r) for r in csv.DictReader(text.splitlines()))
+    return tuple(dict(r) for r in csv.DictReader(codes.data_lines(text)))
 
 
 # --- width and blanks -------------------------------------------------------------------------------
@@ -335,10 +335,19 @@ def _prefixes(field: str) -> tuple[str, ...]:
 
 
 _CODE_NAME = re.compile(r"^[0-9a-z]{1,4}\s*[-－—:：]\s*(.+)$")
+_QUALIFIER = re.compile(r"[(（][^()（）]*[)）]$")
 
 
-def lookup(field: str, raw: Any, code_field: str | None = None):
-    """Canonical value of ``raw`` for ``field`` (None if unknown). '' means 'explicitly none' (e.g. 无)."""
+def lookup(field: str, raw: Any, code_field: str | None = None, extra: dict | None = None):
+    """Canonical value of ``raw`` for ``field`` (None if unknown). '' means 'explicitly none' (e.g. 无).
+
+    Order: the bureau's own words (``extra``, from staffplan.toml [vocabulary]), the national code table, the
+    alias table (exact, ``代码-名称``, known prefixes, a trailing bracketed qualifier dropped, then substrings)."""
+    if extra:
+        k = _key(raw)
+        for word, value in extra.items():
+            if _key(word) == k:
+                return value
     if code_field:
         decoded = codes.decode(code_field, raw)
         if decoded is not None:
@@ -355,6 +364,9 @@ def lookup(field: str, raw: Any, code_field: str | None = None):
     for p in _prefixes(field):
         if k.startswith(p) and k[len(p):] in exact:
             return exact[k[len(p):]]
+    bare = _QUALIFIER.sub("", k)  # 二级教师（中学） → 二级教师
+    if bare != k and bare in exact:
+        return exact[bare]
     for sub, value in contains:
         if sub in k:
             return value
@@ -362,8 +374,8 @@ def lookup(field: str, raw: Any, code_field: str | None = None):
 
 
 def _enum(field: str, code_field: str | None = None, doc: str = ""):
-    def func(x):
-        return lookup(field, x, code_field)
+    def func(x, extra: dict | None = None):
+        return lookup(field, x, code_field, extra)
 
     func.__name__ = f"normalize_{field}"
     f = _vectorize(func)
@@ -424,7 +436,7 @@ normalize_status.__doc__ = "人员状态 → canonical name (100 → 在本单�
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
-def _willingness(x):
+def _willingness(x, extra: dict | None = None):
     t = _text(x)
     if _key(t) in BLANK_TOKENS:
         return ""
@@ -432,7 +444,7 @@ def _willingness(x):
     for part in _SPLIT.split(t):
         if not part:
             continue
-        v = lookup("willingness", part)
+        v = lookup("willingness", part, extra=extra)
         if v is None:
             return None
         if v:

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import schema
 from ..errors import OutputError
@@ -102,11 +98,17 @@ SPECS: dict[str, dict] = {
     },
 }
 
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_REQ_FILL = PatternFill("solid", fgColor="FCE4D6")
+_HEAD_COLOR, _REQ_COLOR = "DDEBF7", "FCE4D6"
 
 
-def _build(name: str, spec: dict) -> Workbook:
+def _build(name: str, spec: dict):
+    # openpyxl is imported here, not at module level: the reader uses SPECS (example rows) and stays fast
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    head_fill, req_fill = PatternFill("solid", fgColor=_HEAD_COLOR), PatternFill("solid", fgColor=_REQ_COLOR)
     wb = Workbook()
     ws = wb.active
     ws.title = name
@@ -115,7 +117,7 @@ def _build(name: str, spec: dict) -> Workbook:
     for j, col in enumerate(cols, start=1):
         cell = ws.cell(row=1, column=j)
         cell.font = Font(bold=True)
-        cell.fill = _REQ_FILL if col in spec["required"] else _HEAD_FILL
+        cell.fill = req_fill if col in spec["required"] else head_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = max(10, 2.2 * len(col) + 2)
     text_cols = set(spec.get("text", []))

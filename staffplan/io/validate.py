@@ -59,11 +59,12 @@ def validate_schools(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     s = ds.schools
     if not len(s):
         return
-    _duplicates(issues, s[s["school_id"] != ""], ["school_id"], "学校代码", "学校代码")
+    lab = lambda f, d: ds.label("schools", f, d)  # noqa: E731
+    _duplicates(issues, s[s["school_id"] != ""], ["school_id"], lab("school_id", "学校代码"), "学校代码")
     names = s[s["school_name"] != ""]
     dup = names.duplicated("school_name", keep="first")
-    report_cells(issues, names, dup, "学校名称", "学校名称与上面某行重复：按名称引用这所学校时会有歧义", severity="警告")
-    for c, label in (("quota_approved", "核定编制"), ("boarders", "寄宿生数")):
+    report_cells(issues, names, dup, lab("school_name", "学校名称"), "学校名称与上面某行重复：按名称引用这所学校时会有歧义", severity="警告")
+    for c, label in (("quota_approved", lab("quota_approved", "核定编制")), ("boarders", lab("boarders", "寄宿生数"))):
         report_cells(issues, s.assign(_v=s[c]), s[c] < 0, label, lambda v, l=label: f"{l}「{v}」不能为负数", value_col="_v")
     bad_lon = s["lon"].notna() & ((s["lon"] < -180) | (s["lon"] > 180))
     bad_lat = s["lat"].notna() & ((s["lat"] < -90) | (s["lat"] > 90))
@@ -75,50 +76,89 @@ def validate_enrollment(ds: schema.Dataset, cfg: Config, issues: Issues) -> None
     e = ds.enrollment
     if not len(e):
         return
+    lab = lambda f, d: ds.label("enrollment", f, d)  # noqa: E731
+    school_col = lab("school_id", "") or lab("school_name", "") or lab("school_ref", "学校代码")
     ids = set(ds.schools["school_id"])
-    unknown = ~e["school_id"].isin(ids) & (e["school_id"] != "")
-    report_cells(issues, e, unknown, "学校代码",
+    unknown = ~e["school_id"].isin(ids) & (e["school_id"] != "") & bool(len(ds.schools))
+    report_cells(issues, e, unknown, school_col,
                  lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
     stage = e["school_id"].map(dict(zip(ds.schools["school_id"], ds.schools["stage"])))
     allowed = {k: set(v) for k, v in schema.STAGE_GRADES.items()}
-    ok_grade = [(g in allowed.get(st, set())) if isinstance(st, str) else True for g, st in zip(e["grade"], stage)]
+    # a school whose 学段 was not understood (already an error) is not checked grade by grade
+    ok_grade = [(g in allowed.get(st, set())) if isinstance(st, str) and st else True for g, st in zip(e["grade"], stage)]
     bad_grade = pd.Series(ok_grade, index=e.index) == False  # noqa: E712
     names = schema.GRADE_NAMES
     report_cells(issues, e.assign(_v=[f"{names.get(g, g)}（学段 {st}）" for g, st in zip(e["grade"], stage)]),
-                 bad_grade & ~unknown, "年级", lambda v: f"年级与学校学段不符：{v}", value_col="_v")
-    _duplicates(issues, e, ["school_id", "year", "grade"], "年级", "同一学校同一学年同一年级的在校生数")
+                 bad_grade & ~unknown, lab("grade", "年级"), lambda v: f"年级与学校学段不符：{v}", value_col="_v")
+    _duplicates(issues, e, ["school_id", "year", "grade"], lab("grade", "年级"), "同一学校同一学年同一年级的在校生数")
     max_students = cfg.get("input.max_students_per_grade", 5000)
-    report_cells(issues, e.assign(_v=e["students"]), e["students"] < 0, "学生数",
+    st_col, cl_col = lab("students", "学生数"), lab("classes", "班数")
+    report_cells(issues, e.assign(_v=e["students"]), e["students"] < 0, st_col,
                  lambda v: f"学生数「{v}」不能为负数", value_col="_v")
-    report_cells(issues, e.assign(_v=e["students"]), e["students"] > max_students, "学生数",
+    report_cells(issues, e.assign(_v=e["students"]), e["students"] > max_students, st_col,
                  lambda v: f"学生数「{v}」超过 {max_students}（配置项 input.max_students_per_grade），请核对", value_col="_v")
     cls = e["classes"]
-    report_cells(issues, e.assign(_v=cls), cls < 0, "班数", lambda v: f"班数「{v}」不能为负数", value_col="_v")
-    report_cells(issues, e.assign(_v=cls), cls.notna() & (cls % 1 != 0), "班数",
+    report_cells(issues, e.assign(_v=cls), cls < 0, cl_col, lambda v: f"班数「{v}」不能为负数", value_col="_v")
+    report_cells(issues, e.assign(_v=cls), cls.notna() & (cls % 1 != 0), cl_col,
                  lambda v: f"班数「{v}」不是整数", value_col="_v")
-    report_cells(issues, e.assign(_v=cls), (cls == 0) & (e["students"] > 0), "班数",
+    report_cells(issues, e.assign(_v=cls), (cls == 0) & (e["students"] > 0), cl_col,
                  lambda v: "有学生但班数为 0", value_col="_v")
     size = e["students"] / cls.where(cls > 0)
     hard = cfg.get("input.max_class_size_error", 80)
     soft = cfg.get("classes.super_large_class", 66)
     txt = e.assign(_v=size.round(1))
-    report_cells(issues, txt, size > hard, "班数",
+    report_cells(issues, txt, size > hard, cl_col,
                  lambda v: f"平均班额 {v} 人超过 {hard} 人，学生数或班数可能填错", value_col="_v")
-    report_cells(issues, txt, (size > soft) & (size <= hard), "班数",
+    report_cells(issues, txt, (size > soft) & (size <= hard), cl_col,
                  lambda v: f"平均班额 {v} 人，属超大班额（超过 {soft} 人）", severity="警告", value_col="_v")
+
+
+def validate_history(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    """Schools without enrollment history (no projection possible) or with a single year (a guess)."""
+    s, e = ds.schools, ds.enrollment
+    if not len(s) or not len(e):
+        return
+    years = e.groupby("school_id")["year"].agg(["nunique", "max"])
+    n = s["school_id"].map(years["nunique"]).fillna(0)
+    last = s["school_id"].map(years["max"])
+    col = ds.label("schools", "school_id", "学校代码")
+    report_cells(issues, s, n == 0, col,
+                 "这所学校没有任何学年的在校生数，无法预测其学生数和编制；请在在校生表中补上", severity="警告")
+    last = last.map(lambda y: "" if pd.isna(y) else str(int(y)))
+    report_cells(issues, s.assign(_v=last), n == 1, col,
+                 lambda v: f"这所学校只有一个学年（{v}）的在校生数，无法按本校升级率推算，预测只是估计，请补充往年数据",
+                 severity="警告", value_col="_v")
+
+
+def validate_size(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
+    """A large data set without 区县: exchange is then planned as one county (slow, probably not intended)."""
+    max_s, max_t = cfg.get("input.large_schools", 300), cfg.get("input.large_teachers", 20000)
+    s, t = ds.schools, ds.teachers
+    if not (len(s) > max_s or len(t) > max_t):
+        return
+    if len(s) and (s["county"].fillna("").astype(str) != "").any():
+        return
+    used = [x for x in ds.sources if x.get("table") == "schools"]
+    issues.warning(f"数据有 {len(s)} 所学校、{len(t)} 名教师（超过 {max_s} 所或 {max_t} 人），但学校表没有「区县」列："
+                   "交流轮岗将把全部学校当作一个区县求解，既慢也可能不符合实际；请在学校表加「区县」列",
+                   file=str(used[0].get("file", "")) if used else "", sheet=str(used[0].get("sheet", "")) if used else "",
+                   column="区县")
 
 
 def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     t = ds.teachers
     if not len(t):
         return
+    lab = lambda f, d: ds.label("teachers", f, d)  # noqa: E731
+    key_col = lab("teacher_id", "") or lab("id_number", "教师编号")
+    school_col = lab("school_id", "") or lab("school_name", "") or lab("school_ref", "学校代码")
     keyed = t[t["teacher_id"] != ""]
-    _duplicates(issues, keyed, ["teacher_id"], "教师编号", "教师编号（或身份证号）")
+    _duplicates(issues, keyed, ["teacher_id"], key_col, "教师编号（或身份证号）")
     ids = t["id_number"].fillna("")
     has_id = ids != ""
     # the same person under two 教师编号 (rows already reported as duplicate 教师编号 are left out)
     dup_key = keyed["teacher_id"].duplicated(keep=False).reindex(t.index, fill_value=False)
-    _duplicates(issues, t[has_id & ~dup_key], ["id_number"], "身份证号", "身份证号")
+    _duplicates(issues, t[has_id & ~dup_key], ["id_number"], lab("id_number", "身份证号"), "身份证号")
     chk = idcard.validate_ids(ids)
     bad = has_id & ~chk["valid"]
 
@@ -128,48 +168,51 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
             out[mask] = idcard.mask_ids(ids[mask]).to_numpy(dtype=object)
         return t.assign(_v=out)
 
-    report_cells(issues, masked(bad), bad, "身份证号",
+    report_cells(issues, masked(bad), bad, lab("id_number", "身份证号"),
                  "身份证号不是有效的 18 位号码（位数、出生日期或校验位不对），请核对本行", value_col="_v")
     valid = has_id & chk["valid"]
     sex_diff = valid & (t["sex"] != "") & (t["sex"] != chk["sex"])
-    report_cells(issues, masked(sex_diff), sex_diff, "性别",
+    report_cells(issues, masked(sex_diff), sex_diff, lab("sex", "性别"),
                  "性别与身份证号不一致，请核对本行", value_col="_v")
     bd = t["birth_date"]
     ib = chk["birth_date"]
     month_only = bd.dt.day == 1
     same = (bd.dt.year == ib.dt.year) & (bd.dt.month == ib.dt.month) & (month_only | (bd.dt.day == ib.dt.day))
     birth_diff = valid & bd.notna() & ~same
-    report_cells(issues, masked(birth_diff), birth_diff, "出生日期",
+    report_cells(issues, masked(birth_diff), birth_diff, lab("birth_date", "出生日期"),
                  "出生日期与身份证号不一致，请核对本行", value_col="_v")
     ids_ok = set(ds.schools["school_id"])
-    unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok)
-    report_cells(issues, t, unknown, "学校代码",
+    unknown = (t["school_id"] != "") & ~t["school_id"].isin(ids_ok) & bool(len(ds.schools))
+    report_cells(issues, t, unknown, school_col,
                  lambda v: f"学校「{v}」不在学校表中（按学校代码和学校名称都找不到）", value_col="school_id")
     ref = _ref_date(ds, cfg)
     age = _years_between(bd, ref)
     lo, hi = cfg.get("input.min_teacher_age", 18), cfg.get("input.max_teacher_age", 70)
-    report_cells(issues, t, bd.notna() & (age < lo), "出生日期",
+    report_cells(issues, t, bd.notna() & (age < lo), lab("birth_date", "出生日期"),
                  f"按出生日期算，到 {ref:%Y-%m-%d} 时不满 {lo} 岁，出生日期可能填错")
-    report_cells(issues, t, bd.notna() & (age > hi), "出生日期",
+    report_cells(issues, t, bd.notna() & (age > hi), lab("birth_date", "出生日期"),
                  f"按出生日期算，到 {ref:%Y-%m-%d} 时已超过 {hi} 岁，出生日期可能填错")
-    for col, label in (("arrival_date", "到本校时间"), ("work_start", "参加工作时间")):
+    for col, label in (("arrival_date", lab("arrival_date", "到本校时间")), ("work_start", lab("work_start", "参加工作时间"))):
         d = t[col]
         early = d.notna() & bd.notna() & (_years_between(bd, d) < 18)
         report_cells(issues, t, early, label, f"{label}早于本人满 18 岁，请核对{label}和出生日期")
         future = d.notna() & (d > ref)
+        # a teacher cannot have arrived after the plan date: an error for 到本校时间 (exchange eligibility rests
+        # on it), a warning for 参加工作时间
         report_cells(issues, t.assign(_v=d.dt.strftime("%Y-%m-%d")), future, label,
-                     lambda v, l=label: f"{l}「{v}」晚于计划日期 {ref:%Y-%m-%d}", severity="警告", value_col="_v")
+                     lambda v, l=label: f"{l}「{v}」晚于计划日期 {ref:%Y-%m-%d}，应为已经发生的日期",
+                     severity="错误" if col == "arrival_date" else "警告", value_col="_v")
     before = t["arrival_date"].notna() & t["work_start"].notna() & (t["arrival_date"] < t["work_start"])
-    report_cells(issues, t, before, "到本校时间", "到本校时间早于参加工作时间，请核对", severity="警告")
+    report_cells(issues, t, before, lab("arrival_date", "到本校时间"), "到本校时间早于参加工作时间，请核对", severity="警告")
     grp = t["retirement_group"]
-    report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), "退休年龄组",
+    report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), lab("retirement_group", "退休年龄组"),
                  lambda v: f"退休年龄组「{v}」应为 60、55 或 50", value_col="_v")
     _retirement_warnings(t, ref, cfg, issues)
     per = t["periods"]
-    report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), "周课时",
+    report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), lab("periods", "周课时"),
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
     sub_ok = t["subject"].isin(schema.SUBJECTS + [""])
-    report_cells(issues, t, ~sub_ok, "任教学科", lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
+    report_cells(issues, t, ~sub_ok, lab("subject", "任教学科"), lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
 
 
 def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues: Issues) -> None:
@@ -189,6 +232,8 @@ def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues
 
 def validate_optional(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     ids = set(ds.schools["school_id"])
+    if not ids:  # the school table itself failed: its error is enough, no cascade of unknown schools
+        return
     f = ds.feeders
     if len(f):
         for c, label in (("school_id", "学校代码"), ("feeder_id", "生源学校代码")):
@@ -218,11 +263,14 @@ def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
     for table, frame, label in (("schools", ds.schools, "学校"), ("enrollment", ds.enrollment, "在校生"),
                                 ("teachers", ds.teachers, "教师")):
         used = [s for s in ds.sources if s.get("table") == table]
-        if len(frame) == 0 and used:  # the table was found but holds no data rows
+        failed = {(i.file, i.sheet) for i in (ds.issues or []) if i.severity == "错误"}
+        if len(frame) == 0 and used and (str(used[0].get("file", "")), str(used[0].get("sheet", ""))) not in failed:
             issues.error(f"「{label}」表只有表头，没有数据行", file=str(used[0].get("file", "")),
                          sheet=str(used[0].get("sheet", "")))
     validate_schools(ds, cfg, issues)
     validate_enrollment(ds, cfg, issues)
     validate_teachers(ds, cfg, issues)
     validate_optional(ds, cfg, issues)
+    validate_history(ds, cfg, issues)
+    validate_size(ds, cfg, issues)
     return issues

@@ -11,24 +11,27 @@ import pandas as pd
 
 from ..errors import Issues
 from . import normalize as nz
-from .excel import RawSheet
+from .excel import CellError, RawSheet, cell_error_text, is_cell_error
 from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, header_key, is_total_label,
                       table_body)
 
 KEY_FIELDS = ("school_id", "school_name", "school_ref", "year")
 
 
-def _grade_of(label: str, sub_map) -> tuple[int | None, str | None]:
+_STAGE_OFFSET = {"初中": 6, "高中": 9}  # a junior (senior) table numbers its grades 一年级…三年级 within the stage
+
+
+def _grade_of(label: str, sub_map, offset: int = 0) -> tuple[int | None, str | None]:
     """(grade, kind) of a single-row label such as 一年级, 初一, 一年级班数, 高一人数."""
     k = clean_header(label)
     if not k or is_total_label(k):
         return None, None
-    g = nz.parse_grade(k)
+    g = nz.parse_grade(k, offset)
     if g is not None:
         return g, None
     for alias_key, fld in sorted(sub_map.exact.items(), key=lambda kv: -len(kv[0])):
         if k.lower().endswith(alias_key) and len(k) > len(alias_key):
-            g = nz.parse_grade(k[: -len(alias_key)])
+            g = nz.parse_grade(k[: -len(alias_key)], offset)
             if g is not None:
                 return g, fld
     return None, None
@@ -70,6 +73,16 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
     filled = forward_fill(upper)
     sub = aliases("wide")
     amap = aliases("enrollment")
+    stage = nz.normalize_stage(sheet.sheet) if sheet.sheet else None  # 2025学年初中: grades within the stage
+    offset = _STAGE_OFFSET.get(stage or "", 0)
+    if offset:
+        issues.info(f"工作表名称表明是{stage}表，表中的一年级、二年级、三年级按{stage}年级读取",
+                    file=sheet.file, sheet=sheet.sheet)
+    # the measure on top (在校学生数 over all grades, then 班数 over all grades), grades in the row below it
+    above = forward_fill(list(rows[i - 1]) + [None] * (width - len(rows[i - 1]))) if i > 0 else [None] * width
+    measure = [sub.match(v)[0] if v is not None else None for v in above]
+    if not any(measure):
+        measure = [None] * width
     keys: dict[str, int] = {}
     grade_cols: dict[int, dict[str, int]] = {}
     labels: list[str] = []
@@ -85,14 +98,14 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                 continue
         if not up or is_total_label(up):
             continue
-        g, kind = _grade_of(up, sub)
+        g, kind = _grade_of(up, sub, offset)
         if g is None:
             continue
         if two and lo:
             kind = sub.match(lo)[0]
             if kind is None:
                 continue
-        kind = kind or "students"
+        kind = kind or measure[j] or "students"
         grade_cols.setdefault(g, {}).setdefault(kind, j)
     if not grade_cols or not any(k in keys for k in ("school_id", "school_name", "school_ref")):
         return None
@@ -119,6 +132,7 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                          file=sheet.file, sheet=sheet.sheet, row=i + 1)
             return pd.DataFrame()
         year = pd.Series(y, index=frame.index, dtype=object)
+    has_errors = any(v.__class__ is CellError for row in rows for v in row)
     base = pd.DataFrame(index=frame.index)
     for k in ("school_id", "school_name", "school_ref"):
         if k in keys:
@@ -132,6 +146,12 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
         for kind in ("students", "classes"):
             if kind in cols:
                 raw = frame[cols[kind]]
+                err = is_cell_error(raw) if has_errors else pd.Series(False, index=raw.index)
+                if err.any():  # #N/A, #REF!, a formula without a value: said as such, then no value
+                    for r in err[err].index:
+                        issues.error(cell_error_text(raw[r]), file=sheet.file, sheet=sheet.sheet, row=int(r),
+                                     column=labels[cols[kind]], value=str(raw[r]))
+                    raw = raw.where(~err, None)
                 val = nz.parse_number(raw)
                 bad = nz.bad_number(raw, val)
                 for r in bad[bad].index[:20]:
@@ -139,14 +159,20 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                                  file=sheet.file, sheet=sheet.sheet, row=int(r), column=labels[cols[kind]],
                                  value=str(raw[r]))
                 part[kind] = val
-                part[f"_bad_{kind}"] = bad
+                part[f"_bad_{kind}"] = bad | err
+                part[f"{kind}__raw_blank"] = ~(bad | err)  # reported above: not also "empty"
             else:
                 part[kind] = float("nan")
                 part[f"_bad_{kind}"] = False
+        for kind in ("students", "classes"):
+            if f"{kind}__raw_blank" not in part:
+                part[f"{kind}__raw_blank"] = True
         keep = part["students"].notna() | part["classes"].notna() | part["_bad_students"] | part["_bad_classes"]
         parts.append(part[keep].drop(columns=["_bad_students", "_bad_classes"]))
     out = pd.concat(parts) if parts else base.iloc[0:0]
     out["src_file"] = sheet.file
     out["src_sheet"] = sheet.sheet
     out["src_row"] = out.index.astype(int)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["labels"] = {k: labels[j] for k, j in keys.items() if labels[j]}
+    return out
