@@ -115,14 +115,15 @@ def _pct(df: pd.DataFrame, cols) -> pd.DataFrame:
 def backtest_tables(result) -> list[Table]:
     sheets = result.sheets()
     rates = set(result.RATE_COLUMNS)
-    tables = [frame_table(f"{years_text(result.years)}回测汇总（提前一年预测）",
-                          _pct(sheets["回测汇总"], rates))]
+    # headings short enough for an 80-column terminal; the workbook keeps the full names
+    summary = _pct(sheets["回测汇总"], rates).rename(columns={"传统升级率法(3年)": "传统升级率法", "改进幅度": "改进"})
+    tables = [frame_table(f"{years_text(result.years)}回测汇总（提前一年预测）", summary)]
     keep = ["学校数", "年级MAPE", "年级MAPE(传统)", "学校合计WAPE", "学校合计WAPE(传统)", "学校合计WAPE(维持上年)",
-            "偏差", "区间覆盖率"]
-    short = {"年级MAPE": "年级", "年级MAPE(传统)": "年级·传统", "学校合计WAPE": "学校", "学校合计WAPE(传统)": "学校·传统",
-             "学校合计WAPE(维持上年)": "学校·维持", "区间覆盖率": "覆盖率"}
+            "区间覆盖率"]
+    short = {"年级MAPE": "年级", "年级MAPE(传统)": "年级传统", "学校合计WAPE": "学校", "学校合计WAPE(传统)": "学校传统",
+             "学校合计WAPE(维持上年)": "学校维持", "区间覆盖率": "覆盖"}
     for name, key in (("按学段", "学段"), ("按规模", "学校规模")):
         df = _pct(sheets[name][[key] + [c for c in keep if c in sheets[name].columns]], rates).rename(columns=short)
-        tables.append(frame_table(f"{name}的误差（年级 = 学校×年级 MAPE，学校 = 学校合计 WAPE；传统 = 传统升级率法，维持 = 维持上年）", df,
+        tables.append(frame_table(f"{name}的误差（年级：学校×年级 MAPE；学校：学校合计 WAPE；传统：传统升级率法；维持：维持上年）", df,
                                   max_rows=20))
     return tables
