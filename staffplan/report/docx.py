@@ -354,6 +354,7 @@ def _para(doc_or_cell, text: str = "", *, font=BODY_FONT, size=SIZE_3, bold=None
             run = _fonts(p.add_run(part), font, size, bold)
             if k % 2:  # a number: in its own run without letter spacing, so it is never broken across lines
                 _letter_spacing(run, 0)
+                _latin_language(run)
     if size != SIZE_3 or line != LINE:
         _off_grid(p)
     return p
@@ -381,6 +382,17 @@ def _letter_spacing(run, twips: int):
         el = OxmlElement("w:spacing")
         rpr.insert_element_before(el, *_RPR_AFTER_SPACING)
     el.set(qn("w:val"), str(twips))
+
+
+def _latin_language(run):
+    """Numbers break by Western rules: with the Chinese locale LibreOffice breaks "5.5%" after the point."""
+    rpr = run._element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, *_RPR_AFTER_SPACING[_RPR_AFTER_SPACING.index("w:lang") + 1:])
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def tight(text: str) -> str:
