@@ -392,7 +392,6 @@ def _latin_language(run):
         lang = OxmlElement("w:lang")
         rpr.insert_element_before(lang, *_RPR_AFTER_SPACING[_RPR_AFTER_SPACING.index("w:lang") + 1:])
     lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def tight(text: str) -> str:
