@@ -1,0 +1,165 @@
+"""Convert public real enrollment panels to the long format benchmarks/accuracy.py reads.
+
+    python benchmarks/real_panels.py [vermont] [nyc] [baltimore]     # writes ./<name>/enrollment.csv, schools.csv
+
+The data are not shipped. Each panel is read from a local git clone of a public repository that holds a copy of the
+official files (set MIRROR to the folder holding the clones, named owner+repo/repo):
+- vermont: AlexReutter/VT-Schools — Vermont Agency of Education enrollment reports 2003-04 … 2018-19;
+- nyc: horaceliuHL/Econometrics-Research — NYC DOE Demographic Snapshot 2013-14 … 2017-18;
+- baltimore: elipousson/bcpss — Baltimore City Public Schools enrollment by school and grade (needs pyreadr).
+US grades K…11 become staffplan grades 1…12 (grade 12 and PreK dropped); 学段 from each school's grade span.
+"""
+import io, os, re, subprocess, sys
+import numpy as np, pandas as pd
+
+MIRROR = os.environ.get("MIRROR", "/work/.mirror")
+
+
+def git_show(repo, path):
+    return subprocess.run(["git", "-C", repo, "show", f"HEAD:{path}"], capture_output=True, check=True).stdout
+
+US_TO_SP = {"K": 1, **{str(i): i + 1 for i in range(1, 12)}}   # K..11 -> 1..12, 12th dropped
+
+def stage_of(grades):
+    g = set(grades)
+    lo, hi = min(g), max(g)
+    if hi <= 6: return "小学"
+    if lo >= 7 and hi <= 9: return "初中"
+    if lo >= 10: return "高中"
+    if lo >= 7: return "完全中学"
+    if hi <= 9: return "九年一贯制"
+    return "十二年一贯制"
+
+def finish(rows, out):
+    enr = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students"])
+    dup = enr.groupby(["school_id", "year", "grade"]).size()
+    if (dup > 1).any(): print("duplicate keys summed:", int((dup > 1).sum()))
+    enr = enr.groupby(["school_id", "year", "grade"], as_index=False)["students"].sum()
+    enr = enr[enr["students"] > 0]
+    sch = (enr.groupby("school_id")["grade"].agg(lambda s: stage_of(s.unique())).rename("stage").reset_index())
+    sch["town"] = "T"
+    enr.to_csv(f"{out}/enrollment.csv", index=False); sch.to_csv(f"{out}/schools.csv", index=False)
+    print(out, len(sch), "schools", enr["year"].min(), enr["year"].max(), len(enr), "rows",
+          "median school size", int(enr.groupby(["school_id","year"])["students"].sum().median()))
+
+def vermont():
+    repo = f"{MIRROR}/AlexReutter+VT-Schools/repo"
+    rows = []; districts = {}
+    for y in range(2003, 2019):
+        raw = git_show(repo, f"CSV data/Enrollment Report {y}-{y+1}.csv").decode("latin-1")
+        df = pd.read_csv(io.StringIO(raw), header=None, dtype=str, keep_default_na=False)
+        hdr_i = next(i for i in range(len(df)) if "1st" in set(df.iloc[i].str.strip()))
+        hdr = df.iloc[hdr_i].str.strip()
+        cols = {c: hdr[c] for c in df.columns if hdr[c]}
+        name_col = next(c for c in df.columns if (df.iloc[hdr_i+1:, c].str.contains("School", na=False)).sum() > 50)
+        dist_col = name_col - 4
+        district = ""
+        for i in range(hdr_i + 2, len(df)):
+            r = df.iloc[i]
+            if r[dist_col].strip(): district = r[dist_col].strip()
+            name = r[name_col].strip()
+            if not name or "Total" in name: continue
+            if name == r[name_col - 5].strip() or name.endswith(" SU") or name.endswith(" SD"): continue
+            sid = name
+            districts[name] = district
+            k = 0.0; have = {}
+            for c, h in cols.items():
+                v = r[c].replace(",", "").strip()
+                if not re.fullmatch(r"\d+", v): continue
+                v = int(v)
+                if h in ("K Part", "K Full"): have["K"] = have.get("K", 0) + v
+                m = re.fullmatch(r"(\d+)(st|nd|rd|th)", h)
+                if m and int(m.group(1)) <= 11: have[m.group(1)] = v
+            for g, v in have.items():
+                rows.append((sid, y, US_TO_SP[g], v))
+    rows = match_renames(rows, districts)
+    finish(rows, "vermont")
+
+
+def _core(name):
+    n = name.lower().replace("\u00bf", " ")
+    n = re.sub(r"#\s*\d+|\(school\)|\bu?h?s?d\b|\bunion\b|\bschools?\b|\bhigh\b|\bsenior\b|[^a-z ]", " ", n)
+    return " ".join(n.split())
+
+
+def match_renames(rows, districts):
+    """Vermont keys schools by name; in 2017-18 dozens of union schools were renamed (e.g. "Champlain Valley
+    UHSD #15 (School)" -> "Champlain Valley Union High School"). A school whose last year is y-1 and a school
+    whose first year is y are the same school when they are in the same supervisory district (or their
+    names start with the same word), teach the same grade span (overlap >= 60 %) and their totals differ by
+    less than 25 %; pairs are taken best name similarity first. The new name is mapped to the old one.
+    Splits and merges (same first name word, sums within 15 %) are joined into one school."""
+    import difflib
+    enr = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students"])
+    enr = enr[enr["students"] > 0]
+    span = enr.groupby("school_id")["year"].agg(["min", "max"])
+    grades = enr.groupby("school_id")["grade"].agg(lambda s: set(s))
+    tot = enr.groupby(["school_id", "year"])["students"].sum()
+    rename = {}
+    for y in range(int(span["min"].min()) + 1, int(span["max"].max()) + 1):
+        ends = [s for s in span.index[span["max"] == y - 1]]
+        starts = [s for s in span.index[span["min"] == y]]
+        cands = []
+        for a in ends:
+            for b in starts:
+                sim = difflib.SequenceMatcher(None, _core(a), _core(b)).ratio()
+                same_d = districts.get(a) == districts.get(b) and districts.get(a)
+                ga, gb = grades[a], grades[b]
+                jac = len(ga & gb) / len(ga | gb)
+                ta, tb = tot[(a, y - 1)], tot[(b, y)]
+                first = _core(a).split()[:1] == _core(b).split()[:1]
+                if (same_d or first or sim >= 0.8) and jac >= 0.6 and 0.75 <= tb / ta <= 1 / 0.75:
+                    cands.append((sim, a, b))
+        used_a, used_b = set(), set()
+        for sim, a, b in sorted(cands, reverse=True):
+            if a in used_a or b in used_b:
+                continue
+            used_a.add(a); used_b.add(b)
+            rename[b] = a
+        # splits and merges: the unmatched schools ending and starting with the same first name word,
+        # two or more on one side, whose summed totals differ by less than 15 %, become one school
+        left_a = [a for a in ends if a not in used_a]; left_b = [b for b in starts if b not in used_b]
+        for w in {_core(a).split()[0] for a in left_a if _core(a)}:
+            ga = [a for a in left_a if _core(a).split()[:1] == [w]]
+            gb = [b for b in left_b if _core(b).split()[:1] == [w]]
+            if ga and gb and len(ga) + len(gb) > 2:
+                ta = sum(tot[(a, y - 1)] for a in ga); tb = sum(tot[(b, y)] for b in gb)
+                if 0.85 <= tb / ta <= 1 / 0.85:
+                    for s in ga[1:] + gb:
+                        rename[s] = ga[0]
+    # chains (a -> b -> c): map to the first name
+    def root(s):
+        while s in rename:
+            s = rename[s]
+        return s
+    print("renamed schools matched:", len(rename))
+    for b, a in sorted(rename.items(), key=lambda kv: kv[1]):
+        print("   ", repr(a), "<-", repr(b))
+    return [(root(s), y, g, v) for s, y, g, v in rows]
+
+def nyc():
+    repo = f"{MIRROR}/horaceliuHL+Econometrics-Research/repo"
+    df = pd.read_csv(io.BytesIO(git_show(repo, "2013_-_2018_Demographic_Snapshot_School.csv")), dtype={"DBN": str})
+    df["year"] = df["Year"].str[:4].astype(int)
+    rows = []
+    for g_us, g in US_TO_SP.items():
+        col = "GradeK" if g_us == "K" else f"Grade{g_us}"
+        for sid, y, v in zip(df["DBN"], df["year"], pd.to_numeric(df[col], errors="coerce").fillna(0)):
+            rows.append((sid, y, g, int(v)))
+    finish(rows, "nyc")
+
+
+def baltimore():
+    import pyreadr
+    repo = f"{MIRROR}/elipousson+bcpss/repo"
+    open("/tmp/bce.rda", "wb").write(git_show(repo, "data/bcpss_enrollment.rda"))
+    v = pyreadr.read_r("/tmp/bce.rda")["bcpss_enrollment"]
+    v = v[(v["race"] == "All") & (v["school_number"] != 0) & v["grade"].isin(list(US_TO_SP))]
+    v["students"] = pd.to_numeric(v["enrolled_count"], errors="coerce").fillna(0).astype(int)
+    rows = [(str(int(s)), int(y), US_TO_SP[g], n) for s, y, g, n in
+            zip(v["school_number"], v["year"], v["grade"], v["students"])]
+    finish(rows, "baltimore")
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or ["vermont", "nyc"]:
+        globals()[name]()
