@@ -31,6 +31,7 @@ def stage_of(grades):
     return "十二年一贯制"
 
 def finish(rows, out):
+    os.makedirs(out, exist_ok=True)
     enr = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students"])
     dup = enr.groupby(["school_id", "year", "grade"]).size()
     if (dup > 1).any(): print("duplicate keys summed:", int((dup > 1).sum()))
