@@ -61,15 +61,19 @@ def _county_job(county, teachers, cells, schools, config, distances, solver):
     return cset, solve_county(cset, config, solver)
 
 
-def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap=None):
-    """(counts per row, slack values, Result or None, model) of the exchange model at one λ (and cap)."""
+def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap=None, start=None):
+    """(counts per row, slack values, Result or None, model) of the exchange model at one λ (and cap).
+    ``start`` (moves per candidate row, default none) is the solver's first incumbent: no move at all is always
+    feasible (the share rules have slacks, doing nothing keeps the sending rule), so a time limit never leaves
+    the county without a plan."""
     model = build_model(cset, config, move_cost, cap)
     slacks = model.slacks[["family", "key", "required"]].copy()
     slacks["value"] = 0.0
     counts = np.zeros(len(cset.exchange), dtype=int)
     if not model.prob.variables():
         return counts, slacks, None, model
-    res = solve(model, config, solver_name)
+    first = np.zeros(len(model.x)) if start is None else np.asarray(start, dtype=float)
+    res = solve(model, config, solver_name, start=dict(zip(model.x.tolist(), first.tolist())))
     if res.ok:
         counts = np.array([int(round(v.varValue or 0.0)) for v in model.x], dtype=int)
         slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
@@ -97,7 +101,7 @@ def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
                                    "solver.time_limit": min(float(config["solver.time_limit"]), 10.0)}, "比较")
     rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案")]
     for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
-        c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam)
+        c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam, start=counts)
         if res is None or res.ok:
             rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}"))
     n = int(np.sum(counts))
@@ -261,12 +265,15 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
     out.timings["audit_s"] = time.perf_counter() - t4
     if len(out.audit):
         out.diagnosis = pd.concat([out.diagnosis, audit_diagnosis(out.audit)], ignore_index=True)
+    limited = out.result.code == "feasible"
     if len(out.diagnosis):
         out.result = replace(out.result, code="rule_breach", status=STATUS_CN["rule_breach"])
     if len(out.diagnosis):
         first = out.diagnosis.iloc[0]
+        hint = (f"求解在时间限制内停止（{res.status}），规定比例可能只是尚未达到：请调高 solver.time_limit 后重算。"
+                if limited else "")
         raise InfeasiblePlan(f"交流方案无法满足硬性规则「{first['规则']}」（{first['学校']}：要求 {first['要求']:g}，"
-                             f"最多可达 {first['可达']:g}，差 {first['差额']:g}）。详见「诊断」工作表。",
+                             f"最多可达 {first['可达']:g}，差 {first['差额']:g}）。{hint}详见「诊断」工作表。",
                              diagnosis=out.diagnosis, result=out)
     return out
 

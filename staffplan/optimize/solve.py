@@ -28,7 +28,7 @@ import pulp
 
 from ..errors import InputError
 
-STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间上限，未证明最优）", "infeasible": "不可行",
+STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间限制，未证明最优）", "infeasible": "不可行",
              "unbounded": "无界", "not_solved": "未求解", "error": "求解出错", "empty": "无需求解",
              "rule_breach": "有硬性规则未满足（见「诊断」）"}
 
@@ -135,7 +135,23 @@ def make_solver(config, solver_name: str | None = None, log_path: str | None = N
             options.append("preprocess off")
         return name, pulp.COIN_CMD(path=_cbc_path(), msg=False, timeLimit=time_limit, threads=threads, gapRel=gap,
                                    options=options, logPath=log_path)
-    return name, pulp.HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
+    return name, _HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
+
+
+class _HiGHS(pulp.HiGHS):
+    """pulp's highspy interface plus a start solution: ``prob.start`` (variable → value, usually only the integer
+    variables) is handed to HiGHS with ``setSolution`` before the run; HiGHS completes the other columns itself.
+    So a time limit always leaves at least that incumbent."""
+
+    def callSolver(self, lp):
+        start = getattr(lp, "start", None)
+        if start:
+            import numpy as np
+
+            idx = np.array([v.index for v in start], dtype=np.int32)
+            val = np.array([float(x) for x in start.values()], dtype=np.float64)
+            lp.solverModel.setSolution(len(idx), idx, val)
+        super().callSolver(lp)
 
 
 def _cbc_gap(log: str) -> float:
@@ -148,9 +164,11 @@ def _cbc_gap(log: str) -> float:
     return max(0.0, (o - b) / max(abs(o), 1e-9))
 
 
-def solve(model, config, solver_name: str | None = None) -> Result:
-    """Solve a built model (``build.Model`` or a bare ``pulp.LpProblem``); never raises on infeasibility."""
+def solve(model, config, solver_name: str | None = None, start: dict | None = None) -> Result:
+    """Solve a built model (``build.Model`` or a bare ``pulp.LpProblem``); never raises on infeasibility.
+    ``start`` (variable → value) is a feasible start for HiGHS (ignored by CBC)."""
     prob = model.prob if hasattr(model, "prob") else model
+    prob.start = start
     build_s = float(getattr(model, "build_s", 0.0))
     import tempfile
 
@@ -180,7 +198,7 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
     status, sol = prob.status, getattr(prob, "sol_status", None)
     if status == pulp.LpStatusOptimal and sol == pulp.LpSolutionIntegerFeasible:
         code = "feasible"
-        message = f"达到时间上限 {config['solver.time_limit']} 秒，返回当前最好的可行解"
+        message = f"达到时间限制 {config['solver.time_limit']} 秒，采用当前最好的可行方案"
     elif status == pulp.LpStatusOptimal:
         code = "optimal"
     elif status == pulp.LpStatusInfeasible:
@@ -189,7 +207,8 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
         code = "unbounded"
     else:
         code = "not_solved"
-        message = "求解器未给出可行解（可能是时间上限太短）"
+        message = (f"求解器在时间限制 {config['solver.time_limit']} 秒内没有找到可行方案：请调高 solver.time_limit，"
+                   "或在教师名册中填写「区县」列按区县分别求解")
     objective = pulp.value(prob.objective) if code in ("optimal", "feasible") else float("nan")
     objective = float(objective) if objective is not None else 0.0
     gap = float("nan")
@@ -204,9 +223,12 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
                 gap = _cbc_gap(fh.read())
         if code == "optimal" and not gap < float("inf"):
             gap = 0.0     # no integer variable left after presolve: the LP optimum is the optimum
-        if code == "feasible" and gap == gap:
+        if code == "feasible" and gap < float("inf"):
             message += f"（相对间隙 {gap:.2%}）"
-    return Result(code, STATUS_CN[code], objective, gap, runtime, name, version, message, build_s)
+    status_cn = STATUS_CN[code]
+    if code == "feasible":
+        status_cn = f"达到时间限制，相对间隙 {gap:.2%}" if gap < float("inf") else "达到时间限制，未证明最优"
+    return Result(code, status_cn, objective, gap, runtime, name, version, message, build_s)
 
 
 def combine(results: list[Result]) -> Result:
