@@ -73,7 +73,7 @@ def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap
     if not model.prob.variables():
         return counts, slacks, None, model
     first = np.zeros(len(model.x)) if start is None else np.asarray(start, dtype=float)
-    res = solve(model, config, solver_name, start=dict(zip(model.x.tolist(), first.tolist())))
+    res = solve(model, config, solver_name, start=dict(zip(model.x.tolist(), first.tolist())), size=len(model.x))
     if res.ok:
         counts = np.array([int(round(v.varValue or 0.0)) for v in model.x], dtype=int)
         slacks["value"] = [float(v.varValue or 0.0) for v in model.slacks["var"]]
@@ -92,23 +92,29 @@ def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
 LAST_MOVES = 10
 
 
-def _compare(cset: CandidateSet, config, solver_name, counts) -> pd.DataFrame:
-    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one (solved to a 0.5 %
-    gap within 10 s each: they inform, they do not decide), and the chosen λ with LAST_MOVES fewer moves, solved
-    like the plan itself (what the last moves buy)."""
+def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0) -> pd.DataFrame:
+    """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen λ
+    with LAST_MOVES fewer moves.  They inform, they do not decide, so each is capped: at most
+    ``exchange.compare_time_limit`` seconds and a 1 % gap (the λ levels start from the plan itself, the capped
+    one from no move); the gap each reached is kept (``gap``) and shown in the sheet."""
     lam0 = float(config["exchange.move_cost"])
-    quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.005),
-                                   "solver.time_limit": min(float(config["solver.time_limit"]), 10.0)}, "比较")
-    rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案")]
+    quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.01), "solver.exact_max_rows": -1,
+                                   "solver.time_limit": min(float(config["solver.time_limit"]),
+                                                            float(config["exchange.compare_time_limit"]))}, "比较")
+    rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案", gap=gap0)]
+
+    def gap_of(res):
+        return 0.0 if res is None else float(res.gap)
+
     for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
         c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam, start=counts)
         if res is None or res.ok:
-            rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}"))
+            rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}", gap=gap_of(res)))
     n = int(np.sum(counts))
     if n - LAST_MOVES >= 0:
-        c, sl, res, _ = _solve_exchange(cset, config, solver_name, lam0, cap=n - LAST_MOVES)
+        c, sl, res, _ = _solve_exchange(cset, quick, solver_name, lam0, cap=n - LAST_MOVES)
         if res is not None and res.ok:   # may fall below the quota (then its slack is used): informative only
-            rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人"))
+            rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人", gap=gap_of(res)))
     return pd.DataFrame(rows)
 
 
@@ -118,7 +124,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
     counts, slacks, res, model = _solve_exchange(cset, config, solver_name)
     if res is not None:
         results.append(res)
-    compare = _compare(cset, config, solver_name, counts) \
+    compare = _compare(cset, config, solver_name, counts, 0.0 if res is None else float(res.gap)) \
         if bool(config["exchange.compare_plans"]) and (res is None or res.ok) else pd.DataFrame()
     periods = np.zeros(len(cset.zoujiao))
     trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
@@ -127,7 +133,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
         zm = build_zoujiao_model(cset, config, remaining_gaps(cset, counts),
                                  exclude=moved.loc[moved["chosen"], "teacher_id"])
         if zm.prob.variables():
-            zres = solve(zm, config, solver_name)
+            zres = solve(zm, config, solver_name, size=len(zm.y))
             results.append(zres)
             if zres.ok:
                 yv = np.array([round(v.varValue or 0.0) for v in zm.y], dtype=float)
@@ -357,8 +363,9 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)
     parts = [o.compare for o in outcomes if len(o.compare)]
-    compare = pd.concat(parts).groupby(["variant", "move_cost"], as_index=False, sort=False)[
-        ["moves", "left", "left_weighted", "km"]].sum() if parts else pd.DataFrame(
-        columns=["variant", "move_cost", "moves", "left", "left_weighted", "km"])
+    compare = pd.concat(parts).groupby(["variant", "move_cost"], as_index=False, sort=False).agg(
+        moves=("moves", "sum"), left=("left", "sum"), left_weighted=("left_weighted", "sum"), km=("km", "sum"),
+        gap=("gap", "max")) if parts else pd.DataFrame(
+        columns=["variant", "move_cost", "moves", "left", "left_weighted", "km", "gap"])
     return RotateResult(plan_year, config, elig_full, ex, zj, cov, diag, res, cand, zjc, tt, cells, reqs, slacks,
                         school_names=names, compare=compare)
