@@ -52,3 +52,21 @@ def test_rotate_with_tiny_time_limit_is_never_reported_optimal():
     assert "solver.time_limit" in msg
     res = err.value.result.result if err.value.result is not None else None
     assert res is None or res.code != "optimal"
+
+
+def test_fewer_moves_start_drops_the_cheapest_arrivals_in_cells_that_send_nobody():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from staffplan.optimize.pipeline import fewer_moves
+
+    ex = pd.DataFrame({"cell": [10, 1, 11], "offer": [12.0, 10.0, 16.0], "cost_km": [5.0, 1.0, 3.0],
+                       "out_main": [1, 2, 2], "out_second": [-1, -1, -1]})
+    cset = SimpleNamespace(exchange=ex)
+    counts = np.array([2, 1, 1])
+    # row 1 arrives in cell 1, which sends (row 0 leaves it): never dropped.  Rows 0 and 2 by offer: 12 < 16
+    assert fewer_moves(cset, counts, 2).tolist() == [0, 1, 1]     # both moves of row 0
+    assert fewer_moves(cset, counts, 3).tolist() == [0, 1, 0]     # then row 2
+    assert fewer_moves(cset, counts, 4) is None                   # only 3 droppable moves

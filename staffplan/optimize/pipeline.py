@@ -92,6 +92,23 @@ def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
 LAST_MOVES = 10
 
 
+def fewer_moves(cset: CandidateSet, counts: np.ndarray, k: int) -> np.ndarray | None:
+    """A feasible start for the plan with ``k`` fewer moves: drop k of the plan's moves into cells that send
+    nobody (dropping an arrival there cannot break the sending rule; a share rule's shortfall is its slack),
+    those that buy the fewest periods first (offer, then the longest distance).  None when there are not k."""
+    ex = cset.exchange
+    senders = np.r_[ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]
+    ok = (np.asarray(counts) > 0) & ~np.isin(ex["cell"].to_numpy(), senders[senders >= 0])
+    rows = ex.loc[ok, ["offer", "cost_km"]].assign(n=np.asarray(counts)[ok], pos=np.flatnonzero(ok))
+    rows = rows.sort_values(["offer", "cost_km"], ascending=[True, False], kind="stable")
+    take = np.minimum(rows["n"].to_numpy(), np.maximum(0, k - (rows["n"].cumsum().to_numpy() - rows["n"].to_numpy())))
+    if take.sum() < k:
+        return None
+    out = np.asarray(counts, dtype=float).copy()
+    out[rows["pos"].to_numpy()] -= take
+    return out
+
+
 def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0) -> pd.DataFrame:
     """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen λ
     with LAST_MOVES fewer moves.  They inform, they do not decide, so each is capped: at most
@@ -112,7 +129,8 @@ def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0)
             rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}", gap=gap_of(res)))
     n = int(np.sum(counts))
     if n - LAST_MOVES >= 0:
-        c, sl, res, _ = _solve_exchange(cset, quick, solver_name, lam0, cap=n - LAST_MOVES)
+        c, sl, res, _ = _solve_exchange(cset, quick, solver_name, lam0, cap=n - LAST_MOVES,
+                                        start=fewer_moves(cset, counts, LAST_MOVES))
         if res is not None and res.ok:   # may fall below the quota (then its slack is used): informative only
             rows.append(dict(plan_figures(cset, c), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人", gap=gap_of(res)))
     return pd.DataFrame(rows)
