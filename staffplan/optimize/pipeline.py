@@ -155,7 +155,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
         zm = build_zoujiao_model(cset, config, remaining_gaps(cset, counts),
                                  exclude=moved.loc[moved["chosen"], "teacher_id"])
         if zm.prob.variables():
-            zres = solve(zm, config, solver_name, size=len(zm.y))
+            zres = solve(zm, config, solver_name, size=len(cset.exchange))   # the county's size sets the gap
             results.append(zres)
             if zres.ok:
                 yv = np.array([round(v.varValue or 0.0) for v in zm.y], dtype=float)
