@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         same = False
         diff = a.merge(b, how="outer", indicator=True)
-        diff = diff[diff["_merge"] != "both"].replace({"_merge": {"left_only": "仅 HiGHS", "right_only": "仅 CBC"}})
+        diff = diff[diff["_merge"] != "both"].assign(
+            _merge=lambda d: d["_merge"].astype(str).map({"left_only": "仅 HiGHS", "right_only": "仅 CBC"}))
         print(f"{label}：不同\n{diff.to_string(index=False)}")
     return 0 if same else 1
 

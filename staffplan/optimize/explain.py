@@ -102,7 +102,9 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
             "方案": cmp_["variant"], "每交流1人代价（加权课时）": cmp_["move_cost"].astype(float),
             "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时": cmp_["left"].astype(float).round(1),
             "加权剩余缺口课时": cmp_["left_weighted"].astype(float).round(1),
-            "交流距离合计（公里）": cmp_["km"].astype(float).round(1)})
+            "交流距离合计（公里）": cmp_["km"].astype(float).round(1),
+            f"相对间隙（比较方案每个至多求解 {float(rot.config['exchange.compare_time_limit']):g} 秒）":
+                [("达到时间限制，未证明" if not np.isfinite(g) else f"{g:.2%}") for g in cmp_["gap"].astype(float)]})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
     return sheets

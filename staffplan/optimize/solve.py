@@ -3,8 +3,12 @@
 ``solve(model, config, solver_name=None) -> Result``.  Solvers:
 
 * ``highs`` (default, chosen by measurement: the example district's exchange model is proved optimal in
-  ≈ 1.5 s, CBC needs ≈ 12 s) — HiGHS through highspy (``pulp.HiGHS``), with ``random_seed``, ``threads`` and the
-  relative gap ``solver.gap``; the gap reached is read from HiGHS;
+  ≈ 1.5 s, CBC needs ≈ 12 s) — HiGHS through highspy (``pulp.HiGHS``), with ``random_seed``, ``threads``, the
+  relative gap and a start solution (``_HiGHS``); the gap reached is read from HiGHS;
+
+Gap policy: a model with at most ``solver.exact_max_rows`` candidate rows (a district of 5,000 teachers has
+≈ 8,000) is solved to proven optimality (gap 0), so every solver gives the same plan; a larger one stops at
+``solver.gap`` (0.5 %), its real gap reported.
 * ``cbc``   — the CBC binary bundled with pulp, through the non-deprecated ``pulp.COIN_CMD`` interface
   (``options=["randomSeed <seed>", "randomCbcSeed <seed>", "preprocess off"]``, preprocessing only with
   ``solver.cbc_preprocess``); the gap reached is read from CBC's log (objective and best possible bound).
@@ -28,7 +32,7 @@ import pulp
 
 from ..errors import InputError
 
-STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间上限，未证明最优）", "infeasible": "不可行",
+STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间限制，未证明最优）", "infeasible": "不可行",
              "unbounded": "无界", "not_solved": "未求解", "error": "求解出错", "empty": "无需求解",
              "rule_breach": "有硬性规则未满足（见「诊断」）"}
 
@@ -119,7 +123,9 @@ def _quiet_stdout():
         os.close(fd)
 
 
-def make_solver(config, solver_name: str | None = None, log_path: str | None = None):
+def make_solver(config, solver_name: str | None = None, log_path: str | None = None, size: int | None = None):
+    """(name, pulp solver); ``size`` (candidate rows of the model) decides the gap: 0 up to
+    ``solver.exact_max_rows`` (or when no size is given), else ``solver.gap``."""
     name = (solver_name or config["solver.name"] or "highs").strip().lower()
     avail = available_solvers()
     if name not in KNOWN or name not in avail:
@@ -129,13 +135,31 @@ def make_solver(config, solver_name: str | None = None, log_path: str | None = N
     threads = int(config["solver.threads"])
     time_limit = float(config["solver.time_limit"])
     gap = float(config["solver.gap"])
+    if size is None or size <= int(config["solver.exact_max_rows"]):
+        gap = 0.0       # small (or unsized) models: proven optimal, the same plan from every solver
     if name == "cbc":
         options = [f"randomSeed {seed}", f"randomCbcSeed {seed}"]
         if not bool(config.get("solver.cbc_preprocess", False)):
             options.append("preprocess off")
         return name, pulp.COIN_CMD(path=_cbc_path(), msg=False, timeLimit=time_limit, threads=threads, gapRel=gap,
                                    options=options, logPath=log_path)
-    return name, pulp.HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
+    return name, _HiGHS(msg=False, timeLimit=time_limit, threads=threads, gapRel=gap, random_seed=seed)
+
+
+class _HiGHS(pulp.HiGHS):
+    """pulp's highspy interface plus a start solution: ``prob.start`` (variable → value, usually only the integer
+    variables) is handed to HiGHS with ``setSolution`` before the run; HiGHS completes the other columns itself.
+    So a time limit always leaves at least that incumbent."""
+
+    def callSolver(self, lp):
+        start = getattr(lp, "start", None)
+        if start:
+            import numpy as np
+
+            idx = np.array([v.index for v in start], dtype=np.int32)
+            val = np.array([float(x) for x in start.values()], dtype=np.float64)
+            lp.solverModel.setSolution(len(idx), idx, val)
+        super().callSolver(lp)
 
 
 def _cbc_gap(log: str) -> float:
@@ -148,16 +172,18 @@ def _cbc_gap(log: str) -> float:
     return max(0.0, (o - b) / max(abs(o), 1e-9))
 
 
-def solve(model, config, solver_name: str | None = None) -> Result:
-    """Solve a built model (``build.Model`` or a bare ``pulp.LpProblem``); never raises on infeasibility."""
+def solve(model, config, solver_name: str | None = None, start: dict | None = None, size: int | None = None) -> Result:
+    """Solve a built model (``build.Model`` or a bare ``pulp.LpProblem``); never raises on infeasibility.
+    ``start`` (variable → value) is a feasible start for HiGHS (ignored by CBC)."""
     prob = model.prob if hasattr(model, "prob") else model
+    prob.start = start
     build_s = float(getattr(model, "build_s", 0.0))
     import tempfile
 
     log = tempfile.NamedTemporaryFile(prefix="staffplan-cbc-", suffix=".log", delete=False)
     log.close()
     try:
-        name, solver = make_solver(config, solver_name, log.name)
+        name, solver = make_solver(config, solver_name, log.name, size)
         return _solve(prob, solver, name, config, build_s, log.name)
     finally:
         os.unlink(log.name)
@@ -180,7 +206,7 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
     status, sol = prob.status, getattr(prob, "sol_status", None)
     if status == pulp.LpStatusOptimal and sol == pulp.LpSolutionIntegerFeasible:
         code = "feasible"
-        message = f"达到时间上限 {config['solver.time_limit']} 秒，返回当前最好的可行解"
+        message = f"达到时间限制 {config['solver.time_limit']} 秒，采用当前最好的可行方案"
     elif status == pulp.LpStatusOptimal:
         code = "optimal"
     elif status == pulp.LpStatusInfeasible:
@@ -189,7 +215,8 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
         code = "unbounded"
     else:
         code = "not_solved"
-        message = "求解器未给出可行解（可能是时间上限太短）"
+        message = (f"求解器在时间限制 {config['solver.time_limit']} 秒内没有找到可行方案：请调高 solver.time_limit，"
+                   "或在教师名册中填写「区县」列按区县分别求解")
     objective = pulp.value(prob.objective) if code in ("optimal", "feasible") else float("nan")
     objective = float(objective) if objective is not None else 0.0
     gap = float("nan")
@@ -204,9 +231,12 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
                 gap = _cbc_gap(fh.read())
         if code == "optimal" and not gap < float("inf"):
             gap = 0.0     # no integer variable left after presolve: the LP optimum is the optimum
-        if code == "feasible" and gap == gap:
+        if code == "feasible" and gap < float("inf"):
             message += f"（相对间隙 {gap:.2%}）"
-    return Result(code, STATUS_CN[code], objective, gap, runtime, name, version, message, build_s)
+    status_cn = STATUS_CN[code]
+    if code == "feasible":
+        status_cn = f"达到时间限制，相对间隙 {gap:.2%}" if gap < float("inf") else "达到时间限制，未证明最优"
+    return Result(code, status_cn, objective, gap, runtime, name, version, message, build_s)
 
 
 def combine(results: list[Result]) -> Result:
