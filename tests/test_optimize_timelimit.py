@@ -70,3 +70,22 @@ def test_fewer_moves_start_drops_the_cheapest_arrivals_in_cells_that_send_nobody
     assert fewer_moves(cset, counts, 2).tolist() == [0, 1, 1]     # both moves of row 0
     assert fewer_moves(cset, counts, 3).tolist() == [0, 1, 0]     # then row 2
     assert fewer_moves(cset, counts, 4) is None                   # only 3 droppable moves
+
+
+def test_compare_fewer_moves_row_is_the_plan_minus_its_cheapest_moves_without_a_solve(monkeypatch):
+    import staffplan.optimize.pipeline as pipeline
+    from staffplan.optimize.explain import rotation_sheets
+
+    ds = load_dataset(example_path())
+    cfg = default_config().with_overrides({"exchange.compare_move_costs": []})   # only 本方案 + 少交流 rows
+    calls = []
+    real = pipeline._solve_exchange
+    monkeypatch.setattr(pipeline, "_solve_exchange", lambda *a, **k: calls.append(k) or real(*a, **k))
+    rot = run_rotate(ds, cfg, forecast=run_forecast(ds, cfg))
+    assert len(calls) == 1                   # the plan's own solve only: the 少交流 row is not re-solved
+    c = rot.compare.set_index("variant")
+    plan, fewer = c.loc["本方案"], c.loc[f"少交流 {pipeline.LAST_MOVES} 人"]
+    assert fewer["moves"] == plan["moves"] - 10           # e.g. 89 − 10 = 79 on the example
+    assert fewer["left"] >= plan["left"] and fewer["km"] <= plan["km"]   # dropping moves: fewer periods, fewer km
+    sheet = rotation_sheets(rot)["交流方案比较"]
+    assert sheet.iloc[-1, -1].startswith("不另求解")

@@ -103,11 +103,20 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
             "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时": cmp_["left"].astype(float).round(1),
             "加权剩余缺口课时": cmp_["left_weighted"].astype(float).round(1),
             "交流距离合计（公里）": cmp_["km"].astype(float).round(1),
-            f"相对间隙（比较方案每个至多求解 {float(rot.config['exchange.compare_time_limit']):g} 秒）":
-                [("达到时间限制，未证明" if not np.isfinite(g) else f"{g:.2%}") for g in cmp_["gap"].astype(float)]})
+            f"相对间隙（λ 方案每个至多求解 {float(rot.config['exchange.compare_time_limit']):g} 秒）":
+                [_gap_text(v, g) for v, g in zip(cmp_["variant"], cmp_["gap"].astype(float))]})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
     return sheets
+
+
+def _gap_text(variant: str, gap: float) -> str:
+    """The 交流方案比较 gap cell: the 少交流 row is not solved (the plan minus the moves that buy least)."""
+    from .pipeline import LAST_MOVES
+
+    if variant == f"少交流 {LAST_MOVES} 人":
+        return f"不另求解：本方案去掉增益最少的 {LAST_MOVES} 人"
+    return "达到时间限制，未证明" if not np.isfinite(gap) else f"{gap:.2%}"
 
 
 def _finite(v):
