@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import STATUS_AT_POST, TITLE_LEVELS
+from .retirement import plan_cutoff
 
 MUST = "应交流"
 EXEMPT = "免交流"
@@ -74,9 +75,8 @@ COMPULSORY_TEACHING_STAGES = ("小学", "初中")
 
 
 def plan_date(config, plan_year: int) -> pd.Timestamp:
-    """1 Sep (``retirement.plan_date_month/day``) of the plan year."""
-    return pd.Timestamp(int(plan_year), int(config["retirement.plan_date_month"]),
-                        int(config["retirement.plan_date_day"]))
+    """1 Sep (``retirement.plan_date_month/day``) of the plan year: the one rule in rules/retirement.py."""
+    return plan_cutoff(plan_year, config)
 
 
 def _text(s: pd.Series) -> pd.Series:
