@@ -243,7 +243,8 @@ def exchange(sheets: dict, rotation_summary: dict | None = None) -> Exchange | N
         elig = {k: int(counts.get(k, 0)) for k in ELIGIBILITY_LABELS}
     rs = rotation_summary or {}
     comp = int(rs["compulsory_teachers"]) if rs.get("compulsory_teachers") else None
-    req = int(rs.get("required") or math.ceil(0.05 * comp)) if comp else None
+    # the quota is the rotation's own (exchange.min_share_compulsory, rounded up there): never re-derived here
+    req = int(rs["required"]) if rs.get("required") is not None else None
     code = lambda c, n: c if c in ex else n  # noqa: E731
     return Exchange(teachers=int(len(ex)), by_type=by_type,
                     sending_schools=int(ex[code("原学校代码", "原学校")].nunique()) if len(ex) else 0,
