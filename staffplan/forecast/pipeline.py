@@ -36,7 +36,6 @@ from ..rules.curriculum import demand_notes, subject_demand
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING
 from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, teaching_stage
 from ..schema import GRADE_NAMES
-from .classes import project_classes
 from .enrollment import NEW_CAPACITY, NEW_COMPARABLE, NEW_PLAN, NEW_SCHOOL_METHODS, project_enrollment
 from .exits import exit_candidates
 from .gaps import district_shortages, subject_gaps
@@ -242,7 +241,6 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     # one rounding rule for students: whole persons per school × grade (half up), once, here; every total
     # (per school, per stage, district) is then a sum of these integers and agrees everywhere
     proj = proj.assign(school_id=proj["school_id"].astype(str), students=_round_half_up(proj["students"]))
-    proj = project_classes(proj, ds.enrollment[ds.enrollment["year"] < plan_year], config)
     now = proj[proj["year"] == plan_year]
     notes.extend(projection_notes(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now, config))
 
