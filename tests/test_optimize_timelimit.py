@@ -72,6 +72,26 @@ def test_fewer_moves_start_drops_the_cheapest_arrivals_in_cells_that_send_nobody
     assert fewer_moves(cset, counts, 4) is None                   # only 3 droppable moves
 
 
+def test_fewer_moves_drops_the_move_that_buys_least_weighted_periods():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from staffplan.optimize.pipeline import fewer_moves
+
+    # cell 10: gap 14, two arrivals of 12 (24 arrive): the second covers only 14 − 12 = 2 periods;
+    # cell 11: gap 20, one arrival of 16 → 16;  cell 12: gap 30, weight 1.5, one arrival of 10 → 15
+    ex = pd.DataFrame({"cell": [10, 11, 12], "offer": [12.0, 16.0, 10.0], "cost_km": [1.0, 1.0, 1.0],
+                       "out_main": [1, 2, 3], "out_second": [-1, -1, -1]})
+    cells = pd.DataFrame({"cell": [10, 11, 12], "gap0": [14.0, 20.0, 30.0], "weight": [1.0, 1.0, 1.5]})
+    cset = SimpleNamespace(exchange=ex, cells=cells)
+    counts = np.array([2, 1, 1])
+    assert fewer_moves(cset, counts, 1).tolist() == [1, 1, 1]     # loses 2
+    assert fewer_moves(cset, counts, 2).tolist() == [0, 1, 1]     # then the other cell-10 move: 12 < 15 < 16
+    assert fewer_moves(cset, counts, 3).tolist() == [0, 1, 0]     # then 1.5 × 10 = 15 < 16
+
+
 def test_compare_fewer_moves_row_is_the_plan_minus_its_cheapest_moves_without_a_solve(monkeypatch):
     import staffplan.optimize.pipeline as pipeline
     from staffplan.optimize.explain import rotation_sheets

@@ -112,10 +112,8 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
 
 def _gap_text(variant: str, gap: float) -> str:
     """The 交流方案比较 gap cell: the 少交流 row is not solved (the plan minus the moves that buy least)."""
-    from .pipeline import LAST_MOVES
-
-    if variant == f"少交流 {LAST_MOVES} 人":
-        return f"不另求解：本方案去掉增益最少的 {LAST_MOVES} 人"
+    if variant.startswith("少交流 "):
+        return f"不另求解：本方案去掉增益最少的 {variant[4:-2]} 人"
     return "达到时间限制，未证明" if not np.isfinite(gap) else f"{gap:.2%}"
 
 

@@ -87,43 +87,67 @@ def plan_figures(cset: CandidateSet, counts: np.ndarray) -> dict:
             "km": float(np.sum(np.asarray(counts) * cset.exchange["cost_km"].to_numpy(float)))}
 
 
-LAST_MOVES = 10
+LAST_MOVES = 10      # the 少交流 row the summary quotes ("what the last 10 moves buy"): the first of
+                     # exchange.compare_fewer_moves
 
 
 def fewer_moves(cset: CandidateSet, counts: np.ndarray, k: int) -> np.ndarray | None:
-    """A feasible start for the plan with ``k`` fewer moves: drop k of the plan's moves into cells that send
-    nobody (dropping an arrival there cannot break the sending rule; a share rule's shortfall is its slack),
-    those that buy the fewest periods first (offer, then the longest distance).  None when there are not k."""
+    """The plan with ``k`` fewer moves: drop, one at a time, the move that buys least — the weighted shortage periods
+    its receiving cell would get back, w_c · (min(g_c, A_c) − min(g_c, A_c − offer)) with A_c the periods arriving
+    there, then the longer distance, then the later row — among moves into cells that send nobody (dropping an
+    arrival there cannot break the sending rule; a share rule's shortfall is informative only).  None when the
+    plan has fewer than k such moves."""
     ex = cset.exchange
+    counts = np.asarray(counts)
     senders = np.r_[ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]
-    ok = (np.asarray(counts) > 0) & ~np.isin(ex["cell"].to_numpy(), senders[senders >= 0])
-    rows = ex.loc[ok, ["offer", "cost_km"]].assign(n=np.asarray(counts)[ok], pos=np.flatnonzero(ok))
-    rows = rows.sort_values(["offer", "cost_km"], ascending=[True, False], kind="stable")
-    take = np.minimum(rows["n"].to_numpy(), np.maximum(0, k - (rows["n"].cumsum().to_numpy() - rows["n"].to_numpy())))
-    if take.sum() < k:
+    ok = (counts > 0) & ~np.isin(ex["cell"].to_numpy(), senders[senders >= 0])
+    if counts[ok].sum() < k:
         return None
-    out = np.asarray(counts, dtype=float).copy()
-    out[rows["pos"].to_numpy()] -= take
+    cell = ex["cell"].to_numpy()
+    offer = ex["offer"].to_numpy(float)
+    km = ex["cost_km"].to_numpy(float)
+    cells = getattr(cset, "cells", None)
+    info = cells.set_index("cell") if cells is not None else pd.DataFrame(index=np.unique(cell))
+    gap = info["gap0"].reindex(cell).fillna(np.inf).to_numpy(float) if "gap0" in info else np.full(len(ex), np.inf)
+    w = info["weight"].reindex(cell).fillna(1.0).to_numpy(float) if "weight" in info else np.ones(len(ex))
+    code, uniq = pd.factorize(cell)
+    arrive = np.bincount(code, weights=offer * counts, minlength=len(uniq))
+    out = counts.astype(float).copy()
+    order = np.arange(len(ex))
+    for _ in range(k):
+        live = np.flatnonzero(ok & (out > 0))
+        a = arrive[code[live]]
+        loss = w[live] * (np.minimum(gap[live], a) - np.minimum(gap[live], a - offer[live]))
+        pick = live[np.lexsort((-order[live], -km[live], np.round(loss, 6)))[0]]
+        out[pick] -= 1
+        arrive[code[pick]] -= offer[pick]
     return out
+
+
+def fewer_steps(config) -> list[int]:
+    """The 少交流 rows of the 交流方案比较 sheet (``exchange.compare_fewer_moves``, ascending)."""
+    return sorted({int(k) for k in config.get("exchange.compare_fewer_moves", [LAST_MOVES]) if int(k) > 0})
 
 
 def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0) -> pd.DataFrame:
     """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen plan
-    with LAST_MOVES fewer moves.  They inform, they do not decide, so each λ level is capped: at most
-    ``exchange.compare_time_limit`` seconds and a 1 % gap, starting from the plan itself; the gap each reached is
-    kept (``gap``) and shown in the sheet.  The LAST_MOVES row is not solved: it is the plan minus the moves that
-    buy least (``fewer_moves``), i.e. exactly what the plan's last moves buy (measured: a capped re-solve from that
-    start found the same figures on the example and on a district of 5,000, at 1.5 CPU s each).  Counties with
-    more than ``exchange.compare_max_rows`` candidate rows get no λ levels (measured: on 27,000 teachers
-    each capped variant cost 5–12 CPU s and never left its start)."""
+    with ``exchange.compare_fewer_moves`` fewer moves.  They inform, they do not decide, so each λ level is capped:
+    at most ``exchange.compare_time_limit`` seconds and a 1 % gap, starting from the plan itself; a level that does not
+    reach that gap in time is left out (measured on a district of 5,000 teachers: after 0.5 s the λ levels were still
+    77–90 % from their bound and showed the plan itself), the gap each reached is kept (``gap``) and shown.  Counties
+    with more than ``exchange.compare_max_rows`` candidate rows get no λ levels (a proven λ level of the 5,000-teacher
+    district costs 2–6 s).  The 少交流 rows are not solved: each is the plan minus the moves that buy least
+    (``fewer_moves``), i.e. exactly what the plan's last moves buy."""
     lam0 = float(config["exchange.move_cost"])
     quick = config.with_overrides({"solver.gap": max(float(config["solver.gap"]), 0.01), "solver.exact_max_rows": -1,
                                    "solver.time_limit": min(float(config["solver.time_limit"]),
                                                             float(config["exchange.compare_time_limit"]))}, "比较")
     rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案", gap=gap0)]
-    fewer = fewer_moves(cset, counts, LAST_MOVES)
-    last = [] if fewer is None else [   # may fall below the quota (a share rule's shortfall): informative only
-        dict(plan_figures(cset, fewer), move_cost=lam0, variant=f"少交流 {LAST_MOVES} 人", gap=np.nan)]
+    last = []       # may fall below the quota (a share rule's shortfall): informative only
+    for k in fewer_steps(config):
+        fewer = fewer_moves(cset, counts, k)
+        if fewer is not None:
+            last.append(dict(plan_figures(cset, fewer), move_cost=lam0, variant=f"少交流 {k} 人", gap=np.nan))
     if len(cset.exchange) > int(config["exchange.compare_max_rows"]):
         return pd.DataFrame(rows + last)   # a large county: the capped λ levels would not get past their start
 
@@ -132,7 +156,7 @@ def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0)
 
     for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
         c, _, res, _ = _solve_exchange(cset, quick, solver_name, lam, start=counts)
-        if res is None or res.ok:
+        if res is None or (res.ok and gap_of(res) <= float(quick["solver.gap"]) + 1e-9):
             rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}", gap=gap_of(res)))
     return pd.DataFrame(rows + last)
 
@@ -237,6 +261,17 @@ def run_rotate(ds, config, year: int | None = None, forecast=None, solver: str |
                          distances=getattr(ds, "distances", None), solver=solver, timings=timings, progress=progress)
 
 
+def solo_threads(config, n_jobs: int):
+    """The configuration the county jobs solve with: ``solver.threads`` per job when there are several counties,
+    ``solver.threads_solo`` when the data set is one county (its solve would otherwise leave the other cores idle).
+    Both are fixed numbers, and the choice depends on the data only, never on the machine's core count or on the
+    executor (local pool, in-process or Dask), so the same data give the same plan everywhere (HiGHS is
+    deterministic for a given thread count)."""
+    if n_jobs != 1:
+        return config
+    return config.with_overrides({"solver.threads": int(config["solver.threads_solo"])}, "单个区县")
+
+
 def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFrame, supply: pd.DataFrame,
                   config, plan_year: int, distances: pd.DataFrame | None = None, solver: str | None = None,
                   timings: dict | None = None, progress=None) -> RotateResult:
@@ -260,12 +295,13 @@ def rotate_frames(teachers: pd.DataFrame, schools: pd.DataFrame, gaps: pd.DataFr
                             "county", "zone") if c in schools]
     sch_small = schools[sch_cols]
     county_of = school_table(schools, config)["county"]
+    job_config = solo_threads(config, len(names))
     jobs = []
     for c in names:
         ids = set(county_of.index[county_of == c])
         d = dist[dist["a"].astype(str).isin(ids)] if dist is not None else None
         county_schools = sch_small[sch_small["school_id"].isin(ids)]  # a county job sees only its own schools
-        jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], county_schools, config, d, solver))
+        jobs.append((c, tt[tt["county"] == c], cells[cells["county"] == c], county_schools, job_config, d, solver))
     timings["candidates_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     pairs = run_jobs(_county_job, jobs, config, len(tt), progress)   # executor.py: local pool, Dask, or here
