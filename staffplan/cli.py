@@ -512,6 +512,9 @@ def _solver_info(result) -> dict | None:
             info[key] = round(float(info[key]), digits)
     if getattr(result, "tie_break", ""):
         info["人选与去向的确定规则"] = result.tie_break
+        from .optimize.explain import share_lines
+
+        info.update(share_lines(result))
     return info
 
 

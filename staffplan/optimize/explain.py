@@ -121,6 +121,25 @@ def _finite(v):
     return float(v) if v is not None and np.isfinite(v) else None
 
 
+def share_lines(rot) -> dict[str, str]:
+    """The share rules next to what the plan reached, for the 说明 sheet — from :func:`rotation_summary`, the same
+    figures the console and the memo show."""
+    s = rotation_summary(rot)
+    cfg = rot.config
+    out = {}
+    if s["compulsory_teachers"]:
+        out["交流人数与比例"] = (f"义务教育专任教师 {s['compulsory_teachers']:,} 人，按不少于 "
+                          f"{float(cfg['exchange.min_share_compulsory']):.0%} 需交流 {s['required']:,} 人；本方案交流 "
+                          f"{s['exchanged']:,} 人，占 {s['share'] or 0:.1%}")
+    if s["urban_required"]:
+        out["城镇/优质学校应交流教师"] = (f"按不少于 {float(cfg['exchange.min_share_eligible_urban']):.0%} 需交流 "
+                                f"{s['urban_required']:,} 人；本方案交流 {s['from_urban']:,} 人")
+    if s["exchanged"]:
+        out["骨干教师"] = (f"交流教师中骨干教师 {s['backbone']:,} 人，占 {s['backbone_share'] or 0:.1%}（要求不低于 "
+                       f"{float(cfg['exchange.min_share_backbone']):.0%}）")
+    return out
+
+
 def rotation_summary(rot) -> dict:
     """Counts for the CLI and the memo (JSON-serialisable)."""
     ex, zj, cv = rot.exchanges, rot.zoujiao, rot.coverage

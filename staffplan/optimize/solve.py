@@ -29,6 +29,7 @@ import functools
 import os
 import re
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, asdict
 
@@ -159,12 +160,30 @@ def make_solver(config, solver_name: str | None = None, log_path: str | None = N
 HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False}
 
 
+_POOL_LOCK = threading.Lock()
+_POOL_THREADS: list[int] = []      # the thread count HiGHS's process-wide scheduler was started with
+
+
+def _thread_pool_for(threads: int) -> None:
+    """HiGHS runs every solve of a process on one global scheduler, started by the first solve with its thread
+    count; a solve asking for another count fails (status error).  A process that solves a one-county data set
+    (``solver.threads_solo``) and then a several-county one (``solver.threads``) — a test run, a Dask worker — so
+    restarts the scheduler when the count changes."""
+    import highspy
+
+    with _POOL_LOCK:
+        if _POOL_THREADS and _POOL_THREADS[0] != threads:
+            highspy.Highs.resetGlobalScheduler(True)
+        _POOL_THREADS[:] = [threads]
+
+
 class _HiGHS(pulp.HiGHS):
     """pulp's highspy interface plus a start solution: ``prob.start`` (variable → value, usually only the integer
     variables) is handed to HiGHS with ``setSolution`` before the run; HiGHS completes the other columns itself.
     So a time limit always leaves at least that incumbent."""
 
     def callSolver(self, lp):
+        _thread_pool_for(int(self.threads or 0))
         start = getattr(lp, "start", None)
         if start:
             import numpy as np
