@@ -103,7 +103,7 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
             "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时（未计走教）": cmp_["left"].astype(float).round(1),
             "加权剩余缺口课时（未计走教）": cmp_["left_weighted"].astype(float).round(1),
             "交流距离合计（公里）": cmp_["km"].astype(float).round(1),
-            f"相对间隙（λ 方案每个至多求解 {float(rot.config['exchange.compare_time_limit']):g} 秒）":
+            "相对间隙":
                 [_gap_text(v, g) for v, g in zip(cmp_["variant"], cmp_["gap"].astype(float))]})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
