@@ -224,3 +224,28 @@ def test_with_total():
     df = pd.DataFrame({"k": ["a", "b"], "x": [1, 2], "y": [0.5, 0.25], "t": ["u", "v"]})
     out = with_total(df, "k", ["x", "y"])
     assert out.iloc[-1].tolist() == ["合计", 3, 0.75, ""]
+
+
+def test_empty_roster_supply_zero_every_school_short(cfg, fixed_projection):
+    """A roster still being collected (issue 18): zero supply, every gap is the whole demand, a pre-plan."""
+    ds = _district()
+    ds.teachers = ds.teachers.iloc[0:0]
+    r = run_forecast(ds, cfg)
+    g = r.gaps.set_index(["school_id", "stage", "subject"])
+    assert (r.subject_supply.empty and (g["supply_fte"] == 0).all()
+            and np.allclose(g["gap_fte"], g["demand_fte"]) and g["short"].all())
+    # A: 18 classes × 8 语文 periods = 144 = gap, ÷ 12 = 12 FTE; 18 × 2 音乐 = 36 periods ÷ 14 = 2.571
+    assert (g.loc[("A", "小学", "语文"), "gap_periods"], g.loc[("A", "小学", "语文"), "gap_fte"]) == (144, 12)
+    assert g.loc[("A", "小学", "音乐"), "gap_fte"] == pytest.approx(36 / 14)
+    assert g.loc[("B", "初中", "语文"), "gap_fte"] == 3            # 6 classes × 5 = 30 periods ÷ 10
+    assert g.loc[("K", "幼儿园", "学前教育"), "gap_fte"] == 12      # 6 classes × 2 teachers
+    # pooled vacancies 38 + 33 + 12 = 83 ≥ need, so hires = ceil(need): 小学语文 12 + 4 (B: 48 ÷ 12) = 16,
+    # 小学音乐 ceil(36/14 + 12/14 = 3.43) = 4, 初中语文 3, 学前教育 12
+    got = {(a, b): n for a, b, n in zip(r.recruitment["stage"], r.recruitment["subject"], r.recruitment["recruit"])}
+    assert got == {("小学", "语文"): 16, ("小学", "音乐"): 4, ("初中", "语文"): 3, ("幼儿园", "学前教育"): 12}
+    # 音乐 posts one by one to the largest remaining gap: A 2.57, A 1.57, B 0.86, A 0.57 → A 3, B 1
+    alloc = r.recruitment_plan.allocations
+    music = alloc[alloc["subject"] == "音乐"].set_index("school_id")["recruit"].to_dict()
+    assert music == {"A": 3, "B": 1}
+    assert r.recruitment_plan.pooled_vacancies == 83
+    assert any(n.startswith("教师名册为空：供给按 0 计算") for n in r.notes)
