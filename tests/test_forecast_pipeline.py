@@ -249,3 +249,29 @@ def test_empty_roster_supply_zero_every_school_short(cfg, fixed_projection):
     assert music == {"A": 3, "B": 1}
     assert r.recruitment_plan.pooled_vacancies == 83
     assert any(n.startswith("教师名册为空：供给按 0 计算") for n in r.notes)
+
+
+def _subject_supply_lambda(supply):
+    """The per-group-lambda version subject_supply replaced (issue 18): kept here as the reference."""
+    s = supply[supply["counts"]]
+    kg = s["stage"] == "幼儿园"
+    main = pd.DataFrame({"school_id": s["school_id"], "stage": s["stage"],
+                         "subject": s["subject"].where(~kg, "学前教育"),
+                         "supply_periods": s["periods_main"], "supply_fte": s["fte_main"], "teachers": 1})
+    sec = s[(s["subject2"] != "") & ~kg]
+    second = pd.DataFrame({"school_id": sec["school_id"], "stage": sec["stage"], "subject": sec["subject2"],
+                           "supply_periods": sec["periods_second"], "supply_fte": sec["fte_second"], "teachers": 0})
+    out = pd.concat([main, second], ignore_index=True).groupby(["school_id", "stage", "subject"], as_index=False).agg(
+        supply_periods=("supply_periods", lambda x: x.sum(min_count=1)), supply_fte=("supply_fte", "sum"),
+        teachers=("teachers", "sum"))
+    return out.sort_values(["school_id", "stage", "subject"]).reset_index(drop=True)
+
+
+def test_subject_supply_vectorised_equals_previous_on_example():
+    from staffplan.cli import example_path
+    from staffplan.io.dataset import load_dataset
+
+    ds = load_dataset(example_path())
+    r = run_forecast(ds, default_config())
+    assert r.supply["subject2"].ne("").any() and (r.supply["stage"] == "幼儿园").any()   # both branches used
+    pd.testing.assert_frame_equal(subject_supply(r.supply), _subject_supply_lambda(r.supply), check_exact=True)
