@@ -86,6 +86,7 @@ def _fail(name: str, message: str, sheet: str = "") -> InputError:
 
 
 _EXCEL_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.S)
+_WRAP_FIRST = frozenset("= '")  # first characters of a cell _unwrap may change
 _APOSTROPHE_NUMBER = re.compile(r"^'\s*\d[\dXx]*\s*$")
 
 
@@ -396,7 +397,8 @@ def _read_csv(path: Path, data: bytes, name: str, max_rows: int) -> list[RawShee
     for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
         if i >= max_rows:
             raise _fail(name, f"CSV 文件超过 {max_rows} 行的上限（配置项 input.max_rows）")
-        rows.append([None if c.strip() == "" else _unwrap(c) for c in row])
+        # blank (only whitespace) → None; only cells starting like ="…" or '… can need unwrapping
+        rows.append([None if not c or c.isspace() else _unwrap(c) if c[0] in _WRAP_FIRST else c for c in row])
     return [RawSheet(name, path, "", rows, set())]
 
 
