@@ -7,6 +7,7 @@ Scales (issue 18 shapes; ``staffplan/synth.py`` builds them):
 | scale | schools | counties | roster |
 |---|---|---|---|
 | district | 100 | 1 | ≈ 5,000 teachers |
+| district-noroster | 100 | 1 | **no teacher rows** (the district's 教师.xlsx holds only its header) |
 | county3 | 300 | 3 | ≈ 30,000 teachers |
 | county-large | 500 | 1 | ≈ 27,000 teachers (one large county: exchange stays inside it) |
 | city | 2,000 | 20 | ≈ 110,000 teachers |
@@ -30,6 +31,7 @@ from staffplan.synth import build_district, write_contract_format
 CITY = dict(n_schools=2_000, n_teachers=110_000, n_counties=20)
 SIZES = {
     "district": dict(n_schools=100, n_teachers=5_000, n_counties=1),
+    "district-noroster": dict(n_schools=100, n_teachers=5_000, n_counties=1),
     "county3": dict(n_schools=300, n_teachers=30_000, n_counties=3),
     "county-large": dict(n_schools=500, n_teachers=27_000, n_counties=1),
     "city": CITY,
@@ -38,10 +40,10 @@ SIZES = {
     "city-onecounty": CITY,
     "province": dict(n_schools=20_000, n_teachers=1_000_000, n_counties=100),
 }
-ROSTER = {"city-thin": "thin", "city-noroster": "none"}          # default: the generated roster as it is
+ROSTER = {"city-thin": "thin", "city-noroster": "none", "district-noroster": "none"}          # default: the generated roster as it is
 NO_COUNTY = {"city-onecounty"}                                   # written without the 区县 column
 BIG_CSV = ("教师", "在校生")
-CSV_TABLES = {"district": (), "province": ("教师", "在校生", "学校", "出生人口", "对口")}
+CSV_TABLES = {"district": (), "district-noroster": (), "province": ("教师", "在校生", "学校", "出生人口", "对口")}
 
 
 def build(scale: str, seed: int) -> dict:

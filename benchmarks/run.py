@@ -54,10 +54,10 @@ DEFAULT_CACHE = Path(tempfile.gettempdir()) / "staffplan-bench"
 TARGETS = {
     ("district", "forecast"): 3.0, ("district", "rotate"): 5.0,
     ("city", "forecast"): 20.0, ("city", "rotate"): 60.0,
-    ("city-thin", "forecast"): 20.0, ("county-large", "rotate"): 60.0,
+    ("city-thin", "forecast"): 20.0, ("city-noroster", "forecast"): 20.0, ("county-large", "rotate"): 60.0,
 }
 MEM_TARGET_MB = 2048          # every command, every shape (issue 18)
-SUITE_18 = ["district", "county-large", "city", "city-thin", "city-noroster", "city-onecounty"]
+SUITE_18 = ["district", "district-noroster", "county-large", "city", "city-thin", "city-noroster", "city-onecounty"]
 PROVINCE_TOML = """# benchmarks/run.py: the province roster exceeds the default input limits
 [input]
 max_rows = 2000000
@@ -224,7 +224,8 @@ def end_to_end(folder: Path, commands: list[str], out_dir: Path, timeout: float,
         for _ in range(max(1, repeat)):
             load = os.getloadavg()[0]
             r = run_measured(cmd, timeout=timeout)
-            if r["rc"] not in (0, 3):  # 3 = infeasible plan, still a full run (diagnosis written)
+            refused = r["rc"] == 1 and name == "rotate" and folder.name.endswith("-noroster")  # by design
+            if r["rc"] not in (0, 3) and not refused:  # 3 = infeasible plan, still a full run (diagnosis written)
                 sys.stderr.write(f"[warn] {' '.join(cmd)} exited {r['rc']}: {r['stderr'][-800:]}\n")
             runs.append(dict({k: v for k, v in r.items() if k not in ("stdout", "stderr", "cmd")}, load=load))
         res[name] = {"wall_s": statistics.median(x["wall_s"] for x in runs),
@@ -409,7 +410,8 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             loads = " ".join(f"{x:.2f}" for x in m.get("load", []))
             rows.append([scale, f"staffplan {name}", _f(m["wall_s"]), _f(m.get("cpu_s")), _f(m["maxrss_mb"], 0),
                          _f(m["tree_mb"], 0),
-                         (f"≤ {target:g} s {mark}" if target else "") + mem_mark, loads,
+                         ("exit 1: 教师名册为空，无可交流 (by design)" if m.get("rc") == 1 else
+                          (f"≤ {target:g} s {mark}" if target else "") + mem_mark), loads,
                          size if name == "check" and not gen else ""])
     out.append(("End to end (CLI subprocess, incl. Python start-up; median wall of the runs, largest memory)",
                 ["scale", "command", "wall s", "CPU s (user+sys, reaped children incl.)", "peak RSS MB (largest proc)",

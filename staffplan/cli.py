@@ -168,13 +168,17 @@ def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -
         err_console.print(f"…… 另有 {len(items) - limit} 条，请运行 `staffplan check` 查看全部。")
 
 
-def _load(common: Common):
+def _load(common: Common, needs_roster: str = ""):
+    """Read and validate the data set; ``needs_roster`` (交流轮岗方案 …) refuses an empty roster, naming it."""
     from .config import load_config
     from .io.dataset import load_dataset
+    from .io.validate import require_roster
 
     config = load_config(common.config) if common.config else None
     with common.status("正在读取并校验数据……"):
         ds = load_dataset(common.data, config)
+    if needs_roster:
+        require_roster(ds, needs_roster)
     if config is None:
         config = getattr(ds, "config", None) or load_config(None)
     config = _district_from_schools(config, ds)
@@ -199,10 +203,11 @@ def _id_config(config, show_id: bool):
     return config.with_overrides({"output.mask_ids": False}, "命令行 --show-id") if show_id else config
 
 
-def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, options: dict | None = None):
+def _meta(command: str, ds, config, plan_year: int, solver: dict | None = None, options: dict | None = None,
+          notes: list[str] | None = None):
     from .report.meta import RunMeta
 
-    notes = []
+    notes = list(notes or [])
     defaults = [name for name, _value, source in config.table() if source == "默认"]
     if any(n.startswith("load.") for n in defaults):
         notes.append("标准周课时（load.*）为默认值，没有全国统一标准：请按本省、本区规定在 staffplan.toml 中替换。")
@@ -396,7 +401,8 @@ def forecast(
     cfg = _id_config(cfg, show_id)
     with common.progress() as progress:
         result = run_forecast(ds, cfg, year=year, horizon=horizon, progress=progress)
-    meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id})
+    meta = _meta("forecast", ds, cfg, result.plan_year, options={"horizon": horizon, "show_id": show_id},
+                 notes=result.notes)
     written = _write(path, result.sheets(), meta, fmt, force, charts=_forecast_charts(result), titles=None)
     summary = result.summary()
     from .report.console import forecast_tables
@@ -474,7 +480,7 @@ def rotate(
 
     common = Common(data, year, config, json_out, quiet, force)
     path = _out_path(out, "交流.xlsx", fmt, force)
-    ds, cfg = _load(common)
+    ds, cfg = _load(common, needs_roster="交流轮岗方案")
     cfg = _id_config(cfg, show_id)
     if scheduler:
         cfg = cfg.with_overrides({"solver.scheduler": scheduler}, "命令行 --scheduler")
@@ -532,7 +538,7 @@ def explain(
     from .optimize.explain import explain_teacher
 
     common = Common(data, year, config, json_out, quiet, False)
-    ds, cfg = _load(common)
+    ds, cfg = _load(common, needs_roster="教师交流说明")
     with common.status("正在求解以说明该教师的情况……"):
         lines = explain_teacher(ds, cfg, teacher, year=year)
     if json_out:
@@ -561,7 +567,7 @@ def report(
     """生成报送区政府的请示/报告附件（A4 Word 文档），以及随附的汇总表（附表.xlsx）和公示名单。"""
     common = Common(data, year, config, json_out, quiet, force)
     targets = _report_targets(out or DEFAULT_OUT_DIR / "附件.docx", tables, notice, force)
-    ds, cfg = _load(common)
+    ds, cfg = _load(common, needs_roster="报告附件（交流轮岗方案）")
     if district:
         cfg = cfg.with_overrides({"output.district": district}, "命令行 --district")
     written, warnings = _make_report(common, ds, cfg, year, solver, targets, str(cfg.get("output.district") or ""),
@@ -690,7 +696,7 @@ def demo(
         cfg = cfg.with_overrides({"output.district": "示例区"}, "示例")
     with common.status("正在预测……"):
         fc = run_forecast(ds, cfg)
-    meta = _meta("forecast", ds, cfg, fc.plan_year, options={"show_id": False})
+    meta = _meta("forecast", ds, cfg, fc.plan_year, options={"show_id": False}, notes=fc.notes)
     written = _write(out_dir / "预测.xlsx", fc.sheets(), meta, "xlsx", True, charts=_forecast_charts(fc))
     for table in forecast_tables(fc, fc.summary()):
         common.say(table)

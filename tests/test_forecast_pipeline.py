@@ -224,3 +224,55 @@ def test_with_total():
     df = pd.DataFrame({"k": ["a", "b"], "x": [1, 2], "y": [0.5, 0.25], "t": ["u", "v"]})
     out = with_total(df, "k", ["x", "y"])
     assert out.iloc[-1].tolist() == ["合计", 3, 0.75, ""]
+
+
+def test_empty_roster_supply_zero_every_school_short(cfg, fixed_projection):
+    """A roster still being collected (issue 18): zero supply, every gap is the whole demand, a pre-plan."""
+    ds = _district()
+    ds.teachers = ds.teachers.iloc[0:0]
+    r = run_forecast(ds, cfg)
+    g = r.gaps.set_index(["school_id", "stage", "subject"])
+    assert (r.subject_supply.empty and (g["supply_fte"] == 0).all()
+            and np.allclose(g["gap_fte"], g["demand_fte"]) and g["short"].all())
+    # A: 18 classes × 8 语文 periods = 144 = gap, ÷ 12 = 12 FTE; 18 × 2 音乐 = 36 periods ÷ 14 = 2.571
+    assert (g.loc[("A", "小学", "语文"), "gap_periods"], g.loc[("A", "小学", "语文"), "gap_fte"]) == (144, 12)
+    assert g.loc[("A", "小学", "音乐"), "gap_fte"] == pytest.approx(36 / 14)
+    assert g.loc[("B", "初中", "语文"), "gap_fte"] == 3            # 6 classes × 5 = 30 periods ÷ 10
+    assert g.loc[("K", "幼儿园", "学前教育"), "gap_fte"] == 12      # 6 classes × 2 teachers
+    # pooled vacancies 38 + 33 + 12 = 83 ≥ need, so hires = ceil(need): 小学语文 12 + 4 (B: 48 ÷ 12) = 16,
+    # 小学音乐 ceil(36/14 + 12/14 = 3.43) = 4, 初中语文 3, 学前教育 12
+    got = {(a, b): n for a, b, n in zip(r.recruitment["stage"], r.recruitment["subject"], r.recruitment["recruit"])}
+    assert got == {("小学", "语文"): 16, ("小学", "音乐"): 4, ("初中", "语文"): 3, ("幼儿园", "学前教育"): 12}
+    # 音乐 posts one by one to the largest remaining gap: A 2.57, A 1.57, B 0.86, A 0.57 → A 3, B 1
+    alloc = r.recruitment_plan.allocations
+    music = alloc[alloc["subject"] == "音乐"].set_index("school_id")["recruit"].to_dict()
+    assert music == {"A": 3, "B": 1}
+    assert r.recruitment_plan.pooled_vacancies == 83
+    assert any(n.startswith("教师名册为空：供给按 0 计算") for n in r.notes)
+
+
+def _subject_supply_lambda(supply):
+    """The per-group-lambda version subject_supply replaced (issue 18): kept here as the reference."""
+    s = supply[supply["counts"]]
+    kg = s["stage"] == "幼儿园"
+    main = pd.DataFrame({"school_id": s["school_id"], "stage": s["stage"],
+                         "subject": s["subject"].where(~kg, "学前教育"),
+                         "supply_periods": s["periods_main"], "supply_fte": s["fte_main"], "teachers": 1})
+    sec = s[(s["subject2"] != "") & ~kg]
+    second = pd.DataFrame({"school_id": sec["school_id"], "stage": sec["stage"], "subject": sec["subject2"],
+                           "supply_periods": sec["periods_second"], "supply_fte": sec["fte_second"], "teachers": 0})
+    out = pd.concat([main, second], ignore_index=True).groupby(["school_id", "stage", "subject"], as_index=False).agg(
+        supply_periods=("supply_periods", lambda x: x.sum(min_count=1)), supply_fte=("supply_fte", "sum"),
+        teachers=("teachers", "sum"))
+    return out.sort_values(["school_id", "stage", "subject"]).reset_index(drop=True)
+
+
+def test_subject_supply_vectorised_equals_previous_on_example():
+    from staffplan.cli import example_path
+    from staffplan.io.dataset import load_dataset
+
+    ds = load_dataset(example_path())
+    supply = teacher_supply(ds.teachers, ds.schools, default_config(), ds.plan_year())
+    assert supply["subject2"].ne("").any() and (supply["stage"] == "幼儿园").any()   # both branches used
+    assert supply["periods_main"].nunique() > 10                                     # fractional periods summed
+    pd.testing.assert_frame_equal(subject_supply(supply), _subject_supply_lambda(supply), check_exact=True)

@@ -245,7 +245,7 @@ def test_statistics_folder_calls_read_statistics(tmp_path, monkeypatch):
     fx.write_xlsx(root / "在校生" / "2025学年" / "河东镇中心小学.xlsx", {"教基3112_小学": [["x"]]})
     got = {}
 
-    def fake_read(paths, root_dir, schools, issues):
+    def fake_read(paths, root_dir, schools, issues, sheets=None):
         got["paths"] = [p.name for p in paths]
         got["root"] = root_dir.name
         return pd.DataFrame({"school_id": ["4415210001"], "year": [2025], "grade": [1], "students": [50],

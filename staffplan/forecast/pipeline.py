@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..io.validate import EMPTY_ROSTER_NOTE
 from ..progress import phases
 from ..rules.curriculum import demand_notes, subject_demand
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING
@@ -249,6 +250,8 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     demand = subject_demand(now, schools, config)
     notes.extend(demand_notes(schools))
     teachers = with_teacher_defaults(ds.teachers)
+    if teachers.empty:                                          # a roster still being collected (issue 18)
+        notes.append(EMPTY_ROSTER_NOTE + "。")
     supply = teacher_supply(teachers, schools, config, plan_year, demand=demand)
     unknown = supply[supply["school_stage"].isna()]
     if len(unknown):

@@ -156,7 +156,25 @@ def subject_supply(supply: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([main, second], ignore_index=True)
     if both.empty:
         return pd.DataFrame(columns=SUBJECT_SUPPLY_COLUMNS)
-    out = both.groupby(["school_id", "stage", "subject"], as_index=False).agg(
-        supply_periods=("supply_periods", lambda x: x.sum(min_count=1)), supply_fte=("supply_fte", "sum"),
-        teachers=("teachers", "sum"))
+    g = both.groupby(["school_id", "stage", "subject"])
+    periods = pd.Series(_group_sums(both["supply_periods"].to_numpy(dtype=float), g.ngroup().to_numpy(), g.ngroups),
+                        index=g.size().index)
+    # min_count=1: a group with no periods at all (学前教育, counted in teachers) stays NaN, not 0
+    out = pd.DataFrame({"supply_periods": periods.where(g["supply_periods"].count() > 0),
+                        "supply_fte": g["supply_fte"].sum(), "teachers": g["teachers"].sum()}).reset_index()
     return out[SUBJECT_SUPPLY_COLUMNS].sort_values(["school_id", "stage", "subject"]).reset_index(drop=True)
+
+
+def _group_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Σ values per group (NaN as 0), bit for bit what ``Series.sum`` gives on each group's rows in order
+    (numpy's pairwise sum; a grouped Kahan sum can differ in the last digit): the groups of one size are the
+    rows of one matrix summed along its rows, so there is one call per distinct group size, never per group."""
+    order = np.argsort(codes, kind="stable")
+    vals = np.nan_to_num(values[order], nan=0.0)
+    sizes = np.bincount(codes, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    out = np.zeros(n_groups)
+    for n in np.unique(sizes[sizes > 0]):
+        groups = np.flatnonzero(sizes == n)
+        out[groups] = vals[starts[groups][:, None] + np.arange(n)].sum(axis=1)
+    return out

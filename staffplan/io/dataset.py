@@ -20,7 +20,6 @@ headers as written so messages name the user's column. Inputs are only ever open
 from __future__ import annotations
 
 import contextvars
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,14 +89,6 @@ def classify_name(name: str) -> str | None:
         if kw and kw in k and w > best_w:
             best, best_w = table, w
     return best
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --- cell-level reporting ----------------------------------------------------------------------------------
@@ -634,6 +625,7 @@ class Source:
     is_dir: bool = False
     sheets: list[RawSheet] | None = None   # pre-read (workbook mode)
     sha256: str = ""
+    book: list[RawSheet] | None = None     # every sheet of the workbook (workbook mode: statistics read them all)
 
 
 def _is_skipped(p: Path) -> bool:
@@ -661,9 +653,9 @@ def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
     # one workbook: sheets named like the tables, else recognised by their headers
     sheets = read_sheets(path)
     stats = [s for s in sheets if s.sheet.startswith(STATISTICS_PREFIXES)]
-    sha = sha256_of(path)
+    sha = sheets[0].sha256 if sheets else ""  # from the one read of the workbook
     if stats:
-        found["enrollment"].append(Source("enrollment", path, path.name, sheets=stats, sha256=sha))
+        found["enrollment"].append(Source("enrollment", path, path.name, sheets=stats, sha256=sha, book=sheets))
     for s in sheets:
         if s in stats:
             continue
@@ -710,7 +702,7 @@ def _read_source(src: Source, cfg: Config, issues: Issues, sources: list[dict]) 
     except InputError as exc:
         issues.extend(exc.issues)
         return []
-    src.sha256 = sha256_of(src.path)
+    src.sha256 = sheets[0].sha256 if sheets else ""  # hashed from the bytes just parsed: no second read
     return sheets
 
 
@@ -825,6 +817,7 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
             files = [(src.path, _read_source(src, cfg, issues, sources))]
             stats_root = root if root.is_dir() else src.path.parent
         stats_paths: list[Path] = []
+        read: dict[Path, list[RawSheet]] = {}  # statistics workbooks as already read: never read twice
         for p, sheets in files:
             display = str(p.relative_to(root)) if root.is_dir() and p.is_relative_to(root) else p.name
             if sheets is None:  # a file of a folder: statistics workbook, or a plain long/wide table
@@ -836,7 +829,7 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
                     issues.extend(exc.issues)
                     continue
                 if not _statistics_workbook(sheets):
-                    one = Source("enrollment", p, display, sha256=sha256_of(p))
+                    one = Source("enrollment", p, display, sha256=sheets[0].sha256 if sheets else "")
                     if _plain_enrollment(one, sheets, schools, issues, sources, parts, labels_out):
                         continue
             elif not _statistics_workbook(sheets):
@@ -845,13 +838,15 @@ def _load_enrollment(root: Path, srcs: list[Source], schools: pd.DataFrame, cfg:
                                  "一年级、二年级 …… 这样的年级列", file=src.display, sheet=sheets[0].sheet)
                 continue
             stats_paths.append(p)
+            read[p] = src.book or sheets
         if not stats_paths:
             continue
         for p in stats_paths:
             sources.append({"table": "enrollment", "file": str(p.relative_to(root)) if root.is_dir()
-                            and p.is_relative_to(root) else p.name, "sheet": "", "sha256": sha256_of(p)})
+                            and p.is_relative_to(root) else p.name, "sheet": "",
+                            "sha256": read[p][0].sha256 if read[p] else ""})
         try:
-            part = national.read_statistics(stats_paths, stats_root, schools, issues)
+            part = national.read_statistics(stats_paths, stats_root, schools, issues, sheets=read)
         except NotImplementedError:
             issues.error("暂不支持读取教育事业统计报表，请改用在校生长表或宽表", file=src.display)
             continue

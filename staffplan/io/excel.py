@@ -11,6 +11,7 @@ naming the file and what it really is.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import zipfile
@@ -67,6 +68,7 @@ class RawSheet:
     uncached_formulas: list[str] = field(default_factory=list)  # cells (A1 refs) holding a formula without a value
     note: str = ""  # how the file was read when its content does not match its extension
     merged: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) 0-based filled from a merge above → top row
+    sha256: str = ""  # SHA-256 of the file's bytes, computed from the one read that parsed it
 
 
 def _limits(max_rows: int | None, max_file_mb: float | None) -> tuple[int, float]:
@@ -84,6 +86,7 @@ def _fail(name: str, message: str, sheet: str = "") -> InputError:
 
 
 _EXCEL_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.S)
+_WRAP_FIRST = frozenset("= '")  # first characters of a cell _unwrap may change
 _APOSTROPHE_NUMBER = re.compile(r"^'\s*\d[\dXx]*\s*$")
 
 
@@ -108,7 +111,7 @@ _UNCACHED_FORMULA = re.compile(rb'<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:\s*<f\b[^>]*(?:/>|>[^<]*</f>))?\s*<v>([^<]*)</v>')
 
 
-def _sheet_flags_xlsx(path: Path) -> tuple[dict[str, set[int]], dict[str, list[str]], dict[str, dict[str, str]]]:
+def _sheet_flags_xlsx(data: bytes) -> tuple[dict[str, set[int]], dict[str, list[str]], dict[str, dict[str, str]]]:
     """(hidden rows, formula cells without a cached value, error cells ref → text) per sheet name, from the
     sheet XML in one pass.
 
@@ -119,7 +122,7 @@ def _sheet_flags_xlsx(path: Path) -> tuple[dict[str, set[int]], dict[str, list[s
     uncached: dict[str, list[str]] = {}
     errors: dict[str, dict[str, str]] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
             rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
             targets = {}
@@ -171,17 +174,15 @@ def _sheet_flags_xlsx(path: Path) -> tuple[dict[str, set[int]], dict[str, list[s
     return out, uncached, errors
 
 
-def _sniff(path: Path) -> str:
+def _sniff(data: bytes) -> str:
     """What the file really is, from its bytes: xlsx, ods, xls (OLE: .xls, WPS .et), encrypted, html,
     spreadsheetml, text, pdf, zip (another Office document), or unknown. The extension is not trusted."""
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
+    head = data[:4096]
     if head.startswith(_OLE_MAGIC):
-        data = path.read_bytes()
         return "encrypted" if "EncryptionInfo".encode("utf-16-le") in data else "xls"
     if head.startswith(_ZIP_MAGIC):
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, OSError):
             return "unknown"
@@ -204,10 +205,9 @@ def _sniff(path: Path) -> str:
     return "text"
 
 
-def _looks_tabular(path: Path) -> bool:
+def _looks_tabular(data: bytes) -> bool:
     """A text file saved under a workbook name is read as CSV only when its first line has separators."""
-    with open(path, "rb") as fh:
-        first = fh.read(4096).split(b"\n", 1)[0]
+    first = data[:4096].split(b"\n", 1)[0]
     return any(sep in first for sep in (b",", b"\t", b";"))
 
 
@@ -283,24 +283,23 @@ def _fill_merged(rows: list[list], ranges) -> dict[tuple[int, int], int]:
     return below
 
 
-def _read_workbook(path: Path, name: str, max_rows: int, max_uncompressed_mb: float | None = None,
+def _read_workbook(path: Path, data: bytes, name: str, max_rows: int, max_uncompressed_mb: float | None = None,
                    kind: str | None = None) -> list[RawSheet]:
     import python_calamine as pc
 
-    kind = kind or _sniff(path)
+    kind = kind or _sniff(data)
     if kind == "encrypted":
         raise _fail(name, "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再试")
     if kind in ("xlsx", "ods"):  # zip bombs: sizes from the zip directory, before any parsing
-        check_archive(path, max_uncompressed_mb, display_name=name)
-    try:
-        with open(path, "rb") as fh:  # by content, not by extension (.xls bytes named .xlsx, WPS .et …)
-            wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        check_archive(data, max_uncompressed_mb, display_name=name)
+    try:  # by content, not by extension (.xls bytes named .xlsx, WPS .et …)
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types (ZipError, XmlError, PasswordError, CalamineError)
         kind_ = type(exc).__name__
         if "Password" in kind_ or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
             raise _fail(name, "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再试") from None
         raise _fail(name, "文件无法作为工作簿读取（文件已损坏或不是电子表格），请在 Excel 中打开后另存为 .xlsx") from None
-    flags = _sheet_flags_xlsx(path) if kind == "xlsx" else ({}, {}, {})
+    flags = _sheet_flags_xlsx(data) if kind == "xlsx" else ({}, {}, {})
     try:
         return _calamine_sheets(wb, path, name, max_rows, flags)
     finally:
@@ -320,11 +319,11 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def _read_html(path: Path, name: str, max_rows: int) -> list[RawSheet]:
+def _read_html(path: Path, data: bytes, name: str, max_rows: int) -> list[RawSheet]:
     """A web page saved as .xls (what many web systems export): every <table> is a sheet, spans filled."""
     import pandas as pd
 
-    text = _decode(path.read_bytes())
+    text = _decode(data)
     if text is None:
         raise _fail(name, "文件实际是网页（HTML）表格，但编码无法识别；请在 Excel 中打开后另存为 .xlsx")
     try:
@@ -350,7 +349,8 @@ def _read_html(path: Path, name: str, max_rows: int) -> list[RawSheet]:
     return sheets
 
 
-def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: float | None) -> list[RawSheet] | None:
+def _read_via_office(path: Path, data: bytes, name: str, max_rows: int,
+                     max_uncompressed_mb: float | None) -> list[RawSheet] | None:
     """Convert with LibreOffice (when installed) into a temporary .xlsx and read that; None when it is not
     available or cannot convert. The temporary folder is removed afterwards."""
     import shutil
@@ -363,7 +363,7 @@ def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: 
     out_dir = Path(tempfile.mkdtemp(prefix="staffplan-"))
     try:
         src = out_dir / "input.xml"
-        shutil.copyfile(path, src)
+        src.write_bytes(data)
         profile = (out_dir / "profile").as_uri()  # own profile: several conversions may run at once
         try:
             subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx",
@@ -373,7 +373,7 @@ def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: 
         out = out_dir / "input.xlsx"
         if not out.exists():
             return None
-        sheets = _read_workbook(out, name, max_rows, max_uncompressed_mb, "xlsx")
+        sheets = _read_workbook(out, out.read_bytes(), name, max_rows, max_uncompressed_mb, "xlsx")
         for sh in sheets:
             sh.path = path
         return sheets
@@ -381,8 +381,8 @@ def _read_via_office(path: Path, name: str, max_rows: int, max_uncompressed_mb: 
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
-def _read_csv(path: Path, name: str, max_rows: int) -> list[RawSheet]:
-    text = _decode(path.read_bytes())
+def _read_csv(path: Path, data: bytes, name: str, max_rows: int) -> list[RawSheet]:
+    text = _decode(data)
     if text is None:
         raise _fail(name, "CSV 文件的编码无法识别（应为 UTF-8、带 BOM 的 UTF-8 或 GBK），请用 Excel 另存为「CSV UTF-8」")
     if "\x00" in text:
@@ -397,13 +397,17 @@ def _read_csv(path: Path, name: str, max_rows: int) -> list[RawSheet]:
     for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
         if i >= max_rows:
             raise _fail(name, f"CSV 文件超过 {max_rows} 行的上限（配置项 input.max_rows）")
-        rows.append([None if c.strip() == "" else _unwrap(c) for c in row])
+        # blank (only whitespace) → None; only cells starting like ="…" or '… can need unwrapping
+        rows.append([None if not c or c.isspace() else _unwrap(c) if c[0] in _WRAP_FIRST else c for c in row])
     return [RawSheet(name, path, "", rows, set())]
 
 
 def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | None = None,
                 max_file_mb: float | None = None, max_uncompressed_mb: float | None = None) -> list[RawSheet]:
-    """Read every worksheet of ``path`` (or the one table of a CSV). Raises InputError naming the file."""
+    """Read every worksheet of ``path`` (or the one table of a CSV). Raises InputError naming the file.
+
+    The file is opened and read once: its bytes are sniffed, checked, parsed and hashed (``RawSheet.sha256``,
+    the checksum the 说明 sheet records) from that one read."""
     path = Path(path)
     name = display_name or path.name
     max_rows, max_file_mb = _limits(max_rows, max_file_mb)
@@ -412,19 +416,26 @@ def read_sheets(path: Path, display_name: str | None = None, *, max_rows: int | 
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
         raise _fail(name, f"不支持的文件类型「{path.suffix}」，应为 .xlsx、.xls 或 .csv")
-    kind = _sniff(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise _fail(name, "文件无法打开（可能被其他程序占用或没有读取权限）") from None
+    kind = _sniff(data)
     sheets = None
     if kind == "text" or (kind == "unknown" and suffix == ".csv"):  # the CSV reader names the encoding problem
-        if suffix != ".csv" and not _looks_tabular(path):
+        if suffix != ".csv" and not _looks_tabular(data):
             raise _fail(name, f"文件扩展名是 {suffix}，但内容是普通文本，不是工作簿或表格；请在 Excel 中打开后另存为 .xlsx")
-        sheets = _read_csv(path, name, max_rows)
+        sheets = _read_csv(path, data, name, max_rows)
     elif kind == "html":
-        sheets = _read_html(path, name, max_rows)
+        sheets = _read_html(path, data, name, max_rows)
     elif kind in ("xlsx", "ods", "xls", "encrypted"):
-        sheets = _read_workbook(path, name, max_rows, max_uncompressed_mb, kind)
+        sheets = _read_workbook(path, data, name, max_rows, max_uncompressed_mb, kind)
     elif kind == "spreadsheetml":
-        sheets = _read_via_office(path, name, max_rows, max_uncompressed_mb)
+        sheets = _read_via_office(path, data, name, max_rows, max_uncompressed_mb)
     if sheets is not None:
+        sha = hashlib.sha256(data).hexdigest()
+        for sh in sheets:
+            sh.sha256 = sha
         expected = {".csv": "text", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".et": "xls", ".ett": "xls",
                     ".ods": "ods"}[suffix]
         if kind != expected and kind != "unknown":

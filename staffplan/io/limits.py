@@ -7,6 +7,7 @@ Problems raise :class:`InputError` with one Chinese sentence naming the file.
 """
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -40,27 +41,32 @@ def _configured_limit(max_uncompressed_mb: float | None) -> float:
         return DEFAULT_MAX_UNCOMPRESSED_MB
 
 
-def check_archive(path: Path | str, max_uncompressed_mb: float | None = None, *, display_name: str | None = None,
+def check_archive(path: Path | str | bytes, max_uncompressed_mb: float | None = None, *, display_name: str | None = None,
                   max_ratio: float = DEFAULT_MAX_RATIO, max_members: int = DEFAULT_MAX_MEMBERS) -> int:
     """Check a zip-based workbook before parsing it; return the total declared uncompressed size (bytes).
 
     Raises InputError (naming the file) when the file is not a readable zip archive, declares more than
     ``max_uncompressed_mb`` MB in total (default: ``input.max_uncompressed_mb`` or 1000), has a member
     that expands more than ``max_ratio`` times, or has more than ``max_members`` members.
-    Only the central directory is read; nothing is decompressed.
+    Only the central directory is read; nothing is decompressed.  ``path`` may be the file's bytes already
+    read (the reader reads each file once), then ``display_name`` names it.
     """
-    path = Path(path)
-    name = display_name or path.name
+    data = path if isinstance(path, (bytes, bytearray)) else None
+    path = None if data is not None else Path(path)
+    name = display_name or (path.name if path is not None else "")
     limit_mb = _configured_limit(max_uncompressed_mb)
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        if data is None:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+        else:
+            head = bytes(data[:8])
     except OSError:
         raise _fail(name, "文件无法打开（可能被其他程序占用或没有读取权限）") from None
     if head.startswith(OLE_MAGIC):
         raise _fail(name, "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再试")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise _fail(name, "文件不是有效的工作簿（压缩结构损坏，或是改了扩展名的其他文件），"

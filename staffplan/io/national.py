@@ -79,11 +79,13 @@ def statistics_tables() -> dict[str, dict[str, str]]:
     return {r["table"].strip(): r for r in rows}
 
 
-def _read_grids(path: Path, display: str) -> list[tuple[str, list[list[object]]]]:
-    """Every sheet as (name, rows) with rows[0] = Excel row 1 (A's generic reader)."""
+def _read_grids(path: Path, display: str, sheets: dict | None = None) -> list[tuple[str, list[list[object]]]]:
+    """Every sheet as (name, rows) with rows[0] = Excel row 1 (A's generic reader), or as the caller already
+    read them (``sheets``: path → RawSheets), so that no file is read twice."""
     from .excel import read_sheets
 
-    return [(s.sheet, s.rows) for s in read_sheets(path, display)]
+    got = (sheets or {}).get(path)
+    return [(s.sheet, s.rows) for s in (got if got is not None else read_sheets(path, display))]
 
 
 def _table_number(sheet: str, rows: list[list[object]]) -> str | None:
@@ -378,13 +380,15 @@ def _display(path: Path, root: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------------- hook 1
-def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues: Issues) -> pd.DataFrame:
+def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues: Issues,
+                    sheets: dict | None = None) -> pd.DataFrame:
     """教育事业统计 workbooks → canonical enrollment (one workbook = one school and one school year).
 
     The school is the 学校标识码 on the school-card sheet (教基1001 / 基础基111), else the card's or the
     file's name matched to ``schools.school_name``; the year is the cover's ``（2025 /2026 学年初）``, else
     the folder or file name. Each file gets an info issue saying which school and year it gave; two files
-    for the same school and year are an error.
+    for the same school and year are an error.  ``sheets`` (path → RawSheets) are workbooks the caller has
+    already read.
     """
     root = Path(root)
     if root.is_file():
@@ -398,7 +402,7 @@ def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues
     for path in sorted((Path(p) for p in paths), key=lambda p: _display(p, root)):
         disp = _display(path, root)
         try:
-            grids = _read_grids(path, disp)
+            grids = _read_grids(path, disp, sheets)
         except InputError as exc:
             issues.extend(exc.issues)
             continue

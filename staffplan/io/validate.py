@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import schema
 from ..config import Config, default_config
-from ..errors import Issues
+from ..errors import InputError, Issues
 from ..rules import idcard
 from .dataset import report_cells
 
@@ -256,6 +256,25 @@ def validate_optional(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
         _duplicates(issues, b, ["town", "birth_year"], "出生年份", "同一镇街同一年份的出生人数")
 
 
+EMPTY_ROSTER = "教师名册为空：供给按 0 计算"
+EMPTY_ROSTER_NOTE = EMPTY_ROSTER + "，各校各学科缺口即全部需求，招聘计划为预排方案；名册收齐后请重新测算"
+EMPTY_ROSTER_CODE = "empty_roster"
+
+
+def roster_is_empty(ds: schema.Dataset) -> bool:
+    """The roster was found and read but holds no teacher rows (only its header)."""
+    return len(ds.teachers) == 0 and any(s.get("table") == "teachers" for s in ds.sources)
+
+
+def require_roster(ds: schema.Dataset, what: str) -> None:
+    """Raise InputError when the roster is empty: ``what`` (交流轮岗方案 …) needs teachers to work with."""
+    if len(ds.teachers):
+        return
+    src = next((s for s in ds.sources if s.get("table") == "teachers"), {})
+    raise InputError(f"教师名册为空（只有表头，没有教师）：没有可安排的教师，无法编制{what}；请填写教师名册后再运行",
+                     file=str(src.get("file", "")), sheet=str(src.get("sheet", "")), code=EMPTY_ROSTER_CODE)
+
+
 def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
     """All checks on a loaded data set; returns the findings (errors, warnings)."""
     cfg = config or default_config()
@@ -265,8 +284,11 @@ def validate(ds: schema.Dataset, config: Config | None = None) -> Issues:
         used = [s for s in ds.sources if s.get("table") == table]
         failed = {(i.file, i.sheet) for i in (ds.issues or []) if i.severity == "错误"}
         if len(frame) == 0 and used and (str(used[0].get("file", "")), str(used[0].get("sheet", ""))) not in failed:
-            issues.error(f"「{label}」表只有表头，没有数据行", file=str(used[0].get("file", "")),
-                         sheet=str(used[0].get("sheet", "")))
+            where = dict(file=str(used[0].get("file", "")), sheet=str(used[0].get("sheet", "")))
+            if table == "teachers":  # a roster still being collected: forecast with zero supply, nothing to rotate
+                issues.warning(EMPTY_ROSTER_NOTE, code=EMPTY_ROSTER_CODE, **where)
+            else:
+                issues.error(f"「{label}」表只有表头，没有数据行", **where)
     validate_schools(ds, cfg, issues)
     validate_enrollment(ds, cfg, issues)
     validate_teachers(ds, cfg, issues)
