@@ -249,6 +249,9 @@ def test_empty_roster_supply_zero_every_school_short(cfg, fixed_projection):
     assert music == {"A": 3, "B": 1}
     assert r.recruitment_plan.pooled_vacancies == 83
     assert any(n.startswith("教师名册为空：供给按 0 计算") for n in r.notes)
+    # no roster: the share of schools with a senior-titled teacher is unknown, not 0 %
+    ind = r.indicators.set_index("indicator").loc["有高级职称教师的义务教育学校比例"]
+    assert ind["current"] == "无数据：教师名册为空" and ind["met"] == "—"
 
 
 def _subject_supply_lambda(supply):

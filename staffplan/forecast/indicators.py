@@ -67,8 +67,12 @@ def compute_indicators(teachers: pd.DataFrame, supply: pd.DataFrame, schools: pd
 
     comp = schools[schools["stage"].isin(COMPULSORY_SCHOOL_STAGES)]["school_id"].astype(str)
     with_senior = set(ft.loc[ft["title_level"].isin(SENIOR_TITLES), "school_id"].astype(str))
-    rows.append(_share_row("有高级职称教师的义务教育学校比例", float(config["indicators.compulsory_with_senior_title"]),
-                           int(comp.isin(with_senior).sum()), int(len(comp)), "没有义务教育学校"))
+    if len(ft):
+        rows.append(_share_row("有高级职称教师的义务教育学校比例", float(config["indicators.compulsory_with_senior_title"]),
+                               int(comp.isin(with_senior).sum()), int(len(comp)), "没有义务教育学校"))
+    else:       # no roster yet: the share is unknown, not 0 %
+        target = float(config["indicators.compulsory_with_senior_title"])
+        rows.append(_unknown("有高级职称教师的义务教育学校比例", f"≥ {_pct(target)}", target, "无数据：教师名册为空"))
 
     target = float(config["indicators.exchange_share"])
     if exchange_share is None:
