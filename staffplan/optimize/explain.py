@@ -98,13 +98,12 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
     cmp_ = rot.compare
     if len(cmp_):
-        sheets["交流方案比较"] = pd.DataFrame({
-            "方案": cmp_["variant"], "每交流1人代价（加权课时）": cmp_["move_cost"].astype(float),
-            "交流人数": cmp_["moves"].astype(int), "交流后剩余缺口课时（未计走教）": cmp_["left"].astype(float).round(1),
-            "加权剩余缺口课时（未计走教）": cmp_["left_weighted"].astype(float).round(1),
-            "交流距离合计（公里）": cmp_["km"].astype(float).round(1),
-            "相对间隙":
-                [_gap_text(v, g) for v, g in zip(cmp_["variant"], cmp_["gap"].astype(float))]})
+        sheets["交流方案比较"] = pd.DataFrame({   # units and meanings in the 单位 line (data/sheet_notes.csv)
+            "方案": cmp_["variant"], "每人代价 λ": cmp_["move_cost"].astype(float),
+            "交流人数": cmp_["moves"].astype(int), "剩余缺口课时": cmp_["left"].astype(float).round(1),
+            "加权剩余缺口课时": cmp_["left_weighted"].astype(float).round(1),
+            "距离合计（公里）": cmp_["km"].astype(float).round(1),
+            "相对间隙": [_gap_text(v, g) for v, g in zip(cmp_["variant"], cmp_["gap"].astype(float))]})
     if len(rot.diagnosis):
         sheets["诊断"] = rot.diagnosis.reset_index(drop=True)
     return sheets
@@ -113,7 +112,7 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
 def _gap_text(variant: str, gap: float) -> str:
     """The 交流方案比较 gap cell: the 少交流 row is not solved (the plan minus the moves that buy least)."""
     if variant.startswith("少交流 "):
-        return f"不另求解：本方案去掉增益最少的 {variant[4:-2]} 人"
+        return "不另求解"
     return "达到时间限制，未证明" if not np.isfinite(gap) else f"{gap:.2%}"
 
 
