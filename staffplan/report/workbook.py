@@ -120,8 +120,13 @@ def max_display_width(values: pd.Series) -> float:
     return float(display_width(uniq).max()) if len(uniq) else 0.0
 
 
+_WIDE = re.compile(_WIDE_RE)
+
+
 def text_width(text: str) -> int:
-    return int(display_width(pd.Series([text])).iloc[0])
+    """The same count as :func:`display_width` for one string (no Series for a single header)."""
+    text = str(text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 def has_total_row(df: pd.DataFrame) -> bool:
