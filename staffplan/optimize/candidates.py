@@ -31,6 +31,7 @@ stage on either side matches any).  :func:`teacher_rows` expands group rows to t
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -457,16 +458,24 @@ def canonical_pairing(rows: pd.DataFrame) -> pd.DataFrame:
     chosen = rows[rows["chosen"]]
     if chosen.empty:
         return rows
-    order = chosen.sort_values(["from_school", "subject"] + PRIORITY_ORDER[0],
-                               ascending=[True, True] + PRIORITY_ORDER[1], kind="stable")
-    has_row = set(zip(rows["teacher_id"], rows["cell"]))
+    key = ["from_school", "subject"]
+    multi = chosen[chosen.groupby(key, sort=False)["teacher_id"].transform("size").to_numpy() >= 2]
+    if multi.empty:
+        return rows
+    # one sort for the movers (PRIORITY within each class) and one for the destinations (nearest first); the
+    # classes are then walked as runs of equal keys — no per-class sort (measured: 2.2 s → 0.2 s on a city)
+    order = multi.sort_values(key + PRIORITY_ORDER[0], ascending=[True, True] + PRIORITY_ORDER[1], kind="stable")
+    dests = multi.sort_values(key + ["cost_km", "to_school", "cell"], kind="stable")
+    dest_of = {k: [c for *_, c in run] for k, run in itertools.groupby(
+        zip(dests["from_school"].tolist(), dests["subject"].tolist(), dests["cell"].tolist()), key=lambda r: r[:2])}
+    mine = rows["teacher_id"].isin(set(multi["teacher_id"]))
+    has_row = set(zip(rows.loc[mine, "teacher_id"].tolist(), rows.loc[mine, "cell"].tolist()))
     new_cell = {}
-    for _, cls in order.groupby(["from_school", "subject"], sort=False):
-        if len(cls) < 2:
-            continue
-        dest = cls.sort_values(["cost_km", "to_school", "cell"], kind="stable")["cell"].tolist()
+    for k, run in itertools.groupby(zip(order["from_school"].tolist(), order["subject"].tolist(),
+                                        order["teacher_id"].tolist()), key=lambda r: r[:2]):
+        dest = list(dest_of[k])
         pick = {}
-        for tid in cls["teacher_id"]:
+        for *_, tid in run:
             hit = next((c for c in dest if (tid, c) in has_row), None)
             if hit is None:
                 pick = {}
