@@ -152,6 +152,7 @@ class Params:
     adapt: bool
     mix: bool = True
     mix_min: int = 100
+    recruit_ratio: float = 1.3
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -167,7 +168,7 @@ class Params:
                    size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
                    blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
                    adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
-                   mix_min=int(f("continuing_mix_min_cells")))
+                   mix_min=int(f("continuing_mix_min_cells")), recruit_ratio=float(f("recruit_ratio")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,6 +299,18 @@ def _shrink_by_grade(own, raw_den, yearly, p: Params):
     return shrink
 
 
+def _fed_from_outside(last: np.ndarray, prev2: np.ndarray, gpr_max: float) -> np.ndarray:
+    """(n, G) grades that take their pupils from outside the school although a grade below exists: the
+    grade below had no pupils last year, yet the grade had more pupils last year than ``gpr_max`` × its
+    cohort (the grade below two years ago) — e.g. a high school whose 9th grade holds a handful of pupils
+    and whose 10th grade 3,000 (a transfer school), or a school that recruits at grade 6 beside a small
+    grade 5 that was empty last year. Such a grade is an intake grade (projected by trend), not a cohort
+    that has left: a phase-out (grade below empty now, full two years ago) keeps its grade-below rule."""
+    out = np.zeros(last.shape, bool)
+    out[:, 1:] = (last[:, 1:] > 0) & (last[:, :-1] <= 0) & (last[:, 1:] > gpr_max * prev2[:, :-1])
+    return out
+
+
 def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=None, year=None):
     """Predict S[:, :, t] from S[:, :, :t]. Returns (pred (n,G), method (n,G) int, entry (n,G) bool)."""
     n = S.shape[0]
@@ -317,6 +330,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
     pred_offered[:, 1:] = allowed[:, :-1] & src_seen
     forced_entry = np.zeros(G, bool); forced_entry[list(ALWAYS_ENTRY)] = True
     continuing = allowed & pred_offered & ~forced_entry[None, :]
+    continuing &= ~_fed_from_outside(last, prev2, p.gpr_max)
     cohort_new = np.zeros((n, G), bool)
     cohort_new[:, 1:] = prev2[:, :-1] <= 0
     open_cont = continuing & ((last > 0) | cohort_new)
@@ -526,23 +540,39 @@ def _mix_cells(pred, method, last) -> np.ndarray:
     return np.isin(method, (M_GPR, M_NEW)) & (last > 0) & (pred > 0)
 
 
+RECRUIT = "招"   # key prefix of the β groups of recruiting grades
+
+
+def _recruits(last: np.ndarray, prev2: np.ndarray | None, ratio: float) -> np.ndarray:
+    """(n, G) grades that recruit from outside: last year the grade held more than ``recruit_ratio`` ×
+    its cohort (the grade below two years before) — a middle school's grade 7 beside a small grade 6, a
+    high school taking transfers. Their size is set by admission more than by the cohort below, so they
+    get their own β (``select_mix``). ``prev2`` None (no year before last): none."""
+    out = np.zeros(last.shape, bool)
+    if prev2 is not None:
+        out[:, 1:] = last[:, 1:] > ratio * prev2[:, :-1]
+    return out
+
+
 def select_mix(origins, panel: Panel, p: Params) -> dict:
     """Weight β (0.05 grid) of the cohort flow students(g−1, y−1) × GPR against the grade's own size last
     year students(g, y−1) in continuing grades, chosen per size band × grade (then grade, then district;
     groups under ``continuing_mix_min_cells`` cells fall back) as the least absolute error over the
     calibration origins; ties → the larger β (``continuing_mix = false``: β = 1, the cohort flow alone).
     Where a school's grade sizes are set by admission (a big school keeps its classes full) its own grade
-    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1."""
+    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1.
+    Recruiting grades (``_recruits``) also get groups of their own, keyed (招, 学段, grade), (招, grade), (招,).
+    ``origins``: (pred, method, entry, last, act, active, recruit) per calibration origin."""
     mix: dict = {(): 1.0}
     if not p.mix:
         return mix
     rows = []
-    for pred, method, entry, last, act, active in origins:
+    for pred, method, entry, last, act, active, recruit in origins:
         m = _mix_cells(pred, method, last) & active[:, None]
         si, gi = np.nonzero(m)
         band = school_bands(last.sum(1), p.size_bands)
         rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "grade": gi, "pred": pred[m],
-                                  "last": last[m], "act": act[m]}))
+                                  "last": last[m], "act": act[m], "recruit": recruit[m]}))
     df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(df) < p.mix_min:
         return mix
@@ -552,25 +582,38 @@ def select_mix(origins, panel: Panel, p: Params) -> dict:
     def best(e):
         return float(ALPHA_GRID[np.flatnonzero(e <= e.min() + 1e-9)[-1]])
     mix[()] = best(err.sum(axis=0).to_numpy())
-    for cols in (["grade"], ["stage", "grade"], ["band", "grade"], ["band", "stage", "grade"]):
-        g = err.groupby([df[c] for c in cols])
+    rec = df["recruit"].to_numpy(bool)
+    if rec.sum() >= p.mix_min:
+        mix[(RECRUIT,)] = best(err[rec].sum(axis=0).to_numpy())
+    groups = [(cols, (), slice(None)) for cols in (["grade"], ["stage", "grade"], ["band", "grade"],
+                                                   ["band", "stage", "grade"])]
+    groups += [(cols, (RECRUIT,), rec) for cols in (["grade"], ["stage", "grade"])]
+    for cols, prefix, rows_ in groups:
+        e, d = err[rows_], df[rows_]
+        g = e.groupby([d[c] for c in cols])
         sums, counts = g.sum(), g.size()
         for key in sums.index[counts.reindex(sums.index).to_numpy() >= p.mix_min]:
             key = key if isinstance(key, tuple) else (key,)
-            mix[tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
+            mix[prefix + tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
                 sums.loc[key if len(key) > 1 else key[0]].to_numpy())
     return mix
 
 
-def _mix(pred, method, last, mix: dict | None, band, stage) -> np.ndarray:
+def _mix(pred, method, last, mix: dict | None, band, stage, recruit=None) -> np.ndarray:
     """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``, most specific
-    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district)."""
+    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district; a recruiting cell first
+    looks up 招 × 学段 × grade, 招 × grade, 招)."""
     if not mix or set(mix.values()) == {1.0}:
         return pred
     beta = np.ones(pred.shape)
     for bb, st in set(zip(band.tolist(), stage.tolist())):
         beta[(band == bb) & (stage == st)] = [_lookup(mix, [(bb, st, gi), (bb, gi), (st, gi), (gi,), ()])
                                               for gi in range(G)]
+    if recruit is not None and recruit.any():
+        for st in set(stage.tolist()):
+            rows = stage == st
+            rb = np.array([_lookup(mix, [(RECRUIT, st, gi), (RECRUIT, gi), (RECRUIT,)]) or np.nan for gi in range(G)])
+            beta[rows] = np.where(recruit[rows] & ~np.isnan(rb)[None, :], rb[None, :], beta[rows])
     cells = _mix_cells(pred, method, last)
     return np.where(cells, beta * pred + (1 - beta) * last, pred)
 
@@ -602,12 +645,13 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
         active = last.sum(1) > 0
-        origins.append((pred, method, entry, last, act, active & (to >= 2)))  # weights only from origins ≥ 2
+        recruit = _recruits(last, panel.S[:, :, to - 2] if to >= 2 else None, p.recruit_ratio)
+        origins.append((pred, method, entry, last, act, active & (to >= 2), recruit))  # weights only from origins ≥ 2
     # (0) continuing grades: weight of the cohort flow against the grade's own size last year
     mix = select_mix(origins, panel, p)
-    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage), entry, last,
-                act, active)
-               for pred, method, entry, last, act, active in origins]
+    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage, recruit), entry,
+                last, act, active)
+               for pred, method, entry, last, act, active, recruit in origins]
     # (1) error variance per pupil by grade type, and blend weights
     num, den = np.zeros(2), np.zeros(2)
     for pred, entry, last, act, active in origins:
@@ -745,7 +789,8 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
         band = school_bands(S[:, :, t - 1].sum(1), p.size_bands)
-        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage)
+        recruit = _recruits(S[:, :, t - 1], S[:, :, t - 2] if t >= 2 else None, p.recruit_ratio)
+        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage, recruit)
         pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         pred, method = _apply_intake_plan(panel, schools, pred, method, h)
         S[:, :, t] = pred
