@@ -1,12 +1,16 @@
 """Convert public real enrollment panels to the long format benchmarks/accuracy.py reads.
 
-    python benchmarks/real_panels.py [vermont] [nyc] [baltimore]     # writes ./<name>/enrollment.csv, schools.csv
+    python benchmarks/real_panels.py [vermont] [nyc] [baltimore] [nh] [wyoming]     # writes ./<name>/enrollment.csv, schools.csv
 
 The data are not shipped. Each panel is read from a local git clone of a public repository that holds a copy of the
 official files (set MIRROR to the folder holding the clones, named owner+repo/repo):
 - vermont: AlexReutter/VT-Schools — Vermont Agency of Education enrollment reports 2003-04 … 2018-19;
 - nyc: horaceliuHL/Econometrics-Research — NYC DOE Demographic Snapshot 2013-14 … 2017-18;
-- baltimore: elipousson/bcpss — Baltimore City Public Schools enrollment by school and grade (needs pyreadr).
+- baltimore: elipousson/bcpss — Baltimore City Public Schools enrollment by school and grade (needs pyreadr);
+- nh: almartin82/nhschooldata — New Hampshire DOE fall enrollment by school and grade 2011-12 … 2025-26
+  (inst/extdata/nh_enrollment_schools.rds, needs pyreadr), a rural state of small schools;
+- wyoming: almartin82/wyschooldata — Wyoming Department of Education enrollment by school and grade 1999-2000 …
+  2006-07 (inst/extdata/enr_2000_2007_tidy.rds, needs pyreadr), a rural state of small schools.
 US grades K…11 become staffplan grades 1…12 (grade 12 and PreK dropped); 学段 from each school's grade span.
 """
 import io, os, re, subprocess, sys
@@ -160,6 +164,37 @@ def baltimore():
     rows = [(str(int(s)), int(y), US_TO_SP[g], n) for s, y, g, n in
             zip(v["school_number"], v["year"], v["grade"], v["students"])]
     finish(rows, "baltimore")
+
+def _rds(repo, path):
+    import pyreadr
+    open("/tmp/panel.rds", "wb").write(git_show(f"{MIRROR}/{repo}/repo", path))
+    return pyreadr.read_r("/tmp/panel.rds")[None]
+
+
+def nh():
+    """New Hampshire: one row per campus × school year (end_year 2012 = 2011-12, numbered here by its fall
+    year 2011), grade columns grade_k … grade_12 (PreK and postgraduate dropped)."""
+    v = _rds("almartin82+nhschooldata", "inst/extdata/nh_enrollment_schools.rds")
+    v = v[v["type"] == "Campus"]
+    rows = []
+    for g_us, g in US_TO_SP.items():
+        col = "grade_k" if g_us == "K" else f"grade_{int(g_us):02d}"
+        n = pd.to_numeric(v[col], errors="coerce").fillna(0).astype(int)
+        rows += [(str(s), int(y) - 1, g, k) for s, y, k in zip(v["campus_id"], v["end_year"], n)]
+    finish(rows, "nh")
+
+
+def wyoming():
+    """Wyoming: tidy rows per school × grade × school year (end_year 2000 = 1999-2000, numbered by its fall
+    year 1999)."""
+    v = _rds("almartin82+wyschooldata", "inst/extdata/enr_2000_2007_tidy.rds")
+    v = v[v["is_school"] & (v["subgroup"] == "total_enrollment")]
+    grade = v["grade_level"].map({"K": "K", **{f"{i:02d}": str(i) for i in range(1, 12)}}).map(US_TO_SP)
+    v = v.assign(grade=grade)[grade.notna()]
+    rows = [(f"{d}-{c}", int(y) - 1, int(g), int(n)) for d, c, y, g, n in
+            zip(v["district_id"], v["campus_id"], v["end_year"], v["grade"], v["n_students"].fillna(0))]
+    finish(rows, "wyoming")
+
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ["vermont", "nyc"]:
