@@ -299,15 +299,16 @@ def _shrink_by_grade(own, raw_den, yearly, p: Params):
     return shrink
 
 
-def _fed_from_outside(last: np.ndarray, prev2: np.ndarray, gpr_max: float) -> np.ndarray:
+def _fed_from_outside(last: np.ndarray, prev2: np.ndarray, ratio: float) -> np.ndarray:
     """(n, G) grades that take their pupils from outside the school although a grade below exists: the
-    grade below had no pupils last year, yet the grade had more pupils last year than ``gpr_max`` × its
-    cohort (the grade below two years ago) — e.g. a high school whose 9th grade holds a handful of pupils
-    and whose 10th grade 3,000 (a transfer school), or a school that recruits at grade 6 beside a small
-    grade 5 that was empty last year. Such a grade is an intake grade (projected by trend), not a cohort
-    that has left: a phase-out (grade below empty now, full two years ago) keeps its grade-below rule."""
-    out = np.zeros(last.shape, bool)
-    out[:, 1:] = (last[:, 1:] > 0) & (last[:, :-1] <= 0) & (last[:, 1:] > gpr_max * prev2[:, :-1])
+    grade below had no pupils last year, yet the grade recruits (``_recruits``: last year it held more than
+    ``recruit_ratio`` × its cohort, the grade below two years ago) — e.g. a high school whose 9th grade holds
+    a handful of pupils and whose 10th grade 3,000 (a transfer school), or a middle school that gave its
+    grade 6 away and took in a second school's grade 7. Such a grade is an intake grade (projected by
+    trend), not a cohort that has left: a phase-out (grade below empty now, and the grade no larger than
+    its cohort was) keeps the rule that the grade empties after the grade below (停招)."""
+    out = _recruits(last, prev2, ratio)
+    out[:, 1:] &= last[:, :-1] <= 0
     return out
 
 
@@ -330,7 +331,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
     pred_offered[:, 1:] = allowed[:, :-1] & src_seen
     forced_entry = np.zeros(G, bool); forced_entry[list(ALWAYS_ENTRY)] = True
     continuing = allowed & pred_offered & ~forced_entry[None, :]
-    continuing &= ~_fed_from_outside(last, prev2, p.gpr_max)
+    continuing &= ~_fed_from_outside(last, prev2, p.recruit_ratio)
     cohort_new = np.zeros((n, G), bool)
     cohort_new[:, 1:] = prev2[:, :-1] <= 0
     open_cont = continuing & ((last > 0) | cohort_new)

@@ -1,0 +1,57 @@
+"""Recruiting grades and grades fed from outside (issue 15): hand-computed expectations."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffplan.config import default_config
+from staffplan.forecast.enrollment import GI, M_GPR, RECRUIT, _fed_from_outside, _mix, _recruits, project_enrollment
+
+
+def test_recruiting_grade_and_grade_fed_from_outside():
+    # three grades; last year 0 / 140 / 100, the year before 100 / 100 / 0, ratio 1.3:
+    # grade 2: 140 > 1.3 × 100 = 130 → recruits; grade 3: 100 > 1.3 × 100 = 130? no
+    last = np.array([[0.0, 140.0, 100.0]])
+    prev2 = np.array([[100.0, 100.0, 0.0]])
+    assert _recruits(last, prev2, 1.3).tolist() == [[False, True, False]]
+    # grade 2 also has an empty grade below last year → fed from outside; grade 3 (grade below 140) is not
+    assert _fed_from_outside(last, prev2, 1.3).tolist() == [[False, True, False]]
+    # 120 ≤ 130: a cohort that only moved up (phase-out) is not fed from outside
+    assert not _fed_from_outside(np.array([[0.0, 120.0]]), np.array([[100.0, 0.0]]), 1.3).any()
+    assert not _recruits(last, None, 1.3).any()                  # no year before last: none
+
+
+def test_recruiting_cell_takes_the_recruit_beta():
+    # one continuing cell: cohort flow 60, the grade had 40 last year. Regular β 1 (cohort flow), β of
+    # recruiting grades 0.5 → a recruiting cell gives 0.5·60 + 0.5·40 = 50, a regular one 60
+    gi = GI[8]
+    pred = np.zeros((1, 15)); pred[0, gi] = 60.0
+    method = np.zeros((1, 15), int); method[0, gi] = M_GPR
+    last = np.zeros((1, 15)); last[0, gi] = 40.0
+    mix = {(): 1.0, (RECRUIT,): 0.5}
+    band, stage = np.array([0]), np.array(["初中"], dtype=object)
+    rec = np.zeros((1, 15), bool); rec[0, gi] = True
+    assert _mix(pred, method, last, mix, band, stage, rec)[0, gi] == pytest.approx(50.0)
+    assert _mix(pred, method, last, mix, band, stage, ~rec)[0, gi] == pytest.approx(60.0)
+
+
+def _rows(sid, table):
+    return [{"school_id": sid, "year": y, "grade": g, "students": v, "classes": np.nan}
+            for y, grades in table.items() for g, v in grades.items() if v]
+
+
+def test_grade_fed_from_outside_is_projected_as_intake_and_phase_out_stops():
+    years = [2020, 2021, 2022]
+    # F (初中): grade 7 given away in 2023, grade 8 took in a second school (200 > 1.3 × 100)
+    f = {y: {7: 100, 8: 100, 9: 100} for y in years} | {2023: {8: 200, 9: 100}}
+    # P (小学): intake stopped in 2023 (停招), grades 2–6 are the cohorts that moved up (50 = 50)
+    p = {y: {g: 50 for g in range(1, 7)} for y in years} | {2023: {g: 50 for g in range(2, 7)}}
+    enr = pd.DataFrame(_rows("F", f) + _rows("P", p))
+    sch = pd.DataFrame([{"school_id": "F", "stage": "初中", "town": "A"}, {"school_id": "P", "stage": "小学", "town": "A"}])
+    out = project_enrollment(enr, sch, default_config(), 2024).set_index(["school_id", "grade"])
+    # F grade 8 is an intake grade (趋势): level = 0.6 × 200 + 0.4 × mean(100, 100, 200) = 120 + 53.33 = 173.33;
+    # no school took grade 8 as its entry grade before, so no district transition factor (× 1); two schools:
+    # too few school-years for a blend weight (α = 1) or a continuing-grade weight (β = 1)
+    assert out.loc[("F", 8), "method"] == "趋势"
+    assert out.loc[("F", 8), "students"] == pytest.approx(173.333, abs=1e-3)
+    # P grade 2: its cohort (grade 1 in 2023) is empty → 0, 停招
+    assert out.loc[("P", 2), "method"] == "停招" and out.loc[("P", 2), "students"] == 0
