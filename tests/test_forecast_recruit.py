@@ -55,3 +55,21 @@ def test_grade_fed_from_outside_is_projected_as_intake_and_phase_out_stops():
     assert out.loc[("F", 8), "students"] == pytest.approx(173.333, abs=1e-3)
     # P grade 2: its cohort (grade 1 in 2023) is empty → 0, 停招
     assert out.loc[("P", 2), "method"] == "停招" and out.loc[("P", 2), "students"] == 0
+
+
+def test_overdispersion_scale_and_choice():
+    from staffplan.forecast.enrollment import _scale, select_overdispersion
+    # √(pred + c·pred²): 100 pupils, c = 0.05 → √(100 + 500) = √600; c = 0 → √100 = 10; below 1 pupil → 1
+    assert _scale(np.array([100.0]), 0.05)[0] == pytest.approx(600 ** 0.5)
+    assert _scale(np.array([100.0, 0.2]))[0] == 10.0 and _scale(np.array([0.2]))[0] == 1.0
+    # errors proportional to the cell (±2 % … ±10 %, alternating signs, whole pupils): 40 cells of 200
+    # pupils miss by ±4 … ±20, 40 cells of 4,000 by ±80 … ±400. With √pred (c = 0) the scaled errors are
+    # ≤ 20/√200 ≈ 1.4 for the small cells and up to 400/√4000 ≈ 6.3 for the large ones: the pooled 80 %
+    # interval covers all small cells and too few large ones. With c = 0.2 they scale to ≤ 20/√8,200 ≈ 0.22
+    # and 400/√3,204,000 ≈ 0.22 alike: the grid's largest c covers the two sizes most evenly
+    pred = np.r_[np.full(40, 200.0), np.full(40, 4000.0)]
+    u = np.tile([1.0, -1.0], 40) * np.r_[np.linspace(0.02, 0.1, 40), np.linspace(0.02, 0.1, 40)]
+    act = np.round(pred * (1 + u))
+    assert select_overdispersion(pred, act, 0.8, 30) == 0.2
+    # one size only (one bin): nothing to even out → 0
+    assert select_overdispersion(pred[:40], act[:40], 0.8, 30) == 0.0
