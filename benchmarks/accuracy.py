@@ -112,6 +112,12 @@ PANELS = {
     "baltimore": ("Baltimore City Public Schools enrollment by school and grade 2003 … 2025, "
                   "including the school closures of the 2010s",
                   "GitHub elipousson/bcpss (data/bcpss_enrollment.rda)"),
+    "nh": ("New Hampshire (US), a rural state of small schools: Department of Education fall enrollment by "
+           "school and grade 2011-12 … 2025-26 (numbered by the fall year); median school ≈ 290 pupils",
+           "GitHub almartin82/nhschooldata (inst/extdata/nh_enrollment_schools.rds)"),
+    "wyoming": ("Wyoming (US), a rural state of small schools: Department of Education enrollment by school and "
+                "grade 1999-2000 … 2006-07 (numbered by the fall year); median school ≈ 170 pupils",
+                "GitHub almartin82/wyschooldata (inst/extdata/enr_2000_2007_tidy.rds)"),
 }
 
 VARIANTS = {
@@ -146,6 +152,7 @@ def per_origin(detail: pd.DataFrame) -> pd.DataFrame:
             g = d[d["size_band"] == band]
             if len(g):
                 r[f"cov {band}"] = coverage(g["lo"], g["hi"], g["actual"])
+                r[f"n {band}"] = len(g)
         bands = [v for k, v in r.items() if k.startswith("cov ")]
         r["ok"] = (r["total_staffplan"] <= min(r["total_persistence"], r["total_cohort"])
                    and r["grade_staffplan"] <= 0.9 * r["grade_cohort"]
@@ -155,7 +162,7 @@ def per_origin(detail: pd.DataFrame) -> pd.DataFrame:
 
 
 def print_per_origin(table: pd.DataFrame) -> None:
-    cols = [c for c in table.columns if c not in ("year", "schools", "ok")]
+    cols = [c for c in table.columns if c not in ("year", "schools", "ok") and not c.startswith("n ")]
     print("origin  " + "".join(f"{c.replace('total_', 'tot ').replace('grade_', 'g×g '):>13}" for c in cols) + "  ok")
     for _, r in table.iterrows():
         print(f"{int(r['year']):<8}" + "".join(f"{fmt(r[c]):>13}" for c in cols) + f"  {'yes' if r['ok'] else 'NO'}")
@@ -215,7 +222,8 @@ def failures(r) -> list[str]:
         out.append("grade ratio > 0.9")
     if not 0.78 <= r["coverage"] <= 0.85:
         out.append("coverage outside 78–85 %")
-    low = [c[4:] for c in r.index if c.startswith("cov ") and not pd.isna(r[c]) and r[c] < 0.75]
+    low = [f"{c[4:]} ({int(r['n ' + c[4:]])} cells)" for c in r.index
+           if c.startswith("cov ") and not pd.isna(r[c]) and r[c] < 0.75]
     if low:
         out.append("coverage < 75 % in " + "、".join(low))
     return out

@@ -9,7 +9,7 @@ from staffplan.forecast.enrollment import GI, M_GPR, RECRUIT, _fed_from_outside,
 
 def test_recruiting_grade_and_grade_fed_from_outside():
     # three grades; last year 0 / 140 / 100, the year before 100 / 100 / 0, ratio 1.3:
-    # grade 2: 140 > 1.3 × 100 = 130 → recruits; grade 3: 100 > 1.3 × 100 = 130? no
+    # grade 2: 140 > 1.3 × 100 = 130 and 140 − 100 = 40 > 2·√100 = 20 → recruits; grade 3: 100 > 130? no
     last = np.array([[0.0, 140.0, 100.0]])
     prev2 = np.array([[100.0, 100.0, 0.0]])
     assert _recruits(last, prev2, 1.3).tolist() == [[False, True, False]]
@@ -18,6 +18,9 @@ def test_recruiting_grade_and_grade_fed_from_outside():
     # 120 ≤ 130: a cohort that only moved up (phase-out) is not fed from outside
     assert not _fed_from_outside(np.array([[0.0, 120.0]]), np.array([[100.0, 0.0]]), 1.3).any()
     assert not _recruits(last, None, 1.3).any()                  # no year before last: none
+    # a village school: 5 pupils after a cohort of 3 is 1.67 × the cohort, but the excess 2 is within
+    # chance (2·√3 ≈ 3.46) → not recruiting; 12 after 3 (excess 9 > 3.46) is
+    assert _recruits(np.array([[0.0, 5.0, 12.0]]), np.array([[3.0, 3.0, 0.0]]), 1.3).tolist() == [[False, False, True]]
 
 
 def test_recruiting_cell_takes_the_recruit_beta():

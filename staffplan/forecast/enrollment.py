@@ -68,12 +68,19 @@ continuing grade that had pupils last year becomes β · students(g−1, y−1) 
 grade, 学段 × grade, grade, district; groups under ``continuing_mix_min_cells`` cells fall back). Where
 grade sizes are held by admission (NYC and Baltimore high schools: β 0.5–0.8 in grades 11–12) part of next
 year's count is this year's grade size; in small rural schools β stays near 1. On the real panels this cut
-the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md).
+the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md). Recruiting grades — last year more than
+``recruit_ratio`` × their cohort (the grade below two years before): a middle school's grade 7 beside a small
+grade 6, a high school taking transfers — get a β of their own (groups 招 × 学段 × grade, 招 × grade, 招;
+NYC: β ≈ 0.5, their size is set by admission), and a recruiting grade whose grade below was empty last
+year is an entry grade (趋势), not a cohort that has left (停招): NYC's transfer high schools (3,500 pupils
+in the 10th grade beside an empty 9th) were projected at 0.
 
-Intervals (split conformal): residuals of the blended projection at those origins, scaled by √predicted,
-give per size band × 学段 × grade type (entry / continuing) the order statistics ⌊(n+1)(1−level)/2⌋ and
-⌈(n+1)(1+level)/2⌉ (groups under ``interval_min_samples`` cells fall back to band × type, then type).
-Bounds are pred + q·√pred, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
+Intervals (split conformal): residuals of the blended projection at those origins, scaled by
+s = √(pred + c·pred²), give per size band × 学段 × grade type (entry / continuing) the order statistics
+⌊(n+1)(1−level)/2⌋ and ⌈(n+1)(1+level)/2⌉ (groups under ``interval_min_samples`` cells fall back to band ×
+type, then type). c (``select_overdispersion``) is the one that covers the calibration cells most evenly
+across cell sizes: with √pred alone grades of 400+ pupils were covered 53–79 % on the real panels.
+Bounds are pred + q·s, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
 the rounding is part of the calibration. With ``interval_adaptive`` the level is first checked: the
 quantiles of the older origins are applied to the latest origin and the level moves by half the miss
 (within −5/+10 points), overall and for each size band with ``interval_min_samples`` cells in that origin
@@ -81,9 +88,11 @@ quantiles of the older origins are applied to the latest origin and the level mo
 For horizon h > 1 the bounds widen by √h.
 
 Choice on real panels (``benchmarks/accuracy.py``; figures in docs/accuracy.md): Vermont (rural, median
-school ≈ 200 pupils, renamed schools matched), NYC (1,800 schools) and Baltimore (closures): school-total WAPE
-below persistence and cohort survival in all 9 origins (minimax α; the pooled-error α lost to persistence on
-Baltimore 2023), school × grade WAPE 0.84–0.94 × cohort survival.
+school ≈ 200 pupils, renamed schools matched), New Hampshire and Wyoming (rural, small schools), NYC (1,800
+schools) and Baltimore (closures): school-total WAPE below persistence and cohort survival in all 15 origins
+(minimax α over groups of at least ``blend_min_schools`` = 180 school-years: with 30 the α of small groups
+followed chance years and New Hampshire 2025 lost to persistence), school × grade WAPE 0.83–0.94 × cohort
+survival.
 
 Only years before ``plan_year`` are used. A school with history but no pupils last year is closed and
 not projected.
@@ -580,11 +589,14 @@ RECRUIT = "招"   # key prefix of the β groups of recruiting grades
 def _recruits(last: np.ndarray, prev2: np.ndarray | None, ratio: float) -> np.ndarray:
     """(n, G) grades that recruit from outside: last year the grade held more than ``recruit_ratio`` ×
     its cohort (the grade below two years before) — a middle school's grade 7 beside a small grade 6, a
-    high school taking transfers. Their size is set by admission more than by the cohort below, so they
-    get their own β (``select_mix``). ``prev2`` None (no year before last): none."""
+    high school taking transfers — and by more than chance: the excess over the cohort is above 2 × its
+    Poisson spread (2·√cohort), so that 5 pupils after a cohort of 3 in a village school do not count.
+    Their size is set by admission more than by the cohort below, so they get their own β
+    (``select_mix``). ``prev2`` None (no year before last): none."""
     out = np.zeros(last.shape, bool)
     if prev2 is not None:
-        out[:, 1:] = last[:, 1:] > ratio * prev2[:, :-1]
+        cohort = prev2[:, :-1]
+        out[:, 1:] = (last[:, 1:] > ratio * cohort) & (last[:, 1:] - cohort > 2 * np.sqrt(np.maximum(cohort, 1)))
     return out
 
 
