@@ -70,8 +70,8 @@ grade sizes are held by admission (NYC and Baltimore high schools: β 0.5–0.8 
 year's count is this year's grade size; in small rural schools β stays near 1. On the real panels this cut
 the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md). Recruiting grades — last year more than
 ``recruit_ratio`` × their cohort (the grade below two years before): a middle school's grade 7 beside a small
-grade 6, a high school taking transfers — get a β of their own (groups 招 × 学段 × grade, 招 × grade, 招;
-NYC: β ≈ 0.5, their size is set by admission), and a recruiting grade whose grade below was empty last
+grade 6, a high school taking transfers — by more than chance (2·√cohort), get a β of their own (groups
+招 × 学段 × grade, 招 × grade, 招; NYC: β 0–0.15, their size is last year's, set by admission), and a recruiting grade whose grade below was empty last
 year is an entry grade (趋势), not a cohort that has left (停招): NYC's transfer high schools (3,500 pupils
 in the 10th grade beside an empty 9th) were projected at 0.
 
