@@ -93,14 +93,26 @@ def match_renames(rows, districts):
     whose first year is y are the same school when they are in the same supervisory district (or their
     names start with the same word), teach the same grade span (overlap >= 60 %) and their totals differ by
     less than 25 %; pairs are taken best name similarity first. The new name is mapped to the old one.
-    Splits and merges (same first name word, sums within 15 %) are joined into one school."""
+    Splits and merges (same first name word, else same supervisory district; sums within 15 %) are joined
+    into one school; chains of joins over the years end in one school, named by its earliest name."""
     import difflib
     enr = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students"])
     enr = enr[enr["students"] > 0]
     span = enr.groupby("school_id")["year"].agg(["min", "max"])
     grades = enr.groupby("school_id")["grade"].agg(lambda s: set(s))
     tot = enr.groupby(["school_id", "year"])["students"].sum()
-    rename = {}
+    rename = {}      # union-find: school -> a school it is joined to; the root is the earliest name
+
+    def root(s):
+        while s in rename:
+            s = rename[s]
+        return s
+
+    def join(s, t):
+        rs, rt = root(s), root(t)
+        if rs != rt:
+            first, other = sorted((rs, rt), key=lambda x: (span.loc[x, "min"], x))
+            rename[other] = first
     for y in range(int(span["min"].min()) + 1, int(span["max"].max()) + 1):
         ends = [s for s in span.index[span["max"] == y - 1]]
         starts = [s for s in span.index[span["min"] == y]]
@@ -120,26 +132,25 @@ def match_renames(rows, districts):
             if a in used_a or b in used_b:
                 continue
             used_a.add(a); used_b.add(b)
-            rename[b] = a
-        # splits and merges: the unmatched schools ending and starting with the same first name word,
-        # two or more on one side, whose summed totals differ by less than 15 %, become one school
-        left_a = [a for a in ends if a not in used_a]; left_b = [b for b in starts if b not in used_b]
-        for w in {_core(a).split()[0] for a in left_a if _core(a)}:
-            ga = [a for a in left_a if _core(a).split()[:1] == [w]]
-            gb = [b for b in left_b if _core(b).split()[:1] == [w]]
-            if ga and gb and len(ga) + len(gb) > 2:
-                ta = sum(tot[(a, y - 1)] for a in ga); tb = sum(tot[(b, y)] for b in gb)
-                if 0.85 <= tb / ta <= 1 / 0.85:
-                    for s in ga[1:] + gb:
-                        rename[s] = ga[0]
-    # chains (a -> b -> c): map to the first name
-    def root(s):
-        while s in rename:
-            s = rename[s]
-        return s
+            join(b, a)
+        # splits and merges: the unmatched schools ending and starting with the same first name word (then:
+        # in the same supervisory district), two or more on one side, whose summed totals differ by less than
+        # 15 %, become one school (2018: Bellows Free Academy K-8 + 9-12 -> K-6 + 7-12 in Fairfax; Leicester +
+        # Whiting Sudbury -> Otter Creek Academy in Otter Valley)
+        for key in (lambda s: " ".join(_core(s).split()[:1]), lambda s: districts.get(s) or ""):
+            left_a = [a for a in ends if a not in used_a]; left_b = [b for b in starts if b not in used_b]
+            for w in {key(a) for a in left_a if key(a)}:
+                ga = [a for a in left_a if key(a) == w]
+                gb = [b for b in left_b if key(b) == w]
+                if ga and gb and len(ga) + len(gb) > 2:
+                    ta = sum(tot[(a, y - 1)] for a in ga); tb = sum(tot[(b, y)] for b in gb)
+                    if 0.85 <= tb / ta <= 1 / 0.85:
+                        for s in ga[1:] + gb:
+                            join(s, ga[0])
+                        used_a.update(ga); used_b.update(gb)
     print("renamed schools matched:", len(rename))
-    for b, a in sorted(rename.items(), key=lambda kv: kv[1]):
-        print("   ", repr(a), "<-", repr(b))
+    for b in sorted(rename, key=lambda s: (root(s), s)):
+        print("   ", repr(root(b)), "<-", repr(b))
     return [(root(s), y, g, v) for s, y, g, v in rows]
 
 def nyc():
