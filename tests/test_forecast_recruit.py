@@ -76,3 +76,18 @@ def test_overdispersion_scale_and_choice():
     assert select_overdispersion(pred, act, 0.8, 30) == 0.2
     # one size only (one bin): nothing to even out → 0
     assert select_overdispersion(pred[:40], act[:40], 0.8, 30) == 0.0
+
+
+def test_closures_left_out_of_quantiles_and_paid_from_the_lower_tail():
+    from staffplan.forecast.enrollment import _conformal, closure_levels
+    # band 0: 2 of 20 cells in schools that closed (π = 0.1); band 1: none. Level 0.8 → 10 % per side:
+    # band 0 below: max(0.1 − 0.1, 0)/0.9 = 0, above: 0.1/0.9 = 0.111…; band 1: (0.1, 0.1);
+    # overall π = 2/40 = 0.05: below 0.05/0.95 = 0.0526…, above 0.1/0.95 = 0.105…
+    res = pd.DataFrame({"band": [0] * 20 + [1] * 20, "closed": [True] * 2 + [False] * 38})
+    overall, bands = closure_levels(res, 0.8)
+    assert overall == pytest.approx((0.05 / 0.95, 0.1 / 0.95))
+    assert bands[0] == pytest.approx((0.0, 0.1 / 0.9)) and bands[1] == pytest.approx((0.1, 0.1))
+    # explicit tails in the conformal order statistics: n = 19, misses (0.05, 0.2):
+    # k_lo = ⌊20 · 0.05⌋ = 1 → 1; k_hi = ⌈20 · 0.8⌉ = 16 → 16; a level 0.8 is (0.1, 0.1) → (2, 18)
+    r = np.arange(1.0, 20.0)
+    assert _conformal(r, (0.05, 0.2)) == (1.0, 16.0) and _conformal(r, 0.8) == (2.0, 18.0)

@@ -560,13 +560,22 @@ def select_overdispersion(pred: np.ndarray, act: np.ndarray, level: float, min_c
     return best_c
 
 
-def _conformal(r: np.ndarray, level: float) -> tuple[float, float]:
+def _tails(level) -> tuple[float, float]:
+    """(lower, upper) miss shares of an interval: a level L → ((1 − L)/2, (1 − L)/2); a pair is taken as is."""
+    if isinstance(level, tuple):
+        return float(level[0]), float(level[1])
+    return (1 - float(level)) / 2, (1 - float(level)) / 2
+
+
+def _conformal(r: np.ndarray, level) -> tuple[float, float]:
     """Split-conformal bounds of residuals r for a central ``level`` interval: the k_lo-th and k_hi-th
-    smallest, k_lo = ⌊(n + 1)(1 − level)/2⌋ (at least 1), k_hi = ⌈(n + 1)(1 + level)/2⌉ (at most n)."""
+    smallest, k_lo = ⌊(n + 1)(1 − level)/2⌋ (at least 1), k_hi = ⌈(n + 1)(1 + level)/2⌉ (at most n); with
+    ``level`` = (a_lo, a_hi), misses a_lo below and a_hi above: k_lo = ⌊(n + 1)·a_lo⌋, k_hi = ⌈(n + 1)(1 − a_hi)⌉."""
+    a_lo, a_hi = _tails(level)
     r = np.sort(np.asarray(r, float))
     n = len(r)
-    k_lo = min(max(int(np.floor((n + 1) * (1 - level) / 2 + 1e-9)), 1), n)
-    k_hi = max(min(int(np.ceil((n + 1) * (1 + level) / 2 - 1e-9)), n), 1)
+    k_lo = min(max(int(np.floor((n + 1) * a_lo + 1e-9)), 1), n)
+    k_hi = max(min(int(np.ceil((n + 1) * (1 - a_hi) - 1e-9)), n), 1)
     return float(r[k_lo - 1]), float(r[k_hi - 1])
 
 
@@ -751,38 +760,68 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         # so the quantiles are taken of these shifted residuals
         sc = _scale(pred[m], cal.overdispersion)
         rows.append(pd.DataFrame({"origin": i, "band": band[si], "stage": panel.stage[si], "entry": entry[m],
-                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
+                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc,
+                                  "closed": act.sum(1)[si] <= 0}))
     res = (pd.concat(rows, ignore_index=True) if rows
-           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi"]))
-    level = p.level
-    band_level: dict = {}
+           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi", "closed"]))
+    level, band_level = closure_levels(res, p.level)
+    res_open = res[~res["closed"].astype(bool)]
     if p.adapt and len(origins) >= 3:
-        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
-        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
+        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the miss
+        # moves by half the error (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
         # overall and, where the band has ``interval_min_samples`` cells in the latest origin, per size band
-        old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
-        new = res[res["origin"] == len(origins) - 1]
+        # (other bands move with the overall level)
+        old = _quantile_table(res_open[res_open["origin"] < len(origins) - 1], level, p.min_samples, band_level)
+        new = res_open[res_open["origin"] == len(origins) - 1]
         qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
         covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
         ok = ~np.isnan(qs[:, 0])
 
-        def adapt(sel):
-            return float(np.clip(p.level + 0.5 * (p.level - covered[sel].mean()),
-                                 p.level - 0.05, min(p.level + 0.1, 0.99)))
+        def adapt(tails, cov=None, shift=None):
+            """The tails scaled so that the open cells' coverage 1 − a_lo − a_hi moves to
+            target + ½(target − covered) (or by ``shift``), within −5 / +10 points, at most 0.99."""
+            target = 1 - sum(tails)
+            new_cov = target + (0.5 * (target - cov) if shift is None else shift)
+            new_cov = float(np.clip(new_cov, target - 0.05, min(target + 0.1, 0.99)))
+            f = (1 - new_cov) / max(1 - target, 1e-9)
+            return (tails[0] * f, tails[1] * f)
         if ok.sum() >= p.min_samples:
-            level = adapt(ok)
+            target = 1 - sum(level)
+            level = adapt(level, covered[ok].mean())
+            shift = (1 - sum(level)) - target
             bands = new["band"].to_numpy()
-            for b in np.unique(bands):
+            for b in list(band_level):
                 sel = ok & (bands == b)
-                if sel.sum() >= p.min_samples:
-                    band_level[int(b)] = adapt(sel)
-    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples, band_level), res, level
+                band_level[b] = (adapt(band_level[b], covered[sel].mean()) if sel.sum() >= p.min_samples
+                                 else adapt(band_level[b], shift=shift))
+    cal.quantiles = _quantile_table(res_open, level, p.min_samples, band_level)
+    cal.residuals, cal.level = res, 1 - sum(level)
     return cal
 
 
-def _quantile_table(res: pd.DataFrame, level: float, min_samples: int, band_level: dict | None = None) -> dict:
+def closure_levels(res: pd.DataFrame, level: float) -> tuple[tuple, dict]:
+    """Misses (a_lo, a_hi) allowed below and above the intervals of schools that stay open, overall and
+    per size band. A school that closes (no pupils at all the next year) misses every interval whose lower
+    bound is above 0, and closures come in waves (a city closing 50 schools in one summer). So its cells
+    are left out of the residual quantiles, and with π the share of cells in closed schools over the
+    calibration origins (per size band), the open cells' misses are set so that the stated level holds
+    overall: below (1 − level)/2 = π + (1 − π)·a_lo → a_lo = max((1 − level)/2 − π, 0)/(1 − π); above
+    (1 − level)/2 = (1 − π)·a_hi. A closure wave in one calibration year thus lowers the next lower bounds
+    by its average share, not by its own tail, and leaves the upper bounds alone."""
+    half = (1 - level) / 2
+
+    def tails(pi):
+        pi = min(float(pi), 0.99)
+        return (max(half - pi, 0.0) / (1 - pi), half / (1 - pi))
+    if not len(res):
+        return tails(0.0), {}
+    closed = res["closed"].astype(bool)
+    return tails(closed.mean()), {int(b): tails(c.mean()) for b, c in closed.groupby(res["band"])}
+
+
+def _quantile_table(res: pd.DataFrame, level, min_samples: int, band_level: dict | None = None) -> dict:
     """Conformal quantiles per (entry,), (band, entry), (band, 学段, entry); a band's groups at its own
-    adaptive level when ``band_level`` has one."""
+    level when ``band_level`` has one (a level, or the (below, above) misses of ``closure_levels``)."""
     q: dict = {}
     band_level = band_level or {}
     for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
