@@ -378,9 +378,9 @@ coverage 63–68 % on NYC.
 - Vermont 2018 meets the criteria only just (ratio 0.900, coverage 78.3 %): the unmatched restructurings above
   add the same error to every method.
 - Small size bands have a sampling error of 4–15 points on their coverage: Baltimore's 15–19 schools under 200
-  (~100 cells; in 2024 two of them closed, 12 cells with actual 0, more than the 10 % an 80 % interval may miss below: the open ones are covered 79 %), New
-  Hampshire's 11 schools of 1,000–1,999 (36 cells) and its one school of 2,000+ (3 cells), Wyoming's 2–3 schools
-  of 1,000+ (11 cells).
+  (~100 cells; in 2024 two of them closed: 12 cells with actual 0, more than the 10 % an 80 % interval may miss
+  below; the open ones are covered 79 %), New Hampshire's 11 schools of 1,000–1,999 (36 cells) and its one
+  school of 2,000+ (3 cells), Wyoming's 2–3 schools of 1,000+ (11 cells).
 - The cohort-survival baseline is the classical one (mean of own yearly ratios, uncapped). On Wyoming 2004–2005 a
   school whose 9th grade held 3 pupils gives it a ratio of 133 (grade WAPE 28–30 %); with its ratios capped at
   `gpr_max` it would be 13.1 % / 13.5 % / 11.6 % and staffplan's ratio 0.84 / 0.82 / 0.93.
