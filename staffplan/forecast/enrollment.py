@@ -31,7 +31,10 @@ Entry grades (grade 1, 小班, and the lowest grade of a school, e.g. 7 in a 初
     - otherwise ("趋势"): the school's level (``intake_last_weight`` · last year + rest · mean of last k)
       scaled by the district pool's expected change — for grade 1/小班 a damped trend of the pool
       (``trend_damping``); for higher entry grades the district's grade g−1 total last year × the
-      district transition ratio (pool ÷ grade g−1 total a year earlier, mean of last k years).
+      district transition ratio (pool ÷ grade g−1 total a year earlier), last year's ratio plus
+      ``transition_damping`` × its mean yearly change (0: no extrapolation — on the five real panels of
+      docs/accuracy.md the damped slope 0.5 made every origin's school × grade error equal or worse, by up
+      to 0.2 points: New Hampshire's and Wyoming's middle/high-school pools move with restructurings).
 
 Choice of variants (rolling-origin one-year-ahead backtests, ``benchmarks/accuracy.py --variants``, on
 NYC DOE school × grade panels 2013–2020 — 1,800+ schools, COVID year included — and on two synthetic
@@ -40,8 +43,9 @@ estimated per grade (``shrink_auto``) beats both no shrinkage and one fixed cons
 the very heterogeneous transition grades (a K–8 school's grade 7, a 6–12 school's grade 10) toward the
 district and costs ~1 point of school × grade MAPE; a weak school tendency term (``shrink_school`` 5000)
 helps real data; blending last year's intake with the k-year mean beats last year's intake alone; the
-transition ratio for grade 7/10 pools needs a damped trend (NYC's 9th-grade intake ratio fell 8 % in
-4 years); capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
+transition ratio for grade 7/10 pools seemed to need a damped trend on NYC 2013–2020 (its 9th-grade intake
+ratio fell 8 % in 4 years), but on the five panels of docs/accuracy.md no trend (``transition_damping`` 0)
+is as good or better in every origin; capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
 wide and only guard against data errors; grades 7/10 offered as continuing grades by fewer than 10
 schools (a small county's 九年一贯制 / 完全中学) are not shrunk (``shrink_transition`` 0: on the synthetic
 county the fixed 150 pulled a rural 九年一贯制's grade 6→7 ratio of ~6 halfway to the district's). One-year-ahead, NYC 2013–2020 (4 test years): school-total
@@ -162,6 +166,7 @@ class Params:
     mix: bool = True
     mix_min: int = 100
     recruit_ratio: float = 1.3
+    transition_damping: float = 0.0
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -177,7 +182,8 @@ class Params:
                    size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
                    blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
                    adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
-                   mix_min=int(f("continuing_mix_min_cells")), recruit_ratio=float(f("recruit_ratio")))
+                   mix_min=int(f("continuing_mix_min_cells")), recruit_ratio=float(f("recruit_ratio")),
+                   transition_damping=float(f("transition_damping")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,7 +398,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
                     series.append(S[is_entry, gi, tp].sum() / d)
             if series and series[-1] > 0 and lvl > 0 and t >= 2 and T_all[gi - 1, t - 2] > 0:
                 slope = float(np.diff(series).mean()) if len(series) >= 2 else 0.0
-                r_pred = max(series[-1] + p.damping * slope, 0.0)
+                r_pred = max(series[-1] + p.transition_damping * slope, 0.0)
                 pool_pred = last_sum * r_pred / series[-1] * T_all[gi - 1, t - 1] / T_all[gi - 1, t - 2]
                 factor = pool_pred / lvl
         pred[rows, gi] = level[rows, gi] * factor
