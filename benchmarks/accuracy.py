@@ -295,9 +295,10 @@ MARKDOWN_TAIL = """
 - **Cohort model** for each school × grade (pooled, recency-weighted grade-progression ratios shrunk toward the
   district by empirical Bayes; intake by trend, births or feeders).
 - **Intake of higher entry grades** (a middle school's grade 7, a high school's grade 10): the school's level
-  × the district's transition ratio of last year (`transition_damping` 0). The damped slope used before (0.5)
-  was equal or worse in every origin of the five panels (New Hampshire 2025 grade ratio 0.917 → 0.912,
-  Baltimore 2023 school totals 6.71 % → 6.59 %, Wyoming 2006 grade 10.77 % → 10.56 %).
+  × the district's transition ratio of last year (`transition_damping` 0). With the damped slope used before
+  (0.5) the school × grade error was worse in 11 of the 15 origins (New Hampshire 2025 grade ratio 0.912 →
+  0.917, Wyoming 2006 grade WAPE 10.56 % → 10.77 %, Baltimore 2023 school totals 6.59 % → 6.71 %), equal in 2
+  and better by at most 0.02 points in 2.
 - **Continuing grades: cohort flow or the grade's own size** (`continuing_mix`). A continuing grade that had pupils
   last year becomes β · (grade below last year × ratio) + (1 − β) · (the same grade last year); β per size band ×
   学段 × grade (fallbacks: band × grade, 学段 × grade, grade, district) is the one with the least absolute error over

@@ -33,8 +33,8 @@ Entry grades (grade 1, 小班, and the lowest grade of a school, e.g. 7 in a 初
       (``trend_damping``); for higher entry grades the district's grade g−1 total last year × the
       district transition ratio (pool ÷ grade g−1 total a year earlier), last year's ratio plus
       ``transition_damping`` × its mean yearly change (0: no extrapolation — on the five real panels of
-      docs/accuracy.md the damped slope 0.5 made every origin's school × grade error equal or worse, by up
-      to 0.2 points: New Hampshire's and Wyoming's middle/high-school pools move with restructurings).
+      docs/accuracy.md the damped slope 0.5 made the school × grade error worse in 11 of 15 origins, by up
+      to 0.2 points, and better by ≤ 0.02 in 2: middle/high-school pools move with restructurings).
 
 Choice of variants (rolling-origin one-year-ahead backtests, ``benchmarks/accuracy.py --variants``, on
 NYC DOE school × grade panels 2013–2020 — 1,800+ schools, COVID year included — and on two synthetic
@@ -45,7 +45,7 @@ district and costs ~1 point of school × grade MAPE; a weak school tendency term
 helps real data; blending last year's intake with the k-year mean beats last year's intake alone; the
 transition ratio for grade 7/10 pools seemed to need a damped trend on NYC 2013–2020 (its 9th-grade intake
 ratio fell 8 % in 4 years), but on the five panels of docs/accuracy.md no trend (``transition_damping`` 0)
-is as good or better in every origin; capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
+is better in 11 of 15 origins; capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
 wide and only guard against data errors; grades 7/10 offered as continuing grades by fewer than 10
 schools (a small county's 九年一贯制 / 完全中学) are not shrunk (``shrink_transition`` 0: on the synthetic
 county the fixed 150 pulled a rural 九年一贯制's grade 6→7 ratio of ~6 halfway to the district's). One-year-ahead, NYC 2013–2020 (4 test years): school-total
