@@ -1,4 +1,4 @@
-"""Recruiting grades and grades fed from outside (issue 15): hand-computed expectations."""
+"""Recruiting grades, grades fed from outside, transition intake, closures and the interval scale (issue 15): hand-computed expectations."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,3 +91,21 @@ def test_closures_left_out_of_quantiles_and_paid_from_the_lower_tail():
     # k_lo = ⌊20 · 0.05⌋ = 1 → 1; k_hi = ⌈20 · 0.8⌉ = 16 → 16; a level 0.8 is (0.1, 0.1) → (2, 18)
     r = np.arange(1.0, 20.0)
     assert _conformal(r, (0.05, 0.2)) == (1.0, 16.0) and _conformal(r, 0.8) == (2.0, 18.0)
+
+
+def test_transition_intake_takes_last_years_ratio():
+    # A (小学) has grade 6: 100, 100, 100, 120 in 2020–2023; M (初中) takes grade 7: 90, 90, 85, 80.
+    # Transition ratios (M's grade 7 ÷ the district's grade 6 a year before): 90/100, 85/100, 80/100 = 0.9,
+    # 0.85, 0.8. M's level = 0.6 × 80 + 0.4 × mean(90, 85, 80) = 82; the pool = last intake 80 × r/0.8 ×
+    # this year's grade 6 ÷ last year's (120/100). transition_damping 0: r = 0.8 → 80 × 1.2 = 96;
+    # 0.5: r = 0.8 + 0.5 × (−0.05) = 0.775 → 80 × 0.775/0.8 × 1.2 = 93. (Two schools: α = β = 1.)
+    a = {2020: {6: 100}, 2021: {6: 100}, 2022: {6: 100}, 2023: {6: 120}}
+    m = {2020: {7: 90}, 2021: {7: 90}, 2022: {7: 85}, 2023: {7: 80}}
+    enr = pd.DataFrame(_rows("A", a) + _rows("M", m))
+    sch = pd.DataFrame([{"school_id": "A", "stage": "小学", "town": "T"}, {"school_id": "M", "stage": "初中", "town": "T"}])
+
+    def m7(cfg):
+        out = project_enrollment(enr, sch, cfg, 2024)
+        return out[(out["school_id"] == "M") & (out["grade"] == 7)]["students"].iloc[0]
+    assert m7(default_config()) == pytest.approx(96.0)
+    assert m7(default_config().with_overrides({"forecast.transition_damping": 0.5})) == pytest.approx(93.0)
