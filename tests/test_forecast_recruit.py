@@ -109,3 +109,13 @@ def test_transition_intake_takes_last_years_ratio():
         return out[(out["school_id"] == "M") & (out["grade"] == 7)]["students"].iloc[0]
     assert m7(default_config()) == pytest.approx(96.0)
     assert m7(default_config().with_overrides({"forecast.transition_damping": 0.5})) == pytest.approx(93.0)
+
+
+def test_adaptive_step_scales_the_misses():
+    from staffplan.forecast.enrollment import _adapt_tails
+    # misses (0.05, 0.15), target 80 %; 74 % covered → aim at 80 + ½·6 = 83 %: misses × 0.17/0.2 = 0.85
+    assert _adapt_tails((0.05, 0.15), cov=0.74) == pytest.approx((0.0425, 0.1275))
+    # a band that follows the overall shift of +3 points: (0.1, 0.1) → 83 % → (0.085, 0.085)
+    assert _adapt_tails((0.1, 0.1), shift=0.03) == pytest.approx((0.085, 0.085))
+    # 50 % covered would ask for 95 %: capped at +10 points → 90 % → (0.05, 0.05)
+    assert _adapt_tails((0.1, 0.1), cov=0.5) == pytest.approx((0.05, 0.05))

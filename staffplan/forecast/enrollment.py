@@ -786,14 +786,7 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
         ok = ~np.isnan(qs[:, 0])
 
-        def adapt(tails, cov=None, shift=None):
-            """The tails scaled so that the open cells' coverage 1 − a_lo − a_hi moves to
-            target + ½(target − covered) (or by ``shift``), within −5 / +10 points, at most 0.99."""
-            target = 1 - sum(tails)
-            new_cov = target + (0.5 * (target - cov) if shift is None else shift)
-            new_cov = float(np.clip(new_cov, target - 0.05, min(target + 0.1, 0.99)))
-            f = (1 - new_cov) / max(1 - target, 1e-9)
-            return (tails[0] * f, tails[1] * f)
+        adapt = _adapt_tails
         if ok.sum() >= p.min_samples:
             target = 1 - sum(level)
             level = adapt(level, covered[ok].mean())
@@ -806,6 +799,16 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
     cal.quantiles = _quantile_table(res_open, level, p.min_samples, band_level)
     cal.residuals, cal.level = res, 1 - sum(level)
     return cal
+
+
+def _adapt_tails(tails: tuple, cov: float | None = None, shift: float | None = None) -> tuple[float, float]:
+    """The misses (a_lo, a_hi) scaled so that the coverage 1 − a_lo − a_hi moves to target + ½(target − cov)
+    (``cov`` measured on the latest calibration origin) or by ``shift``, within −5 / +10 points, at most 0.99."""
+    target = 1 - sum(tails)
+    new_cov = target + (0.5 * (target - cov) if shift is None else shift)
+    new_cov = float(np.clip(new_cov, target - 0.05, min(target + 0.1, 0.99)))
+    f = (1 - new_cov) / max(1 - target, 1e-9)
+    return (tails[0] * f, tails[1] * f)
 
 
 def closure_levels(res: pd.DataFrame, level: float) -> tuple[tuple, dict]:
