@@ -390,6 +390,11 @@ coverage 63–68 % on NYC.
   (~100 cells; in 2024 two of them closed: 12 cells with actual 0, more than the 10 % an 80 % interval may miss
   below — the band holds 77 %), New Hampshire's 11 schools of 1,000–1,999 (36 cells: 61 % in 2023) and its one
   school of 2,000+ (3 cells), Wyoming's 2–3 schools of 1,000+ (11 cells: 64 % in 2005).
+- Longer series: Baltimore with 14 origins (`--years 14`, 2012–2025: the closures of the 2010s and the COVID
+  years) — school totals below persistence in all 14 and below cohort survival in 13 (2015: 11.38 % vs 11.23 %),
+  grade ratio 0.83–0.92, coverage 78–85 % in 9 (2012 85.2 %, 2015 77.6 %, 2019 72.8 %, 2021 87.7 %, 2022 74.7 %:
+  the error spread changes from year to year, which a calibration on earlier years cannot foresee). At 9dee5c4
+  6 of the 14 origins met all criteria, now 8 (2014 misses the grade ratio by 0.002).
 - The cohort-survival baseline is the classical one (mean of own yearly ratios, uncapped). On Wyoming 2004–2005 a
   school whose 9th grade held 3 pupils gives it a ratio of 133 (grade WAPE 28–30 %); with its ratios capped at
   `gpr_max` it would be 13.1 % / 13.5 % / 11.6 % and staffplan's ratio 0.84 / 0.82 / 0.93.
