@@ -395,6 +395,10 @@ coverage 63–68 % on NYC.
   grade ratio 0.83–0.92, coverage 78–85 % in 9 (2012 85.2 %, 2015 77.6 %, 2019 72.8 %, 2021 87.7 %, 2022 74.7 %:
   the error spread changes from year to year, which a calibration on earlier years cannot foresee). At 9dee5c4
   6 of the 14 origins met all criteria, now 8 (2014 misses the grade ratio by 0.002).
+- The project's synthetic county (`synth`: births and 对口 feeders, not a tuning panel): school-total WAPE
+  2023 / 2024 / 2025 1.95 % / 1.98 % / 2.01 % (9dee5c4: 2.20 % / 2.03 % / 2.00 %; persistence 3.2–3.4 %), grade
+  WAPE 3.34 % / 3.46 % / 3.58 % (3.52 % / 3.49 % / 3.57 %); its 200–499 band covers 74.3 % in 2024 (75.1 %
+  before; 265 cells, sampling error ±2.5 points).
 - The cohort-survival baseline is the classical one (mean of own yearly ratios, uncapped). On Wyoming 2004–2005 a
   school whose 9th grade held 3 pupils gives it a ratio of 133 (grade WAPE 28–30 %); with its ratios capped at
   `gpr_max` it would be 13.1 % / 13.5 % / 11.6 % and staffplan's ratio 0.84 / 0.82 / 0.93.
