@@ -1,12 +1,16 @@
 """Convert public real enrollment panels to the long format benchmarks/accuracy.py reads.
 
-    python benchmarks/real_panels.py [vermont] [nyc] [baltimore]     # writes ./<name>/enrollment.csv, schools.csv
+    python benchmarks/real_panels.py [vermont] [nyc] [baltimore] [nh] [wyoming]     # writes ./<name>/enrollment.csv, schools.csv
 
 The data are not shipped. Each panel is read from a local git clone of a public repository that holds a copy of the
 official files (set MIRROR to the folder holding the clones, named owner+repo/repo):
 - vermont: AlexReutter/VT-Schools — Vermont Agency of Education enrollment reports 2003-04 … 2018-19;
 - nyc: horaceliuHL/Econometrics-Research — NYC DOE Demographic Snapshot 2013-14 … 2017-18;
-- baltimore: elipousson/bcpss — Baltimore City Public Schools enrollment by school and grade (needs pyreadr).
+- baltimore: elipousson/bcpss — Baltimore City Public Schools enrollment by school and grade (needs pyreadr);
+- nh: almartin82/nhschooldata — New Hampshire DOE fall enrollment by school and grade 2011-12 … 2025-26
+  (inst/extdata/nh_enrollment_schools.rds, needs pyreadr), a rural state of small schools;
+- wyoming: almartin82/wyschooldata — Wyoming Department of Education enrollment by school and grade 1999-2000 …
+  2006-07 (inst/extdata/enr_2000_2007_tidy.rds, needs pyreadr), a rural state of small schools.
 US grades K…11 become staffplan grades 1…12 (grade 12 and PreK dropped); 学段 from each school's grade span.
 """
 import io, os, re, subprocess, sys
@@ -89,14 +93,26 @@ def match_renames(rows, districts):
     whose first year is y are the same school when they are in the same supervisory district (or their
     names start with the same word), teach the same grade span (overlap >= 60 %) and their totals differ by
     less than 25 %; pairs are taken best name similarity first. The new name is mapped to the old one.
-    Splits and merges (same first name word, sums within 15 %) are joined into one school."""
+    Splits and merges (same first name word, else same supervisory district; sums within 15 %) are joined
+    into one school; chains of joins over the years end in one school, named by its earliest name."""
     import difflib
     enr = pd.DataFrame(rows, columns=["school_id", "year", "grade", "students"])
     enr = enr[enr["students"] > 0]
     span = enr.groupby("school_id")["year"].agg(["min", "max"])
     grades = enr.groupby("school_id")["grade"].agg(lambda s: set(s))
     tot = enr.groupby(["school_id", "year"])["students"].sum()
-    rename = {}
+    rename = {}      # union-find: school -> a school it is joined to; the root is the earliest name
+
+    def root(s):
+        while s in rename:
+            s = rename[s]
+        return s
+
+    def join(s, t):
+        rs, rt = root(s), root(t)
+        if rs != rt:
+            first, other = sorted((rs, rt), key=lambda x: (span.loc[x, "min"], x))
+            rename[other] = first
     for y in range(int(span["min"].min()) + 1, int(span["max"].max()) + 1):
         ends = [s for s in span.index[span["max"] == y - 1]]
         starts = [s for s in span.index[span["min"] == y]]
@@ -116,26 +132,25 @@ def match_renames(rows, districts):
             if a in used_a or b in used_b:
                 continue
             used_a.add(a); used_b.add(b)
-            rename[b] = a
-        # splits and merges: the unmatched schools ending and starting with the same first name word,
-        # two or more on one side, whose summed totals differ by less than 15 %, become one school
-        left_a = [a for a in ends if a not in used_a]; left_b = [b for b in starts if b not in used_b]
-        for w in {_core(a).split()[0] for a in left_a if _core(a)}:
-            ga = [a for a in left_a if _core(a).split()[:1] == [w]]
-            gb = [b for b in left_b if _core(b).split()[:1] == [w]]
-            if ga and gb and len(ga) + len(gb) > 2:
-                ta = sum(tot[(a, y - 1)] for a in ga); tb = sum(tot[(b, y)] for b in gb)
-                if 0.85 <= tb / ta <= 1 / 0.85:
-                    for s in ga[1:] + gb:
-                        rename[s] = ga[0]
-    # chains (a -> b -> c): map to the first name
-    def root(s):
-        while s in rename:
-            s = rename[s]
-        return s
+            join(b, a)
+        # splits and merges: the unmatched schools ending and starting with the same first name word (then:
+        # in the same supervisory district), two or more on one side, whose summed totals differ by less than
+        # 15 %, become one school (2018: Bellows Free Academy K-8 + 9-12 -> K-6 + 7-12 in Fairfax; Leicester +
+        # Whiting Sudbury -> Otter Creek Academy in Otter Valley)
+        for key in (lambda s: " ".join(_core(s).split()[:1]), lambda s: districts.get(s) or ""):
+            left_a = [a for a in ends if a not in used_a]; left_b = [b for b in starts if b not in used_b]
+            for w in {key(a) for a in left_a if key(a)}:
+                ga = [a for a in left_a if key(a) == w]
+                gb = [b for b in left_b if key(b) == w]
+                if ga and gb and len(ga) + len(gb) > 2:
+                    ta = sum(tot[(a, y - 1)] for a in ga); tb = sum(tot[(b, y)] for b in gb)
+                    if 0.85 <= tb / ta <= 1 / 0.85:
+                        for s in ga[1:] + gb:
+                            join(s, ga[0])
+                        used_a.update(ga); used_b.update(gb)
     print("renamed schools matched:", len(rename))
-    for b, a in sorted(rename.items(), key=lambda kv: kv[1]):
-        print("   ", repr(a), "<-", repr(b))
+    for b in sorted(rename, key=lambda s: (root(s), s)):
+        print("   ", repr(root(b)), "<-", repr(b))
     return [(root(s), y, g, v) for s, y, g, v in rows]
 
 def nyc():
@@ -160,6 +175,37 @@ def baltimore():
     rows = [(str(int(s)), int(y), US_TO_SP[g], n) for s, y, g, n in
             zip(v["school_number"], v["year"], v["grade"], v["students"])]
     finish(rows, "baltimore")
+
+def _rds(repo, path):
+    import pyreadr
+    open("/tmp/panel.rds", "wb").write(git_show(f"{MIRROR}/{repo}/repo", path))
+    return pyreadr.read_r("/tmp/panel.rds")[None]
+
+
+def nh():
+    """New Hampshire: one row per campus × school year (end_year 2012 = 2011-12, numbered here by its fall
+    year 2011), grade columns grade_k … grade_12 (PreK and postgraduate dropped)."""
+    v = _rds("almartin82+nhschooldata", "inst/extdata/nh_enrollment_schools.rds")
+    v = v[v["type"] == "Campus"]
+    rows = []
+    for g_us, g in US_TO_SP.items():
+        col = "grade_k" if g_us == "K" else f"grade_{int(g_us):02d}"
+        n = pd.to_numeric(v[col], errors="coerce").fillna(0).astype(int)
+        rows += [(str(s), int(y) - 1, g, k) for s, y, k in zip(v["campus_id"], v["end_year"], n)]
+    finish(rows, "nh")
+
+
+def wyoming():
+    """Wyoming: tidy rows per school × grade × school year (end_year 2000 = 1999-2000, numbered by its fall
+    year 1999)."""
+    v = _rds("almartin82+wyschooldata", "inst/extdata/enr_2000_2007_tidy.rds")
+    v = v[v["is_school"] & (v["subgroup"] == "total_enrollment")]
+    grade = v["grade_level"].map({"K": "K", **{f"{i:02d}": str(i) for i in range(1, 12)}}).map(US_TO_SP)
+    v = v.assign(grade=grade)[grade.notna()]
+    rows = [(f"{d}-{c}", int(y) - 1, int(g), int(n)) for d, c, y, g, n in
+            zip(v["district_id"], v["campus_id"], v["end_year"], v["grade"], v["n_students"].fillna(0))]
+    finish(rows, "wyoming")
+
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ["vermont", "nyc"]:

@@ -63,7 +63,7 @@ def test_continuing_mix_weight_chosen_by_origins_and_applied():
     last = np.zeros((1, 15)); last[0, gi] = 40.0; last[0, GI[1]] = 50.0     # last total 90 → band 0
     act = np.zeros((1, 15)); act[0, gi] = 45.0
     entry = np.zeros((1, 15), bool)
-    origins = [(pred, method, entry, last, act, np.array([True]))] * 2
+    origins = [(pred, method, entry, last, act, np.array([True]), np.zeros((1, 15), bool))] * 2
     panel = Panel(ids=np.array(["S"], dtype=object), years=np.arange(2020, 2023), S=np.zeros((1, 15, 3)),
                   allowed=np.ones((1, 15), bool), town=np.array(["T"], dtype=object),
                   stage=np.array(["小学"], dtype=object))

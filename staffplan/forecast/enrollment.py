@@ -31,7 +31,10 @@ Entry grades (grade 1, 小班, and the lowest grade of a school, e.g. 7 in a 初
     - otherwise ("趋势"): the school's level (``intake_last_weight`` · last year + rest · mean of last k)
       scaled by the district pool's expected change — for grade 1/小班 a damped trend of the pool
       (``trend_damping``); for higher entry grades the district's grade g−1 total last year × the
-      district transition ratio (pool ÷ grade g−1 total a year earlier, mean of last k years).
+      district transition ratio (pool ÷ grade g−1 total a year earlier), last year's ratio plus
+      ``transition_damping`` × its mean yearly change (0: no extrapolation — on the five real panels of
+      docs/accuracy.md the damped slope 0.5 made the school × grade error worse in 11 of 15 origins, by up
+      to 0.2 points, and better by ≤ 0.02 in 2: middle/high-school pools move with restructurings).
 
 Choice of variants (rolling-origin one-year-ahead backtests, ``benchmarks/accuracy.py --variants``, on
 NYC DOE school × grade panels 2013–2020 — 1,800+ schools, COVID year included — and on two synthetic
@@ -40,8 +43,9 @@ estimated per grade (``shrink_auto``) beats both no shrinkage and one fixed cons
 the very heterogeneous transition grades (a K–8 school's grade 7, a 6–12 school's grade 10) toward the
 district and costs ~1 point of school × grade MAPE; a weak school tendency term (``shrink_school`` 5000)
 helps real data; blending last year's intake with the k-year mean beats last year's intake alone; the
-transition ratio for grade 7/10 pools needs a damped trend (NYC's 9th-grade intake ratio fell 8 % in
-4 years); capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
+transition ratio for grade 7/10 pools seemed to need a damped trend on NYC 2013–2020 (its 9th-grade intake
+ratio fell 8 % in 4 years), but on the five panels of docs/accuracy.md no trend (``transition_damping`` 0)
+is better in 11 of 15 origins; capping ratios at [0.3, 2.5] hurts (K–8 schools keep only ~20 % of grade 6), so the caps are
 wide and only guard against data errors; grades 7/10 offered as continuing grades by fewer than 10
 schools (a small county's 九年一贯制 / 完全中学) are not shrunk (``shrink_transition`` 0: on the synthetic
 county the fixed 150 pulled a rural 九年一贯制's grade 6→7 ratio of ~6 halfway to the district's). One-year-ahead, NYC 2013–2020 (4 test years): school-total
@@ -68,22 +72,31 @@ continuing grade that had pupils last year becomes β · students(g−1, y−1) 
 grade, 学段 × grade, grade, district; groups under ``continuing_mix_min_cells`` cells fall back). Where
 grade sizes are held by admission (NYC and Baltimore high schools: β 0.5–0.8 in grades 11–12) part of next
 year's count is this year's grade size; in small rural schools β stays near 1. On the real panels this cut
-the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md).
+the school × grade WAPE by 0.2–0.5 points (docs/accuracy.md). Recruiting grades — last year more than
+``recruit_ratio`` × their cohort (the grade below two years before): a middle school's grade 7 beside a small
+grade 6, a high school taking transfers — by more than chance (2·√cohort), get a β of their own (groups
+招 × 学段 × grade, 招 × grade, 招; NYC: β 0–0.15, their size is last year's, set by admission), and a recruiting grade whose grade below was empty last
+year is an entry grade (趋势), not a cohort that has left (停招): NYC's transfer high schools (3,500 pupils
+in the 10th grade beside an empty 9th) were projected at 0.
 
-Intervals (split conformal): residuals of the blended projection at those origins, scaled by √predicted,
-give per size band × 学段 × grade type (entry / continuing) the order statistics ⌊(n+1)(1−level)/2⌋ and
-⌈(n+1)(1+level)/2⌉ (groups under ``interval_min_samples`` cells fall back to band × type, then type).
-Bounds are pred + q·√pred, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
+Intervals (split conformal): residuals of the blended projection at those origins, scaled by
+s = √(pred + c·pred²), give per size band × 学段 × grade type (entry / continuing) the order statistics
+⌊(n+1)(1−level)/2⌋ and ⌈(n+1)(1+level)/2⌉ (groups under ``interval_min_samples`` cells fall back to band ×
+type, then type). c (``select_overdispersion``) is the one that covers the calibration cells most evenly
+across cell sizes: with √pred alone grades of 400+ pupils were covered 53–79 % on the real panels.
+Bounds are pred + q·s, floored/ceiled to whole pupils — the residuals are shifted by ±1 so that
 the rounding is part of the calibration. With ``interval_adaptive`` the level is first checked: the
 quantiles of the older origins are applied to the latest origin and the level moves by half the miss
-(within −5/+10 points), overall and for each size band with ``interval_min_samples`` cells in that origin
-(a band's groups then use its own level). Without residuals (one year of history): ± ``interval_default``.
+(within −5/+10 points), overall and for each size band with ``interval_adapt_min_cells`` cells in that
+origin (a band's groups then use its own level; other bands move with the overall level). Without residuals (one year of history): ± ``interval_default``.
 For horizon h > 1 the bounds widen by √h.
 
 Choice on real panels (``benchmarks/accuracy.py``; figures in docs/accuracy.md): Vermont (rural, median
-school ≈ 200 pupils, renamed schools matched), NYC (1,800 schools) and Baltimore (closures): school-total WAPE
-below persistence and cohort survival in all 9 origins (minimax α; the pooled-error α lost to persistence on
-Baltimore 2023), school × grade WAPE 0.84–0.94 × cohort survival.
+school ≈ 200 pupils, renamed schools matched), New Hampshire and Wyoming (rural, small schools), NYC (1,800
+schools) and Baltimore (closures): school-total WAPE below persistence and cohort survival in all 15 origins
+(minimax α over groups of at least ``blend_min_schools`` = 180 school-years: with 30 the α of small groups
+followed chance years and New Hampshire 2025 lost to persistence), school × grade WAPE 0.83–0.94 × cohort
+survival.
 
 Only years before ``plan_year`` are used. A school with history but no pupils last year is closed and
 not projected.
@@ -152,6 +165,9 @@ class Params:
     adapt: bool
     mix: bool = True
     mix_min: int = 100
+    recruit_ratio: float = 1.3
+    transition_damping: float = 0.0
+    adapt_min: int = 100
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -167,7 +183,9 @@ class Params:
                    size_bands=[float(b) for b in f("size_bands")], blend=bool(f("blend_persistence")),
                    blend_min=int(f("blend_min_schools")), blend_tol=float(f("blend_grade_tolerance")),
                    adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
-                   mix_min=int(f("continuing_mix_min_cells")))
+                   mix_min=int(f("continuing_mix_min_cells")), recruit_ratio=float(f("recruit_ratio")),
+                   transition_damping=float(f("transition_damping")),
+                   adapt_min=int(f("interval_adapt_min_cells")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,6 +316,19 @@ def _shrink_by_grade(own, raw_den, yearly, p: Params):
     return shrink
 
 
+def _fed_from_outside(last: np.ndarray, prev2: np.ndarray, ratio: float) -> np.ndarray:
+    """(n, G) grades that take their pupils from outside the school although a grade below exists: the
+    grade below had no pupils last year, yet the grade recruits (``_recruits``: last year it held more than
+    ``recruit_ratio`` × its cohort, the grade below two years ago) — e.g. a high school whose 9th grade holds
+    a handful of pupils and whose 10th grade 3,000 (a transfer school), or a middle school that gave its
+    grade 6 away and took in a second school's grade 7. Such a grade is an intake grade (projected by
+    trend), not a cohort that has left: a phase-out (grade below empty now, and the grade no larger than
+    its cohort was) keeps the rule that the grade empties after the grade below (停招)."""
+    out = _recruits(last, prev2, ratio)
+    out[:, 1:] &= last[:, :-1] <= 0
+    return out
+
+
 def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=None, year=None):
     """Predict S[:, :, t] from S[:, :, :t]. Returns (pred (n,G), method (n,G) int, entry (n,G) bool)."""
     n = S.shape[0]
@@ -317,6 +348,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
     pred_offered[:, 1:] = allowed[:, :-1] & src_seen
     forced_entry = np.zeros(G, bool); forced_entry[list(ALWAYS_ENTRY)] = True
     continuing = allowed & pred_offered & ~forced_entry[None, :]
+    continuing &= ~_fed_from_outside(last, prev2, p.recruit_ratio)
     cohort_new = np.zeros((n, G), bool)
     cohort_new[:, 1:] = prev2[:, :-1] <= 0
     open_cont = continuing & ((last > 0) | cohort_new)
@@ -368,7 +400,7 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
                     series.append(S[is_entry, gi, tp].sum() / d)
             if series and series[-1] > 0 and lvl > 0 and t >= 2 and T_all[gi - 1, t - 2] > 0:
                 slope = float(np.diff(series).mean()) if len(series) >= 2 else 0.0
-                r_pred = max(series[-1] + p.damping * slope, 0.0)
+                r_pred = max(series[-1] + p.transition_damping * slope, 0.0)
                 pool_pred = last_sum * r_pred / series[-1] * T_all[gi - 1, t - 1] / T_all[gi - 1, t - 2]
                 factor = pool_pred / lvl
         pred[rows, gi] = level[rows, gi] * factor
@@ -464,6 +496,7 @@ class Calibration:
     residuals: pd.DataFrame
     level: float = 0.8   # the level the quantiles were taken at (after the adaptive step)
     mix: dict = None     # (band, grade) / (grade,) / () → weight of the cohort flow in continuing grades
+    overdispersion: float = 0.0   # c of the residual scale √(pred + c·pred²) (``select_overdispersion``)
 
 
 def school_bands(last_total, edges) -> np.ndarray:
@@ -499,17 +532,58 @@ def _alpha_per_school(cal: "Calibration | None", band: np.ndarray, stage: np.nda
     return np.array([_lookup(cal.alpha, [(int(b), s), (s,), (int(b),), ()]) for b, s in zip(band, stage)], float)
 
 
-def _scale(pred):
-    return np.sqrt(np.maximum(pred, 1.0))
+def _scale(pred, c: float = 0.0):
+    """Residual scale of a cell projected at ``pred`` pupils: √(pred + c·pred²) — Poisson-like spread for
+    small cells, growing in proportion to the cell for large ones (c from ``select_overdispersion``)."""
+    pred = np.maximum(pred, 1.0)
+    return np.sqrt(pred + c * pred ** 2)
 
 
-def _conformal(r: np.ndarray, level: float) -> tuple[float, float]:
+OVERDISPERSION_GRID = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+SIZE_BINS = (0, 10, 25, 50, 100, 200, 400, np.inf)      # cell sizes (pupils) whose coverage should be even
+
+
+def select_overdispersion(pred: np.ndarray, act: np.ndarray, level: float, min_cells: int) -> float:
+    """c of the residual scale √(pred + c·pred²): with √pred alone (c = 0) the intervals of large cells
+    (a 400-pupil grade of a city high school) were too narrow — they covered 53–79 % on the real panels
+    against 80–89 % for 10-pupil cells — because a school's grade size also moves by a share of itself
+    (admissions, a neighbour opening), not only by pupil-level chance. Chosen on the calibration origins:
+    the c (of ``OVERDISPERSION_GRID``) whose pooled split-conformal interval covers the cells most evenly
+    across cell sizes (least Σ over size bins with ``min_cells`` cells of (coverage − level)²; ties →
+    the smaller c)."""
+    pred, act = np.asarray(pred, float), np.asarray(act, float)
+    bins = np.digitize(pred, SIZE_BINS[1:-1])
+    use = [b for b in np.unique(bins) if (bins == b).sum() >= min_cells]
+    if len(use) < 2:
+        return 0.0
+    best, best_c = np.inf, 0.0
+    for c in OVERDISPERSION_GRID:
+        sc = _scale(pred, c)
+        r_lo, r_hi = (act + 1 - pred) / sc, (act - 1 - pred) / sc
+        q_lo, q_hi = _conformal(r_lo, level)[0], _conformal(r_hi, level)[1]
+        cov = (r_lo > q_lo) & (r_hi < q_hi)
+        dev = sum((cov[bins == b].mean() - level) ** 2 for b in use)
+        if dev < best - 1e-12:
+            best, best_c = dev, c
+    return best_c
+
+
+def _tails(level) -> tuple[float, float]:
+    """(lower, upper) miss shares of an interval: a level L → ((1 − L)/2, (1 − L)/2); a pair is taken as is."""
+    if isinstance(level, tuple):
+        return float(level[0]), float(level[1])
+    return (1 - float(level)) / 2, (1 - float(level)) / 2
+
+
+def _conformal(r: np.ndarray, level) -> tuple[float, float]:
     """Split-conformal bounds of residuals r for a central ``level`` interval: the k_lo-th and k_hi-th
-    smallest, k_lo = ⌊(n + 1)(1 − level)/2⌋ (at least 1), k_hi = ⌈(n + 1)(1 + level)/2⌉ (at most n)."""
+    smallest, k_lo = ⌊(n + 1)(1 − level)/2⌋ (at least 1), k_hi = ⌈(n + 1)(1 + level)/2⌉ (at most n); with
+    ``level`` = (a_lo, a_hi), misses a_lo below and a_hi above: k_lo = ⌊(n + 1)·a_lo⌋, k_hi = ⌈(n + 1)(1 − a_hi)⌉."""
+    a_lo, a_hi = _tails(level)
     r = np.sort(np.asarray(r, float))
     n = len(r)
-    k_lo = min(max(int(np.floor((n + 1) * (1 - level) / 2 + 1e-9)), 1), n)
-    k_hi = max(min(int(np.ceil((n + 1) * (1 + level) / 2 - 1e-9)), n), 1)
+    k_lo = min(max(int(np.floor((n + 1) * a_lo + 1e-9)), 1), n)
+    k_hi = max(min(int(np.ceil((n + 1) * (1 - a_hi) - 1e-9)), n), 1)
     return float(r[k_lo - 1]), float(r[k_hi - 1])
 
 
@@ -526,23 +600,42 @@ def _mix_cells(pred, method, last) -> np.ndarray:
     return np.isin(method, (M_GPR, M_NEW)) & (last > 0) & (pred > 0)
 
 
+RECRUIT = "招"   # key prefix of the β groups of recruiting grades
+
+
+def _recruits(last: np.ndarray, prev2: np.ndarray | None, ratio: float) -> np.ndarray:
+    """(n, G) grades that recruit from outside: last year the grade held more than ``recruit_ratio`` ×
+    its cohort (the grade below two years before) — a middle school's grade 7 beside a small grade 6, a
+    high school taking transfers — and by more than chance: the excess over the cohort is above 2 × its
+    Poisson spread (2·√cohort), so that 5 pupils after a cohort of 3 in a village school do not count.
+    Their size is set by admission more than by the cohort below, so they get their own β
+    (``select_mix``). ``prev2`` None (no year before last): none."""
+    out = np.zeros(last.shape, bool)
+    if prev2 is not None:
+        cohort = prev2[:, :-1]
+        out[:, 1:] = (last[:, 1:] > ratio * cohort) & (last[:, 1:] - cohort > 2 * np.sqrt(np.maximum(cohort, 1)))
+    return out
+
+
 def select_mix(origins, panel: Panel, p: Params) -> dict:
     """Weight β (0.05 grid) of the cohort flow students(g−1, y−1) × GPR against the grade's own size last
     year students(g, y−1) in continuing grades, chosen per size band × grade (then grade, then district;
     groups under ``continuing_mix_min_cells`` cells fall back) as the least absolute error over the
     calibration origins; ties → the larger β (``continuing_mix = false``: β = 1, the cohort flow alone).
     Where a school's grade sizes are set by admission (a big school keeps its classes full) its own grade
-    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1."""
+    size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1.
+    Recruiting grades (``_recruits``) also get groups of their own, keyed (招, 学段, grade), (招, grade), (招,).
+    ``origins``: (pred, method, entry, last, act, active, recruit) per calibration origin."""
     mix: dict = {(): 1.0}
     if not p.mix:
         return mix
     rows = []
-    for pred, method, entry, last, act, active in origins:
+    for pred, method, entry, last, act, active, recruit in origins:
         m = _mix_cells(pred, method, last) & active[:, None]
         si, gi = np.nonzero(m)
         band = school_bands(last.sum(1), p.size_bands)
         rows.append(pd.DataFrame({"band": band[si], "stage": panel.stage[si], "grade": gi, "pred": pred[m],
-                                  "last": last[m], "act": act[m]}))
+                                  "last": last[m], "act": act[m], "recruit": recruit[m]}))
     df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(df) < p.mix_min:
         return mix
@@ -552,25 +645,38 @@ def select_mix(origins, panel: Panel, p: Params) -> dict:
     def best(e):
         return float(ALPHA_GRID[np.flatnonzero(e <= e.min() + 1e-9)[-1]])
     mix[()] = best(err.sum(axis=0).to_numpy())
-    for cols in (["grade"], ["stage", "grade"], ["band", "grade"], ["band", "stage", "grade"]):
-        g = err.groupby([df[c] for c in cols])
+    rec = df["recruit"].to_numpy(bool)
+    if rec.sum() >= p.mix_min:
+        mix[(RECRUIT,)] = best(err[rec].sum(axis=0).to_numpy())
+    groups = [(cols, (), slice(None)) for cols in (["grade"], ["stage", "grade"], ["band", "grade"],
+                                                   ["band", "stage", "grade"])]
+    groups += [(cols, (RECRUIT,), rec) for cols in (["grade"], ["stage", "grade"])]
+    for cols, prefix, rows_ in groups:
+        e, d = err[rows_], df[rows_]
+        g = e.groupby([d[c] for c in cols])
         sums, counts = g.sum(), g.size()
         for key in sums.index[counts.reindex(sums.index).to_numpy() >= p.mix_min]:
             key = key if isinstance(key, tuple) else (key,)
-            mix[tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
+            mix[prefix + tuple(k.item() if hasattr(k, "item") else k for k in key)] = best(
                 sums.loc[key if len(key) > 1 else key[0]].to_numpy())
     return mix
 
 
-def _mix(pred, method, last, mix: dict | None, band, stage) -> np.ndarray:
+def _mix(pred, method, last, mix: dict | None, band, stage, recruit=None) -> np.ndarray:
     """Continuing cells: β · cohort flow + (1 − β) · the grade's size last year (β from ``select_mix``, most specific
-    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district)."""
+    group first: size band × 学段 × grade, band × grade, 学段 × grade, grade, district; a recruiting cell first
+    looks up 招 × 学段 × grade, 招 × grade, 招)."""
     if not mix or set(mix.values()) == {1.0}:
         return pred
     beta = np.ones(pred.shape)
     for bb, st in set(zip(band.tolist(), stage.tolist())):
         beta[(band == bb) & (stage == st)] = [_lookup(mix, [(bb, st, gi), (bb, gi), (st, gi), (gi,), ()])
                                               for gi in range(G)]
+    if recruit is not None and recruit.any():
+        for st in set(stage.tolist()):
+            rows = stage == st
+            rb = np.array([_lookup(mix, [(RECRUIT, st, gi), (RECRUIT, gi), (RECRUIT,)]) or np.nan for gi in range(G)])
+            beta[rows] = np.where(recruit[rows] & ~np.isnan(rb)[None, :], rb[None, :], beta[rows])
     cells = _mix_cells(pred, method, last)
     return np.where(cells, beta * pred + (1 - beta) * last, pred)
 
@@ -602,12 +708,13 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
         last = panel.S[:, :, to - 1]
         act = panel.S[:, :, to]
         active = last.sum(1) > 0
-        origins.append((pred, method, entry, last, act, active & (to >= 2)))  # weights only from origins ≥ 2
+        recruit = _recruits(last, panel.S[:, :, to - 2] if to >= 2 else None, p.recruit_ratio)
+        origins.append((pred, method, entry, last, act, active & (to >= 2), recruit))  # weights only from origins ≥ 2
     # (0) continuing grades: weight of the cohort flow against the grade's own size last year
     mix = select_mix(origins, panel, p)
-    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage), entry, last,
-                act, active)
-               for pred, method, entry, last, act, active in origins]
+    origins = [(_mix(pred, method, last, mix, school_bands(last.sum(1), p.size_bands), panel.stage, recruit), entry,
+                last, act, active)
+               for pred, method, entry, last, act, active, recruit in origins]
     # (1) error variance per pupil by grade type, and blend weights
     num, den = np.zeros(2), np.zeros(2)
     for pred, entry, last, act, active in origins:
@@ -643,50 +750,90 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
             alpha[key] = select_alpha(worst_vs_persistence(E_tot[:, mask], keys["origin"].to_numpy()[mask]),
                                       E_cell[:, mask].sum(1), p.blend_tol)
     cal = Calibration(alpha=alpha, phi=phi, quantiles={}, residuals=pd.DataFrame(), mix=mix)
-    # (2) residuals of the blended projection, scaled by √predicted
-    rows = []
-    for i, (pred, entry, last, act, active) in enumerate(origins):
+    # (2) residuals of the blended projection, scaled by √(pred + c·pred²)
+    blended = []
+    for pred, entry, last, act, active in origins:
         band = school_bands(last.sum(1), p.size_bands)
-        pred = _blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
+        blended.append((_blend(pred, last, _alpha_per_school(cal, band, panel.stage), entry, cal.phi), band))
+    if blended:
+        cells = [(b[0][b[0] > 0], o[3][b[0] > 0]) for b, o in zip(blended, origins)]
+        cal.overdispersion = select_overdispersion(np.concatenate([c[0] for c in cells]),
+                                                   np.concatenate([c[1] for c in cells]), p.level, p.min_samples)
+    rows = []
+    for i, ((pred, band), (_, entry, last, act, active)) in enumerate(zip(blended, origins)):
         m = pred > 0
         si, _ = np.nonzero(m)
         # the bounds are floored / ceiled to whole pupils: for a whole count A,
         # A ≥ ⌊pred + q·s⌋ ⇔ (A + 1 − pred)/s > q and A ≤ ⌈pred + q·s⌉ ⇔ (A − 1 − pred)/s < q,
         # so the quantiles are taken of these shifted residuals
-        sc = _scale(pred[m])
+        sc = _scale(pred[m], cal.overdispersion)
         rows.append(pd.DataFrame({"origin": i, "band": band[si], "stage": panel.stage[si], "entry": entry[m],
-                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc}))
+                                  "r_lo": (act[m] + 1 - pred[m]) / sc, "r_hi": (act[m] - 1 - pred[m]) / sc,
+                                  "closed": act.sum(1)[si] <= 0}))
     res = (pd.concat(rows, ignore_index=True) if rows
-           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi"]))
-    level = p.level
-    band_level: dict = {}
+           else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi", "closed"]))
+    level, band_level = closure_levels(res, p.level)
+    res_open = res[~res["closed"].astype(bool)]
     if p.adapt and len(origins) >= 3:
-        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the level
-        # moves by half the miss (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
-        # overall and, where the band has ``interval_min_samples`` cells in the latest origin, per size band
-        old = _quantile_table(res[res["origin"] < len(origins) - 1], level, p.min_samples)
-        new = res[res["origin"] == len(origins) - 1]
+        # adaptive conformal step: quantiles from the older origins, checked on the latest one; the miss
+        # moves by half the error (74 % covered when 80 % was meant → aim at 83 %), within −5 / +10 points;
+        # overall and, where the band has ``interval_adapt_min_cells`` cells in the latest origin, per size
+        # band (other bands move with the overall level: with 30 cells the band's coverage has a sampling error
+        # of ±7 points, and half of it moved the level — Baltimore's <200 band swung 91 % / 71 % / 87 %)
+        old = _quantile_table(res_open[res_open["origin"] < len(origins) - 1], level, p.min_samples, band_level)
+        new = res_open[res_open["origin"] == len(origins) - 1]
         qs = _cell_quantiles(old, new["band"], new["stage"], new["entry"])
         covered = (new["r_lo"].to_numpy() > qs[:, 0]) & (new["r_hi"].to_numpy() < qs[:, 1])
         ok = ~np.isnan(qs[:, 0])
 
-        def adapt(sel):
-            return float(np.clip(p.level + 0.5 * (p.level - covered[sel].mean()),
-                                 p.level - 0.05, min(p.level + 0.1, 0.99)))
+        adapt = _adapt_tails
         if ok.sum() >= p.min_samples:
-            level = adapt(ok)
+            target = 1 - sum(level)
+            level = adapt(level, covered[ok].mean())
+            shift = (1 - sum(level)) - target
             bands = new["band"].to_numpy()
-            for b in np.unique(bands):
+            for b in list(band_level):
                 sel = ok & (bands == b)
-                if sel.sum() >= p.min_samples:
-                    band_level[int(b)] = adapt(sel)
-    cal.quantiles, cal.residuals, cal.level = _quantile_table(res, level, p.min_samples, band_level), res, level
+                band_level[b] = (adapt(band_level[b], covered[sel].mean()) if sel.sum() >= p.adapt_min
+                                 else adapt(band_level[b], shift=shift))
+    cal.quantiles = _quantile_table(res_open, level, p.min_samples, band_level)
+    cal.residuals, cal.level = res, 1 - sum(level)
     return cal
 
 
-def _quantile_table(res: pd.DataFrame, level: float, min_samples: int, band_level: dict | None = None) -> dict:
+def _adapt_tails(tails: tuple, cov: float | None = None, shift: float | None = None) -> tuple[float, float]:
+    """The misses (a_lo, a_hi) scaled so that the coverage 1 − a_lo − a_hi moves to target + ½(target − cov)
+    (``cov`` measured on the latest calibration origin) or by ``shift``, within −5 / +10 points, at most 0.99."""
+    target = 1 - sum(tails)
+    new_cov = target + (0.5 * (target - cov) if shift is None else shift)
+    new_cov = float(np.clip(new_cov, target - 0.05, min(target + 0.1, 0.99)))
+    f = (1 - new_cov) / max(1 - target, 1e-9)
+    return (tails[0] * f, tails[1] * f)
+
+
+def closure_levels(res: pd.DataFrame, level: float) -> tuple[tuple, dict]:
+    """Misses (a_lo, a_hi) allowed below and above the intervals of schools that stay open, overall and
+    per size band. A school that closes (no pupils at all the next year) misses every interval whose lower
+    bound is above 0, and closures come in waves (a city closing 50 schools in one summer). So its cells
+    are left out of the residual quantiles, and with π the share of cells in closed schools over the
+    calibration origins (per size band), the open cells' misses are set so that the stated level holds
+    overall: below (1 − level)/2 = π + (1 − π)·a_lo → a_lo = max((1 − level)/2 − π, 0)/(1 − π); above
+    (1 − level)/2 = (1 − π)·a_hi. A closure wave in one calibration year thus lowers the next lower bounds
+    by its average share, not by its own tail, and leaves the upper bounds alone."""
+    half = (1 - level) / 2
+
+    def tails(pi):
+        pi = min(float(pi), 0.99)
+        return (max(half - pi, 0.0) / (1 - pi), half / (1 - pi))
+    if not len(res):
+        return tails(0.0), {}
+    closed = res["closed"].astype(bool)
+    return tails(closed.mean()), {int(b): tails(c.mean()) for b, c in closed.groupby(res["band"])}
+
+
+def _quantile_table(res: pd.DataFrame, level, min_samples: int, band_level: dict | None = None) -> dict:
     """Conformal quantiles per (entry,), (band, entry), (band, 学段, entry); a band's groups at its own
-    adaptive level when ``band_level`` has one."""
+    level when ``band_level`` has one (a level, or the (below, above) misses of ``closure_levels``)."""
     q: dict = {}
     band_level = band_level or {}
     for key_cols in (["entry"], ["band", "entry"], ["band", "stage", "entry"]):
@@ -710,7 +857,7 @@ def _interval(pred, band, stage, entry, cal: Calibration, p: Params, h: int):
     residuals)."""
     qs = _cell_quantiles(cal.quantiles, band, stage, entry)
     qlo, qhi = qs[:, 0], qs[:, 1]
-    sc = p.widen * _scale(pred) * np.sqrt(h + 1)
+    sc = p.widen * _scale(pred, cal.overdispersion) * np.sqrt(h + 1)
     lo = np.where(np.isnan(qlo), pred * (1 - p.widen * p.default_rel * np.sqrt(h + 1)), pred + qlo * sc)
     hi = np.where(np.isnan(qhi), pred * (1 + p.widen * p.default_rel * np.sqrt(h + 1)), pred + qhi * sc)
     return np.floor(np.maximum(lo, 0)), np.ceil(np.maximum(hi, pred))
@@ -745,7 +892,8 @@ def project_enrollment(enrollment: pd.DataFrame, schools: pd.DataFrame, config, 
         year = plan_year + h
         pred, method, entry = _point(panel, S, t, p, births, feeders, year)
         band = school_bands(S[:, :, t - 1].sum(1), p.size_bands)
-        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage)
+        recruit = _recruits(S[:, :, t - 1], S[:, :, t - 2] if t >= 2 else None, p.recruit_ratio)
+        pred = _mix(pred, method, S[:, :, t - 1], cal.mix, band, panel.stage, recruit)
         pred = _blend(pred, S[:, :, t - 1], _alpha_per_school(cal, band, panel.stage), entry, cal.phi)
         pred, method = _apply_intake_plan(panel, schools, pred, method, h)
         S[:, :, t] = pred
