@@ -405,3 +405,11 @@ def test_docx_layout_fonts_and_missing_parts(tmp_path):
     assert "<w:tblHeader" in xml
     text = "\n".join(p.text for p in paras)
     assert "本次未提供学生预测、学科缺口、招聘计划、交流名单、走教安排" in text
+
+
+def test_parameter_values_read_as_words_in_the_run_sheet():
+    from staffplan.report.meta import format_value
+
+    assert format_value({}) == "（无）" and format_value([]) == "（无）"
+    assert format_value({"良好": "合格", "A": "优秀"}) == "A → 优秀；良好 → 合格"
+    assert format_value([10, 30]) == "10、30" and format_value(True) == "是"

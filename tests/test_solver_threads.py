@@ -52,3 +52,4 @@ def test_share_lines_state_the_rule_and_what_the_plan_reached():
     assert f"需交流 {per_county:,} 人" in lines["交流人数与比例"]
     assert f"本方案交流 {len(rot.exchanges):,} 人" in lines["交流人数与比例"]
     assert f"{len(rot.exchanges) and s['backbone'] / len(rot.exchanges):.1%}" in lines["骨干教师"]
+

@@ -125,10 +125,12 @@ def format_value(value) -> str:
         return "是" if value else "否"
     if value is None:
         return ""
+    if isinstance(value, (list, tuple, dict)) and not value:
+        return "（无）"
     if isinstance(value, (list, tuple)):
         return "、".join(format_value(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, dict):     # a vocabulary: 本地写法 → 标准写法
+        return "；".join(f"{k} → {format_value(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
     if isinstance(value, float) and value.is_integer():
         return str(value)
     return str(value)
