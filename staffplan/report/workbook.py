@@ -262,11 +262,15 @@ _NEEDS_ESCAPE_RE = r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 def _esc(s: pd.Series) -> pd.Series:
     s = s.astype(object)
-    if not s.str.contains(_NEEDS_ESCAPE_RE, regex=True).any():
+    need = s.str.contains(_NEEDS_ESCAPE_RE, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not need.any():
         return s
-    return (s.str.replace(_ILLEGAL_XML_RE, "", regex=True).str.replace("&", "&amp;", regex=False)
-            .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
-            .str.replace("\r", "&#13;", regex=False))
+    part = s[need]      # only the texts that need it (a column of 5,000 reasons may hold a few with "<")
+    s = s.copy()
+    s[need] = (part.str.replace(_ILLEGAL_XML_RE, "", regex=True).str.replace("&", "&amp;", regex=False)
+               .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
+               .str.replace("\r", "&#13;", regex=False))
+    return s
 
 
 def _esc1(text: str) -> str:
