@@ -1,6 +1,8 @@
 """Privacy for circulated outputs: 身份证号 masked unless the planner asks (--show-id)."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 # 18-digit resident ID (last char may be X) or old 15-digit ID, anywhere in a cell.
@@ -9,8 +11,14 @@ _ID15 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{6}([0-9]{3})(?![0-9])"
 ID_COLUMNS = ("教师编号", "身份证号", "身份证件号")
 
 
+_DIGITS15 = re.compile(r"[0-9]{15}")     # every ID number (15 or 18 characters) holds 15 digits in a row
+
+
 def mask_series(values: pd.Series) -> pd.Series:
     """Replace the middle of every ID number in a text column by asterisks (first 6, last 4 kept)."""
+    uniq = pd.unique(values.dropna().to_numpy(dtype=object))
+    if all(isinstance(v, str) for v in uniq) and not any(_DIGITS15.search(v) for v in uniq):
+        return values.astype(object)      # plain text without an ID number: nothing to mask
     s = values.astype("string")
     s = s.str.replace(_ID18, r"\1********\2", regex=True)
     s = s.str.replace(_ID15, r"\1*****\2", regex=True)
