@@ -413,3 +413,15 @@ def test_parameter_values_read_as_words_in_the_run_sheet():
     assert format_value({}) == "（无）" and format_value([]) == "（无）"
     assert format_value({"良好": "合格", "A": "优秀"}) == "A → 优秀；良好 → 合格"
     assert format_value([10, 30]) == "10、30" and format_value(True) == "是"
+
+
+def test_id_numbers_masked_wherever_they_appear_and_plain_text_untouched():
+    import pandas as pd
+
+    from staffplan.report.privacy import mask_series
+
+    # 18-digit ID 440301198503011234 → first 6 + 8 stars + last 4; a 15-digit old ID → 6 + 5 stars + 4
+    s = pd.Series(["440301198503011234", "备注 440301850301123 旧证", "T000123", None, "和湖第一中学"], dtype=object)
+    assert mask_series(s).tolist() == ["440301********1234", "备注 440301*****1123 旧证", "T000123", None, "和湖第一中学"]
+    plain = pd.Series(["甲", "乙", None], dtype=object)
+    assert mask_series(plain).tolist() == ["甲", "乙", None]

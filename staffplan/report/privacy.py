@@ -7,7 +7,7 @@ import pandas as pd
 
 # 18-digit resident ID (last char may be X) or old 15-digit ID, anywhere in a cell.
 _ID18 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])"
-_ID15 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{6}([0-9]{3})(?![0-9])"
+_ID15 = r"(?<![0-9])([1-9][0-9]{5})[0-9]{5}([0-9]{4})(?![0-9])"  # 6 kept, 5 masked, last 4 kept (as mask_id)
 ID_COLUMNS = ("教师编号", "身份证号", "身份证件号")
 
 
