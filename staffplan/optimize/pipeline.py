@@ -83,7 +83,7 @@ def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap
     slacks = model.slacks[["family", "key", "required"]].copy()
     slacks["value"] = 0.0
     counts = np.zeros(len(cset.exchange), dtype=int)
-    if not model.prob.variables():
+    if not (len(model.x) or len(model.u) or len(model.slacks)):   # nothing to decide (pulp's variables() rescans)
         return counts, slacks, None, model
     first = np.zeros(len(model.x)) if start is None else np.asarray(start, dtype=float)
     res = solve(model, config, solver_name, start=dict(zip(model.x.tolist(), first.tolist())), size=len(model.x))
@@ -186,7 +186,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
         moved = teacher_rows(cset, counts)
         zm = build_zoujiao_model(cset, config, remaining_gaps(cset, counts),
                                  exclude=moved.loc[moved["chosen"], "teacher_id"])
-        if zm.prob.variables():
+        if len(zm.y):
             zres = solve(zm, config, solver_name, size=len(cset.exchange))   # the county's size sets the gap
             results.append(zres)
             if zres.ok:
