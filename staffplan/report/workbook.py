@@ -746,7 +746,11 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
         meta_title = sheet_title(f"运行说明（staffplan {meta.command}）", meta)
         meta_note = "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。"
         author, doc_title = "staffplan", f"staffplan {meta.command} {meta.plan_year}"
-    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, meta_for_people(meta), meta_title, None, meta_note,
+    people = meta_for_people(meta)
+    if "来源或说明" in people:   # the 64 hex digits on a line of their own: the row height counts that line break
+        people["来源或说明"] = people["来源或说明"].astype(object).str.replace("校验值（SHA-256）：", "校验值（SHA-256）：\n",
+                                                                             regex=False)
+    written[META_SHEET] = _write_sheet(wb, styles, META_SHEET, people, meta_title, None, meta_note,
                                        internal=not meta.public)
     wb.remove(styles.ws)
     wb.properties.creator = author
