@@ -66,6 +66,17 @@ def test_school_counted_once_across_stages_and_subjects():
     assert f.shortage_subjects == [("音乐", 0.9, 1)]
 
 
+def test_gap_totals_add_the_cells_as_shown_then_round_once():
+    # three subjects each short by 0.26: shown per subject as 0.3, but the total is 0.26 × 3 = 0.78 → 0.8, the sum a
+    # reader makes of 学科缺口, not 0.3 × 3 = 0.9; surpluses −0.34 × 2 = 0.68 → 0.7 (not 0.3 + 0.3 = 0.6)
+    gaps = pd.DataFrame({"学校代码": ["S1", "S1", "S1", "S2", "S2"], "学校名称": ["一小"] * 3 + ["二小"] * 2,
+                         "学段": ["小学"] * 5, "学科": ["音乐", "美术", "科学", "语文", "数学"],
+                         "缺口人数": [0.26, 0.26, 0.26, -0.34, -0.34]})
+    f = F.gaps({"学科缺口": gaps})
+    assert (f.shortage_fte, f.surplus_fte) == (0.8, 0.7)
+    assert F.gaps_by_subject(gaps).set_index("学科").loc["音乐", "缺口人数"] == 0.3
+
+
 def test_shortage_before_and_after_includes_what_the_plan_creates():
     cover = rotation_sheets()["缺口覆盖"]
     body = cover.iloc[:-1]

@@ -171,7 +171,8 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
                                      "富余人数": gf.surplus_fte})
         out.append(("分学科教师缺口汇总", t, "所、人（按标准课时折算）", "学科缺口",
                     f"缺口学校数每校计一次（九年一贯制等学校两个学段都缺同一学科也计一所）；合计行的 {gf.schools_short} 所"
-                    "为至少缺一个学科的学校数，不是各学科之和。缺口与富余分别按学校、学段、学科相加，不相互抵消。"))
+                    "为至少缺一个学科的学校数，不是各学科之和。缺口与富余分别按学校、学段、学科相加，不相互抵消；合计由各校"
+                    "各学科逐项相加后取一位小数，与各学科（已取一位小数）之和可能相差 0.1。"))
         g = gp.assign(_f=_num(gp["缺口人数"]))
         top = g[g["_f"] > 0].sort_values(["_f", "学校代码", "学科"], ascending=[False, True, True], kind="stable")
         top = top.head(TOP_GAPS)

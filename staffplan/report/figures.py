@@ -189,8 +189,11 @@ def gaps(sheets: dict, threshold: float = 0.5) -> Gaps | None:
         return None
     agg = gaps_by_subject(g)
     short = agg[agg["缺口人数"] >= threshold]
-    return Gaps(shortage_fte=round_half_up(float(agg["缺口人数"].sum())),
-                surplus_fte=round_half_up(float(agg["富余人数"].sum())),
+    fte = num(g["缺口人数"]).fillna(0)
+    # the totals add the school × subject values as 学科缺口 shows them, then round once — so they equal the sum a
+    # reader makes of that sheet; rows rounded to one decimal (表2, 学科缺口汇总) may add up 0.1 apart (noted there)
+    return Gaps(shortage_fte=round_half_up(float(fte.clip(lower=0).sum())),
+                surplus_fte=round_half_up(float((-fte).clip(lower=0).sum())),
                 schools_short=distinct_schools(g, num(g["缺口人数"]) > 0),
                 shortage_subjects=[(r.学科, round_half_up(r.缺口人数), int(r.缺口学校数)) for r in short.itertuples()],
                 threshold=threshold)

@@ -70,7 +70,7 @@ def gaps_by_school(gaps: pd.DataFrame) -> pd.DataFrame:
     out[["缺口人数", "富余人数"]] = out[["缺口人数", "富余人数"]].fillna(0.0).round(1)
     out[["缺口学科", "富余学科"]] = out[["缺口学科", "富余学科"]].fillna("")
     out = _with_total(out.rename_axis("学校代码").reset_index(), "学校代码")
-    # the 合计 row states the memo's figures (summed before rounding), not the sum of the rounded rows
+    # the 合计 row states the memo's figures (the 学科缺口 values added, then rounded once), not the sum of the rounded rows
     memo = gap_figures({"学科缺口": _body(gaps)})
     out.loc[out.index[-1], ["缺口人数", "富余人数"]] = [float(memo.shortage_fte), float(memo.surplus_fte)]
     return out
