@@ -256,3 +256,15 @@ def test_statistics_folder_calls_read_statistics(tmp_path, monkeypatch):
     ds = load_dataset(root)
     assert got == {"paths": ["河东镇中心小学.xlsx"], "root": "d"}  # messages name paths from the data-set folder
     assert ds.enrollment[["school_id", "year", "grade", "students"]].values.tolist() == [["4415210001", 2025, 1, 50]]
+
+
+def test_retirement_warnings_name_the_users_own_headers():
+    from staffplan.cli import example_path
+
+    # the example roster calls the birth date 出生年月 (not the standard 出生日期): a row past its retirement date is
+    # reported in that column, like every other finding
+    ds = load_dataset(example_path())
+    past = [i for i in ds.issues.items if "已在" in i.message and "达到退休日期" in i.message]
+    assert past and {i.column for i in past} == {"出生年月"}
+    agreed = [i for i in ds.issues.items if "法律允许最多提前或推迟" in i.message]
+    assert agreed and {i.column for i in agreed} == {"约定退休日期"}

@@ -207,7 +207,7 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     grp = t["retirement_group"]
     report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), lab("retirement_group", "退休年龄组"),
                  lambda v: f"退休年龄组「{v}」应为 60、55 或 50", value_col="_v")
-    _retirement_warnings(t, ref, cfg, issues)
+    _retirement_warnings(t, ref, cfg, issues, lab)
     per = t["periods"]
     report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), lab("periods", "周课时"),
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
@@ -215,17 +215,18 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     report_cells(issues, t, ~sub_ok, lab("subject", "任教学科"), lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
 
 
-def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues: Issues) -> None:
+def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues: Issues, lab) -> None:
     """Roster rows past their retirement date on the plan date, and agreed dates outside the legal bounds
-    (rules.retirement.roster_retirement; no date is printed)."""
+    (rules.retirement.roster_retirement; no date is printed); columns named by the user's own headers (``lab``)."""
     from ..rules.retirement import roster_retirement
 
     r = roster_retirement(t, ref.year, cfg)
-    report_cells(issues, t, r["past"], "出生日期",
+    report_cells(issues, t, r["past"], lab("birth_date", "出生日期"),
                  f"按出生日期（及约定退休日期）计算，已在 {ref:%Y-%m-%d} 前达到退休日期，花名册仍列此人：请核实是否已退休"
                  "（不计入供给、不参加交流）", severity="警告", show_value=False)
     flex = cfg["retirement.flexible_years"]
-    report_cells(issues, t.assign(_v=r["agreed_problem"]), r["agreed_problem"] != "", "约定退休日期",
+    report_cells(issues, t.assign(_v=r["agreed_problem"]), r["agreed_problem"] != "",
+                 lab("agreed_retirement", "约定退休日期"),
                  lambda v: f"{v}（法律允许最多提前或推迟 {flex:g} 年，且不得低于原法定退休年龄），按法定退休日期计算",
                  severity="警告", value_col="_v", show_value=False)
 
