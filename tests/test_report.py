@@ -1,6 +1,7 @@
 """Output writers: workbook, CSV/JSON, charts, the Word memo (hand-made sheets, hand-computed numbers)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from staffplan.errors import OutputError
-from staffplan.report.meta import RunMeta, meta_sheet, sha256_file
+from staffplan.report.meta import RunMeta, meta_sheet
 from staffplan.report.workbook import ChartSpec, write_workbook
 from staffplan.report.tables import write_tables
 
@@ -100,7 +101,8 @@ def sample_meta(tmp_path: Path | None = None, command: str = "forecast", when: s
         f = tmp_path / "教师.xlsx"
         if not f.exists():
             f.write_bytes(b"not really a workbook")
-        inputs.append({"table": "教师", "file": f.name, "sheet": "Sheet1", "sha256": sha256_file(f)})
+        inputs.append({"table": "教师", "file": f.name, "sheet": "Sheet1",
+                       "sha256": hashlib.sha256(f.read_bytes()).hexdigest()})
     return RunMeta(command=command, plan_year=2026,
                    parameters=[("quota.ratio_primary", 19.0, "默认"), ("shortage.threshold", 0.5, "默认"),
                                ("exchange.stages", ["小学", "初中"], "配置文件 staffplan.toml")],
@@ -118,7 +120,6 @@ def test_meta_sheet_lists_year_parameters_inputs_and_time(tmp_path):
     assert rows[("运行", "时间要求")][0] == "交流轮岗双向选择须于 9 月 1 日前完成"
     assert rows[("参数", "quota.ratio_primary")] == ("19.0", "默认")
     assert rows[("参数", "exchange.stages")] == ("小学、初中", "配置文件 staffplan.toml")
-    import hashlib
     expected = hashlib.sha256(b"not really a workbook").hexdigest()
     assert rows[("输入文件", "教师")] == ("教师.xlsx（工作表 Sheet1）", f"SHA-256 {expected}")
     assert rows[("求解", "求解器")][0] == "cbc" and rows[("求解", "求解状态")][0] == "最优"

@@ -94,3 +94,17 @@ def test_vocational_ratio_and_rounding_modes():
     cfg = default_config().with_overrides({"quota.rounding": "floor"})
     assert _school_row(compute_quota(sch, st, cfg), "V")["quota"] == 20
     assert round_quota(np.array([2.5, 2.49, np.nan]), "half_up")[:2].tolist() == [3.0, 2.0]
+
+
+def test_half_up_is_the_one_rounding_rule():
+    import math
+
+    import numpy as np
+
+    from staffplan.rules.standards import half_up
+
+    # 四舍五入 on the magnitude: 2.5 → 3, −2.5 → −3 (the forecast's sheets used to give −2), −1.065 → −1.07 at 2 places
+    assert (half_up(2.5), half_up(-2.5), half_up(-1.065, 2), half_up(0.125, 2), half_up(2.449, 1)) == (3, -3, -1.07, 0.13, 2.4)
+    assert str(half_up(-0.001, 1)) == "0.0"          # no "−0.0" in a table
+    assert math.isnan(half_up(float("nan")))
+    assert half_up(np.array([0.5, 1.5, -0.5])).tolist() == [1.0, 2.0, -1.0]

@@ -35,7 +35,7 @@ from ..io.validate import EMPTY_ROSTER_NOTE
 from ..progress import phases
 from ..rules.curriculum import demand_notes, subject_demand
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING
-from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, teaching_stage
+from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, half_up, teaching_stage
 from ..schema import GRADE_NAMES
 from .enrollment import NEW_CAPACITY, NEW_COMPARABLE, NEW_PLAN, NEW_SCHOOL_METHODS, project_enrollment
 from .exits import exit_candidates
@@ -51,8 +51,8 @@ SHEET_ORDER = [SHEET_STUDENTS, SHEET_QUOTA, SHEET_GAPS, SHEET_RECRUIT, SHEET_IND
 
 
 def _round_half_up(x: pd.Series, digits: int = 0) -> pd.Series:
-    f = 10.0 ** digits
-    return np.floor(pd.to_numeric(x, errors="coerce").astype(float) * f + 0.5 + 1e-9) / f
+    x = pd.to_numeric(x, errors="coerce").astype(float)
+    return pd.Series(half_up(x.to_numpy(), digits), index=x.index)
 
 
 def _int(x: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ from ..io.atomic import atomic_path
 from ..schema import GRADE_STAGE
 from .figures import data_rows as _data_rows, gaps_by_subject, num as _num, school_rows  # noqa: F401
 from .fonts import chart_font
+from ..rules.standards import STAGE_ORDER
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,7 +40,6 @@ def _matplotlib():
 
 
 DPI = 300  # print quality in the A4 memo
-STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
 #: colour-blind-safe (Okabe–Ito) and distinct in grey print; never red against green
 _COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
 _SHORT, _SURPLUS = "#D55E00", "#0072B2"  # vermillion vs blue, the surplus bars also hatched

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-TOTAL_LABEL = "合计"
-WHOLE_SCHOOL = "全校"
-STAGE_ORDER = ["幼儿园", "小学", "初中", "高中", "中职", "特殊教育"]
+from ..forecast.tables import TOTAL_LABEL
+from ..rules.standards import SCHOOL_ROW as WHOLE_SCHOOL, STAGE_ORDER, half_up
 
 
 # --------------------------------------------------------------------------- helpers
@@ -55,8 +54,7 @@ def round_half_up(x: float | None, d: int = 1) -> float | int:
     """Round half up (as the bureau does by hand); whole numbers become int; NaN stays NaN."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return float("nan")
-    v = math.floor(abs(x) * 10 ** d + 0.5 + 1e-9) / 10 ** d
-    v = math.copysign(v, x) if v else 0.0
+    v = half_up(float(x), d)       # rules.standards.half_up: the one rounding rule
     return int(v) if float(v).is_integer() else v
 
 

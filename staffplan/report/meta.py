@@ -5,7 +5,6 @@ The generation time appears only here, so that data sheets are identical from ru
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,14 +108,6 @@ def public_notes(meta: RunMeta) -> list[str]:
     notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
                  f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
     return notes
-
-
-def sha256_file(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def format_value(value) -> str:

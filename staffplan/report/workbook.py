@@ -40,8 +40,9 @@ from ..errors import OutputError
 from ..io.atomic import atomic_path
 from ..paths import data_file
 from .meta import META_SHEET, RunMeta, meta_for_people, parameter_names  # noqa: F401 (re-exported)
+from ..forecast.tables import TOTAL_LABEL
+from ..rules.standards import SCHOOL_ROW as SCHOOL_ROW_STAGE
 
-TOTAL_LABEL = "合计"
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -71,7 +72,6 @@ _PX_PER_UNIT = 9.5  # measured in LibreOffice with a CJK default font (Excel wit
 KEY_COLUMNS = ("学校代码", "学校名称", "教师编号", "姓名", "学段", "指标", "类别", "项目", "本校", "原学校")
 _NAME_COLUMNS = ("学校名称", "姓名", "指标", "项目", "本校", "原学校")
 INTERNAL_MARK = "内部资料"
-SCHOOL_ROW_STAGE = "全校"
 
 _BASE_FONT = Font(name=FONT_NAME, sz=BODY_PT, family=3)
 _HEADER_FONT = Font(name=FONT_NAME, sz=BODY_PT, bold=True)

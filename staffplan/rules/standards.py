@@ -43,12 +43,21 @@ def fmt_num(x: float, digits: int = 1) -> str:
     return "0" if text == "-0" else text
 
 
+def half_up(values, digits: int = 0):
+    """四舍五入 as the bureau does it by hand, at ``digits`` decimals: halves away from zero (2.5 → 3, −2.5 → −3,
+    −1.065 → −1.07); NaN stays NaN.  The one rounding rule of every figure staffplan shows."""
+    v = np.asarray(values, dtype=float)
+    f = 10.0 ** digits
+    out = np.sign(v) * np.floor(np.abs(v) * f + 0.5 + 1e-9) / f + 0.0     # + 0.0: no −0
+    return out if np.ndim(values) else float(out)
+
+
 def round_quota(values: pd.Series | np.ndarray | float, method: str = "half_up"):
     """Round quota per config quota.rounding: half_up | ceil | floor | none (NaN stays NaN)."""
     v = np.asarray(values, dtype=float)
     eps = 1e-9
     if method == "half_up":
-        out = np.floor(v + 0.5 + eps)
+        out = half_up(v)
     elif method == "ceil":
         out = np.ceil(v - eps)
     elif method == "floor":
