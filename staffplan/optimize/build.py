@@ -220,16 +220,28 @@ def _exchange_variables(cset, config, move_cost=None):
     u = np.array([_var(prob, f"u_{c}", 0) for c in cells], dtype=object)
     sl = _slack_frame(cset)
     sl["var"] = [_var(prob, f"s_{f}_all", 0) for f in sl["family"]]
-    weight = cset.cells.set_index("cell")["weight"].reindex(cells).fillna(1.0).to_numpy(float)
+    u = pd.Series(u, index=cells)
+    prob.setObjective(_objective(cset, config, x, u, sl, move_cost))
+    return prob, x, u, sl
+
+
+def _objective(cset, config, x, u: pd.Series, sl: pd.DataFrame, move_cost=None) -> pulp.LpAffineExpression:
+    """λ · moves (+ km, tie-break) + weighted shortage periods left + W_SLACK · share-rule slacks."""
+    weight = cset.cells.set_index("cell")["weight"].reindex(u.index).fillna(1.0).to_numpy(float)
     terms = (list(zip(x.tolist(), move_costs(cset, config, move_cost).tolist()))
              + list(zip(u.tolist(), weight.tolist())) + [(v, W_SLACK) for v in sl["var"]])
-    prob.setObjective(pulp.LpAffineExpression(terms))
-    return prob, x, pd.Series(u, index=cells), sl
+    return pulp.LpAffineExpression(terms)
 
 
-def build_model(cset: CandidateSet, config, move_cost: float | None = None, cap: int | None = None) -> Model:
+def set_move_cost(model: "Model", config, move_cost: float) -> None:
+    """Re-price the moves of a built exchange model at another λ (the 交流方案比较 levels): only the objective
+    changes, so the model is not built again."""
+    model.prob.setObjective(_objective(model.data, config, model.x, model.u, model.slacks, move_cost))
+
+
+def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> Model:
     """The county exchange model; every family added in one grouped pass (see module docstring).  ``move_cost``
-    replaces λ, ``cap`` adds a cap on moves (both for the 交流方案比较 sheet)."""
+    replaces λ (``set_move_cost`` re-prices a built model)."""
     t0 = time.perf_counter()
     ex = cset.exchange
     prob, x, u, sl = _exchange_variables(cset, config, move_cost)
@@ -310,9 +322,9 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None, cap:
             vids, coefs = xi, ex["backbone"].to_numpy(float) - float(cset.requirements["backbone_share"])
         _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
                     np.r_[coefs, 1.0], GE, float(required), fam)
-    caps = [c for c in (max_moves(cset, config), cap) if c is not None]
-    if caps and n:
-        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(min(caps)), fam)
+    cap = max_moves(cset, config)
+    if cap is not None and n:
+        _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(cap), fam)
     return Model(prob, cset, x=x, slacks=sl, u=u, families=fam, build_s=time.perf_counter() - t0)
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import ConfigError, InfeasiblePlan, InputError, Issue, ERROR
 from ..rules.eligibility import exchange_eligibility
-from .build import build_model, build_zoujiao_model
+from .build import build_model, build_zoujiao_model, set_move_cost
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
                          school_table, teacher_rows)
 from .diagnose import diagnose
@@ -74,12 +74,15 @@ def check_county_size(cset: CandidateSet, config) -> None:
                          "（需要更多内存和时间）。")
 
 
-def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, cap=None, start=None):
-    """(counts per row, slack values, Result or None, model) of the exchange model at one λ (and cap).
+def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, start=None, model=None):
+    """(counts per row, slack values, Result or None, model) of the exchange model at one λ.
     ``start`` (moves per candidate row, default none) is the solver's first incumbent: no move at all is always
     feasible (the share rules have slacks, doing nothing keeps the sending rule), so a time limit never leaves
-    the county without a plan."""
-    model = build_model(cset, config, move_cost, cap)
+    the county without a plan.  ``model``: the county's model already built, re-priced at ``move_cost``."""
+    if model is None:
+        model = build_model(cset, config, move_cost)
+    else:
+        set_move_cost(model, config, move_cost)
     slacks = model.slacks[["family", "key", "required"]].copy()
     slacks["value"] = 0.0
     counts = np.zeros(len(cset.exchange), dtype=int)
@@ -144,14 +147,16 @@ def fewer_steps(config) -> list[int]:
     return sorted({int(k) for k in config.get("exchange.compare_fewer_moves", [LAST_MOVES]) if int(k) > 0})
 
 
-def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0) -> pd.DataFrame:
+def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0, model=None) -> pd.DataFrame:
     """The plan at the other λ levels of ``exchange.compare_move_costs`` next to the chosen one, and the chosen plan
-    with ``exchange.compare_fewer_moves`` fewer moves.  Each λ level is solved like the plan (to proven optimality up to
-    ``solver.exact_max_rows`` candidate rows, so CBC and HiGHS give the same rows), starting from the plan itself, with
-    the same time limit — no shorter cap, since a result cut by time would depend on the machine's speed (the
-    example's levels take ≈ 0.1 s each).  A level stopped by the time limit is left out.  Counties with more than ``exchange.compare_max_rows`` candidate rows get no λ levels (on a
-    district of 5,000 teachers each costs 2–6 s).  The 少交流 rows are not solved: each is the plan minus the moves
-    that buy least (``fewer_moves``), i.e. exactly what the plan's last moves buy."""
+    with ``exchange.compare_fewer_moves`` fewer moves.  Each λ level re-prices the county's model (``set_move_cost``;
+    ``model`` is the plan's, not built again) and is solved like the plan — to proven optimality up to
+    ``solver.exact_max_rows`` candidate rows, so CBC and HiGHS give the same rows — starting from the plan itself, with
+    the same time limit: no shorter cap, since a result cut by time would depend on the machine's speed (the
+    example's levels take ≈ 0.1 s each).  A level stopped by the time limit is left out.  Counties with more than
+    ``exchange.compare_max_rows`` candidate rows get no λ levels (on a district of 5,000 teachers each costs 2–6 s).
+    The 少交流 rows are not solved: each is the plan minus the moves that buy least (``fewer_moves``), i.e. exactly
+    what the plan's last moves buy."""
     lam0 = float(config["exchange.move_cost"])
     rows = [dict(plan_figures(cset, counts), move_cost=lam0, variant="本方案", gap=gap0)]
     last = []       # may fall below the quota (a share rule's shortfall): informative only
@@ -166,7 +171,7 @@ def _compare(cset: CandidateSet, config, solver_name, counts, gap0: float = 0.0)
         return 0.0 if res is None else float(res.gap)
 
     for lam in sorted(set(float(v) for v in config["exchange.compare_move_costs"]) - {lam0}):
-        c, _, res, _ = _solve_exchange(cset, config, solver_name, lam, start=counts)
+        c, _, res, _ = _solve_exchange(cset, config, solver_name, lam, start=counts, model=model)
         if res is None or res.code == "optimal":
             rows.append(dict(plan_figures(cset, c), move_cost=lam, variant=f"λ = {lam:g}", gap=gap_of(res)))
     return pd.DataFrame(rows + last)
@@ -178,7 +183,7 @@ def solve_county(cset: CandidateSet, config, solver_name: str | None = None) -> 
     counts, slacks, res, model = _solve_exchange(cset, config, solver_name)
     if res is not None:
         results.append(res)
-    compare = _compare(cset, config, solver_name, counts, 0.0 if res is None else float(res.gap)) \
+    compare = _compare(cset, config, solver_name, counts, 0.0 if res is None else float(res.gap), model) \
         if bool(config["exchange.compare_plans"]) and (res is None or res.ok) else pd.DataFrame()
     periods = np.zeros(len(cset.zoujiao))
     trips = pd.DataFrame(columns=["teacher_id", "host", "trips"])
