@@ -328,3 +328,35 @@ def test_term_length():
     cfg = default_config().with_overrides({"exchange.allow_short_term": True})
     row = only(run(ex=ex_rows(CLEAN_EX).assign(years=2), cfg=cfg), A.R_TERM).iloc[0]
     assert (row["应满足"], row["实际"], row["差额"]) == (3.0, 2.0, 1.0)
+
+
+def test_sending_rule_on_the_shown_gap_and_over_both_stages_of_a_school():
+    t, s, g = frames()
+    # A 数学 surplus 6.04, shown in 学科缺口 as 6.0; load 12 → the tolerance is 6 periods.  t1 leaves with 12.03 periods:
+    # exact after = −6.04 + 12.03 = 5.99 ≤ 6, but on the published figure −6.0 + 12.03 = 6.03 > 6 → breach;
+    # with 12 periods: 5.96 and 6.0 → kept
+    g1 = g.copy()
+    g1.loc[(g1["school_id"] == "A") & (g1["subject"] == "数学"), "gap_periods"] = -6.04
+    t1 = t.copy()
+    t1.loc[t1["teacher_id"] == "t1", "periods"] = 12.03
+    res = run(gaps=g1, teachers=t1).query("规则 == @A.R_SEND")
+    assert len(res) == 1 and res["实际"].iloc[0] == pytest.approx(6.03) and res["应满足"].iloc[0] == pytest.approx(6.0)
+    assert run(gaps=g1).query("规则 == @A.R_SEND").empty
+    # school level: A a 九年一贯制 with 数学 in 初中 short 8 (load 10) besides 小学 surplus 12: the school's 数学 is
+    # 4 periods in surplus → may lose 0.5 · 10 + 4 = 9 periods; t1 leaves 12 → after = −4 + 12 = 8 > 5 → breach
+    s2 = s.copy()
+    s2.loc[s2["school_id"] == "A", "stage"] = "九年一贯制"
+    g2 = pd.concat([g, pd.DataFrame({"school_id": ["A"], "stage": ["初中"], "subject": ["数学"], "gap_periods": [8.0],
+                                     "standard_load": [10.0]})], ignore_index=True)
+    res = run(gaps=g2, schools=s2).query("规则 == @A.R_SEND")
+    assert len(res) == 1 and "全校" in res["说明"].iloc[0]
+    assert res["应满足"].iloc[0] == pytest.approx(5.0) and res["实际"].iloc[0] == pytest.approx(8.0)
+
+
+def test_exchange_teacher_holds_the_title():
+    t, _, _ = frames()
+    t.loc[t["teacher_id"] == "t1", ["title", "title_level", "willingness"]] = ["二级教师", "初级", "愿意交流"]
+    res = run(teachers=t)
+    assert A.R_TITLE in set(res["规则"])
+    assert A.R_TITLE not in set(run(teachers=t, cfg=default_config().with_overrides(
+        {"exchange.volunteers_need_title": False}))["规则"])

@@ -102,14 +102,25 @@ def test_special_situations_and_public_reason():
 
 
 def test_volunteer_flag_and_flags():
+    # by default willingness waives the years only: a willing 初级 teacher is no volunteer, a willing 中级 teacher
+    # with 3 years at the school is
     r = run(vol=dict(title="二级教师", title_level="初级", willingness="愿意交流、愿意走教", backbone=True),
             short=dict(arrival_date=pd.Timestamp("2023-09-01"), willingness="愿意交流"),
             tmpvol=dict(employment="临聘", willingness="愿意交流"))
-    assert r.loc["vol", "status"] == "不符合" and r.loc["vol", "volunteer"]
+    assert r.loc["vol", "status"] == "不符合" and not r.loc["vol", "volunteer"]
     assert r.loc["vol", "willing_zoujiao"]
-    assert r.loc["vol", "flags"] == "骨干、愿意交流、愿意走教、自愿"
+    assert r.loc["vol", "flags"] == "骨干、愿意交流、愿意走教"
     assert r.loc["short", "volunteer"]
     assert not r.loc["tmpvol", "volunteer"]
+
+
+def test_volunteer_below_title_only_when_configured():
+    rows = pd.DataFrame([dict(BASE, teacher_id="vol", title="二级教师", title_level="初级",
+                              willingness="愿意交流、愿意走教", backbone=True)])
+    cfg = default_config().with_overrides({"exchange.volunteers_need_title": False})
+    r = exchange_eligibility(rows, SCHOOLS, cfg, 2026).set_index("teacher_id")
+    assert r.loc["vol", "status"] == "不符合" and r.loc["vol", "volunteer"]
+    assert r.loc["vol", "flags"] == "骨干、愿意交流、愿意走教、自愿"
 
 
 def test_one_row_per_roster_row_in_order():

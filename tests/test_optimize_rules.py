@@ -102,3 +102,32 @@ def test_tie_break_prefers_longer_years_then_id():
         rot = rotate_frames(*fr, default_config().with_overrides(
             {"exchange.share_rules_on": False, "exchange.compare_plans": False}), YEAR, solver=solver)
         assert list(rot.exchanges["teacher_id"]) == ["a2"]
+
+
+def nine_year(gap_primary, gap_middle):
+    """School A is a 九年一贯制 with 语文 in 小学 (load 12) and 初中 (load 10); a1 teaches 12 periods of 小学语文;
+    B (乡村 小学) is short 24 periods of 语文."""
+    roster, schools, _, supply = frames([("a1", "A", "语文", 12)], [])
+    schools.loc[schools["school_id"] == "A", "stage"] = "九年一贯制"
+    g = pd.DataFrame({"school_id": ["A", "A", "B"], "stage": ["小学", "初中", "小学"], "subject": "语文",
+                      "gap_periods": [float(gap_primary), float(gap_middle), 24.0], "standard_load": [12.0, 10.0, 12.0]})
+    g["gap_fte"] = g["gap_periods"] / g["standard_load"]
+    return roster, schools, g, supply
+
+
+def test_sending_rule_holds_for_the_school_subject_over_both_stages():
+    # 小学语文 surplus 10 (cell allowance 0.5 · 12 + 10 = 16 ≥ 12: the cell alone would let a1 go), 初中语文 short 5:
+    # the school's 语文 is 5 periods in surplus, so it may lose 0.5 · min(12, 10) + 5 = 10 periods < 12 → a1 stays
+    assert plan(nine_year(-10, 5)).exchanges.empty
+    # 初中语文 short only 2: the school's surplus is 8 → may lose 5 + 8 = 13 ≥ 12 → a1 goes (12 × 1.5 > λ)
+    rot = plan(nine_year(-10, 2))
+    assert list(rot.exchanges["teacher_id"]) == ["a1"]
+
+
+def test_sending_rule_holds_on_the_gap_as_shown():
+    # A 数学 surplus 12.3337 periods, shown in 学科缺口 as 12.3; load 12.  a1 teaches 18.33 periods:
+    # exact 18.33 ≤ 6 + 12.3337 = 18.3337, but on the published figure 18.33 > 6 + 12.3 = 18.3 → a1 stays;
+    # with 18.3 periods (≤ 18.3 on both) a1 goes
+    assert plan(frames([("a1", "A", "数学", 18.33)], [("A", "数学", -12.3337, 12), ("B", "数学", 24, 12)])).exchanges.empty
+    rot = plan(frames([("a1", "A", "数学", 18.3)], [("A", "数学", -12.3337, 12), ("B", "数学", 24, 12)]))
+    assert list(rot.exchanges["teacher_id"]) == ["a1"]

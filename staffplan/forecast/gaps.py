@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 
 from ..rules.curriculum import standard_load
-from ..rules.standards import STAGE_ORDER
+from ..rules.standards import STAGE_ORDER, half_up
+
+PERIOD_DIGITS = 1   # 学科缺口 shows periods at 0.1: the exchange's sending rule holds on these shown figures too
+
+
+def shown_periods(x):
+    """Periods as 学科缺口 shows them (half-up at ``PERIOD_DIGITS`` decimals)."""
+    return half_up(x, PERIOD_DIGITS)
 
 GAP_COLUMNS = ["school_id", "school_name", "stage", "subject", "demand_periods", "supply_periods", "gap_periods",
                "demand_fte", "supply_fte", "gap_fte", "standard_load", "short"]

@@ -32,7 +32,11 @@ Rules and their arithmetic
   and the 走教 pass may not be what keeps it).  Limit = tolerance (``exchange.sending_tolerance`` × standard
   load) when gap0 ≤ 0 (a cell with a surplus or balanced may end at most the tolerance short), else gap0 (a
   cell already short, by however little, may not get shorter).  Breach when after > limit + 1e-6;
-  差额 = after − limit.
+  差额 = after − limit.  Judged on the exact gap and on the gap as 学科缺口 shows it (0.1 periods): a plan that
+  keeps the rule only before rounding breaks it on the published figures.  The same rule holds for a school's
+  subject over its compulsory stages (小学 + 初中 of a 九年一贯制: Σ gaps, the smaller standard load).
+* 交流教师职称: every exchange teacher holds ``exchange.min_title_level`` (中级) or higher — volunteers too
+  (``exchange.volunteers_need_title``), from the roster's title level.
 * 接收校缺口不足: a receiving cell's gap0 must be ≥ ``shortage.threshold`` × load, except for two-way swaps.
 * 交流资格: status 应交流, or a volunteer (``exchange.use_volunteers``); never 临聘 / non-专任教师 / not at post /
   past the retirement date on 1 Sep of the plan year (checked on the roster itself as well, 走教 too); a teacher whose retirement date falls before the end of the term is
@@ -57,6 +61,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..forecast.gaps import shown_periods
 from ..rules.curriculum import standard_load
 from ..rules.distance import pair_km
 from ..rules.eligibility import MUST
@@ -67,6 +72,7 @@ from ..schema import STATUS_AT_POST
 AUDIT_COLUMNS = ["规则", "区县", "学校代码", "学校", "学科", "教师编号", "应满足", "实际", "差额", "说明"]
 
 R_SEND = "派出校学科缺口（课时）"
+R_TITLE = "交流教师职称"
 R_RECEIVE = "接收校缺口不足"
 R_ELIGIBLE = "交流资格"
 R_POST = "临聘或非专任教师"
@@ -150,6 +156,7 @@ def _teacher_table(teachers, schools, gaps, eligibility, config, plan_year, supp
     will = _text(_col(t, "willingness", ""))
     out["willing_zoujiao"] = will.str.contains("愿意走教", regex=False)
     out["backbone"] = _col(t, "backbone", False).fillna(False).astype(bool)
+    out["title_level"] = _text(_col(t, "title_level", "")).replace("", "未定级")
     appr = _text(_col(t, "appraisal", "")).isin(WEAK_APPRAISALS) | _text(_col(t, "appraisal_prev", "")).isin(
         WEAK_APPRAISALS)
     out["weak_appraisal"] = appr & bool(config.get("exchange.weak_needs_good_appraisal", True))
@@ -291,14 +298,54 @@ def _prepare(exchanges, zoujiao, teachers, schools, gaps, eligibility, config, p
     return sch, tt, cells, _norm_exchanges(exchanges, tt, sch, config), _norm_zoujiao(zoujiao, tt, sch)
 
 
+def _limits(gap0: pd.Series, delta: pd.Series, load: pd.Series, config) -> tuple[pd.Series, pd.Series]:
+    """(after, limit) of the sending rule, judged on the exact gap and on the gap as 学科缺口 shows it (0.1
+    periods): the worse of the two (after − limit) is returned, so a plan that keeps the rule only before
+    rounding is a breach on the published figures."""
+    tol = float(config["exchange.sending_tolerance"]) * load
+    worst_after, worst_limit = None, None
+    for g in (gap0, pd.Series(shown_periods(gap0.to_numpy(float)), index=gap0.index)):
+        after = g + delta
+        limit = pd.Series(np.where(g > EPS, g, tol), index=g.index)
+        if worst_after is None:
+            worst_after, worst_limit = after, limit
+        else:
+            worse = (after - limit) > (worst_after - worst_limit)
+            worst_after, worst_limit = worst_after.where(~worse, after), worst_limit.where(~worse, limit)
+    return worst_after, worst_limit
+
+
 def _send_table(ex, tt, cells, config) -> pd.DataFrame:
     f = _flows(ex, tt, cells, config)
     f["gap0"] = _lookup(cells, f["school_id"], f["stage"], f["subject"], "gap0", config)
     f["load"] = _lookup(cells, f["school_id"], f["stage"], f["subject"], "load", config)
-    f["after"] = f["gap0"] + f["delta"]
-    tol = float(config["exchange.sending_tolerance"]) * f["load"]
-    f["limit"] = np.where(f["gap0"] > EPS, f["gap0"], tol)
+    f["after"], f["limit"] = _limits(f["gap0"], f["delta"], f["load"], config)
     return f
+
+
+def _send_school_table(ex, tt, cells, config) -> pd.DataFrame:
+    """The sending rule for a school's subject over its compulsory stages (小学 + 初中 of a 九年一贯制): every cell of
+    that school and subject in those stages (touched by the plan or not) adds its gap; the limit uses the
+    smaller standard load.  Only schools with the subject in both stages and a leaver there."""
+    f = _flows(ex, tt, cells, config)
+    f = f[f["stage"].isin(COMPULSORY)]
+    c = cells.reset_index()
+    c = c[c["stage"].isin(COMPULSORY)]
+    both = c.groupby(["school_id", "subject"]).filter(lambda g: g["stage"].nunique() >= 2)
+    if both.empty or f.empty:
+        return pd.DataFrame(columns=["school_id", "subject", "gap0", "delta", "load", "leavers", "after", "limit"])
+    gap = both.groupby(["school_id", "subject"]).agg(gap0=("gap0", "sum"), load=("load", "min"))
+    gap["shown"] = both.assign(shown=shown_periods(both["gap0"].to_numpy(float))).groupby(
+        ["school_id", "subject"])["shown"].sum()
+    flow = f.groupby(["school_id", "subject"]).agg(delta=("delta", "sum"), leavers=("leavers", "sum"))
+    t = gap.join(flow, how="inner")
+    t = t[t["leavers"] > 0]
+    tol = float(config["exchange.sending_tolerance"]) * t["load"]
+    short = (t["gap0"] > EPS) | (t["shown"] > EPS)
+    base = np.maximum(t["gap0"], t["shown"])
+    t["after"] = base + t["delta"]
+    t["limit"] = np.where(short, base, tol)
+    return t.reset_index()
 
 
 def sending_cells(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.DataFrame, schools: pd.DataFrame,
@@ -327,6 +374,11 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
     note = np.where(f["gap0"] > EPS, "原已缺课，交流后缺口扩大", "原无缺口，交流后缺口超过容忍度")
     out.append(_rows(R_SEND, bad, sch, f["school_id"], f["subject"], "", limit, after, after - limit,
                      f["stage"] + "：" + pd.Series(note, index=f.index)))
+    fs = _send_school_table(ex, tt, cells, config)
+    bad = fs["after"] > fs["limit"] + EPS
+    out.append(_rows(R_SEND, bad, sch, fs["school_id"], fs["subject"], "", fs["limit"], fs["after"],
+                     fs["after"] - fs["limit"], pd.Series("全校（小学、初中合计）：该学科交流后缺口超过容忍度或扩大",
+                                                          index=fs.index)))
 
     if len(ex):
         tex = tt.reindex(ex["teacher_id"])
@@ -346,6 +398,16 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
             known, "交流资格为「" + pd.Series(status).replace("", "未知") + "」", "教师不在花名册中")))
         bad = known & ((tex["employment"].to_numpy() == "临聘") | (tex["post"].to_numpy() != "专任教师"))
         out.append(_rows(R_POST, bad, sch, frm, subj, tid, note="临聘教师和非专任教师不参加交流"))
+        # the 中级 title (exchange.min_title_level) is asked of every exchange teacher, volunteers included
+        # unless exchange.volunteers_need_title is off
+        ladder = ["正高级", "副高级", "中级", "初级", "员级", "未定级"]
+        need = ladder.index(str(config["exchange.min_title_level"]))
+        rank = tex["title_level"].map({lv: i for i, lv in enumerate(ladder)}).fillna(len(ladder)).to_numpy()
+        title_needed = (status == MUST) | bool(config.get("exchange.volunteers_need_title", True))
+        bad = known & title_needed & (rank > need)
+        out.append(_rows(R_TITLE, bad, sch, frm, subj, tid, note=np.where(
+            known, "职称级别为「" + tex["title_level"].fillna("").astype(str) + "」，低于" +
+            str(config["exchange.min_title_level"]), "")))
         bad = known & (tex["status_roster"].to_numpy() != STATUS_AT_POST)
         out.append(_rows(R_AT_POST, bad, sch, frm, subj, tid, note="人员状态不是在本单位任职"))
         out.append(_rows(R_RETIRED, (tex["retire_date"] < pdate).to_numpy(bool), sch, frm, subj, tid,

@@ -32,7 +32,10 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``), all
                at most ``exchange.sending_tolerance`` FTE), 0 for a cell already short (it may not get shorter);
                every leaver counts their actual periods in main and second subject, every arrival the periods
                they will teach there (the receiving cell's standard load).  Hard: no slack (doing nothing keeps
-               it), so a conflict with a share rule shows as that rule's slack.
+               it), so a conflict with a share rule shows as that rule's slack.  The allowance uses the larger of
+               the exact gap and the gap 学科缺口 shows (0.1 periods), so the rule holds on the published figures.
+  send_school[s, subject]   the same over a school's compulsory stages (a 九年一贯制's 小学 and 初中 cells of one
+               subject, Σ of their terms ≤ tolerance · smaller load − Σ gap0, or 0 when Σ gap0 > 0)
   quota        Σ X + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)          } only when
   quota_urban  Σ_{from 城镇/优质} X + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
   backbone     Σ (backbone_g − min_share_backbone) · X + s_backbone ≥ 0                      }
@@ -74,7 +77,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from .candidates import CandidateSet, group_rank
+from ..forecast.gaps import shown_periods
+from .candidates import COMPULSORY_STAGES, CandidateSet, group_rank
 
 W_SLACK = 1e4
 W_COV = 100.0
@@ -146,10 +150,33 @@ def cell_slots(cells: pd.DataFrame) -> pd.Series:
 
 
 def send_allowance(cells: pd.DataFrame, config) -> pd.Series:
-    """Periods a cell may lose net (cell → periods): tolerance · load − gap0 without shortage, 0 when short."""
+    """Periods a cell may lose net (cell → periods): tolerance · load − gap0 without shortage, 0 when short.
+    The gap is the larger of the exact one and the one 学科缺口 shows (0.1 periods), so that the rule holds on the
+    published figures as well: a surplus of 12.3337 shown as 12.3 allows 0.5 · 12 + 12.3 = 18.3 periods, not 18.3337."""
     c = cells.set_index("cell")
     tol = float(config["exchange.sending_tolerance"])
-    return (tol * c["load"] - c["gap0"]).where(c["gap0"] <= 0, 0.0).clip(lower=0.0)
+    gap = np.maximum(c["gap0"], shown_periods(c["gap0"].to_numpy(float)))
+    return (tol * c["load"] - gap).where(c["gap0"] <= 0, 0.0).clip(lower=0.0)
+
+
+def school_subject_groups(cells: pd.DataFrame, config) -> tuple[pd.Series, pd.Series]:
+    """The sending rule for a school's subject as a whole: a school with the same subject in two compulsory stages
+    (a 九年一贯制's 小学 and 初中 语文) may not be left, over both stages, with a new shortage beyond the tolerance
+    (tolerance · the smaller standard load) or a deeper one (domain.md §6: "a sending school must not be left with a
+    new or deeper shortage in the subject").  Returns (cell → group key, group key → periods the group may lose
+    net), the group's gap being the larger of Σ exact and Σ shown gaps.  Only groups of two or more cells."""
+    c = cells[cells["stage"].isin(COMPULSORY_STAGES)]
+    c = c[c.groupby(["school_id", "subject"])["cell"].transform("size") >= 2]
+    if c.empty:
+        return pd.Series(dtype=np.int64), pd.Series(dtype=float)
+    key = c.groupby(["school_id", "subject"], sort=True).ngroup().to_numpy()
+    g = pd.DataFrame({"key": key, "gap": c["gap0"].to_numpy(float),
+                      "shown": shown_periods(c["gap0"].to_numpy(float)), "load": c["load"].to_numpy(float)})
+    g = g.groupby("key").agg(gap=("gap", "sum"), shown=("shown", "sum"), load=("load", "min"))
+    tol = float(config["exchange.sending_tolerance"])
+    short = (g["gap"] > 1e-9) | (g["shown"] > 1e-9)
+    allow = (tol * g["load"] - np.maximum(g["gap"], g["shown"])).where(~short, 0.0).clip(lower=0.0)
+    return pd.Series(key, index=c["cell"].to_numpy()), allow
 
 
 def period_terms(ex: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -305,6 +332,13 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
     in_send = np.isin(cell, senders)
     allow = send_allowance(cset.cells, config)
     _add_family(prob, V, "send", cell[in_send], row[in_send], -per[in_send], LE, allow.to_dict(), fam)
+    # the same rule for the school's subject over its compulsory stages (school_subject_groups)
+    gkey, gallow = school_subject_groups(cset.cells, config)
+    if len(gkey):
+        gk = gkey.reindex(cell).to_numpy(float)
+        sending = np.unique(gk[(per < 0) & ~np.isnan(gk)])
+        sel = np.isin(gk, sending)
+        _add_family(prob, V, "send_school", gk[sel].astype(np.int64), row[sel], -per[sel], LE, gallow.to_dict(), fam)
     # valid count cut for sending cells nobody can arrive in: leavers ≤ floor(allowance / fewest periods lost)
     lose = in_send & (per < 0) & ~np.isin(cell, cin)
     fewest = pd.Series(-per[lose]).groupby(cell[lose]).min()
@@ -365,6 +399,11 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
     senders = set(ex.loc[ex["out_main"] >= 0, "out_main"]) | set(ex.loc[ex["out_second"] >= 0, "out_second"])
     for c in sorted(senders):
         prob += -net(c) <= float(allow[c]), f"send_{c}"
+    gkey, gallow = school_subject_groups(cset.cells, config)
+    for k in sorted(set(gkey.tolist())):
+        members = [c for c in gkey.index[gkey == k] if c in senders or c in set(ex["cell"])]
+        if any(c in senders for c in members):
+            prob += -pulp.lpSum(net(c) for c in members) <= float(gallow[k]), f"send_school_{k}"
     for r in sl.itertuples(index=False):
         if r.family == "quota":
             prob += pulp.lpSum(x[i] for i in rows) + r.var >= r.required, "quota_0"

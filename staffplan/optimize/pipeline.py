@@ -118,13 +118,20 @@ def fewer_moves(cset: CandidateSet, counts: np.ndarray, k: int) -> np.ndarray | 
     ex = cset.exchange
     counts = np.asarray(counts)
     senders = np.r_[ex["out_main"].to_numpy(), ex["out_second"].to_numpy()]
-    ok = (counts > 0) & ~np.isin(ex["cell"].to_numpy(), senders[senders >= 0])
+    senders = senders[senders >= 0]
+    cells = getattr(cset, "cells", None)
+    if cells is not None and len(senders) and {"school_id", "subject"} <= set(cells.columns):
+        # a cell of the same school and subject as a sending cell (the other stage of a 九年一贯制) counts as
+        # sending: the school-level sending rule (build.school_subject_groups) may rest on that arrival
+        by = cells.set_index("cell")[["school_id", "subject"]]
+        pairs = pd.MultiIndex.from_frame(by.reindex(senders).dropna())
+        senders = np.r_[senders, by.index[pd.MultiIndex.from_frame(by).isin(pairs)].to_numpy()]
+    ok = (counts > 0) & ~np.isin(ex["cell"].to_numpy(), senders)
     if counts[ok].sum() < k:
         return None
     cell = ex["cell"].to_numpy()
     offer = ex["offer"].to_numpy(float)
     km = ex["cost_km"].to_numpy(float)
-    cells = getattr(cset, "cells", None)
     info = cells.set_index("cell") if cells is not None else pd.DataFrame(index=np.unique(cell))
     gap = info["gap0"].reindex(cell).fillna(np.inf).to_numpy(float) if "gap0" in info else np.full(len(ex), np.inf)
     w = info["weight"].reindex(cell).fillna(1.0).to_numpy(float) if "weight" in info else np.ones(len(ex))

@@ -44,7 +44,9 @@ exemption is the stronger, permanent reason.)
 
 Volunteers: a teacher who is 不符合 only because of title or years (at post, 在编, 专任教师, school in scope,
 no pending special situation) and has said 愿意交流 keeps status 不符合 but gets ``volunteer = True``; the
-model may select volunteers (``exchange.use_volunteers``) and they count toward the yearly quota.
+model may select volunteers (``exchange.use_volunteers``) and they count toward the yearly quota.  By default
+(``exchange.volunteers_need_title``) willingness waives only the years: a volunteer still holds the 中级 title
+that domain.md §6 asks of exchange teachers (the reform sends experienced teachers, not probationers).
 
 ``reason`` is precise (it may name the health situation) and is meant for ``staffplan explain`` only;
 ``public_reason`` hides health details ("因特殊情况暂缓（已批准）") and is what the 交流资格 sheet shows.
@@ -178,6 +180,8 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
 
     base_ok = ~(not_at_post | retired | temporary | not_teacher | unknown_school | out_of_stage | term_blocked)
     volunteer = (base_ok & willing & (low_title | short_years) & ~no_arrival & ~has_special)
+    if bool(config.get("exchange.volunteers_need_title", True)):
+        volunteer = volunteer & ~low_title      # willingness waives the years, not the 中级 title
 
     conds = [not_at_post, retired, temporary, not_teacher, unknown_school, out_of_stage, low_title, no_arrival,
              short_years, near_retire & ~willing, has_special & approved, has_special & ~approved, term_blocked]
