@@ -128,7 +128,7 @@ def test_rotate_writes_contract_sheets_and_explain_agrees(example, tmp_path):
     assert first[0] != "合计" and rows[-1][0] == "合计"
     explained = runner.invoke(app, ["explain", str(example), "--teacher", str(first[0])])
     assert explained.exit_code == 0, explained.output
-    assert "已选中" in explained.output and str(first[8]) in explained.output   # 交流学校 named (任教学科, 补充学科 before it)
+    assert "已选中" in explained.output and str(first[9]) in explained.output   # 交流学校 named (任教学科, 补充学科, 补充课时 before it)
 
 
 def test_explain_unknown_teacher_is_input_error(example):

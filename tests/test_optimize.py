@@ -129,7 +129,7 @@ def test_sheets_follow_contract():
     rot = rotate_frames(teachers, schools, gaps, supply, cfg, YEAR)
     sh = rot.sheets()
     assert list(sh) == ["交流名单", "走教安排", "交流资格", "缺口覆盖", "交流方案比较"]
-    assert list(sh["交流名单"].columns) == ["教师编号", "姓名", "任教学科", "补充学科", "职称", "原学校代码", "原学校", "交流学校代码",
+    assert list(sh["交流名单"].columns) == ["教师编号", "姓名", "任教学科", "补充学科", "补充课时", "职称", "原学校代码", "原学校", "交流学校代码",
                                         "交流学校", "交流类型", "距离公里", "交流年限", "原因"]
     assert list(sh["交流方案比较"]["方案"][:1]) == ["本方案"]
     assert list(sh["走教安排"].columns) == ["教师编号", "姓名", "学科", "本校代码", "本校", "走教学校代码", "走教学校", "周课时",

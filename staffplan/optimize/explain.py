@@ -56,16 +56,16 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         sheet1 = pd.DataFrame({
             "教师编号": _display_ids(ex["teacher_id"], ex["teacher_id"].map(idnum) if idnum is not None else None, cfg),
             "姓名": ex["teacher_id"].map(t["name"]) if "name" in t else "",
-            "任教学科": ex["t_subject"], "补充学科": ex["subject"],
+            "任教学科": ex["t_subject"], "补充学科": ex["subject"], "补充课时": ex["offer"].astype(float),
             "职称": ex["teacher_id"].map(t["title"]).fillna("") if "title" in t else "",
             "原学校代码": ex["from_school"], "原学校": ex["from_school"].map(school_name),
             "交流学校代码": ex["to_school"], "交流学校": ex["to_school"].map(school_name),
             "交流类型": ex["type"], "距离公里": ex["km"].astype(float).round(1),
             "交流年限": ex["years"].astype(int), "原因": reason})
     else:
-        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "任教学科", "补充学科", "职称", "原学校代码", "原学校", "交流学校代码",
+        sheet1 = pd.DataFrame(columns=["教师编号", "姓名", "任教学科", "补充学科", "补充课时", "职称", "原学校代码", "原学校", "交流学校代码",
                                        "交流学校", "交流类型", "距离公里", "交流年限", "原因"])
-    sheet1 = with_total(sheet1, "教师编号", [])
+    sheet1 = with_total(sheet1, "教师编号", ["补充课时"])
     if len(sheet1):
         sheet1.loc[sheet1.index[-1], "姓名"] = f"{len(sheet1) - 1} 人"
 
