@@ -360,3 +360,16 @@ def test_exchange_teacher_holds_the_title():
     assert A.R_TITLE in set(res["规则"])
     assert A.R_TITLE not in set(run(teachers=t, cfg=default_config().with_overrides(
         {"exchange.volunteers_need_title": False}))["规则"])
+
+
+def test_zoujiao_load_held_to_the_least_standard_load_of_the_school():
+    # A becomes a 九年一贯制; t1 (数学, 10 periods, second subject 音乐, 愿意走教): 小学 数学 12, 初中 数学 10 → held to 10,
+    # so 10 + 5 走教 = 15 > 10 + 4 is a breach, 10 + 4 = 14 is not
+    t, s, g = frames()
+    s.loc[s["school_id"] == "A", "stage"] = "九年一贯制"
+    t.loc[t["teacher_id"] == "t1", ["periods", "subject2", "willingness"]] = [10.0, "音乐", "愿意走教"]
+    res = run(ex=ex_rows(), zj=zj_rows(("t1", "A", "B", "音乐", 5)), teachers=t, schools=s)
+    bad = res[res["规则"] == A.R_ZJ_LOAD]
+    assert len(bad) == 1 and bad["应满足"].iloc[0] == pytest.approx(14.0) and bad["实际"].iloc[0] == pytest.approx(15.0)
+    res = run(ex=ex_rows(), zj=zj_rows(("t1", "A", "B", "音乐", 4)), teachers=t, schools=s)
+    assert A.R_ZJ_LOAD not in set(res["规则"])

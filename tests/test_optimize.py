@@ -343,3 +343,26 @@ def test_zoujiao_extra_load_needs_consent():
     cfg = default_config().with_overrides({"zoujiao.extra_load_needs_consent": False})
     cs2 = county_set((teachers, schools, gaps, supply), cfg)
     assert cs2.zoujiao.set_index("teacher_id").loc["t5", "zj_cap"] == 4
+
+
+def test_zoujiao_load_is_held_to_the_least_standard_load_of_the_school_stages():
+    # C becomes a 九年一贯制; t7 teaches 数学 8 + 科学 2 = 10 periods there, 愿意走教.  As a 小学 数学 teacher her load is
+    # 12, but 初中 数学 is 10 and the roster does not say which stage she teaches: she is held to 10 →
+    # 10 + 4 − 10 = 4 spare periods (not 12 + 4 − 10 = 6) for B's 科学 shortage of 10 periods.
+    teachers, schools, gaps, supply = tiny()
+    schools.loc[schools["school_id"] == "C", "stage"] = "九年一贯制"
+    t7 = teachers.iloc[[0]].assign(teacher_id="t7", school_id="C", subject="数学", subject2="科学", periods=10.0,
+                                   willingness="愿意走教", name="周七")
+    teachers = pd.concat([teachers, t7], ignore_index=True)
+    s7 = supply.iloc[[0]].assign(teacher_id="t7", school_id="C", subject="数学", subject2="科学", periods_main=8.0,
+                                 periods_second=2.0, standard_load=12.0)
+    supply = pd.concat([supply, s7], ignore_index=True)
+    gaps = pd.concat([gaps, pd.DataFrame({"school_id": ["B"], "stage": ["小学"], "subject": ["科学"],
+                                          "gap_periods": [10.0], "standard_load": [14.0], "gap_fte": [10 / 14]})],
+                     ignore_index=True)
+    cs = county_set((teachers, schools, gaps, supply), default_config())
+    assert cs.zoujiao.set_index("teacher_id").loc["t7", "zj_cap"] == 4
+    rot = rotate_frames(teachers, schools, gaps, supply, default_config(), YEAR)
+    assert rot.audit.empty
+    got = rot.zoujiao.set_index("teacher_id")
+    assert "t7" in got.index and got.loc["t7", "periods"] <= 4

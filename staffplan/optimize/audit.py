@@ -567,7 +567,18 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     out.append(_rows(R_ZJ_HOSTS, bad, sch, home_t, "", per_t.index, max_hosts, per_t["hosts"],
                      per_t["hosts"] - max_hosts, "走教学校数超过上限"))
     total = (tp["periods_main"].fillna(0) + tp["periods_second"].fillna(0) + per_t["extra"]).to_numpy(float)
+    # the standard load: the teacher's own, or less — the subject's load in any stage the school teaches (the roster
+    # may not say which stage a teacher of a 九年一贯制 teaches; the limit must hold on every reading)
     std = tp["standard_load"].to_numpy(float)
+    kinds = tp["school_id"].map(sch["stage"]).fillna("").astype(str).to_numpy() if "stage" in sch else \
+        np.full(len(tp), "")
+    for stage, kinds_with in (("小学", ("小学", "教学点", "九年一贯制", "十二年一贯制")),
+                              ("初中", ("初中", "九年一贯制", "完全中学", "十二年一贯制")),
+                              ("高中", ("高中", "完全中学", "十二年一贯制"))):
+        other = standard_load(pd.Series(stage, index=range(len(tp))), tp["subject"].reset_index(drop=True),
+                              config).to_numpy(float)
+        use = np.isin(kinds, kinds_with) & ~np.isnan(other)
+        std = np.where(use, np.fmin(std, other), std)
     cap = std + float(config["zoujiao.extra_load"])
     bad = ~np.isnan(std) & (total > cap + EPS)
     out.append(_rows(R_ZJ_LOAD, bad, sch, home_t, "", per_t.index, cap, total, total - cap,

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..rules.curriculum import least_standard_load
 from ..rules.distance import km_matrix, pair_km
 from ..rules.eligibility import MUST
 
@@ -141,7 +142,9 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     needs_consent = bool(config["zoujiao.extra_load_needs_consent"])
     allowed_extra = np.where(t["willing_zoujiao"].to_numpy() | (not needs_consent), extra, 0.0)
     current = (t["periods_main"] + t["periods_second"]).to_numpy()
-    cap = np.floor(t["standard_load"].fillna(0).to_numpy() + allowed_extra - current + 1e-9)
+    # held to the smallest standard load of their subject in their school's stages (rules.curriculum)
+    zj_load = least_standard_load(_text(school_stage), t["subject"], t["standard_load"], config).to_numpy(float)
+    cap = np.floor(np.nan_to_num(zj_load, nan=0.0) + allowed_extra - current + 1e-9)
     retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
     t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject & t["serve_weak"].to_numpy() & ~retired,
                            np.maximum(cap, 0.0), 0.0)

@@ -109,6 +109,24 @@ def standard_load(stage, subject, config):
     return load
 
 
+
+def least_standard_load(school_stage, subject, own_load, config) -> pd.Series:
+    """The standard load a teacher's weekly total is held to where it matters as a limit (走教: total ≤ standard
+    load + extra, beyond the standard load only with consent): the smallest of the teacher's own (stage, subject)
+    load and the subject's load in every stage their school teaches (a 九年一贯制 数学 teacher: min(小学 12, 初中 10)).
+    Where the roster does not say which stage a teacher of a multi-stage school teaches, any reading of it keeps
+    the limit.  Series aligned with ``subject``; NaN where no load is known."""
+    from .standards import SCHOOL_TEACHING_STAGES
+
+    sj = pd.Series(subject).reset_index(drop=True).astype(str)
+    st = pd.Series(school_stage).reset_index(drop=True).astype(str)
+    out = pd.to_numeric(pd.Series(own_load).reset_index(drop=True), errors="coerce").astype(float)
+    for stage in ("小学", "初中", "高中"):
+        offers = st.map(lambda x, s=stage: s in SCHOOL_TEACHING_STAGES.get(x, [])).fillna(False).to_numpy(bool)
+        load = standard_load(stage, sj, config).to_numpy(float)
+        out = pd.Series(np.where(offers & ~np.isnan(load), np.fmin(out.to_numpy(float), load), out.to_numpy(float)))
+    return out
+
 def subject_demand(classes_by_school_grade: pd.DataFrame, schools: pd.DataFrame, config,
                    curriculum: pd.DataFrame | None = None) -> pd.DataFrame:
     """Demand per school × stage × subject (DEMAND_COLUMNS).
