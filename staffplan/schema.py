@@ -68,7 +68,7 @@ TEACHER_COLUMNS = {
     "arrival_date": "到本校时间", "work_start": "参加工作时间", "backbone": "骨干教师",
     "appraisal": "考核", "appraisal_prev": "上年考核", "special": "特殊情况", "special_approved": "特殊情况已批准",
     "willingness": "本人意愿", "agreed_retirement": "约定退休日期", "retirement_group": "退休年龄组",
-    "status": "人员状态",
+    "status": "人员状态", "teach_stage": "任教学段",
 }
 BIRTH_COLUMNS = {"town": "镇街", "birth_year": "出生年份", "births": "出生人数"}
 FEEDER_COLUMNS = {"school_id": "学校代码", "feeder_id": "生源学校代码", "share": "比例"}

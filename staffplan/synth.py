@@ -845,7 +845,7 @@ def _build_teachers(rng: np.random.Generator, s: pd.DataFrame, need: np.ndarray,
         "backbone": backbone, "appraisal": appraisal, "appraisal_prev": appraisal_prev, "special": special,
         "special_approved": special_approved, "willingness": willingness,
         "agreed_retirement": agreed_retirement.astype("datetime64[ns]"), "retirement_group": retirement_group,
-        "status": np.full(N, "在本单位任职", dtype=object),
+        "status": np.full(N, "在本单位任职", dtype=object), "teach_stage": np.full(N, "", dtype=object),
     })
     return t
 

@@ -373,3 +373,12 @@ def test_zoujiao_load_held_to_the_least_standard_load_of_the_school():
     assert len(bad) == 1 and bad["应满足"].iloc[0] == pytest.approx(14.0) and bad["实际"].iloc[0] == pytest.approx(15.0)
     res = run(ex=ex_rows(), zj=zj_rows(("t1", "A", "B", "音乐", 4)), teachers=t, schools=s)
     assert A.R_ZJ_LOAD not in set(res["规则"])
+
+
+def test_temporary_teacher_in_zoujiao_is_a_breach_unless_allowed():
+    t, _, _ = frames()
+    t.loc[t["teacher_id"] == "t2", "employment"] = "临聘"
+    res = run(teachers=t)
+    assert set(res.loc[res["教师编号"] == "t2", "规则"]) == {A.R_POST}
+    res = run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_temporary": True}))
+    assert res[res["教师编号"] == "t2"].empty

@@ -1,4 +1,5 @@
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -268,3 +269,38 @@ def test_retirement_warnings_name_the_users_own_headers():
     assert past and {i.column for i in past} == {"出生年月"}
     agreed = [i for i in ds.issues.items if "法律允许最多提前或推迟" in i.message]
     assert agreed and {i.column for i in agreed} == {"约定退休日期"}
+
+
+def test_teaching_stage_column_is_read_and_checked(tmp_path):
+    # the roster's 任教学段 (任教学部 …) is a field: 高中部 → 高中 at a 完全中学 is used for the teacher's stage; 高中 at a
+    # 九年一贯制 (which has no 高中) is a warning naming the cell and is not used
+    import openpyxl
+
+    from staffplan.cli import example_path
+    from staffplan.config import default_config
+    from staffplan.forecast.supply import teacher_supply
+
+    data = tmp_path / "d"
+    shutil.copytree(example_path(), data)
+    schools = load_dataset(data).schools.set_index("school_id")["stage"]
+    wb = openpyxl.load_workbook(data / "教师.xlsx")
+    ws = wb.worksheets[0]
+    hdr = [c.value for c in ws[1]]
+    col_school, col_id = hdr.index("学校代码") + 1, hdr.index("工号") + 1
+    ws.cell(1, len(hdr) + 1, "任教学部")
+    picked = {}
+    for r in range(2, ws.max_row + 1):
+        kind = schools.get(str(ws.cell(r, col_school).value))
+        if kind in ("完全中学", "九年一贯制") and kind not in picked:
+            picked[kind] = (r, str(ws.cell(r, col_id).value))
+            ws.cell(r, len(hdr) + 1, "高中部" if kind == "完全中学" else "高中")
+    wb.save(data / "教师.xlsx")
+    ds = load_dataset(data)
+    t = ds.teachers.set_index("teacher_id")
+    full_row, full_id = picked["完全中学"]
+    nine_row, nine_id = picked["九年一贯制"]
+    assert t.loc[full_id, "teach_stage"] == "高中" and t.loc[nine_id, "teach_stage"] == "高中"
+    warned = [i for i in ds.issues.items if "任教学段" in i.message]
+    assert len(warned) == 1 and warned[0].row == nine_row and warned[0].column == "任教学部"
+    sup = teacher_supply(ds.teachers, ds.schools, default_config(), 2026).set_index("teacher_id")
+    assert sup.loc[full_id, "stage"] == "高中" and sup.loc[nine_id, "stage"] in ("小学", "初中")

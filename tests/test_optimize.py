@@ -366,3 +366,12 @@ def test_zoujiao_load_is_held_to_the_least_standard_load_of_the_school_stages():
     assert rot.audit.empty
     got = rot.zoujiao.set_index("teacher_id")
     assert "t7" in got.index and got.loc["t7", "periods"] <= 4
+
+
+def test_temporary_teachers_do_not_zoujiao_unless_configured():
+    # t6 (A 美术, 10 of 14 periods) is the only teacher who could cover B 美术; as a 临聘 teacher she is not used
+    teachers, schools, gaps, supply = tiny()
+    teachers.loc[teachers["teacher_id"] == "t6", "employment"] = "临聘"
+    assert "t6" not in set(county_set((teachers, schools, gaps, supply), default_config()).zoujiao["teacher_id"])
+    cfg = default_config().with_overrides({"zoujiao.allow_temporary": True})
+    assert "t6" in set(county_set((teachers, schools, gaps, supply), cfg).zoujiao["teacher_id"])

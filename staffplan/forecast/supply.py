@@ -62,8 +62,11 @@ def _assign_stage(t: pd.DataFrame, demand: pd.DataFrame | None) -> pd.Series:
     n_stages = t["school_stage"].astype(object).map(count).astype(int)
     multi = n_stages > 1
     if "teach_stage" in t.columns:
+        # the roster's 任教学段, where the school teaches that stage (check warns about the others)
         given = t["teach_stage"].fillna("").astype(str).replace("教学点", "小学")
-        ok = multi & given.isin(STAGE_ORDER)
+        taught = pd.Series([g in SCHOOL_TEACHING_STAGES.get(s, []) if isinstance(s, str) else False
+                            for g, s in zip(given, t["school_stage"])], index=t.index)
+        ok = multi & given.isin(STAGE_ORDER) & taught
         stage = stage.where(~ok, given)
         multi = multi & ~ok
     if not multi.any() or demand is None or demand.empty:

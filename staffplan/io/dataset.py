@@ -235,7 +235,8 @@ def extract(sheet: RawSheet, table: str, issues: Issues, min_score: int = 2) -> 
     frame["src_sheet"] = sheet.sheet
     frame["src_row"] = frame.index.astype(int)
     frame = frame.reset_index(drop=True)
-    labels = {f: (header.labels[j] or column_label(table, f)) for f, j in header.columns.items()}
+    # a header written on two lines in its cell (*出生日期⏎(yyyy-MM-dd)) is named on one line in messages
+    labels = {f: (" ".join(str(header.labels[j]).split()) or column_label(table, f)) for f, j in header.columns.items()}
     return Extract(table, frame, labels, sheet, header.first + 1)
 
 
@@ -293,6 +294,7 @@ RULES: dict[str, Rule] = {
                      False),
     "status": Rule(lambda raw, f: nz.normalize_status(raw)),
     "stage": _vocab_rule(nz.normalize_stage, schema.SCHOOL_STAGES),
+    "teach_stage": _vocab_rule(nz.normalize_teach_stage, ["幼儿园", "小学", "初中", "高中"], soft=True),
     "locality": _vocab_rule(nz.normalize_locality, schema.LOCALITIES),
     "tier": _vocab_rule(nz.normalize_tier, schema.TIERS),
     "degree": _vocab_rule(nz.normalize_degree, schema.DEGREES),

@@ -389,6 +389,7 @@ normalize_degree = _enum("degree", "degree", "Degree → 研究生/本科/专科
 normalize_employment = _enum("employment", "employment", "编制内/在编/事业编 → 在编; 合同制/代课/临聘/聘用/非编 → 临聘.")
 normalize_post = _enum("post", "post", "Post → 专任教师/行政/教辅/工勤.")
 normalize_stage = _enum("stage", "stage", "学段 in plain or statistics-system words (初级中学 → 初中 …) → schema.SCHOOL_STAGES.")
+normalize_teach_stage = _enum("teach_stage", None, "任教学段 (小学部, 初级中学, 高中段 …) → 幼儿园/小学/初中/高中.")
 normalize_locality = _enum("locality", "locality", "城乡 → 城区/镇区/乡村 (statistics names 主城区, 镇中心区, 村庄 … too).")
 normalize_tier = _enum("tier", None, "办学水平 → 优质/一般/薄弱.")
 normalize_sex = _enum("sex", "sex", "性别 → 男/女.")

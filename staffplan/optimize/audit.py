@@ -531,6 +531,9 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     known = tz["school_id"].notna().to_numpy()
     bad = known & ((tz["post"].to_numpy() != "专任教师") | (tz["status_roster"].to_numpy() != STATUS_AT_POST))
     out.append(_rows(R_AT_POST, bad, sch, home, subj, tid, note="走教教师须为在岗专任教师"))
+    if not bool(config.get("zoujiao.allow_temporary", False)):
+        bad = known & (tz["employment"].to_numpy() == "临聘")
+        out.append(_rows(R_POST, bad, sch, home, subj, tid, note="临聘教师不安排走教（zoujiao.allow_temporary）"))
     out.append(_rows(R_RETIRED, (tz["retire_date"] < pdate).to_numpy(bool), sch, home, subj, tid,
                      note="计划年 9 月 1 日前已达到退休日期"))
     bad = tz["weak_appraisal"].fillna(False).to_numpy(bool)

@@ -146,7 +146,8 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     zj_load = least_standard_load(_text(school_stage), t["subject"], t["standard_load"], config).to_numpy(float)
     cap = np.floor(np.nan_to_num(zj_load, nan=0.0) + allowed_extra - current + 1e-9)
     retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
-    t["zj_cap"] = np.where(usable & at_post & teaching & zj_subject & t["serve_weak"].to_numpy() & ~retired,
+    on_quota = (t["employment"] != "临聘").to_numpy() | bool(config.get("zoujiao.allow_temporary", False))
+    t["zj_cap"] = np.where(usable & at_post & teaching & on_quota & zj_subject & t["serve_weak"].to_numpy() & ~retired,
                            np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (
         (t["t_stage"] == "") & _text(school_stage).isin(set(config["exchange.stages"])))
