@@ -136,7 +136,10 @@ def test_sheets_follow_contract():
                                         "单程公里", "补贴元每月"]
     assert list(sh["交流资格"].columns) == ["教师编号", "姓名", "学校代码", "资格", "依据"]
     assert sh["交流名单"].iloc[-1]["教师编号"] == "合计" and sh["走教安排"].iloc[-1]["周课时"] == 4
-    assert sh["缺口覆盖"].iloc[-1]["原缺口课时"] == pytest.approx(-12 - 20 + 0 + 20 + 10 + 6 - 12 + 0)
+    # the 合计 row counts shortages only (B 数学 20 + B 音乐 10 + B 美术 6; surpluses do not offset them)
+    cover = sh["缺口覆盖"]
+    assert cover.iloc[-1]["原缺口课时"] == pytest.approx(20 + 10 + 6)
+    assert cover.iloc[-1]["剩余缺口课时"] == pytest.approx(cover.iloc[:-1]["剩余缺口课时"].clip(lower=0).sum())
     q = sh["交流资格"]
     assert len(q) == len(teachers)
     t4 = q[q["教师编号"] == "t4"].iloc[0]

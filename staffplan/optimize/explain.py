@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import InputError, InfeasiblePlan
 from ..rules.eligibility import MUST
 from .candidates import PRIORITY
+from ..forecast.gaps import shown_periods
 from ..forecast.tables import with_total
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
@@ -91,9 +92,18 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     cv = rot.coverage
     sheet4 = pd.DataFrame({
         "学校代码": cv["school_id"], "学校名称": cv["school_id"].map(school_name), "学段": cv["stage"],
-        "学科": cv["subject"], "原缺口课时": cv["gap0"].round(1), "交流补充课时": cv["exchange"].round(1),
-        "走教补充课时": cv["zoujiao"].round(1), "剩余缺口课时": cv["remaining"].round(1)})
-    sheet4 = with_total(sheet4, "学校代码", ["原缺口课时", "交流补充课时", "走教补充课时", "剩余缺口课时"])
+        "学科": cv["subject"], "原缺口课时": shown_periods(cv["gap0"].to_numpy(float)),
+        "交流补充课时": shown_periods(cv["exchange"].to_numpy(float)),
+        "走教补充课时": shown_periods(cv["zoujiao"].to_numpy(float)),
+        "剩余缺口课时": shown_periods(cv["remaining"].to_numpy(float))})
+    sheet4 = with_total(sheet4, "学校代码", ["走教补充课时"])
+    if len(sheet4) > 1:
+        # the 合计 row counts shortages only (a surplus does not offset another school's shortage), as the memo
+        # does: 原缺口 and 剩余缺口 are the sums of the rows' positive values; 交流补充 nets arrivals against
+        # departures and is left blank there
+        body = sheet4.iloc[:-1]
+        for col in ("原缺口课时", "剩余缺口课时"):
+            sheet4.loc[sheet4.index[-1], col] = shown_periods(float(body[col].clip(lower=0).sum()))
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
     cmp_ = rot.compare
