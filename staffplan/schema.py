@@ -28,7 +28,7 @@ EMPLOYMENTS = ["在编", "临聘"]
 POSTS = ["专任教师", "行政", "教辅", "工勤"]
 APPRAISALS = ["优秀", "合格", "基本合格", "不合格"]
 SPECIALS = ["孕期", "哺乳期", "重大疾病"]
-WILLINGNESS = ["愿意交流", "不愿交流", "愿意走教"]
+WILLINGNESS = ["愿意交流", "不愿交流", "愿意走教", "不愿走教"]
 STATUS_AT_POST = "在本单位任职"
 
 # Teaching stages (学部) a grade belongs to.

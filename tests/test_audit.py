@@ -382,3 +382,10 @@ def test_temporary_teacher_in_zoujiao_is_a_breach_unless_allowed():
     assert set(res.loc[res["教师编号"] == "t2", "规则"]) == {A.R_POST}
     res = run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_temporary": True}))
     assert res[res["教师编号"] == "t2"].empty
+
+
+def test_teacher_who_refuses_zoujiao_is_a_breach_in_zoujiao():
+    t, _, _ = frames()
+    t.loc[t["teacher_id"] == "t2", "willingness"] = "不愿走教"
+    res = run(teachers=t)
+    assert set(res.loc[res["教师编号"] == "t2", "规则"]) == {A.R_ZJ_CONSENT}

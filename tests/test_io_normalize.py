@@ -148,3 +148,12 @@ def test_idcard():
     v = idcard.validate_ids(pd.Series([n, "110105194912310021", None]))
     assert v["valid"].tolist() == [True, False, False]
     assert v["sex"].iloc[0] == "女"
+
+
+def test_willingness_refusing_zoujiao():
+    import pandas as pd
+
+    from staffplan.io import normalize as nz
+
+    got = list(nz.normalize_willingness(pd.Series(["不愿意走教", "愿意交流、不同意走教", "走教"])))
+    assert got == ["不愿走教", "愿意交流、不愿走教", "愿意走教"]

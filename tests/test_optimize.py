@@ -378,3 +378,10 @@ def test_temporary_teachers_do_not_zoujiao_unless_configured():
     assert "t6" not in set(county_set((teachers, schools, gaps, supply), default_config()).zoujiao["teacher_id"])
     cfg = default_config().with_overrides({"zoujiao.allow_temporary": True})
     assert "t6" in set(county_set((teachers, schools, gaps, supply), cfg).zoujiao["teacher_id"])
+
+
+def test_teacher_who_refuses_zoujiao_is_not_used():
+    # t6 (A 美术, 4 spare periods) wrote 不愿走教 (also 不愿意走教 / 不同意走教): never a 走教 candidate
+    teachers, schools, gaps, supply = tiny()
+    teachers.loc[teachers["teacher_id"] == "t6", "willingness"] = "不愿走教"
+    assert "t6" not in set(county_set((teachers, schools, gaps, supply), default_config()).zoujiao["teacher_id"])

@@ -155,6 +155,7 @@ def _teacher_table(teachers, schools, gaps, eligibility, config, plan_year, supp
     out["status_roster"] = _text(_col(t, "status", "")).replace("", STATUS_AT_POST)
     will = _text(_col(t, "willingness", ""))
     out["willing_zoujiao"] = will.str.contains("愿意走教", regex=False)
+    out["refuses_zoujiao"] = will.str.contains("不愿走教", regex=False)
     out["backbone"] = _col(t, "backbone", False).fillna(False).astype(bool)
     out["title_level"] = _text(_col(t, "title_level", "")).replace("", "未定级")
     appr = _text(_col(t, "appraisal", "")).isin(WEAK_APPRAISALS) | _text(_col(t, "appraisal_prev", "")).isin(
@@ -531,6 +532,8 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     known = tz["school_id"].notna().to_numpy()
     bad = known & ((tz["post"].to_numpy() != "专任教师") | (tz["status_roster"].to_numpy() != STATUS_AT_POST))
     out.append(_rows(R_AT_POST, bad, sch, home, subj, tid, note="走教教师须为在岗专任教师"))
+    bad = known & tz["refuses_zoujiao"].fillna(False).to_numpy(bool)
+    out.append(_rows(R_ZJ_CONSENT, bad, sch, home, subj, tid, note="本人意愿为不愿走教"))
     if not bool(config.get("zoujiao.allow_temporary", False)):
         bad = known & (tz["employment"].to_numpy() == "临聘")
         out.append(_rows(R_POST, bad, sch, home, subj, tid, note="临聘教师不安排走教（zoujiao.allow_temporary）"))

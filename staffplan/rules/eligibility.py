@@ -69,7 +69,8 @@ STATUSES = [MUST, EXEMPT, DEFERRED, PENDING, NOT_ELIGIBLE]
 _CN_SMALL = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六"}
 
 OUTPUT_COLUMNS = ["teacher_id", "school_id", "status", "rule", "reason", "public_reason", "years_at_school",
-                  "retire_date", "backbone", "willing", "willing_zoujiao", "volunteer", "flags", "teach_stage",
+                  "retire_date", "backbone", "willing", "willing_zoujiao", "refuses_zoujiao", "volunteer", "flags",
+                  "teach_stage",
                   "retire_legal", "agreed_problem", "retired", "term_years_possible", "short_term", "appraisal_weak",
                   "may_serve_weak", "preference"]
 WEAK_APPRAISALS = ("不合格", "基本合格")
@@ -142,6 +143,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     will = _text(_col(t, "willingness", ""))
     willing = will.str.contains("愿意交流", regex=False)
     willing_zj = will.str.contains("愿意走教", regex=False)
+    refuses_zj = will.str.contains("不愿走教", regex=False)
     backbone = _col(t, "backbone", False).fillna(False).astype(bool)
 
     rdates = retirement_dates(_col(t, "sex", ""), pd.to_datetime(_col(t, "birth_date", pd.NaT)),
@@ -257,6 +259,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
         "backbone": backbone.to_numpy(),
         "willing": willing.to_numpy(),
         "willing_zoujiao": willing_zj.to_numpy(),
+        "refuses_zoujiao": refuses_zj.to_numpy(),
         "volunteer": volunteer.to_numpy(),
         "flags": flags.to_numpy(),
         "teach_stage": teach_stage.to_numpy(),
