@@ -131,3 +131,31 @@ def test_sending_rule_holds_on_the_gap_as_shown():
     assert plan(frames([("a1", "A", "数学", 18.33)], [("A", "数学", -12.3337, 12), ("B", "数学", 24, 12)])).exchanges.empty
     rot = plan(frames([("a1", "A", "数学", 18.3)], [("A", "数学", -12.3337, 12), ("B", "数学", 24, 12)]))
     assert list(rot.exchanges["teacher_id"]) == ["a1"]
+
+
+def test_move_into_a_cell_below_the_threshold_only_as_a_two_way_swap():
+    # A (城区) and C (城区, short 12 periods of 数学) cannot exchange with each other (same 城乡, same 办学水平); B (乡村)
+    # is not short.  The share rules need A's 应交流 teacher a1 to move (10 % of A's 应交流 teachers → 1; a1 is 骨干).
+    # A chain a1 → B, b1 → C would cover C, but a1's move goes into B's cell, which is not short, without a teacher
+    # coming back: not a 双向对调.  Allowed: the swap a1 → B, b1 → A (C stays short; every move 双向对调).
+    roster, schools, g, supply = frames([("a1", "A", "数学", 12), ("b1", "B", "数学", 12)],
+                                        [("A", "数学", -12, 12), ("B", "数学", -12, 12), ("C", "数学", 12, 12)])
+    roster.loc[roster["teacher_id"] == "a1", "backbone"] = True
+    schools = pd.concat([schools, schools.iloc[[0]].assign(school_id="C", school_name="丙校", lat=23.03)],
+                        ignore_index=True)
+    cfg = default_config().with_overrides({"exchange.compare_plans": False})
+    rot = rotate_frames(roster, schools, g, supply, cfg, YEAR)
+    assert rot.audit.empty and rot.diagnosis.empty
+    assert sorted(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("a1", "B"), ("b1", "A")]
+    assert set(rot.exchanges["type"]) == {"双向对调"}
+
+
+def test_an_arrival_replaces_at_most_the_periods_it_teaches_today():
+    # A 科学 is short 8 periods (load 14).  a1 (A: 数学 8 + 科学 7) could cover B's 数学 shortage, but leaving takes 7
+    # periods from A's 科学, which may not get shorter.  b1 (B 科学, teaches 6 periods today) is coming to A's 科学:
+    # counted with the 14-period standard load he replaces a1's 7; counted with what he teaches today, only 6 < 7.
+    # The rule must hold on both readings → b1 → A, and a1 stays.
+    fr = frames([("a1", "A", "数学", 8, "科学", 7), ("b1", "B", "科学", 6)],
+                [("A", "数学", -20, 12), ("A", "科学", 8, 14), ("B", "数学", 24, 12), ("B", "科学", -20, 14)])
+    rot = plan(fr)
+    assert sorted(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("b1", "A")]

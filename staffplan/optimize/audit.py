@@ -13,8 +13,8 @@ Inputs (plain frames, English column names)
 -------------------------------------------
 * ``exchanges``  one row per move: teacher_id, from_school, to_school, subject (the subject taught at the
   receiver); optional stage (receiving stage; else the receiver's only teaching stage, else the teacher's),
-  kind ("pair" marks a two-way swap made for the quota; a move whose reverse move in the same subject is
-  also in the plan counts as a swap as well), years (term; default ``exchange.max_years``), periods (what
+  kind (informative: a move counts as a two-way swap only when its reverse move in the same subject is also in
+  the plan), years (term; default ``exchange.max_years``), periods (what
   the arrival teaches there; capped at the cell's standard load).
 * ``zoujiao``    one row per teacher × host × subject: teacher_id, home, host, subject, periods; optional stage.
   (Several subjects joined in one cell, "音乐、美术", cannot be split into periods: give one row per subject.)
@@ -28,7 +28,7 @@ Rules and their arithmetic
 --------------------------
 * 派出校学科缺口 (periods, per cell = school × stage × subject that loses a teacher): after = gap0 + Σ leavers'
   periods there (main subject and second subject, each leaver's actual periods) − Σ exchange arrivals'
-  periods there (走教 periods are *not* counted as a replacement: the exchange must keep the rule on its own,
+  periods there (at most the periods the arrival teaches today) (走教 periods are *not* counted as a replacement: the exchange must keep the rule on its own,
   and the 走教 pass may not be what keeps it).  Limit = tolerance (``exchange.sending_tolerance`` × standard
   load) when gap0 ≤ 0 (a cell with a surplus or balanced may end at most the tolerance short), else gap0 (a
   cell already short, by however little, may not get shorter).  Breach when after > limit + 1e-6;
@@ -251,7 +251,7 @@ def _norm_exchanges(exchanges: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame
         float(config["exchange.max_years"]))
     back = set(zip(ex["to_school"], ex["from_school"], ex["subject"]))
     reverse = np.array([k in back for k in zip(ex["from_school"], ex["to_school"], ex["subject"])], dtype=bool)
-    ex["swap"] = reverse | (_text(_col(ex, "kind", "")) == "pair").to_numpy()
+    ex["swap"] = reverse        # a two-way swap only when the reverse move is in the plan too (a "pair" label is not enough)
     return ex
 
 
@@ -283,6 +283,9 @@ def _flows(ex: pd.DataFrame, tt: pd.DataFrame, cells: pd.DataFrame, config) -> p
     ex = ex.reset_index(drop=True)
     stated = pd.to_numeric(_col(ex, "periods", np.nan), errors="coerce").to_numpy(float)
     offer = np.where(np.isnan(stated), load_in, np.minimum(stated, load_in))
+    # an arrival replaces at most the periods the teacher teaches today (main + second subject)
+    own = (lv["periods_main"].fillna(0) + lv["periods_second"].fillna(0)).to_numpy(float)
+    offer = np.where(lv["school_id"].notna().to_numpy() & (own > 0), np.minimum(offer, own), offer)
     arrive = pd.DataFrame({"school_id": ex["to_school"], "stage": ex["stage"], "subject": ex["subject"],
                            "delta": -offer, "leave": 0})
     flows = pd.concat([main, second, arrive], ignore_index=True)
