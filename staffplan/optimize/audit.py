@@ -28,7 +28,7 @@ Rules and their arithmetic
 --------------------------
 * 派出校学科缺口 (periods, per cell = school × stage × subject that loses a teacher): after = gap0 + Σ leavers'
   periods there (main subject and second subject, each leaver's actual periods) − Σ exchange arrivals'
-  periods there (at most the periods the arrival teaches today) (走教 periods are *not* counted as a replacement: the exchange must keep the rule on its own,
+  periods there (走教 periods are *not* counted as a replacement: the exchange must keep the rule on its own,
   and the 走教 pass may not be what keeps it).  Limit = tolerance (``exchange.sending_tolerance`` × standard
   load) when gap0 ≤ 0 (a cell with a surplus or balanced may end at most the tolerance short), else gap0 (a
   cell already short, by however little, may not get shorter).  Breach when after > limit + 1e-6;
@@ -283,9 +283,6 @@ def _flows(ex: pd.DataFrame, tt: pd.DataFrame, cells: pd.DataFrame, config) -> p
     ex = ex.reset_index(drop=True)
     stated = pd.to_numeric(_col(ex, "periods", np.nan), errors="coerce").to_numpy(float)
     offer = np.where(np.isnan(stated), load_in, np.minimum(stated, load_in))
-    # an arrival replaces at most the periods the teacher teaches today (main + second subject)
-    own = (lv["periods_main"].fillna(0) + lv["periods_second"].fillna(0)).to_numpy(float)
-    offer = np.where(lv["school_id"].notna().to_numpy() & (own > 0), np.minimum(offer, own), offer)
     arrive = pd.DataFrame({"school_id": ex["to_school"], "stage": ex["stage"], "subject": ex["subject"],
                            "delta": -offer, "leave": 0})
     flows = pd.concat([main, second, arrive], ignore_index=True)

@@ -31,7 +31,7 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``), all
                allow_c = tolerance · load_c − gap0_c for a cell without shortage (gap0 ≤ 0: it may end short by
                at most ``exchange.sending_tolerance`` FTE), 0 for a cell already short (it may not get shorter);
                every leaver counts their actual periods in main and second subject, every arrival the periods
-               they will teach there (the receiving cell's standard load), at most the periods they teach today.  Hard: no slack (doing nothing keeps
+               they will teach there (the receiving cell's standard load).  Hard: no slack (doing nothing keeps
                it), so a conflict with a share rule shows as that rule's slack.  The allowance uses the larger of
                the exact gap and the gap 学科缺口 shows (0.1 periods), so the rule holds on the published figures.
   send_school[s, subject]   the same over a school's compulsory stages (a 九年一贯制's 小学 and 初中 cells of one
@@ -182,21 +182,16 @@ def school_subject_groups(cells: pd.DataFrame, config) -> tuple[pd.Series, pd.Se
     return pd.Series(key, index=c["cell"].to_numpy()), allow
 
 
-def period_terms(ex: pd.DataFrame, replacement: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def period_terms(ex: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cell, row, periods) of every candidate row's effect on cells: + offer in the receiving cell, − the
-    periods taught in the main and the second subject in the cells left.  ``replacement``: an arrival counts
-    as a replacement at most with the periods the teacher teaches today (main + second subject) — the sending
-    rule's reading, so that it holds whether an arrival is credited with the receiving cell's standard load
-    (补充课时) or with the teacher's own 周课时."""
+    periods taught in the main and the second subject in the cells left."""
     n = len(ex)
     xi = np.arange(n)
     om, os_ = ex["out_main"].to_numpy(int), ex["out_second"].to_numpy(int)
     cell = np.r_[ex["cell"].to_numpy(int), om[om >= 0], os_[os_ >= 0]]
     row = np.r_[xi, xi[om >= 0], xi[os_ >= 0]]
-    offer = ex["offer"].to_numpy(float)
-    if replacement:
-        offer = np.minimum(offer, ex["loss_main"].to_numpy(float) + ex["loss_second"].to_numpy(float))
-    per = np.r_[offer, -ex["loss_main"].to_numpy(float)[om >= 0], -ex["loss_second"].to_numpy(float)[os_ >= 0]]
+    per = np.r_[ex["offer"].to_numpy(float), -ex["loss_main"].to_numpy(float)[om >= 0],
+                -ex["loss_second"].to_numpy(float)[os_ >= 0]]
     return cell, row, per
 
 
@@ -339,15 +334,14 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
     senders = np.unique(np.r_[om[om >= 0], ex["out_second"].to_numpy()[ex["out_second"].to_numpy() >= 0]])
     in_send = np.isin(cell, senders)
     allow = send_allowance(cset.cells, config)
-    _, _, per_r = period_terms(ex, replacement=True)      # same terms, arrivals at most their own periods
-    _add_family(prob, V, "send", cell[in_send], row[in_send], -per_r[in_send], LE, allow.to_dict(), fam)
+    _add_family(prob, V, "send", cell[in_send], row[in_send], -per[in_send], LE, allow.to_dict(), fam)
     # the same rule for the school's subject over its compulsory stages (school_subject_groups)
     gkey, gallow = school_subject_groups(cset.cells, config)
     if len(gkey):
         gk = gkey.reindex(cell).to_numpy(float)
         sending = np.unique(gk[(per < 0) & ~np.isnan(gk)])
         sel = np.isin(gk, sending)
-        _add_family(prob, V, "send_school", gk[sel].astype(np.int64), row[sel], -per_r[sel], LE, gallow.to_dict(),
+        _add_family(prob, V, "send_school", gk[sel].astype(np.int64), row[sel], -per[sel], LE, gallow.to_dict(),
                     fam)
     # valid count cut for sending cells nobody can arrive in: leavers ≤ floor(allowance / fewest periods lost)
     lose = in_send & (per < 0) & ~np.isin(cell, cin)
@@ -411,12 +405,8 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
         prob += (pulp.lpSum(x[i] for i in rows if ex["cell"].iat[i] == c)
                  - pulp.lpSum(x[i] for i in rows if ex["out_main"].iat[i] == c) <= float(slots[c])), f"receive_{c}"
 
-    def net(c, replacement=False):   # periods the plan adds to cell c (replacement: arrivals ≤ own periods)
-        def arrival(i):
-            own = float(ex["loss_main"].iat[i]) + float(ex["loss_second"].iat[i])
-            return min(float(ex["offer"].iat[i]), own) if replacement else float(ex["offer"].iat[i])
-
-        return (pulp.lpSum(arrival(i) * x[i] for i in rows if ex["cell"].iat[i] == c)
+    def net(c):   # periods the plan adds to cell c
+        return (pulp.lpSum(float(ex["offer"].iat[i]) * x[i] for i in rows if ex["cell"].iat[i] == c)
                 - pulp.lpSum(float(ex["loss_main"].iat[i]) * x[i] for i in rows if ex["out_main"].iat[i] == c)
                 - pulp.lpSum(float(ex["loss_second"].iat[i]) * x[i] for i in rows if ex["out_second"].iat[i] == c))
 
@@ -424,12 +414,12 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
         prob += net(c) + u[c] >= float(cells.loc[c, "gap0"]), f"cover_{c}"
     senders = set(ex.loc[ex["out_main"] >= 0, "out_main"]) | set(ex.loc[ex["out_second"] >= 0, "out_second"])
     for c in sorted(senders):
-        prob += -net(c, True) <= float(allow[c]), f"send_{c}"
+        prob += -net(c) <= float(allow[c]), f"send_{c}"
     gkey, gallow = school_subject_groups(cset.cells, config)
     for k in sorted(set(gkey.tolist())):
         members = [c for c in gkey.index[gkey == k] if c in senders or c in set(ex["cell"])]
         if any(c in senders for c in members):
-            prob += -pulp.lpSum(net(c, True) for c in members) <= float(gallow[k]), f"send_school_{k}"
+            prob += -pulp.lpSum(net(c) for c in members) <= float(gallow[k]), f"send_school_{k}"
     seen: dict = {}
     for i in rows:
         if ex["kind"].iat[i] == "pair":
