@@ -108,3 +108,14 @@ def test_half_up_is_the_one_rounding_rule():
     assert str(half_up(-0.001, 1)) == "0.0"          # no "−0.0" in a table
     assert math.isnan(half_up(float("nan")))
     assert half_up(np.array([0.5, 1.5, -0.5])).tolist() == [1.0, 2.0, -1.0]
+
+
+def test_stage_taught():
+    import numpy as np
+
+    from staffplan.rules.standards import stage_taught
+
+    kinds = np.array(["九年一贯制", "完全中学", "小学", "教学点", None], dtype=object)
+    assert stage_taught(kinds, "初中").tolist() == [True, True, False, False, False]
+    assert stage_taught(kinds, np.array(["小学", "高中", "小学", "小学", "小学"], dtype=object)).tolist() == \
+        [True, True, True, True, False]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..rules.curriculum import KG_SUBJECT, standard_load
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING, classify_retirement, legal_retirement_date
-from ..rules.standards import SCHOOL_TEACHING_STAGES, STAGE_ORDER
+from ..rules.standards import SCHOOL_TEACHING_STAGES, STAGE_ORDER, stage_taught
 from ..schema import STATUS_AT_POST
 
 SUPPLY_COLUMNS = ["teacher_id", "name", "school_id", "school_stage", "stage", "subject", "subject2", "employment",
@@ -64,8 +64,7 @@ def _assign_stage(t: pd.DataFrame, demand: pd.DataFrame | None) -> pd.Series:
     if "teach_stage" in t.columns:
         # the roster's 任教学段, where the school teaches that stage (check warns about the others)
         given = t["teach_stage"].fillna("").astype(str).replace("教学点", "小学")
-        taught = pd.Series([g in SCHOOL_TEACHING_STAGES.get(s, []) if isinstance(s, str) else False
-                            for g, s in zip(given, t["school_stage"])], index=t.index)
+        taught = stage_taught(t["school_stage"].to_numpy(dtype=object), given.to_numpy(dtype=object))
         ok = multi & given.isin(STAGE_ORDER) & taught
         stage = stage.where(~ok, given)
         multi = multi & ~ok

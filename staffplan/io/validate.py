@@ -213,12 +213,11 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
     if "teach_stage" in t.columns and len(ds.schools):
         # 任教学段 given for a stage the school does not teach (高中 at a 九年一贯制): ignored, the stage is inferred
-        from ..rules.standards import SCHOOL_TEACHING_STAGES
+        from ..rules.standards import stage_taught
 
         kind = t["school_id"].map(ds.schools.drop_duplicates("school_id").set_index("school_id")["stage"])
         given = t["teach_stage"].fillna("").astype(str)
-        wrong = (given != "") & kind.notna() & ~pd.Series(
-            [g in SCHOOL_TEACHING_STAGES.get(k, []) for g, k in zip(given, kind.fillna(""))], index=t.index)
+        wrong = (given != "") & kind.notna() & ~stage_taught(kind.to_numpy(dtype=object), given.to_numpy(dtype=object))
         report_cells(issues, t.assign(_k=kind.fillna("")), wrong, lab("teach_stage", "任教学段"),
                      lambda v: f"任教学段「{v}」不是本校（学校表中的学段）所设的学段，已不采用，按本校各学段课时需求推定",
                      severity="警告", value_col="teach_stage")

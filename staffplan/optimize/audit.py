@@ -67,7 +67,7 @@ from ..rules.distance import pair_km
 from ..rules.eligibility import MUST
 from ..rules.retirement import plan_cutoff
 from ..rules.standards import SCHOOL_TEACHING_STAGES
-from ..schema import STATUS_AT_POST
+from ..schema import STATUS_AT_POST, TITLE_LEVELS
 
 AUDIT_COLUMNS = ["规则", "区县", "学校代码", "学校", "学科", "教师编号", "应满足", "实际", "差额", "说明"]
 
@@ -332,7 +332,7 @@ def _send_school_table(ex, tt, cells, config) -> pd.DataFrame:
     f = f[f["stage"].isin(COMPULSORY)]
     c = cells.reset_index()
     c = c[c["stage"].isin(COMPULSORY)]
-    both = c.groupby(["school_id", "subject"]).filter(lambda g: g["stage"].nunique() >= 2)
+    both = c[c.groupby(["school_id", "subject"])["stage"].transform("nunique") >= 2]
     if both.empty or f.empty:
         return pd.DataFrame(columns=["school_id", "subject", "gap0", "delta", "load", "leavers", "after", "limit"])
     gap = both.groupby(["school_id", "subject"]).agg(gap0=("gap0", "sum"), load=("load", "min"))
@@ -401,9 +401,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         out.append(_rows(R_POST, bad, sch, frm, subj, tid, note="临聘教师和非专任教师不参加交流"))
         # the 中级 title (exchange.min_title_level) is asked of every exchange teacher, volunteers included
         # unless exchange.volunteers_need_title is off
-        ladder = ["正高级", "副高级", "中级", "初级", "员级", "未定级"]
-        need = ladder.index(str(config["exchange.min_title_level"]))
-        rank = tex["title_level"].map({lv: i for i, lv in enumerate(ladder)}).fillna(len(ladder)).to_numpy()
+        need = TITLE_LEVELS.index(str(config["exchange.min_title_level"]))
+        rank = tex["title_level"].map({lv: i for i, lv in enumerate(TITLE_LEVELS)}).fillna(len(TITLE_LEVELS)).to_numpy()
         title_needed = (status == MUST) | bool(config.get("exchange.volunteers_need_title", True))
         bad = known & title_needed & (rank > need)
         out.append(_rows(R_TITLE, bad, sch, frm, subj, tid, note=np.where(
@@ -578,12 +577,10 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     std = tp["standard_load"].to_numpy(float)
     kinds = tp["school_id"].map(sch["stage"]).fillna("").astype(str).to_numpy() if "stage" in sch else \
         np.full(len(tp), "")
-    for stage, kinds_with in (("小学", ("小学", "教学点", "九年一贯制", "十二年一贯制")),
-                              ("初中", ("初中", "九年一贯制", "完全中学", "十二年一贯制")),
-                              ("高中", ("高中", "完全中学", "十二年一贯制"))):
+    for stage in ("小学", "初中", "高中"):
         other = standard_load(pd.Series(stage, index=range(len(tp))), tp["subject"].reset_index(drop=True),
                               config).to_numpy(float)
-        use = np.isin(kinds, kinds_with) & ~np.isnan(other)
+        use = np.array([stage in SCHOOL_TEACHING_STAGES.get(k, ()) for k in kinds], dtype=bool) & ~np.isnan(other)
         std = np.where(use, np.fmin(std, other), std)
     cap = std + float(config["zoujiao.extra_load"])
     bad = ~np.isnan(std) & (total > cap + EPS)

@@ -146,10 +146,11 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     zj_load = least_standard_load(_text(school_stage), t["subject"], t["standard_load"], config).to_numpy(float)
     cap = np.floor(np.nan_to_num(zj_load, nan=0.0) + allowed_extra - current + 1e-9)
     retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
-    on_quota = (t["employment"] != "临聘").to_numpy() | bool(config.get("zoujiao.allow_temporary", False))
+    # 临聘 only with zoujiao.allow_temporary; 本人意愿 不愿走教: never
     refuses = t["refuses_zoujiao"].fillna(False).astype(bool).to_numpy() if "refuses_zoujiao" in t else False
-    on_quota = on_quota & ~refuses          # 本人意愿 不愿走教: never used for 走教
-    t["zj_cap"] = np.where(usable & at_post & teaching & on_quota & zj_subject & t["serve_weak"].to_numpy() & ~retired,
+    may_zoujiao = ((t["employment"] != "临聘").to_numpy() | bool(config.get("zoujiao.allow_temporary", False))) \
+        & ~refuses
+    t["zj_cap"] = np.where(usable & at_post & teaching & may_zoujiao & zj_subject & t["serve_weak"].to_numpy() & ~retired,
                            np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (
         (t["t_stage"] == "") & _text(school_stage).isin(set(config["exchange.stages"])))

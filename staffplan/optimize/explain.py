@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InfeasiblePlan
-from ..rules.eligibility import MUST
-from .candidates import PRIORITY
 from ..forecast.gaps import shown_periods
 from ..forecast.tables import with_total
+from ..rules.eligibility import MUST
+from .candidates import PRIORITY
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
 FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]

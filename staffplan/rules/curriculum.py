@@ -116,13 +116,13 @@ def least_standard_load(school_stage, subject, own_load, config) -> pd.Series:
     load and the subject's load in every stage their school teaches (a 九年一贯制 数学 teacher: min(小学 12, 初中 10)).
     Where the roster does not say which stage a teacher of a multi-stage school teaches, any reading of it keeps
     the limit.  Series aligned with ``subject``; NaN where no load is known."""
-    from .standards import SCHOOL_TEACHING_STAGES
+    from .standards import stage_taught
 
     sj = pd.Series(subject).reset_index(drop=True).astype(str)
-    st = pd.Series(school_stage).reset_index(drop=True).astype(str)
+    kinds = pd.Series(school_stage).reset_index(drop=True).astype(str).to_numpy(dtype=object)
     out = pd.to_numeric(pd.Series(own_load).reset_index(drop=True), errors="coerce").astype(float)
     for stage in ("小学", "初中", "高中"):
-        offers = st.map(lambda x, s=stage: s in SCHOOL_TEACHING_STAGES.get(x, [])).fillna(False).to_numpy(bool)
+        offers = stage_taught(kinds, stage)
         load = standard_load(stage, sj, config).to_numpy(float)
         out = pd.Series(np.where(offers & ~np.isnan(load), np.fmin(out.to_numpy(float), load), out.to_numpy(float)))
     return out

@@ -31,6 +31,17 @@ SCHOOL_TEACHING_STAGES = {
     "九年一贯制": ["小学", "初中"], "完全中学": ["初中", "高中"], "十二年一贯制": ["小学", "初中", "高中"],
     "中职": ["中职"], "特殊教育": ["特殊教育"],
 }
+
+
+def stage_taught(school_kind, stage) -> np.ndarray:
+    """Whether a school of this kind (学段 of the 学校 table: 九年一贯制 …) teaches this teaching stage (小学 …);
+    aligned arrays or Series, or a scalar for either."""
+    kind = np.broadcast_to(np.asarray(school_kind, dtype=object), np.shape(stage) or np.shape(school_kind))
+    st = np.broadcast_to(np.asarray(stage, dtype=object), kind.shape)
+    return np.array([s in SCHOOL_TEACHING_STAGES.get(k, ()) if isinstance(k, str) else False
+                     for k, s in zip(kind.ravel(), st.ravel())], dtype=bool).reshape(kind.shape)
+
+
 QUOTA_COLUMNS = ["school_id", "school_name", "school_stage", "stage", "students", "classes", "quota_raw", "quota", "basis"]
 
 
