@@ -96,14 +96,12 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         "交流补充课时": shown_periods(cv["exchange"].to_numpy(float)),
         "走教补充课时": shown_periods(cv["zoujiao"].to_numpy(float)),
         "剩余缺口课时": shown_periods(cv["remaining"].to_numpy(float))})
-    sheet4 = with_total(sheet4, "学校代码", ["走教补充课时"])
-    if len(sheet4) > 1:
-        # the 合计 row counts shortages only (a surplus does not offset another school's shortage), as the memo
-        # does: 原缺口 and 剩余缺口 are the sums of the rows' positive values; 交流补充 nets arrivals against
-        # departures and is left blank there
-        body = sheet4.iloc[:-1]
-        for col in ("原缺口课时", "剩余缺口课时"):
-            sheet4.loc[sheet4.index[-1], col] = shown_periods(float(body[col].clip(lower=0).sum()))
+    # the 合计 row counts shortages only, as the memo does: 原缺口 and 剩余缺口 are the sums of the rows' positive
+    # values; 交流补充 nets arrivals against departures and is left blank there
+    sheet4 = with_total(sheet4, "学校代码", ["走教补充课时"], positive_cols=["原缺口课时", "剩余缺口课时"])
+    sheet4[["原缺口课时", "剩余缺口课时"]] = sheet4[["原缺口课时", "剩余缺口课时"]].astype(float)
+    sheet4.loc[sheet4.index[-1], ["原缺口课时", "剩余缺口课时"]] = shown_periods(
+        sheet4[["原缺口课时", "剩余缺口课时"]].iloc[-1].to_numpy(float))
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
     cmp_ = rot.compare
