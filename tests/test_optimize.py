@@ -231,6 +231,7 @@ def test_milp_optimum_equals_brute_force(case):
         ns, nt, seed = (int(v) for v in case.split("_")[1:])
         frames = make_district(1, ns, nt, seed=seed)
         frames[0]["willingness"] = "愿意交流"       # every teacher a possible mover: more combinations
+        cfg = cfg.with_overrides({"exchange.use_volunteers": True})
     cs = county_set(frames, cfg)
     assert 1 <= teacher_rows(cs)["teacher_id"].nunique() <= 8
     for solver in ("highs", "cbc"):

@@ -149,3 +149,36 @@ def test_move_into_a_cell_below_the_threshold_only_as_a_two_way_swap():
     assert sorted(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("a1", "B"), ("b1", "A")]
     assert set(rot.exchanges["type"]) == {"双向对调"}
 
+
+
+def test_share_rules_get_a_two_way_swap_when_the_sending_rule_blocks_the_shortage_move():
+    # A (城区) 数学 has no surplus (gap 0, load 12), B (乡村) 数学 is short 12 periods; a1 (A) and b1 (B) teach 12.
+    # The share rules need one move (5 % of 2 compulsory teachers → 1; 10 % of A's one 应交流 teacher → 1, and it
+    # must be a1).  The estimate of what shortages absorb says 1 (a1 → B, one slot of 12), so swaps are not
+    # generated at first — but a1 → B alone breaks the sending rule (A would end 12 short > 0.5 × 12).  The only
+    # plan: the swap a1 → B, b1 → A (A and B keep their periods).  Before the mend: 诊断, "要求 1, 可达 0".
+    roster, schools, g, supply = frames([("a1", "A", "数学", 12), ("b1", "B", "数学", 12)],
+                                        [("A", "数学", 0, 12), ("B", "数学", 12, 12)])
+    roster.loc[roster["teacher_id"] == "a1", "backbone"] = True
+    cfg = default_config().with_overrides({"exchange.compare_plans": False})
+    rot = rotate_frames(roster, schools, g, supply, cfg, YEAR)
+    assert rot.audit.empty and rot.diagnosis.empty
+    assert sorted(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("a1", "B"), ("b1", "A")]
+    assert set(rot.exchanges["type"]) == {"双向对调"}
+    assert rot.requirements[""]["pairs"]
+
+
+def test_a_willing_teacher_below_the_years_rule_is_sent_only_when_volunteers_are_used():
+    # a1 has 3 years at A (not 应交流: needs more than 6) and said 愿意交流; A 数学 has 12 periods surplus, B 数学 is
+    # short 12.  domain §6 names only who must rotate: by default a1 stays and 交流资格 says why; with
+    # exchange.use_volunteers a1 → B, 资格 still 不符合 (the contract's five values) and 依据 says a1 was listed
+    fr = frames([("a1", "A", "数学", 12, "", 0, 3)], [("A", "数学", -12, 12), ("B", "数学", 12, 12)])
+    fr[0]["willingness"] = "愿意交流"
+    rot = plan(fr)
+    assert rot.exchanges.empty
+    el = rot.eligibility.set_index("teacher_id").loc["a1"]
+    assert el["status"] == "不符合" and "不列入交流人选" in el["public_reason"]
+    rot = plan(fr, **{"exchange.use_volunteers": True})
+    assert list(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("a1", "B")]
+    el = rot.eligibility.set_index("teacher_id").loc["a1"]
+    assert el["status"] == "不符合" and "已作为自愿交流人选列入交流名单" in el["public_reason"]

@@ -51,7 +51,7 @@ def make_district(n_counties=1, schools_per_county=12, teachers_per_school=25, s
         "title": level, "title_level": level, "degree": "本科",
         "employment": np.where(rng.random(nt) < 0.05, "临聘", "在编"),
         "post": np.where(rng.random(nt) < 0.05, "行政", "专任教师"),
-        "arrival_date": arrival, "backbone": rng.random(nt) < 0.2,
+        "arrival_date": arrival, "backbone": rng.random(nt) < 0.3,
         "special": np.where(rng.random(nt) < 0.02, "哺乳期", ""), "special_approved": rng.random(nt) < 0.5,
         "willingness": rng.choice(["", "愿意交流", "不愿交流", "愿意走教", "愿意交流、愿意走教"], nt,
                                   p=[0.6, 0.15, 0.1, 0.1, 0.05]),

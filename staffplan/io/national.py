@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import schema
 from ..errors import InputError, Issues
 from . import codes
 from staffplan.paths import data_file
@@ -542,8 +543,11 @@ def join_parts(parts: list[pd.DataFrame], issues: Issues) -> pd.DataFrame:
 
     The base is the first part that has 姓名 (``name``), else the first part. Columns of later parts fill
     columns the base lacks, and blank cells of columns both have (a conflict keeps the base's value, with a
-    warning naming the column). A row on one side only, a blank key or a key twice on one side is an
-    error naming file, sheet and row. Row order: the base's, then unmatched rows of later parts.
+    warning naming the column). A blank key or a key twice on one side is an error naming file, sheet
+    and row. A row on one side only is *reported* (contract §1: "join them, and report rows that do not
+    match") by a warning naming file, sheet and row: a base row stays (its missing columns are then checked
+    like any blank cell); a row of a later part is left out — it is nobody on the roster. Row order: the
+    base's.
     """
     parts = [p for p in parts if p is not None]
     if not parts:
@@ -582,12 +586,12 @@ def join_parts(parts: list[pd.DataFrame], issues: Issues) -> pd.DataFrame:
         bk = set(out.loc[out["_key"] != "", "_key"])
         # rows on one side only
         for _, r in out[(out["_key"] != "") & ~out["_key"].isin(pk)].iterrows():
-            issues.error(f"身份证件号在名册的另一部分{label}中找不到对应行（不匹配）", column="身份证件号", **_where(r),
-                         code="roster_unmatched")
+            issues.warning(f"身份证件号在名册的另一部分{label}中找不到对应行（不匹配），该教师只有本表的信息",
+                           column="身份证件号", **_where(r), code="roster_unmatched")
         extra = p[(p["_key"] != "") & ~p["_key"].isin(bk)]
         for _, r in extra.iterrows():
-            issues.error(f"身份证件号在名册的另一部分{base_label}中找不到对应行（不匹配）", column="身份证件号",
-                         **_where(r), code="roster_unmatched")
+            issues.warning(f"身份证件号在名册的另一部分{base_label}中找不到对应行（不匹配），此行不计入教师",
+                           column="身份证件号", **_where(r), code="roster_unmatched")
         data_cols = [c for c in p.columns if c not in _SRC and c not in ("_key", "id_number")]
         new_cols = [c for c in data_cols if c not in out.columns]
         common = [c for c in data_cols if c in out.columns]
@@ -601,13 +605,12 @@ def join_parts(parts: list[pd.DataFrame], issues: Issues) -> pd.DataFrame:
             conflict = ~ob & ~pb & (out[c].astype(str).str.strip() != other.astype(str).str.strip())
             if conflict.any():
                 r = out[conflict].iloc[0]
-                issues.warning(f"「{c}」在名册两部分中不一致（{int(conflict.sum())} 人），以{base_label}为准",
+                name = schema.TEACHER_COLUMNS.get(c, c)
+                issues.warning(f"「{name}」在名册两部分中不一致（{int(conflict.sum())} 人），以{base_label}为准",
                                **_where(r))
             fill = ob & ~pb
             if fill.any():
                 out[c] = out[c].astype(object).where(~fill, other)
-        if len(extra):
-            out = pd.concat([out, extra], ignore_index=True)
     out = out.drop(columns=["_key"]).reset_index(drop=True)
     return apply_substitute_teachers(out, issues)
 

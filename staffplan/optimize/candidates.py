@@ -554,9 +554,10 @@ def requirements(teachers: pd.DataFrame, config) -> dict:
 
 
 def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.DataFrame, config,
-                      distances: pd.DataFrame | None = None) -> CandidateSet:
-    """The CandidateSet of one county (pairs added only when the share rules need more moves than the
-    shortages can absorb)."""
+                      distances: pd.DataFrame | None = None, force_pairs: bool = False) -> CandidateSet:
+    """The CandidateSet of one county.  Two-way swaps (pairs) are added when the share rules need more moves
+    than the shortages can absorb by an upper estimate, or when ``force_pairs`` (the pipeline's second try after a
+    solve left a share rule short: the estimate cannot see the sending rule)."""
     tc = teachers[teachers["county"] == county].reset_index(drop=True)
     cc = cells[cells["county"] == county].reset_index(drop=True)
     groups = mover_groups(tc)
@@ -565,7 +566,7 @@ def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, 
     ex = exchange_candidates(tc, cc, schools, config, distances, groups=groups)
     absorb = _absorbable(ex, cc)
     urban_absorb = _teachers_with_rows(ex[ex["from_urban"].astype(bool)]) if len(ex) else 0
-    need_pairs = req["quota"] > absorb or req["quota_urban"] > urban_absorb
+    need_pairs = force_pairs or req["quota"] > absorb or req["quota_urban"] > urban_absorb
     if need_pairs:
         pairs = exchange_candidates(tc, cc, schools, config, distances, kinds=("pair",), groups=groups)
         ex = pd.concat([ex, pairs], ignore_index=True).sort_values(["grp", "to_school", "cell"],

@@ -57,7 +57,22 @@ def _county_job(county, teachers, cells, schools, config, distances, solver):
     """Worker: candidates, models and solves of one county."""
     cset = county_candidates(county, teachers, cells, schools, config, distances)
     check_county_size(cset, config)
-    return cset, solve_county(cset, config, solver)
+    outcome = solve_county(cset, config, solver)
+    if not cset.requirements["pairs"] and _share_short(outcome.slacks):
+        # the estimate of what shortages can absorb does not see the sending rule: try again with two-way swaps
+        cset = county_candidates(county, teachers, cells, schools, config, distances, force_pairs=True)
+        check_county_size(cset, config)
+        outcome = solve_county(cset, config, solver)
+    return cset, outcome
+
+
+def _share_short(slacks: pd.DataFrame) -> bool:
+    """A share rule (5% of compulsory teachers, 10% of the eligible at urban schools, 骨干 ≥ 20% of movers)
+    needed slack."""
+    if slacks is None or slacks.empty:
+        return False
+    share = slacks[slacks["family"].isin(["quota", "quota_urban", "backbone"])]
+    return bool((share["value"] > 1e-6).any())
 
 
 def check_county_size(cset: CandidateSet, config) -> None:
@@ -432,6 +447,12 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
 
     elig_full = elig.merge(teachers[["teacher_id"] + [c for c in ("name", "subject", "title", "id_number")
                                                      if c in teachers]], on="teacher_id", how="left")
+    if "volunteer" in elig_full and len(ex):   # 资格 stays 不符合 (contract's five values); 依据 says why listed
+        sent = elig_full["volunteer"].astype(bool) & elig_full["teacher_id"].isin(ex["teacher_id"])
+        for col in ("reason", "public_reason"):
+            if col in elig_full:
+                elig_full.loc[sent, col] = elig_full.loc[sent, col].astype(str).str.replace(
+                    "（可作为自愿交流人选）", "，已作为自愿交流人选列入交流名单", regex=False)
     diag = diagnose(slacks, reqs, tt, cells, cand, schools, config)
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)

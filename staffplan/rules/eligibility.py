@@ -225,7 +225,9 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     reason = pd.Series(np.select(conds, [r.to_numpy(dtype=object) for r in reasons],
                                  default=must_txt.to_numpy(dtype=object)), index=t.index)
     reason = reason.mask(rule == "must_consent", must_txt + "；" + near_txt + "，本人愿意交流")
-    reason = reason.mask(volunteer, reason + "；本人愿意交流（可作为自愿交流人选）")
+    vol_txt = "；本人愿意交流（可作为自愿交流人选）" if bool(config.get("exchange.use_volunteers", False)) \
+        else "；本人愿意交流（未达应交流条件，不列入交流人选：exchange.use_volunteers 未开启）"
+    reason = reason.mask(volunteer, reason + vol_txt)
     short_term = retire_in_term & ~term_blocked & ((status == MUST) | volunteer)
     reason = reason.mask(short_term, reason + "；将于 " + retire_txt + " 退休，交流年限缩短为 "
                          + term_possible.astype(str) + " 年")
