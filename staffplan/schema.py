@@ -63,7 +63,7 @@ SCHOOL_COLUMNS = {
 ENROLLMENT_COLUMNS = {"school_id": "学校代码", "year": "学年", "grade": "年级", "students": "学生数", "classes": "班数"}
 TEACHER_COLUMNS = {
     "teacher_id": "教师编号", "id_number": "身份证号", "name": "姓名", "sex": "性别", "birth_date": "出生日期",
-    "school_id": "学校代码", "subject": "任教学科", "subject2": "兼任学科", "periods": "周课时",
+    "school_id": "学校代码", "subject": "任教学科", "subject2": "兼任学科", "periods": "周课时", "periods2": "兼任课时",
     "title": "职称", "title_level": "职称等级", "degree": "最高学历", "employment": "用工类型", "post": "岗位类型",
     "arrival_date": "到本校时间", "work_start": "参加工作时间", "backbone": "骨干教师",
     "appraisal": "考核", "appraisal_prev": "上年考核", "special": "特殊情况", "special_approved": "特殊情况已批准",

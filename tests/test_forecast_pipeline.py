@@ -279,3 +279,23 @@ def test_subject_supply_vectorised_equals_previous_on_example():
     assert supply["subject2"].ne("").any() and (supply["stage"] == "幼儿园").any()   # both branches used
     assert supply["periods_main"].nunique() > 10                                     # fractional periods summed
     pd.testing.assert_frame_equal(subject_supply(supply), _subject_supply_lambda(supply), check_exact=True)
+
+
+def test_roster_second_subject_periods_win_over_the_share(cfg):
+    # 周课时 is all periods taught; 兼任课时 is the part in 兼任学科.
+    # S1: 16 periods, 4 of them 科学 → 语文 12, 科学 4 (not 16 × 1/3 = 5.3).
+    # S2: 兼任课时 6 > 周课时 5 → capped: 科学 5, 语文 0.
+    # S3: 周课时 blank → full 语文 load 12, plus 兼任课时 3 in 科学.
+    # S4: 兼任课时 without 兼任学科 → not counted; 语文 gets all 10.
+    teachers = pd.DataFrame([
+        _teacher("S1", "A", "语文", periods=16.0, subject2="科学") | {"periods2": 4.0},
+        _teacher("S2", "A", "语文", periods=5.0, subject2="科学") | {"periods2": 6.0},
+        _teacher("S3", "A", "语文", subject2="科学") | {"periods2": 3.0},
+        _teacher("S4", "A", "语文", periods=10.0) | {"periods2": 2.0},
+    ])
+    schools = pd.DataFrame({"school_id": ["A"], "school_name": ["甲小学"], "stage": ["小学"]})
+    s = teacher_supply(teachers, schools, cfg, 2025).set_index("teacher_id")
+    assert s["periods_main"].tolist() == pytest.approx([12, 0, 12, 10])
+    assert s["periods_second"].tolist() == pytest.approx([4, 5, 3, 0])
+    agg = subject_supply(s.reset_index()).set_index("subject")
+    assert agg.loc["科学", "supply_periods"] == pytest.approx(12)

@@ -304,3 +304,40 @@ def test_teaching_stage_column_is_read_and_checked(tmp_path):
     assert len(warned) == 1 and warned[0].row == nine_row and warned[0].column == "任教学部"
     sup = teacher_supply(ds.teachers, ds.schools, default_config(), 2026).set_index("teacher_id")
     assert sup.loc[full_id, "stage"] == "高中" and sup.loc[nine_id, "stage"] in ("小学", "初中")
+
+
+def test_second_subject_periods_column_is_read_and_checked(tmp_path):
+    # a 兼课课时 column (alias of 兼任课时) is the part of 周课时 taught in 兼任学科: a teacher with 兼任学科 科学,
+    # 周课时 16 and 兼课课时 4 supplies 12 periods of the main subject and 4 of 科学; 兼课课时 larger than 周课时 is a
+    # warning naming the cell
+    import openpyxl
+
+    from staffplan.cli import example_path
+    from staffplan.config import default_config
+    from staffplan.forecast.supply import teacher_supply
+
+    data = tmp_path / "d"
+    shutil.copytree(example_path(), data)
+    wb = openpyxl.load_workbook(data / "教师.xlsx")
+    ws = wb.worksheets[0]
+    hdr = [c.value for c in ws[1]]
+    c_id, c_sub2 = hdr.index("工号") + 1, hdr.index("兼任学科") + 1
+    c_per = next(i for i, h in enumerate(hdr) if "课时" in str(h)) + 1
+    ws.cell(1, len(hdr) + 1, "兼课课时")
+    kind = load_dataset(data).schools.set_index("school_id")["stage"]
+    c_school = hdr.index("学校代码") + 1
+    rows = [r for r in range(2, ws.max_row + 1)
+            if not ws.cell(r, c_sub2).value and kind.get(str(ws.cell(r, c_school).value)) == "小学"][:2]
+    for r, (per, per2) in zip(rows, [(16, 4), (5, 6)]):
+        ws.cell(r, c_sub2, "科学")
+        ws.cell(r, c_per, per)
+        ws.cell(r, len(hdr) + 1, per2)
+    wb.save(data / "教师.xlsx")
+    ds = load_dataset(data)
+    ids = [str(ws.cell(r, c_id).value) for r in rows]
+    assert ds.teachers.set_index("teacher_id").loc[ids, "periods2"].tolist() == [4, 6]
+    warned = [i for i in ds.issues.items if "兼任课时" in i.message and "大于周课时" in i.message]
+    assert [(w.row, w.column) for w in warned] == [(rows[1], "兼课课时")]
+    sup = teacher_supply(ds.teachers, ds.schools, default_config(), 2026).set_index("teacher_id")
+    assert sup.loc[ids[0], ["periods_main", "periods_second"]].tolist() == [12, 4]
+    assert sup.loc[ids[1], ["periods_main", "periods_second"]].tolist() == [0, 5]

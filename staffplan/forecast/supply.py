@@ -7,9 +7,11 @@
   school's stages whose timetable has the subject; if only one (科学 → 小学, 化学 → 初中 in a 九年一贯制) that
   one; if several, the school's teachers of the subject are spread over those stages in proportion to the
   stages' demand periods (ordered by teacher_id; deterministic); with no demand known, the lowest stage.
-- periods: when 周课时 is given, the main subject gets it all, or, with a 兼任学科, (1 − share) of it and the
-  second subject share of it (share = config load.second_subject_share, default 1/3); when not given, a full
-  standard load in the main subject and nothing in the second.
+- periods: 周课时 is all the periods a teacher teaches.  When given, the main subject gets it all, or, with a
+  兼任学科, the second subject gets the roster's 兼任课时 (capped at 周课时; check warns) and the main subject the
+  rest; without 兼任课时, the second subject gets a share of 周课时 (config load.second_subject_share, default
+  1/3).  When 周课时 is not given, a full standard load in the main subject, and 兼任课时 (if given) in the
+  second.
 - ``retire_date`` / ``retire_class`` (预计退休 / 年内退休 / "") from rules.retirement.
 - ``counts``: counts as supply in the plan year = 专任教师, 人员状态 在本单位任职 and not 预计退休; ``reason``
   says why not (or notes 年内退休).  Both 在编 and 临聘 teachers teach, so both count here; the quota
@@ -32,7 +34,7 @@ SUPPLY_COLUMNS = ["teacher_id", "name", "school_id", "school_stage", "stage", "s
                   "fte_main", "fte_second", "retire_date", "retire_class", "counts", "reason"]
 SUBJECT_SUPPLY_COLUMNS = ["school_id", "stage", "subject", "supply_periods", "supply_fte", "teachers"]
 
-TEACHER_DEFAULTS = {"name": "", "subject": "其他", "subject2": "", "periods": np.nan, "employment": "在编",
+TEACHER_DEFAULTS = {"name": "", "subject": "其他", "subject2": "", "periods": np.nan, "periods2": np.nan, "employment": "在编",
                     "post": "专任教师", "status": STATUS_AT_POST, "agreed_retirement": pd.NaT,
                     "retirement_group": np.nan, "sex": "", "birth_date": pd.NaT, "degree": "", "title_level": "",
                     "appraisal": "", "appraisal_prev": "", "id_number": ""}
@@ -114,9 +116,13 @@ def teacher_supply(teachers: pd.DataFrame, schools: pd.DataFrame, config, plan_y
     t["standard_load2"] = standard_load(t["stage"], t["subject2"], config).values
     t.loc[~has2, "standard_load2"] = np.nan
     periods = pd.to_numeric(t["periods"], errors="coerce")
+    periods2 = pd.to_numeric(t["periods2"], errors="coerce")
     share = float(config["load.second_subject_share"])
     given = periods.notna() & (periods > 0)
-    t["periods_second"] = np.where(given & has2, periods * share, 0.0)
+    given2 = periods2.notna() & (periods2 >= 0)
+    # 兼任课时 given: that part of 周课时 (at most all of it); else the configured share of 周课时
+    second = np.where(given2, np.where(given, np.minimum(periods2, periods), periods2), periods * share)
+    t["periods_second"] = np.where(has2 & (given | given2), second, 0.0)
     t["periods_main"] = np.where(given, periods - t["periods_second"], t["standard_load"])
     t.loc[kg, ["periods_main", "periods_second"]] = np.nan
     t["fte_main"] = np.where(kg, 1.0, t["periods_main"] / t["standard_load"])

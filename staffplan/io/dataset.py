@@ -594,7 +594,7 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
         lab = labels.get("arrival_date", "到本校时间")
         report_cells(issues, df, no_arrival & nz.is_blank(frame["arrival_date"]), lab,
                      f"{lab}为空，无法判断交流资格", severity="警告")
-    for c in ("periods", "retirement_group"):
+    for c in ("periods", "periods2", "retirement_group"):
         df[c] = df[c].astype(float)
     for c in ("arrival_date", "work_start", "agreed_retirement"):
         df[c] = pd.to_datetime(df[c])

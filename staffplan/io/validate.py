@@ -211,6 +211,17 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     per = t["periods"]
     report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), lab("periods", "周课时"),
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
+    if "periods2" in t.columns:
+        per2 = pd.to_numeric(t["periods2"], errors="coerce")
+        lab2 = lab("periods2", "兼任课时")
+        report_cells(issues, t.assign(_v=per2), per2.notna() & ((per2 < 0) | (per2 > 40)), lab2,
+                     lambda v: f"兼任课时「{v}」不在 0～40 之间，请核对", value_col="_v")
+        report_cells(issues, t.assign(_v=per2), per2.notna() & per.notna() & (per2 > per) & (per2 <= 40), lab2,
+                     lambda v: f"兼任课时「{v}」大于周课时（周课时是全部周课时，含兼任学科）；按兼任课时等于周课时计算",
+                     severity="警告", value_col="_v")
+        no2 = per2.notna() & (per2 > 0) & (t["subject2"].fillna("").astype(str) == "")
+        report_cells(issues, t.assign(_v=per2), no2, lab2, "填了兼任课时但没有兼任学科，兼任课时不计入供给",
+                     severity="警告", value_col="_v")
     if "teach_stage" in t.columns and len(ds.schools):
         # 任教学段 given for a stage the school does not teach (高中 at a 九年一贯制): ignored, the stage is inferred
         from ..rules.standards import stage_taught
