@@ -389,3 +389,13 @@ def test_teacher_who_refuses_zoujiao_is_a_breach_in_zoujiao():
     t.loc[t["teacher_id"] == "t2", "willingness"] = "不愿走教"
     res = run(teachers=t)
     assert set(res.loc[res["教师编号"] == "t2", "规则"]) == {A.R_ZJ_CONSENT}
+
+
+def test_audit_breaches_become_diagnosis_rows_without_an_empty_subject():
+    from staffplan.optimize.pipeline import audit_diagnosis
+
+    audit = pd.DataFrame({"规则": ["派出学校规则", "年度交流比例"], "学校": ["甲小学", ""], "学科": ["音乐", ""],
+                          "应满足": [0, 82], "实际": [-14, 81], "差额": [14, 1], "说明": ["派出后更缺", "交流人数不足"],
+                          "教师编号": ["T1", ""]})
+    d = audit_diagnosis(audit)
+    assert d["说明"].tolist() == ["独立核查：音乐；派出后更缺（教师 T1）", "独立核查：交流人数不足"]

@@ -299,3 +299,23 @@ def test_roster_second_subject_periods_win_over_the_share(cfg):
     assert s["periods_second"].tolist() == pytest.approx([4, 5, 3, 0])
     agg = subject_supply(s.reset_index()).set_index("subject")
     assert agg.loc["科学", "supply_periods"] == pytest.approx(12)
+
+
+def test_approved_quota_is_summed_over_the_schools_that_have_one(cfg, fixed_projection):
+    from staffplan.report.console import forecast_tables
+
+    def quota_rows(district):
+        r = run_forecast(district, cfg)
+        s = r.summary()
+        table = next(t for t in forecast_tables(r, s) if t.title == "全区编制")
+        return s, dict(zip(table.columns[0]._cells, table.columns[1]._cells))
+
+    # only 甲小学 (A) has a 核定编制 (40) of the three schools: the label says so
+    s, rows = quota_rows(_district())
+    assert (s["quota_approved"], s["quota_approved_schools"], s["quota_schools"]) == (40.0, 1, 3)
+    assert rows["核定编制（已核定的 1 所学校）"] == "40"
+    # no school has one: no 核定编制 row at all, never a 0
+    d = _district()
+    d.schools["quota_approved"] = np.nan
+    s, rows = quota_rows(d)
+    assert s["quota_approved"] is None and not any("核定编制" in k for k in rows)

@@ -167,7 +167,11 @@ class ForecastResult:
             "classes": int(pd.to_numeric(p["classes"]).sum()),
             "quota_standard": int(school_rows["quota"].sum()),
             "quota_not_computed": [str(x) for x in school_rows.loc[school_rows["quota"].isna(), "school_id"]],
-            "quota_approved": float(school_rows["quota_approved"].sum()),
+            # 核定编制 over the schools that have one; None when no school has one (never a misleading 0)
+            "quota_approved": (float(school_rows["quota_approved"].sum())
+                               if school_rows["quota_approved"].notna().any() else None),
+            "quota_schools": int(school_rows["school_id"].nunique()),
+            "quota_approved_schools": int(school_rows.loc[school_rows["quota_approved"].notna(), "school_id"].nunique()),
             "on_quota": int(school_rows["on_quota"].sum()),
             "retire_before": int(school_rows["retire_before"].sum()),
             "retire_during": int(school_rows["retire_during"].sum()),

@@ -387,7 +387,8 @@ def run_audit(rot: "RotateResult", teachers, schools, gaps, supply, distances) -
 def audit_diagnosis(audit: pd.DataFrame) -> pd.DataFrame:
     """Audit breaches as 诊断 rows (规则, 学校, 要求, 可达, 差额, 说明)."""
     who = audit["教师编号"].fillna("").astype(str)
-    note = "独立核查：" + audit["学科"].fillna("").astype(str) + "；" + audit["说明"].fillna("").astype(str)
+    subj = audit["学科"].fillna("").astype(str)
+    note = "独立核查：" + subj.where(subj == "", subj + "；") + audit["说明"].fillna("").astype(str)
     note = note.where(who == "", note + "（教师 " + who + "）")
     return pd.DataFrame({"规则": audit["规则"], "学校": audit["学校"], "要求": audit["应满足"], "可达": audit["实际"],
                          "差额": audit["差额"], "说明": note})
