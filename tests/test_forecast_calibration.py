@@ -118,3 +118,29 @@ def test_band_adaptive_level_used_for_that_band_only():
     assert q[(1, False)] == (4.0, 16.0)
     # all 38 at 0.6: k_lo = ⌊39·0.2⌋ = 7, k_hi = ⌈39·0.8⌉ = 32; each value twice → 7th = 4, 32nd = 16
     assert q[(False,)] == (4.0, 16.0)
+
+
+def test_two_years_of_history_use_the_stated_priors_and_narrowed_first_origin_residuals():
+    # with two years of history there is one calibration origin (the second year, cohorts carried at ratio 1),
+    # which chooses neither α nor β: both take their configured defaults; its residuals are multiplied by
+    # forecast.first_origin_interval_scale, so every conformal quantile scales by that factor exactly
+    from staffplan.forecast.enrollment import Params, build_panel, calibrate
+
+    enr, sch = _noisy_district(years=range(2022, 2024))
+    panel = build_panel(enr, sch, 2023)
+    assert len(panel.years) == 2
+    cfg = default_config().with_overrides({"forecast.blend_alpha_default": 0.7,
+                                           "forecast.continuing_mix_default": 0.9})
+    cals = {f: calibrate(panel, Params.from_config(cfg.with_overrides(
+        {"forecast.first_origin_interval_scale": f})), 2) for f in (1.0, 0.5)}
+    assert cals[1.0].alpha == {(): 0.7} and cals[1.0].mix == {(): 0.9}
+    q1, q5 = cals[1.0].quantiles, cals[0.5].quantiles
+    assert q1.keys() == q5.keys() and len(q1)
+    for key in q1:
+        assert q5[key] == pytest.approx((0.5 * q1[key][0], 0.5 * q1[key][1]))
+    # three years of history: the weights are chosen from the data, and the scale no longer applies
+    enr3, _ = _noisy_district(years=range(2021, 2024))
+    p3 = build_panel(enr3, sch, 2023)
+    c3 = {f: calibrate(p3, Params.from_config(cfg.with_overrides({"forecast.first_origin_interval_scale": f})), 3)
+          for f in (1.0, 0.5)}
+    assert c3[1.0].quantiles == c3[0.5].quantiles

@@ -11,7 +11,9 @@ from staffplan.forecast.enrollment import OUT_COLUMNS, baseline_projection, proj
 
 
 def _cfg(**over):
-    cfg = default_config()
+    # these tiny districts cannot choose α and β from their own history: take the pure cohort model (α = β = 1)
+    # that the hand computations describe, not the defaults for that case
+    cfg = default_config().with_overrides({"forecast.blend_alpha_default": 1.0, "forecast.continuing_mix_default": 1.0})
     return cfg.with_overrides({f"forecast.{k}" if "." not in k else k: v for k, v in over.items()}) if over else cfg
 
 

@@ -168,6 +168,9 @@ class Params:
     recruit_ratio: float = 1.3
     transition_damping: float = 0.0
     adapt_min: int = 100
+    alpha_prior: float = 1.0
+    mix_prior: float = 1.0
+    first_origin_scale: float = 1.0
 
     @classmethod
     def from_config(cls, config) -> "Params":
@@ -185,7 +188,9 @@ class Params:
                    adapt=bool(f("interval_adaptive")), mix=bool(f("continuing_mix")),
                    mix_min=int(f("continuing_mix_min_cells")), recruit_ratio=float(f("recruit_ratio")),
                    transition_damping=float(f("transition_damping")),
-                   adapt_min=int(f("interval_adapt_min_cells")))
+                   adapt_min=int(f("interval_adapt_min_cells")),
+                   alpha_prior=float(f("blend_alpha_default")), mix_prior=float(f("continuing_mix_default")),
+                   first_origin_scale=float(f("first_origin_interval_scale")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -626,7 +631,7 @@ def select_mix(origins, panel: Panel, p: Params) -> dict:
     size last year tells part of next year's count; in small rural schools cohorts differ and β stays 1.
     Recruiting grades (``_recruits``) also get groups of their own, keyed (招, 学段, grade), (招, grade), (招,).
     ``origins``: (pred, method, entry, last, act, active, recruit) per calibration origin."""
-    mix: dict = {(): 1.0}
+    mix: dict = {(): p.mix_prior if p.mix else 1.0}
     if not p.mix:
         return mix
     rows = []
@@ -703,6 +708,7 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
     origins = []
     # origins need a year of ratios before them (index ≥ 2); with only two years of history the one origin
     # there is (index 1, cohorts carried at ratio 1) still measures the spread better than a fixed default
+    first_only = t == 2
     for to in range(max(2 if t > 2 else 1, t - p.calib_years), t):
         pred, method, entry = _point(panel, panel.S, to, p, births, feeders, int(panel.years[0]) + to)
         last = panel.S[:, :, to - 1]
@@ -723,7 +729,7 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
             sel = m & (entry == bool(e))
             num[e] += ((act[sel] - pred[sel]) ** 2).sum(); den[e] += pred[sel].sum()
     phi = tuple(float(num[e] / den[e]) if den[e] > 0 else 1.0 for e in (0, 1))
-    alpha: dict = {(): 1.0}
+    alpha: dict = {(): p.alpha_prior if p.blend else 1.0}
     if p.blend and origins:
         # absolute error of school totals and of school × grade cells for every α of the grid, per school-year
         err_tot, err_cell, keys = [], [], []
@@ -772,6 +778,10 @@ def calibrate(panel: Panel, p: Params, t: int, births=None, feeders=None) -> Cal
                                   "closed": act.sum(1)[si] <= 0}))
     res = (pd.concat(rows, ignore_index=True) if rows
            else pd.DataFrame(columns=["origin", "band", "stage", "entry", "r_lo", "r_hi", "closed"]))
+    if first_only and len(res):
+        # the only origin is the first year, with no ratios before it: cohorts carried at ratio 1 err more
+        # than the model being calibrated (a year of the schools' own ratios), so its residuals are narrowed
+        res[["r_lo", "r_hi"]] = res[["r_lo", "r_hi"]] * p.first_origin_scale
     level, band_level = closure_levels(res, p.level)
     res_open = res[~res["closed"].astype(bool)]
     if p.adapt and len(origins) >= 3:
