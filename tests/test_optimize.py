@@ -240,12 +240,16 @@ def test_milp_optimum_equals_brute_force(case):
         assert res.objective == pytest.approx(_enumerate(cs, cfg), abs=1e-6)
 
 
-def test_naive_builder_same_optimum():
+@pytest.mark.parametrize("scope", ["district", "school"])
+def test_naive_builder_same_optimum(scope):
     from test_optimize_synth import make_district
 
-    cfg = default_config()
+    cfg = default_config().with_overrides({"exchange.urban_share_scope": scope})
     cs = county_set(make_district(1, 8, 12, seed=2), cfg)
     fast, naive = build_model(cs, cfg), build_model_naive(cs, cfg)
+    n_urban = sum(1 for c in fast.prob.constraints() if c.name.startswith("quota_urban_"))
+    # school by school: one row per 城镇/优质 school with 应交流 teachers, else one row for all of them
+    assert n_urban == (len(cs.requirements["quota_urban_schools"]) if scope == "school" else 1)
 
     def rows(model, families):
         return {c.name: ({v.name: round(a, 9) for v, a in c.expr.items() if a}, c.sense, round(c.constant, 9))

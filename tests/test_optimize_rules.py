@@ -182,3 +182,33 @@ def test_a_willing_teacher_below_the_years_rule_is_sent_only_when_volunteers_are
     assert list(zip(rot.exchanges["teacher_id"], rot.exchanges["to_school"])) == [("a1", "B")]
     el = rot.eligibility.set_index("teacher_id").loc["a1"]
     assert el["status"] == "不符合" and "已作为自愿交流人选列入交流名单" in el["public_reason"]
+
+
+def test_urban_share_rule_over_all_urban_schools_or_school_by_school():
+    # A and C are 城区 schools with 应交流 teachers (A: a1, a2; C: c1, farther from B); B (乡村) is short 24 periods of
+    # 数学 (two slots of 12).  10 % of the 3 应交流 teachers at 城镇 schools → 1 (district scope): the plan takes the
+    # two nearest, a1 and a2 from A.  School by school: A needs ceil(10 % × 2) = 1 and C ceil(10 % × 1) = 1, so c1
+    # must go: a1 (longer years at A) and c1.
+    roster, schools, g, supply = frames([("a1", "A", "数学", 12, "", 0, 16), ("a2", "A", "数学", 12, "", 0, 15),
+                                         ("c1", "C", "数学", 12, "", 0, 10)],
+                                        [("A", "数学", -24, 12), ("C", "数学", -12, 12), ("B", "数学", 24, 12)])
+    roster["backbone"] = True
+    schools = pd.concat([schools, schools.iloc[[0]].assign(school_id="C", school_name="丙校", lat=23.05)],
+                        ignore_index=True)
+    got = {}
+    for scope in ("district", "school"):
+        cfg = default_config().with_overrides({"exchange.compare_plans": False, "exchange.urban_share_scope": scope})
+        rot = rotate_frames(roster, schools, g, supply, cfg, YEAR)
+        assert rot.audit.empty and rot.diagnosis.empty
+        got[scope] = sorted(rot.exchanges["teacher_id"])
+        assert rot.requirements[""]["quota_urban"] == (1 if scope == "district" else 2)
+    assert got == {"district": ["a1", "a2"], "school": ["a1", "c1"]}
+    # the independent audit checks the scope too: the district plan breaks the school-by-school rule at C
+    from staffplan.optimize.audit import audit_plan
+    cfg = default_config().with_overrides({"exchange.compare_plans": False})
+    rot = rotate_frames(roster, schools, g, supply, cfg, YEAR)
+    strict = cfg.with_overrides({"exchange.urban_share_scope": "school"})
+    ex = rot.exchanges.assign(periods=rot.exchanges["offer"])
+    zj = pd.DataFrame(columns=["teacher_id", "home", "host", "subject", "stage", "periods"])
+    breaches = audit_plan(ex, zj, roster, schools, g, rot.eligibility, strict, YEAR, supply, None)
+    assert len(breaches) == 1 and "逐校" in breaches.iloc[0]["说明"]

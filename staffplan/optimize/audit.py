@@ -499,11 +499,22 @@ def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_
         label = county or "全区"
         if n < need:
             rows.append((R_QUOTA, county, need, n, need - n, f"{label}：交流人数不少于义务教育专任教师 {base} 人的 {share5:.0%}"))
-        need_u = math.ceil(share10 * must_urban - 1e-9)
-        got_u = int(mc["urban"].sum())
-        if got_u < need_u:
-            rows.append((R_QUOTA_URBAN, county, need_u, got_u, need_u - got_u,
-                         f"{label}：城镇/优质学校应交流教师 {must_urban} 人的 {share10:.0%}"))
+        if str(config["exchange.urban_share_scope"]) == "school":
+            # each 城镇/优质 school on its own: ceil(10 % of its 应交流 teachers), counted from the plan's list
+            own = tc[tc["must_urban"]].groupby("school_id").size()
+            sent = mc.groupby(mc["from_school"].astype(str)).size()
+            for school, k in own.items():
+                need_s = math.ceil(share10 * int(k) - 1e-9) if share10 > 0 else 0
+                got_s = int(sent.get(str(school), 0))
+                if got_s < need_s:
+                    rows.append((R_QUOTA_URBAN, county, need_s, got_s, need_s - got_s,
+                                 f"{label}：学校 {school} 应交流教师 {int(k)} 人的 {share10:.0%}（逐校）"))
+        else:
+            need_u = math.ceil(share10 * must_urban - 1e-9)
+            got_u = int(mc["urban"].sum())
+            if got_u < need_u:
+                rows.append((R_QUOTA_URBAN, county, need_u, got_u, need_u - got_u,
+                             f"{label}：城镇/优质学校应交流教师 {must_urban} 人的 {share10:.0%}"))
         bb = int(mc["backbone"].sum())
         if n and bb < share_bb * n - 1e-9:
             rows.append((R_BACKBONE, county, share_bb * n, bb, share_bb * n - bb,

@@ -38,6 +38,7 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``), all
                subject, Σ of their terms ≤ tolerance · smaller load − Σ gap0, or 0 when Σ gap0 > 0)
   quota        Σ X + s_quota ≥ ceil(min_share_compulsory · compulsory 专任教师)          } only when
   quota_urban  Σ_{from 城镇/优质} X + s_quota_urban ≥ ceil(min_share_eligible_urban · 应交流 there) } share_rules_on
+               (exchange.urban_share_scope = "school": one row per such school, over its own 应交流 teachers)
   backbone     Σ (backbone_g − min_share_backbone) · X + s_backbone ≥ 0                      }
   max_moves    Σ X ≤ ceil(max_share · compulsory 专任教师) (only when exchange.max_share > 0; the same rounding
                as the quota, so max_share = min_share_compulsory is feasible)
@@ -212,12 +213,15 @@ def _slack_frame(cset: CandidateSet) -> pd.DataFrame:
     req, ex = cset.requirements, cset.exchange
     rows = []
     if req.get("quota", 0) > 0:
-        rows.append({"family": "quota", "key": -1, "required": float(req["quota"])})
-    if req.get("quota_urban", 0) > 0:
-        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"])})
+        rows.append({"family": "quota", "key": -1, "required": float(req["quota"]), "school": ""})
+    if req.get("quota_urban_schools"):     # exchange.urban_share_scope = "school": one row per school
+        rows += [{"family": "quota_urban", "key": i, "required": float(n), "school": s}
+                 for i, (s, n) in enumerate(sorted(req["quota_urban_schools"].items()))]
+    elif req.get("quota_urban", 0) > 0:
+        rows.append({"family": "quota_urban", "key": -1, "required": float(req["quota_urban"]), "school": ""})
     if req.get("backbone_share", 0) > 0 and len(ex):
-        rows.append({"family": "backbone", "key": -1, "required": 0.0})
-    return pd.DataFrame(rows, columns=["family", "key", "required"])
+        rows.append({"family": "backbone", "key": -1, "required": 0.0, "school": ""})
+    return pd.DataFrame(rows, columns=["family", "key", "required", "school"]).astype({"school": object})
 
 
 def touched_cells(cset: CandidateSet) -> np.ndarray:
@@ -249,7 +253,7 @@ def _exchange_variables(cset, config, move_cost=None):
     cells = touched_cells(cset)
     u = np.array([_var(prob, f"u_{c}", 0) for c in cells], dtype=object)
     sl = _slack_frame(cset)
-    sl["var"] = [_var(prob, f"s_{f}_all", 0) for f in sl["family"]]
+    sl["var"] = [_var(prob, f"s_{f}_all" if k < 0 else f"s_{f}_{k}", 0) for f, k in zip(sl["family"], sl["key"])]
     u = pd.Series(u, index=cells)
     prob.setObjective(_objective(cset, config, x, u, sl, move_cost))
     return prob, x, u, sl
@@ -362,16 +366,22 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
         _add_family(prob, V, "swap", np.r_[kp[p_rows], kr[r_rows]], np.r_[xi[p_rows], xi[r_rows]],
                     np.r_[np.ones(int(p_rows.sum())), -np.ones(int(r_rows.sum()))], LE, 0.0, fam)
 
-    for pos, (family, required) in enumerate(zip(sl["family"], sl["required"])):
+    share_rows: dict = {}
+    for pos, (family, key, required, school) in enumerate(zip(sl["family"], sl["key"], sl["required"], sl["school"])):
         if family == "quota":
             vids, coefs = xi, np.ones(n)
         elif family == "quota_urban":
             sel = ex["from_urban"].to_numpy(bool)
+            if school:     # one 城镇/优质 school's own 10 %
+                sel = sel & (ex["from_school"].astype(str).to_numpy() == school)
             vids, coefs = xi[sel], np.ones(int(sel.sum()))
         else:   # backbone
             vids, coefs = xi, ex["backbone"].to_numpy(float) - float(cset.requirements["backbone_share"])
-        _add_family(prob, V, family, np.zeros(len(vids) + 1, dtype=int), np.r_[vids, so + pos],
-                    np.r_[coefs, 1.0], GE, float(required), fam)
+        k, v, c, b = share_rows.setdefault(family, ([], [], [], {}))
+        k.append(np.full(len(vids) + 1, max(int(key), 0))); v.append(np.r_[vids, so + pos]); c.append(np.r_[coefs, 1.0])
+        b[max(int(key), 0)] = float(required)
+    for family, (k, v, c, b) in share_rows.items():
+        _add_family(prob, V, family, np.concatenate(k), np.concatenate(v), np.concatenate(c), GE, b, fam)
     cap = max_moves(cset, config)
     if cap is not None and n:
         _add_family(prob, V, "max_moves", np.zeros(n, dtype=int), xi, np.ones(n), LE, float(cap), fam)
@@ -435,7 +445,9 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
         if r.family == "quota":
             prob += pulp.lpSum(x[i] for i in rows) + r.var >= r.required, "quota_0"
         elif r.family == "quota_urban":
-            prob += pulp.lpSum(x[i] for i in rows if ex["from_urban"].iat[i]) + r.var >= r.required, "quota_urban_0"
+            prob += pulp.lpSum(x[i] for i in rows if ex["from_urban"].iat[i]
+                               and (not r.school or str(ex["from_school"].iat[i]) == r.school)) + r.var >= r.required, \
+                f"quota_urban_{max(int(r.key), 0)}"
         elif r.family == "backbone":
             share = float(cset.requirements["backbone_share"])
             prob += pulp.lpSum((float(ex["backbone"].iat[i]) - share) * x[i] for i in rows) + r.var >= 0, \

@@ -48,6 +48,16 @@ def diagnose(slacks: pd.DataFrame, requirements: dict, teachers: pd.DataFrame, c
             else:
                 parts.append("接收学校的学科缺口或派出学校的学科余量不足以安排更多交流")
             rows.append([SLACK_FAMILIES["quota"], label, need, need - short, short, "；".join(parts)])
+        elif r.family == "quota_urban" and getattr(r, "school", ""):   # one school's own 10 % (urban_share_scope)
+            need = int(round(float(r.required)))
+            own = tc[tc["must"] & tc["urban_school"] & (tc["school_id"].astype(str) == r.school)] if len(tc) else tc
+            with_c = set(cc.loc[cc["from_urban"], "teacher_id"]) if len(cc) else set()
+            no_c = own[~own["teacher_id"].isin(with_c)] if len(own) else own
+            txt = (f"本校应交流教师 {len(own)} 人，按 {req.get('share_urban', 0):.0%} 逐校计需交流 {need} 人；其中 "
+                   f"{len(no_c)} 人没有可去的接收学校，其余受派出学校学科余量、接收学校缺口或方向规则限制"
+                   "（exchange.urban_share_scope = \"school\"）")
+            rows.append([SLACK_FAMILIES["quota_urban"], str(names.get(r.school, r.school)), need, need - short, short,
+                         txt])
         elif r.family == "quota_urban":
             need = int(req.get("quota_urban", 0))
             urban_must = tc[tc["must"] & tc["urban_school"]] if len(tc) else tc

@@ -139,9 +139,11 @@ def share_lines(rot) -> dict[str, str]:
                           f"{float(cfg['exchange.min_share_compulsory']):.0%} 需交流 {s['required']:,} 人；本方案交流 "
                           f"{s['exchanged']:,} 人，占 {s['share'] or 0:.1%}")
     if s["urban_required"]:
+        scope = ("逐校计算：每所城镇、优质学校各自不少于本校应交流教师的这一比例，向上取整，各校之和"
+                 if str(cfg["exchange.urban_share_scope"]) == "school"
+                 else "按全区城镇和优质学校的应交流教师合计计算，不逐校要求")
         out["城镇/优质学校应交流教师"] = (f"按不少于 {float(cfg['exchange.min_share_eligible_urban']):.0%} 需交流 "
-                                f"{s['urban_required']:,} 人（按全区城镇和优质学校的应交流教师合计计算，不逐校要求）；本方案交流 "
-                                f"{s['from_urban']:,} 人")
+                                f"{s['urban_required']:,} 人（{scope}）；本方案交流 {s['from_urban']:,} 人")
     if s["exchanged"]:
         out["骨干教师"] = (f"交流教师中骨干教师 {s['backbone']:,} 人，占 {s['backbone_share'] or 0:.1%}（要求不低于 "
                        f"{float(cfg['exchange.min_share_backbone']):.0%}）")

@@ -98,7 +98,7 @@ def _solve_exchange(cset: CandidateSet, config, solver_name, move_cost=None, sta
         model = build_model(cset, config, move_cost)
     else:
         set_move_cost(model, config, move_cost)
-    slacks = model.slacks[["family", "key", "required"]].copy()
+    slacks = model.slacks[["family", "key", "required", "school"]].copy()
     slacks["value"] = 0.0
     counts = np.zeros(len(cset.exchange), dtype=int)
     if not (len(model.x) or len(model.u) or len(model.slacks)):   # nothing to decide (pulp's variables() rescans)
@@ -278,6 +278,10 @@ def _check_config(config) -> None:
     if 0 < cap < floor_:
         raise ConfigError(Issue(ERROR, f"exchange.max_share = {cap:g} 小于 exchange.min_share_compulsory = {floor_:g}："
                                 "交流人数上限不能低于下限", column="exchange.max_share"))
+    scope = str(config["exchange.urban_share_scope"])
+    if scope not in ("district", "school"):
+        raise ConfigError(Issue(ERROR, f"exchange.urban_share_scope = \"{scope}\"：应为 \"district\"（全区合计）或 "
+                                "\"school\"（逐校）", column="exchange.urban_share_scope"))
     if int(config["exchange.max_years"]) > 3 or int(config["exchange.max_years"]) < 1:
         raise ConfigError(Issue(ERROR, f"exchange.max_years = {config['exchange.max_years']}：交流年限应为 1–3 年",
                                 column="exchange.max_years"))
@@ -398,7 +402,7 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
     if not sets:   # no teacher at all: empty frames with the usual columns
         empty = county_candidates("", tt.iloc[0:0].assign(county=""), cells.iloc[0:0], schools, config)
         sets, outcomes = [empty], [CountyOutcome("", np.zeros(0, int), np.zeros(0), pd.DataFrame(
-            columns=["teacher_id", "host", "trips"]), pd.DataFrame(columns=["family", "key", "required", "value"]),
+            columns=["teacher_id", "host", "trips"]), pd.DataFrame(columns=["family", "key", "required", "school", "value"]),
             res)]
     cand = pd.concat([teacher_rows(s, o.counts).assign(county=s.county) for s, o in zip(sets, outcomes)],
                      ignore_index=True)
@@ -406,7 +410,7 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
                     ignore_index=True)
     trips = pd.concat([o.trips for o in outcomes], ignore_index=True) if outcomes else pd.DataFrame()
     slacks = pd.concat([o.slacks.assign(county=o.county) for o in outcomes], ignore_index=True) \
-        if outcomes else pd.DataFrame(columns=["family", "key", "required", "value", "county"])
+        if outcomes else pd.DataFrame(columns=["family", "key", "required", "school", "value", "county"])
     reqs = {s.county: s.requirements for s in sets}
     sch = school_table(schools, config)
 
