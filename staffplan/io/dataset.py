@@ -278,7 +278,7 @@ def _year(raw: pd.Series, f: str) -> pd.Series:
 RULES: dict[str, Rule] = {
     "id": Rule(lambda raw, f: nz.normalize_id(raw)),
     "text": Rule(lambda raw, f: nz.normalize_text(raw)),
-    "number": Rule(lambda raw, f: nz.parse_number(raw), "不是数字", "数字"),
+    "number": Rule(lambda raw, f: nz.parse_number(raw), "不是数字", "14 这样的数字"),
     "date": Rule(lambda raw, f: nz.parse_date(raw), "不是有效日期", "1985-03-01 这样的日期"),
     "date_year9": Rule(lambda raw, f: nz.parse_date(raw, year_only_month=9), "不是有效日期", "1985-03-01 这样的日期"),
     "school_year": Rule(lambda raw, f: nz.parse_school_year(raw), "无法识别", "2025 或 2025-2026 这样的学年"),

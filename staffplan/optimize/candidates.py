@@ -541,7 +541,8 @@ def requirements(teachers: pd.DataFrame, config) -> dict:
 
     # the 10 % of 应交流 teachers at 城镇/优质 schools: over those schools together, or school by school
     by_school: dict = {}
-    if str(config["exchange.urban_share_scope"]) == "school":
+    per_school = str(config["exchange.urban_share_scope"]) == "school"
+    if per_school:
         per = teachers[teachers["must"] & teachers["urban_school"]].groupby("school_id").size()
         by_school = {str(k): n for k, v in per.items()
                      if (n := ceil_share(config["exchange.min_share_eligible_urban"], int(v))) > 0}
@@ -552,7 +553,7 @@ def requirements(teachers: pd.DataFrame, config) -> dict:
         "backbone_movers": int((teachers["mover"] & teachers["backbone"]).sum()),
         "must_urban": must_urban,
         "quota": ceil_share(config["exchange.min_share_compulsory"], base),
-        "quota_urban": (int(sum(by_school.values())) if str(config["exchange.urban_share_scope"]) == "school"
+        "quota_urban": (int(sum(by_school.values())) if per_school
                         else ceil_share(config["exchange.min_share_eligible_urban"], must_urban)),
         "quota_urban_schools": by_school,
         "backbone_share": float(config["exchange.min_share_backbone"]) if on else 0.0,

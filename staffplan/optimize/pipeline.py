@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, InfeasiblePlan, InputError, Issue, ERROR
-from ..rules.eligibility import exchange_eligibility
+from ..rules.eligibility import VOLUNTEER_LISTED, VOLUNTEER_MAY, exchange_eligibility
 from .build import build_model, build_zoujiao_model, set_move_cost
 from .candidates import (CandidateSet, counties, county_candidates, gap_cells, prepare_teachers,
                          school_table, teacher_rows)
@@ -457,7 +457,7 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
         for col in ("reason", "public_reason"):
             if col in elig_full:
                 elig_full.loc[sent, col] = elig_full.loc[sent, col].astype(str).str.replace(
-                    "（可作为自愿交流人选）", "，已作为自愿交流人选列入交流名单", regex=False)
+                    VOLUNTEER_MAY, VOLUNTEER_LISTED, regex=False)
     diag = diagnose(slacks, reqs, tt, cells, cand, schools, config)
     names = schools.drop_duplicates("school_id").set_index("school_id")["school_name"].astype(str) \
         if "school_name" in schools else pd.Series(dtype=object)

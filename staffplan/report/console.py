@@ -69,7 +69,7 @@ def forecast_tables(result, summary: dict) -> list[Table]:
               ("pooled_vacancies", "全区统筹空编"), ("recruitment_total", "建议招聘")]
     n_appr, n_all = summary.get("quota_approved_schools"), summary.get("quota_schools")
     if n_appr and n_all and n_appr < n_all:   # partly given: say over how many schools the sum runs
-        labels[1] = ("quota_approved", f"核定编制（已核定的 {n_appr} 所学校）")
+        labels = [(k, f"核定编制（已核定的 {n_appr} 所学校）" if k == "quota_approved" else v) for k, v in labels]
     rows = [(label, summary[key]) for key, label in labels if key in summary and summary[key] is not None]
     if rows:
         tables.append(frame_table("全区编制", pd.DataFrame(rows, columns=["项目", "人数"]), max_rows=20))

@@ -112,6 +112,13 @@ def _in_scope_stages(config) -> set:
     return scope | ({"高中"} & stages)
 
 
+# what 依据 says of a teacher who wrote 愿意交流 but is below the years rule (exchange.use_volunteers on / off), and
+# how the pipeline rewrites it once the plan has listed that teacher
+VOLUNTEER_MAY = "；本人愿意交流（可作为自愿交流人选）"
+VOLUNTEER_OFF = "；本人愿意交流（未达应交流条件，不列入交流人选：exchange.use_volunteers 未开启）"
+VOLUNTEER_LISTED = "；本人愿意交流，已作为自愿交流人选列入交流名单"
+
+
 def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, plan_year: int,
                          supply: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per roster row: status, rule code, reasons, years at school, retirement date, flags (OUTPUT_COLUMNS).
@@ -225,8 +232,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     reason = pd.Series(np.select(conds, [r.to_numpy(dtype=object) for r in reasons],
                                  default=must_txt.to_numpy(dtype=object)), index=t.index)
     reason = reason.mask(rule == "must_consent", must_txt + "；" + near_txt + "，本人愿意交流")
-    vol_txt = "；本人愿意交流（可作为自愿交流人选）" if bool(config.get("exchange.use_volunteers", False)) \
-        else "；本人愿意交流（未达应交流条件，不列入交流人选：exchange.use_volunteers 未开启）"
+    vol_txt = VOLUNTEER_MAY if bool(config.get("exchange.use_volunteers", False)) else VOLUNTEER_OFF
     reason = reason.mask(volunteer, reason + vol_txt)
     short_term = retire_in_term & ~term_blocked & ((status == MUST) | volunteer)
     reason = reason.mask(short_term, reason + "；将于 " + retire_txt + " 退休，交流年限缩短为 "
