@@ -84,8 +84,10 @@ def test_clean_plan_has_no_breach():
 def test_sending_rule_sums_leavers_in_periods():
     # t1 and t4 both leave A 数学: −12 + 12 + 12 = +12 periods short > tolerance 0.5 × 12 = 6 → 差额 6.
     # Each alone would end at 0 (allowed): the rule is on the sum.  D 数学 receives t4 (county K2 ≠ K1 is a
-    # separate rule), so send t4 to B as well (B 数学 +12 gets two arrivals; receiver rule still holds).
-    res = run(ex=ex_rows(CLEAN_EX, ("t4", "A", "B", "数学")))
+    # separate rule), so send t4 to B as well, with B 数学 short 24 so that both arrivals keep the receiver rule.
+    t, s, g = frames()
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "数学"), "gap_periods"] = 24.0
+    res = run(ex=ex_rows(CLEAN_EX, ("t4", "A", "B", "数学")), gaps=g)
     row = only(res, A.R_SEND).iloc[0]
     assert (row["学校代码"], row["学科"]) == ("A", "数学")
     assert (row["应满足"], row["实际"], row["差额"]) == (6.0, 12.0, 6.0)
@@ -236,9 +238,10 @@ def test_quotas():
     row = only(run(ex=ex_rows(("t4", "A", "B", "数学"))), A.R_BACKBONE).iloc[0]
     assert (row["应满足"], row["实际"], row["差额"]) == (0.2, 0, 0.2)
     # cap: max_share 0.05 → ceil(0.3) = 1 (rounded like the floor) < 2 moves (t1 A→B, t5 C→B; C 数学 −12 so
-    # t5 may leave) → 差额 1; with one move the cap holds
+    # t5 may leave, B 数学 short 24 so both arrivals find it short) → 差额 1; with one move the cap holds
     t, s, g = frames()
     g.loc[(g["school_id"] == "C") & (g["subject"] == "数学"), "gap_periods"] = -12.0
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "数学"), "gap_periods"] = 24.0
     cfg = default_config().with_overrides({"exchange.max_share": 0.05})
     row = only(run(ex=ex_rows(CLEAN_EX, ("t5", "C", "B", "数学")), gaps=g, cfg=cfg), A.R_CAP).iloc[0]
     assert (row["应满足"], row["实际"], row["差额"]) == (1, 2, 1)
@@ -399,3 +402,41 @@ def test_audit_breaches_become_diagnosis_rows_without_an_empty_subject():
                           "教师编号": ["T1", ""]})
     d = audit_diagnosis(audit)
     assert d["说明"].tolist() == ["独立核查：音乐；派出后更缺（教师 T1）", "独立核查：交流人数不足"]
+
+
+def test_receiver_and_zoujiao_host_judged_over_both_stages_of_a_school():
+    # B becomes a 九年一贯制: 小学数学 short 12 (1 FTE at load 12) is above the threshold, but with 初中数学 8 periods
+    # in surplus (load 10: 0.8 FTE) the school's 数学 is short 1 − 0.8 = 0.2 FTE < 0.5 → t1's arrival breaks the
+    # rule (差额 0.3); with 初中 surplus 2 (0.2 FTE) the school is short 0.8 FTE → kept
+    t, s, g = frames()
+    s2 = s.copy()
+    s2.loc[s2["school_id"] == "B", "stage"] = "九年一贯制"
+
+    def with_middle(subject, gap, load):
+        return pd.concat([g, pd.DataFrame({"school_id": ["B"], "stage": ["初中"], "subject": [subject],
+                                           "gap_periods": [float(gap)], "standard_load": [float(load)]})],
+                         ignore_index=True)
+
+    res = run(gaps=with_middle("数学", -8, 10), schools=s2, zj=zj_rows())
+    row = only(res, A.R_RECEIVE).iloc[0]
+    assert "全校" in row["说明"] and row["应满足"] == 0.5 and row["差额"] == pytest.approx(0.3)
+    assert run(gaps=with_middle("数学", -2, 10), schools=s2, zj=zj_rows()).empty
+    # 走教: B 小学音乐 short 10, 初中音乐 surplus 7 → the school lacks 3 periods of 音乐: 3 periods of 走教 are kept,
+    # 4 are one too many (the cell alone would allow 10)
+    assert run(gaps=with_middle("音乐", -7, 14), schools=s2, zj=zj_rows(("t2", "A", "B", "音乐", 3))).empty
+    res = run(gaps=with_middle("音乐", -7, 14), schools=s2, zj=zj_rows(("t2", "A", "B", "音乐", 4)))
+    row = only(res, A.R_ZJ_HOST).iloc[0]
+    assert "全校" in row["说明"] and (row["应满足"], row["实际"]) == (3.0, 4.0)
+
+
+def test_each_arrival_still_finds_the_threshold():
+    # t1 and t4 both A → B 数学 (A has 40 periods spare).  B short 17: after = 17 − 24 = −7 < −(1 − 0.5) · 12 = −6 →
+    # the second arrival found 5 < 6 periods: 差额 1.  B short 18: after −6 → kept
+    t, s, g = frames()
+    g.loc[(g["school_id"] == "A") & (g["subject"] == "数学"), "gap_periods"] = -40.0
+    two = ex_rows(CLEAN_EX, ("t4", "A", "B", "数学"))
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "数学"), "gap_periods"] = 17.0
+    row = only(run(ex=two, gaps=g), A.R_RECEIVE).iloc[0]
+    assert (row["学校代码"], row["应满足"], row["实际"], row["差额"]) == ("B", -6.0, -7.0, 1.0)
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "数学"), "gap_periods"] = 18.0
+    assert run(ex=two, gaps=g).empty

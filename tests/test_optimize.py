@@ -196,7 +196,14 @@ def _enumerate(cs, cfg, move_cost=None):
     In[np.arange(len(ex)), ex["cell"].map(pos).to_numpy()] = 1.0
     has = ex["out_main"].to_numpy() >= 0
     Out[np.flatnonzero(has), ex.loc[has, "out_main"].map(pos).to_numpy()] = 1.0
-    ok_recv = ((S @ In - S @ Out) <= np.ceil(np.maximum(gap, 0) / load - 1e-9) + 1e-9).all(axis=1)
+    thr = float(cfg["shortage.threshold"])
+    g0 = np.maximum(gap, 0)
+    slots = np.ceil(g0 / load - 1e-9)
+    slots = np.where(g0 >= thr * load - 1e-9, np.minimum(slots, np.floor(g0 / load - thr + 1e-9) + 1), slots)
+    ok_recv = ((S @ In - S @ Out) <= slots + 1e-9).all(axis=1)
+    # every arrival into a receiving cell still finds it short by the threshold: it ends ≥ −(1 − thr) · load
+    recv = np.isin(cells.index, ex.loc[ex["kind"] == "short", "cell"].unique())
+    ok_recv &= ~((after < -(1 - thr) * load[None, :] - 1e-9) & recv[None, :]).any(axis=1)
     touched = np.isin(cells.index, touched_cells(cs))
     w = cells["weight"].to_numpy(float)
     value = (np.maximum(after, 0) * w)[:, touched].sum(axis=1)

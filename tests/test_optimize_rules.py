@@ -212,3 +212,45 @@ def test_urban_share_rule_over_all_urban_schools_or_school_by_school():
     zj = pd.DataFrame(columns=["teacher_id", "home", "host", "subject", "stage", "periods"])
     breaches = audit_plan(ex, zj, roster, schools, g, rot.eligibility, strict, YEAR, supply, None)
     assert len(breaches) == 1 and "逐校" in breaches.iloc[0]["说明"]
+
+
+def nine_year_receiver(middle_gap, subject="数学", primary_gap=12.0, load=12.0, middle_load=10.0, teachers=None):
+    """B (乡村) becomes a 九年一贯制 with ``subject`` in 小学 (short ``primary_gap``) and 初中 (gap ``middle_gap``)."""
+    roster, schools, g, supply = frames(teachers or [("a1", "A", "数学", 12)],
+                                        [("A", "数学", -40, 12), ("A", "音乐", -20, 12)])
+    schools.loc[schools["school_id"] == "B", "stage"] = "九年一贯制"
+    extra = pd.DataFrame({"school_id": ["B", "B"], "stage": ["小学", "初中"], "subject": subject,
+                          "gap_periods": [float(primary_gap), float(middle_gap)], "standard_load": [load, middle_load]})
+    g = pd.concat([g, extra], ignore_index=True)
+    g["gap_fte"] = g["gap_periods"] / g["standard_load"]
+    return roster, schools, g, supply
+
+
+def test_receiver_is_short_over_both_stages_of_the_school():
+    # B 小学数学 short 12 periods = 1 FTE (load 12).  初中数学 surplus 8 periods = 0.8 FTE (load 10): the school's 数学 is
+    # short 0.2 FTE < 0.5 — its own 初中 teachers cover most of it, nobody is sent.  初中 surplus 2 (0.2 FTE): short
+    # 0.8 FTE ≥ 0.5 → a1 goes
+    assert plan(nine_year_receiver(-8)).exchanges.empty
+    assert list(plan(nine_year_receiver(-2)).exchanges["teacher_id"]) == ["a1"]
+
+
+def test_zoujiao_host_capped_by_the_school_over_both_stages():
+    # a1 teaches 4 periods of 音乐 (load 12 → 8 spare).  B 小学音乐 short 5 (below the 6-period threshold: no exchange)
+    # and 初中音乐 surplus 3 → the school lacks 2 periods of 音乐: 2 periods of 走教, not 5
+    fr = nine_year_receiver(-3, subject="音乐", primary_gap=5, middle_load=12.0, teachers=[("a1", "A", "音乐", 4)])
+    rot = plan(fr)
+    assert rot.exchanges.empty
+    assert list(rot.zoujiao["periods"]) == [2]
+    fr = nine_year_receiver(0, subject="音乐", primary_gap=5, middle_load=12.0, teachers=[("a1", "A", "音乐", 4)])
+    assert list(plan(fr).zoujiao["periods"]) == [5]
+
+
+def test_each_arrival_still_finds_the_threshold():
+    # B 数学 short 17 periods, load 12, threshold 6: the first teacher leaves 5 periods short, below the threshold, so
+    # a second is not sent (it would leave B 7 periods over); short 18 → the second finds 6 = the threshold → goes
+    team = [("a1", "A", "数学", 12, "", 0, 10), ("a2", "A", "数学", 12, "", 0, 12)]
+    rot = plan(frames(team, [("A", "数学", -40, 12), ("B", "数学", 17, 12)]))
+    assert list(rot.exchanges["teacher_id"]) == ["a2"]
+    assert rot.coverage.set_index(["school_id", "subject"]).loc[("B", "数学"), "remaining"] == pytest.approx(5.0)
+    rot = plan(frames(team, [("A", "数学", -40, 12), ("B", "数学", 18, 12)]))
+    assert sorted(rot.exchanges["teacher_id"]) == ["a1", "a2"]

@@ -37,7 +37,10 @@ Rules and their arithmetic
   subject over its compulsory stages (小学 + 初中 of a 九年一贯制: Σ gaps, the smaller standard load).
 * 交流教师职称: every exchange teacher holds ``exchange.min_title_level`` (中级) or higher — volunteers too
   (``exchange.volunteers_need_title``), from the roster's title level.
-* 接收校缺口不足: a receiving cell's gap0 must be ≥ ``shortage.threshold`` × load, except for two-way swaps.
+* 接收校缺口不足: a receiving cell's gap0 must be ≥ ``shortage.threshold`` × load, and its school's subject over the
+  compulsory stages (Σ gap0 ÷ load of the 小学 and 初中 cells, FTE) ≥ ``shortage.threshold``, except for two-way swaps;
+  and every arrival still finds the threshold: after the plan the cell's gap (gap0 + leavers' periods − arrivals'
+  periods) ≥ −(1 − threshold) × load — a cell short 20 periods at load 14 takes one teacher, not two.
 * 交流资格: status 应交流, or a volunteer (``exchange.use_volunteers``); never 临聘 / non-专任教师 / not at post /
   past the retirement date on 1 Sep of the plan year (checked on the roster itself as well, 走教 too); a teacher whose retirement date falls before the end of the term is
   not moved, unless ``exchange.allow_short_term`` and the term is shortened to fit (交流年限: 1 … max_years
@@ -51,7 +54,8 @@ Rules and their arithmetic
   there); 骨干 movers ≥ 20 % × moves; moves ≤ ceil(max_share × base) when max_share > 0 (the same rounding as the
   floor, so max_share = min_share_compulsory is feasible).
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
-  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
+  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges), and ≤ ceil(the host school's shortage left
+  in the subject over its 小学 and 初中 cells, Σ periods); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``).
 """
 from __future__ import annotations
@@ -201,6 +205,13 @@ def _lookup(cells: pd.DataFrame, school, stage, subject, col: str, config) -> np
     else:
         vals = np.nan_to_num(vals, nan=0.0)
     return vals
+
+
+def _school_fte(cells: pd.DataFrame) -> pd.Series:
+    """(school, subject) → Σ gap0 ÷ load over the school's 小学 and 初中 cells of the subject (FTE)."""
+    c = cells.reset_index()
+    c = c[c["stage"].isin(COMPULSORY)]
+    return (c["gap0"] / c["load"]).groupby([c["school_id"].astype(str), c["subject"].astype(str)]).sum()
 
 
 def _rows(rule, mask, sch, school, subject="", teacher="", required=np.nan, actual=np.nan, excess=np.nan,
@@ -391,6 +402,29 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         bad = ~ex["swap"].to_numpy() & (gap_in < need - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, need, gap_in, need - gap_in,
                          ex["stage"] + "：接收学校该学科缺口未达紧缺阈值"))
+        # each arrival must still find the cell short by the threshold: after the plan the cell keeps at most
+        # (1 − threshold) FTE of surplus (after = gap0 + leavers' periods − arrivals' periods ≥ −(1 − thr) · load)
+        recv = pd.DataFrame({"school_id": _text(to).to_numpy(), "stage": _text(ex["stage"]).to_numpy(),
+                             "subject": _text(subj).to_numpy()})[~ex["swap"].to_numpy()].drop_duplicates()
+        seq = recv.merge(f, on=["school_id", "stage", "subject"], how="inner")
+        if len(seq):
+            thr = float(config["shortage.threshold"])
+            after = seq["gap0"] + seq["delta"]
+            floor_ = -(1.0 - thr) * seq["load"]
+            out.append(_rows(R_RECEIVE, (after < floor_ - EPS).to_numpy(), sch, seq["school_id"], seq["subject"], "",
+                             floor_, after, floor_ - after,
+                             seq["stage"] + "：最后一名交流教师到达时该学科缺口已不足紧缺阈值（交流后富余超过 "
+                             + f"{1.0 - thr:g} 人）"))
+        # the school's subject over its compulsory stages, in FTE (Σ gap ÷ load of its 小学 and 初中 cells): a
+        # 九年一贯制 with spare 初中 periods in the subject is not short in it as a school
+        fte = _school_fte(cells)
+        pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
+        pooled = fte.reindex(pooled).to_numpy(float)
+        thr = float(config["shortage.threshold"])
+        bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
+            (np.nan_to_num(pooled, nan=thr) < thr - EPS)
+        out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,
+                         "全校（小学、初中合计）该学科缺编未达紧缺阈值（人）"))
         # --- who may move --------------------------------------------------------------------------------
         known = tex["school_id"].notna().to_numpy()
         status = tex["elig"].fillna("").to_numpy()
@@ -568,6 +602,19 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     got = per_cell["periods"].to_numpy(float)
     out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
+    # and not beyond what the host school as a whole still lacks in the subject over 小学 + 初中 (periods)
+    c = cells.reset_index()
+    c = c[c["stage"].isin(COMPULSORY)]
+    if len(c):
+        ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
+        c = c.assign(left=c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0))
+        school_left = c.groupby(["school_id", "subject"])["left"].sum()
+        k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
+        sl = school_left.reindex(k2).to_numpy(float)
+        comp = per_cell["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(sl)
+        cap2 = np.ceil(np.maximum(np.nan_to_num(sl), 0.0) - EPS) + 0.0
+        out.append(_rows(R_ZJ_HOST, comp & (got > cap2 + EPS), sch, per_cell["host"], per_cell["subject"], "", cap2,
+                         got, got - cap2, "全校（小学、初中合计）：走教课时超过交流后该学科剩余缺口（向上取整）"))
     km = pair_km(schools.astype({"school_id": str}), home, host, config, dist)
     max_km = float(config["zoujiao.max_km"])
     bad = np.isnan(km) | (km > max_km + EPS)

@@ -23,9 +23,13 @@ Variables
 
 Constraint families (named ``family_key``; keys kept in ``Model.families``), all in weekly periods
   one_move[g]  Σ_{i∈g} X ≤ size_g                                         each teacher at most one move
-  receive[c]   Σ_in X − Σ_out(main) X ≤ slots_c = ceil(max(gap0_c, 0) / load_c)
+  receive[c]   Σ_in X − Σ_out(main) X ≤ slots_c = ceil(max(r_c, 0) / load_c), r_c the receivable gap (gap0_c,
+               capped by the school's shortage in the subject over its 小学 + 初中 cells, candidates.receivable_gap)
                a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
                below the shortage threshold has no candidate arrivals except two-way swaps (双向对调)
+  receive_seq[c]  Σ_in offer · X − Σ_out periods · X ≤ gap0_c + (1 − threshold) · load_c for every receiving cell:
+               each arrival finds the cell still short by the threshold, so it ends with at most (1 − threshold) FTE
+               surplus (a cell short 20 periods at load 14 takes one teacher, not two: the second would find 6 < 7)
   cover[c]     u_c + Σ_in offer · X − Σ_out(main) periods_main · X − Σ_out(second) periods_second · X ≥ gap0_c
   send[c]      Σ_out periods_main · X + Σ_out(second) periods_second · X − Σ_in offer · X ≤ allow_c
                allow_c = tolerance · load_c − gap0_c for a cell without shortage (gap0 ≤ 0: it may end short by
@@ -60,7 +64,7 @@ No per-move bonus: a move is made only when it covers more than it costs, or the
   y[j] integer 0 … min(spare capacity, ceil(remaining gap)) per candidate row (teacher → host cell);
   z[h] binary per (teacher, host school).
   zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
-  zj_cell[c] Σ y ≤ ceil(remaining gap_c);  zj_budget (if zoujiao.budget_cap > 0):
+  zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);  zj_budget (if zoujiao.budget_cap > 0):
   months · weeks · (per_trip · (Σ y / ppt + (ppt − 1)/ppt · Σ z) + per_period · Σ y) ≤ budget_cap
   (an upper bound of the real subsidy with trips = ceil(periods / ppt) per host, so the cap always holds).
   Objective: − W_COV · w_c · y  + per-period travel (2 · km · W_KM + W_SUBSIDY · weeks · per_trip) / ppt
@@ -82,7 +86,7 @@ import pandas as pd
 import pulp
 
 from ..forecast.gaps import shown_periods
-from .candidates import COMPULSORY_STAGES, CandidateSet, group_rank
+from .candidates import COMPULSORY_STAGES, CandidateSet, receivable_gap, row_rank
 
 W_SLACK = 1e4
 W_COV = 100.0
@@ -147,10 +151,17 @@ def _add_family(prob, V, name, key, vid, coef, sense, rhs, families, min_terms=1
 
 # --- exchange ---------------------------------------------------------------------------------------
 
-def cell_slots(cells: pd.DataFrame) -> pd.Series:
-    """Teachers a cell's shortage can take: ceil(max(gap0, 0) / load), indexed by cell."""
+def cell_slots(cells: pd.DataFrame, threshold: float = 0.0) -> pd.Series:
+    """Teachers a cell's shortage can take: ceil(max(receivable gap, 0) / load), indexed by cell — the receivable
+    gap (``candidates.receivable_gap``) is the cell's own, capped by its school's shortage in the subject over the
+    compulsory stages."""
     c = cells.set_index("cell")
-    return np.ceil(c["gap0"].clip(lower=0) / c["load"] - 1e-9).astype(float)
+    gap = receivable_gap(cells).reindex(c.index).clip(lower=0)
+    slots = np.ceil(gap / c["load"] - 1e-9)
+    # from the threshold on, the k-th arrival must still find thr · load: k ≤ floor((gap − thr · load) / load) + 1
+    thr = float(threshold)
+    seq = np.floor((gap - thr * c["load"]) / c["load"] + 1e-9) + 1
+    return slots.where(gap < thr * c["load"] - 1e-9, np.minimum(slots, seq)).astype(float)
 
 
 def send_allowance(cells: pd.DataFrame, config) -> pd.Series:
@@ -231,12 +242,11 @@ def touched_cells(cset: CandidateSet) -> np.ndarray:
 
 
 def tie_break(cset: CandidateSet) -> np.ndarray:
-    """TIE_EPS × the rank of the row's group among the groups of its school and subject (PRIORITY): between
-    groups that do equally well, the published priority decides inside the model (≤ 1e-3 for 10 groups = one km
-    of ``km_cost``; a step of 1e-4 stays above CBC's cutoff increment), so every solver that proves the optimum
-    returns the same plan."""
-    rank = group_rank(cset.teachers)
-    return TIE_EPS * cset.exchange["grp"].map(rank).fillna(0).to_numpy(float)
+    """TIE_EPS × the rank of the row's group among the groups of its sending school with a row in the same subject
+    (``candidates.row_rank``, PRIORITY): between groups that do equally well, the published priority decides
+    inside the model (≤ 1e-3 for 10 groups = one km of ``km_cost``; a step of 1e-4 stays above CBC's cutoff
+    increment), so every solver that proves the optimum returns the same plan."""
+    return TIE_EPS * row_rank(cset.teachers, cset.exchange)
 
 
 def move_costs(cset: CandidateSet, config, move_cost: float | None = None) -> np.ndarray:
@@ -293,12 +303,20 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
 
     cin = ex["cell"].to_numpy()
     om = ex["out_main"].to_numpy()
-    slots = cell_slots(cset.cells)
+    slots = cell_slots(cset.cells, float(config["shortage.threshold"]))
     keep = np.isin(om, np.unique(cin))
     _add_family(prob, V, "receive", np.r_[cin, om[keep]], np.r_[xi, xi[keep]],
                 np.r_[np.ones(n), -np.ones(int(keep.sum()))], LE, slots.to_dict(), fam)
 
     cell, row, per = period_terms(ex)
+    # a teacher is sent only into a cell still short by the threshold when they arrive: after the plan a receiving
+    # cell keeps a surplus of at most (1 − threshold) FTE — Σ offer in − Σ periods out ≤ gap0 + (1 − thr) · load
+    thr = float(config["shortage.threshold"])
+    cl = cset.cells.set_index("cell")
+    rc = np.unique(cin[ex["kind"].to_numpy() == "short"])
+    in_rc = np.isin(cell, rc)
+    _add_family(prob, V, "receive_seq", cell[in_rc], row[in_rc], per[in_rc], LE,
+                (cl["gap0"].reindex(rc) + (1.0 - thr) * cl["load"].reindex(rc)).to_dict(), fam)
     upos = n + u.index.get_indexer(u.index)
     gap0 = cset.cells.set_index("cell")["gap0"]
     # receiving cells (short): u = gap0 − cov, cov ≤ net periods in, cov ≤ Σ_k v_k z_k with Σ_k z_k ≤ arrivals —
@@ -403,7 +421,7 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
     t0 = time.perf_counter()
     ex = cset.exchange
     prob, x, u, sl = _exchange_variables(cset, config)
-    slots = cell_slots(cset.cells)
+    slots = cell_slots(cset.cells, float(config["shortage.threshold"]))
     allow = send_allowance(cset.cells, config)
     cells = cset.cells.set_index("cell")
     rows = range(len(ex))
@@ -422,6 +440,9 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
 
     for c in u.index:
         prob += net(c) + u[c] >= float(cells.loc[c, "gap0"]), f"cover_{c}"
+    thr = float(config["shortage.threshold"])
+    for c in sorted(set(ex.loc[ex["kind"] == "short", "cell"])):
+        prob += net(c) <= float(cells.loc[c, "gap0"]) + (1 - thr) * float(cells.loc[c, "load"]), f"receive_seq_{c}"
     senders = set(ex.loc[ex["out_main"] >= 0, "out_main"]) | set(ex.loc[ex["out_second"] >= 0, "out_second"])
     for c in sorted(senders):
         prob += -net(c) <= float(allow[c]), f"send_{c}"
@@ -470,7 +491,8 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     """The county 走教 model on the remaining gaps (cell → periods), teachers in ``exclude`` left out."""
     t0 = time.perf_counter()
     zj = cset.zoujiao
-    rem = remaining.clip(lower=0)
+    # the gap left after the exchanges, capped by the school's subject over its compulsory stages (periods)
+    rem = receivable_gap(cset.cells, remaining, periods=True).clip(lower=0)
     cap_cell = np.ceil(rem - 1e-9)
     zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)

@@ -6,7 +6,8 @@ Three frames feed :func:`staffplan.optimize.build.build_model`:
   (+ = shortage), ``load`` periods per FTE, weight of covering one period there.
 * ``exchange`` — one row per candidate move of a mover *group* (:func:`mover_groups`: teachers the model cannot
   tell apart) → receiving cell, with ``size`` (teachers in the group): ``kind`` = "short" (the receiving cell is
-  short by at least ``shortage.threshold`` FTE in the teacher's subject or second subject) or "pair" (the
+  short by at least ``shortage.threshold`` FTE in the teacher's subject or second subject, in its stage and, at a
+  school with 小学 and 初中, over both — ``receivable_gap``) or "pair" (the
   receiving cell is below the threshold but has its own possible mover of the same subject and stage: two-way
   flow 双向对调, only generated when the quota rules need more moves than shortages can absorb).
   The direction rule holds on every row (cross 城区/镇区 ↔ 乡村, or different 办学水平, or same 教育集团 —
@@ -22,7 +23,7 @@ Three frames feed :func:`staffplan.optimize.build.build_model`:
 * ``zoujiao``  — one row per 走教 teacher → host cell: teachers of ``zoujiao.subjects`` (main or second
   subject) with spare capacity (standard load + ``extra_load`` − current periods; the extra only with
   本人意愿 愿意走教 when ``extra_load_needs_consent``), not past retirement and allowed to serve weak schools,
-  host cells with a shortage in that subject in the same 学区/镇街 or the same 教育集团 (``same_zone``; joined on
+  host cells with a shortage in that subject (``receivable_gap`` in periods) in the same 学区/镇街 or the same 教育集团 (``same_zone``; joined on
   zone and group), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no candidate), pruned to the
   ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
 
@@ -228,6 +229,26 @@ def gap_cells(gaps: pd.DataFrame, supply: pd.DataFrame, schools: pd.DataFrame, c
     return g
 
 
+def receivable_gap(cells: pd.DataFrame, gap: pd.Series | None = None, periods: bool = False) -> pd.Series:
+    """Shortage a cell can receive from outside (cell → periods): its own gap, but never more than its school's
+    shortage in that subject over the compulsory stages — a 九年一贯制 whose 初中 音乐 teachers have spare periods
+    covers its 小学 音乐 shortage itself before it asks for an exchange or a 走教 teacher (domain.md §3: a
+    multi-stage school computes each stage and adds; §6 judges a school's subject).  The school's shortage is
+    Σ gap ÷ load (FTE, the unit of the shortage threshold) over its 小学 and 初中 cells of the subject, in this
+    cell's load; with ``periods`` it is Σ gap periods (the unit of 走教).  A cell outside those stages, or alone in
+    its subject, keeps its own gap.  ``gap``: cell → signed gap periods (default the cells' gap0)."""
+    c = cells[["cell", "school_id", "stage", "subject", "load"]].copy()
+    c["gap"] = c["cell"].map(gap).fillna(0.0).to_numpy(float) if gap is not None else cells["gap0"].to_numpy(float)
+    comp = c["stage"].isin(COMPULSORY_STAGES)
+    key = [c["school_id"], c["subject"]]
+    term = c["gap"] if periods else c["gap"] / c["load"]
+    pooled = term.where(comp).groupby(key).transform("sum")
+    if not periods:
+        pooled = pooled * c["load"]
+    multi = comp & (c["cell"].where(comp).groupby(key).transform("count") >= 2)
+    own = c["gap"]
+    return pd.Series(np.where(multi, np.minimum(own, pooled), own), index=c["cell"].to_numpy())
+
 def _stage_ok(a: pd.Series, b: pd.Series) -> np.ndarray:
     a = a.to_numpy()
     b = b.to_numpy()
@@ -276,12 +297,18 @@ PRIORITY = ("同一学校、学段、学科、课时、骨干身份的可选教�
 PRIORITY_ORDER = (["must", "willing", "preference", "years_at_school", "teacher_id"], [False, False, True, False, True])
 
 
-def group_rank(teachers: pd.DataFrame) -> pd.Series:
-    """grp → rank of the group among the groups of its school and subject, by its first teacher in PRIORITY
-    (0 = first): the model's tie-break between groups that do equally well."""
+def row_rank(teachers: pd.DataFrame, exchange: pd.DataFrame) -> np.ndarray:
+    """Per candidate row: the rank (0 = first) of its group, by the group's first teacher in PRIORITY, among the
+    groups of the same sending school that have a row in the same subject (the subject taught at the receiver —
+    a 体育 teacher and a 物理 teacher who also teaches 体育 compete for one 体育 post): the model's tie-break
+    between groups that do equally well."""
     m = teachers[teachers["grp"] >= 0].sort_values(PRIORITY_ORDER[0], ascending=PRIORITY_ORDER[1], kind="stable")
     m = m.drop_duplicates("grp")
-    return pd.Series(m.groupby(["school_id", "subject"]).cumcount().to_numpy(), index=m["grp"].to_numpy())
+    pos = pd.Series(np.arange(len(m)), index=m["grp"].to_numpy())
+    p = exchange["grp"].map(pos).fillna(len(m)).astype(float)
+    if p.empty:
+        return np.zeros(0)
+    return (p.groupby([exchange["from_school"], exchange["subject"]]).rank(method="dense") - 1).to_numpy(float)
 
 
 def mover_groups(teachers: pd.DataFrame) -> pd.DataFrame:
@@ -371,7 +398,8 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
                                     attrs["group"][:, None], attrs["group"][None, :], config)
     blocked_school = attrs["rural"].astype(bool) | (attrs["tier"] == "薄弱")   # 乡村/薄弱 destinations
     threshold = float(config["shortage.threshold"])
-    is_recv = cells["gap0"] >= threshold * cells["load"] - 1e-9
+    # short in its own stage and in the school's subject over the compulsory stages (receivable_gap)
+    is_recv = receivable_gap(cells).to_numpy() >= threshold * cells["load"].to_numpy(float) - 1e-9
     own = pd.MultiIndex.from_frame(units[["school_id", "t_stage", "c_subject"]])
     has_own = pd.MultiIndex.from_frame(cells[["school_id", "stage", "subject"]]).isin(own)
     plans = []
@@ -505,7 +533,8 @@ def zoujiao_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd.
     zt = teachers[teachers["zj_cap"] > 0]
     rows = _teacher_subject_rows(zt, set(config["zoujiao.subjects"]))
     rows = rows[["teacher_id", "school_id", "county", "t_stage", "c_subject", "zj_cap", "willing_zoujiao"]]
-    hosts = cells[cells["gap0"] > 0][["cell", "school_id", "stage", "subject", "county", "gap0"]]
+    hosts = cells.assign(gap0=receivable_gap(cells, periods=True).to_numpy())   # the school's other stage first
+    hosts = hosts[hosts["gap0"] > 1e-9][["cell", "school_id", "stage", "subject", "county", "gap0"]]
     hosts = hosts.rename(columns={"school_id": "host", "subject": "c_subject"})
     if bool(config["zoujiao.same_zone"]):
         # same 学区/镇街 or same 教育集团: joined on the zone and on the group, never the whole county
@@ -573,7 +602,7 @@ def county_candidates(county: str, teachers: pd.DataFrame, cells: pd.DataFrame, 
     tc["grp"] = _teacher_group(tc, groups).to_numpy()
     req = requirements(tc, config)
     ex = exchange_candidates(tc, cc, schools, config, distances, groups=groups)
-    absorb = _absorbable(ex, cc)
+    absorb = _absorbable(ex, cc, float(config["shortage.threshold"]))
     urban_absorb = _teachers_with_rows(ex[ex["from_urban"].astype(bool)]) if len(ex) else 0
     need_pairs = force_pairs or req["quota"] > absorb or req["quota_urban"] > urban_absorb
     if need_pairs:
@@ -603,10 +632,13 @@ def build_candidate_sets(teachers: pd.DataFrame, cells: pd.DataFrame, schools: p
     return [county_candidates(c, teachers, cells, schools, config, distances) for c in counties(teachers)]
 
 
-def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame) -> int:
-    """Upper estimate of moves the shortages can take: min(teachers with a candidate, Σ ceil(gap / load))."""
+def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame, threshold: float = 0.0) -> int:
+    """Upper estimate of moves the shortages can take: min(teachers with a candidate, Σ arrivals each receiving cell
+    can take — the k-th must still find ``threshold`` FTE short: floor(gap / load − threshold) + 1)."""
     if ex.empty:
         return 0
     used = cells[cells["cell"].isin(ex["cell"].unique())]
-    slots = int(np.ceil(used["gap0"].clip(lower=0) / used["load"] - 1e-9).sum())
-    return int(min(_teachers_with_rows(ex), slots))
+    gap = receivable_gap(cells).reindex(used["cell"].to_numpy()).clip(lower=0).to_numpy(float)
+    load = used["load"].to_numpy(float)
+    k = np.minimum(np.ceil(gap / load - 1e-9), np.floor(gap / load - threshold + 1e-9) + 1)
+    return int(min(_teachers_with_rows(ex), int(np.clip(k, 0, None).sum())))

@@ -16,7 +16,7 @@ from ..errors import InputError, InfeasiblePlan
 from ..forecast.gaps import shown_periods
 from ..forecast.tables import with_total
 from ..rules.eligibility import MUST
-from .candidates import PRIORITY
+from .candidates import PRIORITY, receivable_gap
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
 FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]
@@ -144,6 +144,10 @@ def share_lines(rot) -> dict[str, str]:
                  else "按全区城镇和优质学校的应交流教师合计计算，不逐校要求")
         out["城镇/优质学校应交流教师"] = (f"按不少于 {float(cfg['exchange.min_share_eligible_urban']):.0%} 需交流 "
                                 f"{s['urban_required']:,} 人（{scope}）；本方案交流 {s['from_urban']:,} 人")
+    thr = float(cfg["shortage.threshold"])
+    out["接收学校与走教学校"] = (f"交流教师只派往该学段该学科缺口达到 {thr:g} 人的学校（双向对调除外）；九年一贯制等同时有小学、初中的学校，"
+                        f"该学科小学、初中合计的缺口也须达到 {thr:g} 人（本校另一学段有富余的先在校内调剂）。走教课时不超过"
+                        "交流后该学段的剩余缺口，也不超过学校该学科小学、初中合计的剩余缺口")
     if s["exchanged"]:
         out["骨干教师"] = (f"交流教师中骨干教师 {s['backbone']:,} 人，占 {s['backbone_share'] or 0:.1%}（要求不低于 "
                        f"{float(cfg['exchange.min_share_backbone']):.0%}）")
@@ -279,9 +283,14 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     subjects = [s for s in (t["subject"], t["subject2"]) if s]
     threshold = float(config["shortage.threshold"])
     if cand.empty:
-        short_any = cells[(cells["county"] == t["county"]) & cells["subject"].isin(subjects)
-                          & (cells["gap0"] >= threshold * cells["load"] - 1e-9) & (cells["school_id"] != t["school_id"])]
-        if short_any.empty:
+        need = threshold * cells["load"].to_numpy(float) - 1e-9
+        near = (cells["county"] == t["county"]) & cells["subject"].isin(subjects) & (cells["school_id"] != t["school_id"])
+        short_any = cells[near & (receivable_gap(cells).to_numpy() >= need)]
+        own_short = cells[near & (cells["gap0"].to_numpy(float) >= need)]
+        if short_any.empty and len(own_short):
+            lines.append(f"未被选中：有 {own_short['school_id'].nunique()} 所学校该学段该学科缺口达到 {threshold:g} 人，但学校"
+                         "该学科小学、初中合计未达到（本校另一学段有富余，先在校内调剂）")
+        elif short_any.empty:
             lines.append(f"未被选中：没有该学科（{'、'.join(subjects)}）缺口达到 {threshold:g} 人的接收学校")
         else:
             lines.append(f"未被选中：有 {short_any['school_id'].nunique()} 所学校该学科缺口达到 {threshold:g} 人，但都不满足交流方向"
