@@ -24,8 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="CBC 与 HiGHS 的交流方案是否一致")
     ap.add_argument("data")
     ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--exact-max-rows", type=int, default=0,
+                    help="solver.exact_max_rows for this run (0: the configured value)")
     args = ap.parse_args(argv)
-    cfg = default_config().with_overrides({"exchange.compare_plans": False, "solver.time_limit": args.time_limit})
+    cfg = default_config().with_overrides({"exchange.compare_plans": False, "solver.time_limit": args.time_limit,
+                                           **({"solver.exact_max_rows": args.exact_max_rows} if args.exact_max_rows else {})})
     ds = load_dataset(args.data)
     fc = run_forecast(ds, cfg)
     plans = {}
