@@ -341,3 +341,11 @@ def test_second_subject_periods_column_is_read_and_checked(tmp_path):
     sup = teacher_supply(ds.teachers, ds.schools, default_config(), 2026).set_index("teacher_id")
     assert sup.loc[ids[0], ["periods_main", "periods_second"]].tolist() == [12, 4]
     assert sup.loc[ids[1], ["periods_main", "periods_second"]].tolist() == [0, 5]
+
+
+def test_a_coordinate_that_is_not_a_number_gets_a_coordinate_example(tmp_path):
+    schools = [r[:] + ["经度"] for r in fx.SCHOOL_ROWS[:1]] + [r[:] + ["113.1"] for r in fx.SCHOOL_ROWS[1:]]
+    schools[2][-1] = "东经113度"
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", schools=schools))
+    assert (first.file, first.sheet, first.row, first.column) == ("学校.xlsx", "学校", 3, "经度")
+    assert "应为 113.25 这样的数字（经度" in first.message

@@ -19,6 +19,8 @@ headers as written so messages name the user's column. Inputs are only ever open
 """
 from __future__ import annotations
 
+import dataclasses
+
 import contextvars
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -305,6 +307,7 @@ RULES: dict[str, Rule] = {
     "special": _vocab_rule(nz.normalize_special, schema.SPECIALS, soft=True),
     "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True),
 }
+NUMBER_EXAMPLES = {"lon": "113.25 这样的数字（经度，单位：度）", "lat": "23.12 这样的数字（纬度，单位：度）"}
 _PERSONAL = {"id_number", "special"}  # a malformed date is shown (it is not a real date); IDs never
 _VOCAB_FILES = {"title": "values_title.csv", "subject": "values_subject.csv"}
 
@@ -367,6 +370,8 @@ def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Iss
         label = labels.get(f, column_label(table, f))
         show = f not in _PERSONAL
         rule = RULES.get(spec.type, RULES["text"])
+        if spec.type == "number" and f in NUMBER_EXAMPLES:
+            rule = dataclasses.replace(rule, expected=NUMBER_EXAMPLES[f])
         val = rule.parse(raw, spec.type)
         # blank cells matter for values not understood and for required fields only (is_blank costs a pass)
         need = present and (spec.required != "no" or f == "subject" or bool(val.isna().any()))
