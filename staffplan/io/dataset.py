@@ -19,10 +19,8 @@ headers as written so messages name the user's column. Inputs are only ever open
 """
 from __future__ import annotations
 
-import dataclasses
-
 import contextvars
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -371,7 +369,7 @@ def convert(table: str, frame: pd.DataFrame, labels: dict[str, str], issues: Iss
         show = f not in _PERSONAL
         rule = RULES.get(spec.type, RULES["text"])
         if spec.type == "number" and f in NUMBER_EXAMPLES:
-            rule = dataclasses.replace(rule, expected=NUMBER_EXAMPLES[f])
+            rule = replace(rule, expected=NUMBER_EXAMPLES[f])
         val = rule.parse(raw, spec.type)
         # blank cells matter for values not understood and for required fields only (is_blank costs a pass)
         need = present and (spec.required != "no" or f == "subject" or bool(val.isna().any()))

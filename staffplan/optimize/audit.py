@@ -398,7 +398,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         # --- receivers ---------------------------------------------------------------------------------
         gap_in = _lookup(cells, to, ex["stage"], subj, "gap0", config)
         load_in = _lookup(cells, to, ex["stage"], subj, "load", config)
-        need = float(config["shortage.threshold"]) * load_in
+        thr = float(config["shortage.threshold"])
+        need = thr * load_in
         bad = ~ex["swap"].to_numpy() & (gap_in < need - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, need, gap_in, need - gap_in,
                          ex["stage"] + "：接收学校该学科缺口未达紧缺阈值"))
@@ -408,7 +409,6 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              "subject": _text(subj).to_numpy()})[~ex["swap"].to_numpy()].drop_duplicates()
         seq = recv.merge(f, on=["school_id", "stage", "subject"], how="inner")
         if len(seq):
-            thr = float(config["shortage.threshold"])
             after = seq["gap0"] + seq["delta"]
             floor_ = -(1.0 - thr) * seq["load"]
             out.append(_rows(R_RECEIVE, (after < floor_ - EPS).to_numpy(), sch, seq["school_id"], seq["subject"], "",
@@ -420,7 +420,6 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         fte = _school_fte(cells)
         pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
         pooled = fte.reindex(pooled).to_numpy(float)
-        thr = float(config["shortage.threshold"])
         bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
             (np.nan_to_num(pooled, nan=thr) < thr - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,

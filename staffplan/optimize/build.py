@@ -23,8 +23,9 @@ Variables
 
 Constraint families (named ``family_key``; keys kept in ``Model.families``), all in weekly periods
   one_move[g]  Σ_{i∈g} X ≤ size_g                                         each teacher at most one move
-  receive[c]   Σ_in X − Σ_out(main) X ≤ slots_c = ceil(max(r_c, 0) / load_c), r_c the receivable gap (gap0_c,
-               capped by the school's shortage in the subject over its 小学 + 初中 cells, candidates.receivable_gap)
+  receive[c]   Σ_in X − Σ_out(main) X ≤ slots_c (candidates.arrival_slots: ceil(r_c / load_c), r_c the receivable
+               gap — gap0_c capped by the school's shortage in the subject over its 小学 + 初中 cells — and for a
+               receiving cell at most floor(r_c / load_c − threshold) + 1)
                a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
                below the shortage threshold has no candidate arrivals except two-way swaps (双向对调)
   receive_seq[c]  Σ_in offer · X − Σ_out periods · X ≤ gap0_c + (1 − threshold) · load_c for every receiving cell:
@@ -86,7 +87,7 @@ import pandas as pd
 import pulp
 
 from ..forecast.gaps import shown_periods
-from .candidates import COMPULSORY_STAGES, CandidateSet, receivable_gap, row_rank
+from .candidates import COMPULSORY_STAGES, CandidateSet, arrival_slots, receivable_gap, row_rank
 
 W_SLACK = 1e4
 W_COV = 100.0
@@ -150,19 +151,6 @@ def _add_family(prob, V, name, key, vid, coef, sense, rhs, families, min_terms=1
 
 
 # --- exchange ---------------------------------------------------------------------------------------
-
-def cell_slots(cells: pd.DataFrame, threshold: float = 0.0) -> pd.Series:
-    """Teachers a cell's shortage can take: ceil(max(receivable gap, 0) / load), indexed by cell — the receivable
-    gap (``candidates.receivable_gap``) is the cell's own, capped by its school's shortage in the subject over the
-    compulsory stages."""
-    c = cells.set_index("cell")
-    gap = receivable_gap(cells).reindex(c.index).clip(lower=0)
-    slots = np.ceil(gap / c["load"] - 1e-9)
-    # from the threshold on, the k-th arrival must still find thr · load: k ≤ floor((gap − thr · load) / load) + 1
-    thr = float(threshold)
-    seq = np.floor((gap - thr * c["load"]) / c["load"] + 1e-9) + 1
-    return slots.where(gap < thr * c["load"] - 1e-9, np.minimum(slots, seq)).astype(float)
-
 
 def send_allowance(cells: pd.DataFrame, config) -> pd.Series:
     """Periods a cell may lose net (cell → periods): tolerance · load − gap0 without shortage, 0 when short.
@@ -303,7 +291,7 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
 
     cin = ex["cell"].to_numpy()
     om = ex["out_main"].to_numpy()
-    slots = cell_slots(cset.cells, float(config["shortage.threshold"]))
+    slots = arrival_slots(cset.cells, float(config["shortage.threshold"]))
     keep = np.isin(om, np.unique(cin))
     _add_family(prob, V, "receive", np.r_[cin, om[keep]], np.r_[xi, xi[keep]],
                 np.r_[np.ones(n), -np.ones(int(keep.sum()))], LE, slots.to_dict(), fam)
@@ -421,7 +409,7 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
     t0 = time.perf_counter()
     ex = cset.exchange
     prob, x, u, sl = _exchange_variables(cset, config)
-    slots = cell_slots(cset.cells, float(config["shortage.threshold"]))
+    slots = arrival_slots(cset.cells, float(config["shortage.threshold"]))
     allow = send_allowance(cset.cells, config)
     cells = cset.cells.set_index("cell")
     rows = range(len(ex))

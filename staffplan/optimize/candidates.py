@@ -249,6 +249,23 @@ def receivable_gap(cells: pd.DataFrame, gap: pd.Series | None = None, periods: b
     own = c["gap"]
     return pd.Series(np.where(multi, np.minimum(own, pooled), own), index=c["cell"].to_numpy())
 
+
+def receiving(cells: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Cells that may receive an exchange teacher (not counting two-way swaps): receivable gap ≥ threshold FTE."""
+    return receivable_gap(cells).to_numpy() >= threshold * cells["load"].to_numpy(float) - 1e-9
+
+
+def arrival_slots(cells: pd.DataFrame, threshold: float) -> pd.Series:
+    """Teachers a cell's shortage can take (cell → count): ceil(receivable gap ÷ load), and for a receiving cell
+    only as many as still find ``threshold`` FTE short when they arrive: the k-th needs gap − (k − 1) · load ≥
+    threshold · load, so k ≤ floor(gap ÷ load − threshold) + 1."""
+    gap = receivable_gap(cells).clip(lower=0).to_numpy(float)
+    load = cells["load"].to_numpy(float)
+    slots = np.ceil(gap / load - 1e-9)
+    seq = np.floor(gap / load - threshold + 1e-9) + 1
+    return pd.Series(np.where(receiving(cells, threshold), np.minimum(slots, seq), slots),
+                     index=cells["cell"].to_numpy())
+
 def _stage_ok(a: pd.Series, b: pd.Series) -> np.ndarray:
     a = a.to_numpy()
     b = b.to_numpy()
@@ -398,8 +415,7 @@ def exchange_candidates(teachers: pd.DataFrame, cells: pd.DataFrame, schools: pd
                                     attrs["group"][:, None], attrs["group"][None, :], config)
     blocked_school = attrs["rural"].astype(bool) | (attrs["tier"] == "薄弱")   # 乡村/薄弱 destinations
     threshold = float(config["shortage.threshold"])
-    # short in its own stage and in the school's subject over the compulsory stages (receivable_gap)
-    is_recv = receivable_gap(cells).to_numpy() >= threshold * cells["load"].to_numpy(float) - 1e-9
+    is_recv = receiving(cells, threshold)   # short in its stage and in the school's subject over 小学 + 初中
     own = pd.MultiIndex.from_frame(units[["school_id", "t_stage", "c_subject"]])
     has_own = pd.MultiIndex.from_frame(cells[["school_id", "stage", "subject"]]).isin(own)
     plans = []
@@ -632,13 +648,10 @@ def build_candidate_sets(teachers: pd.DataFrame, cells: pd.DataFrame, schools: p
     return [county_candidates(c, teachers, cells, schools, config, distances) for c in counties(teachers)]
 
 
-def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame, threshold: float = 0.0) -> int:
-    """Upper estimate of moves the shortages can take: min(teachers with a candidate, Σ arrivals each receiving cell
-    can take — the k-th must still find ``threshold`` FTE short: floor(gap / load − threshold) + 1)."""
+def _absorbable(ex: pd.DataFrame, cells: pd.DataFrame, threshold: float) -> int:
+    """Upper estimate of moves the shortages can take: min(teachers with a candidate, Σ arrival slots of the cells
+    with candidate rows)."""
     if ex.empty:
         return 0
-    used = cells[cells["cell"].isin(ex["cell"].unique())]
-    gap = receivable_gap(cells).reindex(used["cell"].to_numpy()).clip(lower=0).to_numpy(float)
-    load = used["load"].to_numpy(float)
-    k = np.minimum(np.ceil(gap / load - 1e-9), np.floor(gap / load - threshold + 1e-9) + 1)
-    return int(min(_teachers_with_rows(ex), int(np.clip(k, 0, None).sum())))
+    slots = arrival_slots(cells, threshold).reindex(ex["cell"].unique())
+    return int(min(_teachers_with_rows(ex), int(slots.sum())))

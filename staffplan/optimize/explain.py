@@ -16,7 +16,7 @@ from ..errors import InputError, InfeasiblePlan
 from ..forecast.gaps import shown_periods
 from ..forecast.tables import with_total
 from ..rules.eligibility import MUST
-from .candidates import PRIORITY, receivable_gap
+from .candidates import PRIORITY, receiving
 
 ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
 FOCUS_SUBJECTS = ["音乐", "美术", "体育", "科学"]
@@ -285,7 +285,7 @@ def explain_teacher(ds, config, query: str, year: int | None = None, rotate=None
     if cand.empty:
         need = threshold * cells["load"].to_numpy(float) - 1e-9
         near = (cells["county"] == t["county"]) & cells["subject"].isin(subjects) & (cells["school_id"] != t["school_id"])
-        short_any = cells[near & (receivable_gap(cells).to_numpy() >= need)]
+        short_any = cells[near & receiving(cells, threshold)]
         own_short = cells[near & (cells["gap0"].to_numpy(float) >= need)]
         if short_any.empty and len(own_short):
             lines.append(f"未被选中：有 {own_short['school_id'].nunique()} 所学校该学段该学科缺口达到 {threshold:g} 人，但学校"
