@@ -440,3 +440,12 @@ def test_each_arrival_still_finds_the_threshold():
     assert (row["学校代码"], row["应满足"], row["实际"], row["差额"]) == ("B", -6.0, -7.0, 1.0)
     g.loc[(g["school_id"] == "B") & (g["subject"] == "数学"), "gap_periods"] = 18.0
     assert run(ex=two, gaps=g).empty
+
+
+def test_teacher_with_a_special_situation_is_not_used_for_zoujiao():
+    # t2 (the clean plan's 走教 teacher) has 哺乳期 on file → 走教 is a breach unless allowed
+    t, s, g = frames()
+    t.loc[t["teacher_id"] == "t2", ["special", "special_approved"]] = ["哺乳期", True]
+    row = only(run(teachers=t), A.R_ELIGIBLE).iloc[0]
+    assert row["教师编号"] == "t2" and "特殊情况" in row["说明"]
+    assert run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_deferred": True})).empty

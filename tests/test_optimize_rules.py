@@ -254,3 +254,14 @@ def test_each_arrival_still_finds_the_threshold():
     assert rot.coverage.set_index(["school_id", "subject"]).loc[("B", "数学"), "remaining"] == pytest.approx(5.0)
     rot = plan(frames(team, [("A", "数学", -40, 12), ("B", "数学", 18, 12)]))
     assert sorted(rot.exchanges["teacher_id"]) == ["a1", "a2"]
+
+
+def test_teacher_with_a_special_situation_is_not_sent_to_zoujiao():
+    # the 走教 case above (B short 5 periods of 音乐, a1 has 8 spare) with a1 in 哺乳期 (filed, not approved) and a
+    # 二级教师 — not a teacher who must rotate, so the exchange status is 不符合, not 暂缓: still no 走教; with
+    # zoujiao.allow_deferred the 5 periods are taught again
+    roster, schools, g, supply = nine_year_receiver(0, subject="音乐", primary_gap=5, middle_load=12.0,
+                                                    teachers=[("a1", "A", "音乐", 4)])
+    roster[["special", "special_approved", "title", "title_level"]] = ["哺乳期", False, "二级教师", "初级"]
+    assert plan((roster, schools, g, supply)).zoujiao.empty
+    assert list(plan((roster, schools, g, supply), **{"zoujiao.allow_deferred": True}).zoujiao["periods"]) == [5]

@@ -56,7 +56,8 @@ Rules and their arithmetic
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
   per host cell, 走教 periods ≤ ceil(shortage left after the exchanges), and ≤ ceil(the host school's shortage left
   in the subject over its 小学 and 初中 cells, Σ periods); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
-  ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``).
+  ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``);
+  no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``.
 """
 from __future__ import annotations
 
@@ -160,6 +161,7 @@ def _teacher_table(teachers, schools, gaps, eligibility, config, plan_year, supp
     will = _text(_col(t, "willingness", ""))
     out["willing_zoujiao"] = will.str.contains("愿意走教", regex=False)
     out["refuses_zoujiao"] = will.str.contains("不愿走教", regex=False)
+    out["special_case"] = _text(_col(t, "special", "")) != ""      # 孕期/哺乳期/重大疾病 on file
     out["backbone"] = _col(t, "backbone", False).fillna(False).astype(bool)
     out["title_level"] = _text(_col(t, "title_level", "")).replace("", "未定级")
     appr = _text(_col(t, "appraisal", "")).isin(WEAK_APPRAISALS) | _text(_col(t, "appraisal_prev", "")).isin(
@@ -577,6 +579,10 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     out.append(_rows(R_AT_POST, bad, sch, home, subj, tid, note="走教教师须为在岗专任教师"))
     bad = known & tz["refuses_zoujiao"].fillna(False).to_numpy(bool)
     out.append(_rows(R_ZJ_CONSENT, bad, sch, home, subj, tid, note="本人意愿为不愿走教"))
+    if not bool(config["zoujiao.allow_deferred"]):
+        bad = known & tz["special_case"].fillna(False).to_numpy(bool)
+        out.append(_rows(R_ELIGIBLE, bad, sch, home, subj, tid,
+                         note="花名册填有特殊情况，不安排走教（zoujiao.allow_deferred）"))
     if not bool(config.get("zoujiao.allow_temporary", False)):
         bad = known & (tz["employment"].to_numpy() == "临聘")
         out.append(_rows(R_POST, bad, sch, home, subj, tid, note="临聘教师不安排走教（zoujiao.allow_temporary）"))

@@ -149,8 +149,12 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
     # 临聘 only with zoujiao.allow_temporary; 本人意愿 不愿走教: never
     refuses = t["refuses_zoujiao"].fillna(False).astype(bool).to_numpy() if "refuses_zoujiao" in t else False
+    # a teacher with 孕期/哺乳期/重大疾病 on file (the grounds for deferring an exchange, approved or not) does not
+    # travel for 走教 either, whatever the exchange status, unless zoujiao.allow_deferred
+    special = t["special_case"].fillna(False).astype(bool).to_numpy() if "special_case" in t else False
+    deferred = special & (not bool(config["zoujiao.allow_deferred"]))
     may_zoujiao = ((t["employment"] != "临聘").to_numpy() | bool(config.get("zoujiao.allow_temporary", False))) \
-        & ~refuses
+        & ~refuses & ~deferred
     t["zj_cap"] = np.where(usable & at_post & teaching & may_zoujiao & zj_subject & t["serve_weak"].to_numpy() & ~retired,
                            np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (

@@ -135,7 +135,9 @@ def share_lines(rot) -> dict[str, str]:
     cfg = rot.config
     out = {}
     if s["compulsory_teachers"]:
-        out["交流人数与比例"] = (f"义务教育专任教师 {s['compulsory_teachers']:,} 人，按不少于 "
+        temp = "含临聘教师" if bool(cfg["exchange.base_includes_temporary"]) else "不含临聘教师"
+        out["交流人数与比例"] = (f"义务教育专任教师 {s['compulsory_teachers']:,} 人（任教小学、初中学段，{temp}，不含计划年"
+                          f" 9 月 1 日前已到退休日期仍在花名册上的教师，所以可能少于「指标」表按现有花名册计的人数），按不少于 "
                           f"{float(cfg['exchange.min_share_compulsory']):.0%} 需交流 {s['required']:,} 人；本方案交流 "
                           f"{s['exchanged']:,} 人，占 {s['share'] or 0:.1%}")
     if s["urban_required"]:

@@ -306,7 +306,7 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         share = f"（{fmt(c.share)}%）" if c.share is not None else ""
         created = (f"；教师派出后，{c.schools_created} 所派出学校新出现或加深缺口 {fmt(c.created)} 课时"
                    if c.created > 0 else "；派出学校没有因此出现新的缺口")
-        paras.append(f"按学校学科计，交流和走教前全区每周缺 {fmt(c.before)} 课时（{c.cells_before} 个学校学科），"
+        paras.append(f"按学校、学段、学科计，交流和走教前全区每周缺 {fmt(c.before)} 课时（{c.cells_before} 个学校学段学科），"
                      f"交流派入和走教补足 {fmt(c.covered)} 课时{share}{created}；安排后全区每周仍缺 "
                      f"{fmt(c.after)} 课时（= {fmt(c.before)} − {fmt(c.covered)} + {fmt(c.created)}）。")
     if missing:

@@ -69,7 +69,7 @@ STATUSES = [MUST, EXEMPT, DEFERRED, PENDING, NOT_ELIGIBLE]
 _CN_SMALL = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六"}
 
 OUTPUT_COLUMNS = ["teacher_id", "school_id", "status", "rule", "reason", "public_reason", "years_at_school",
-                  "retire_date", "backbone", "willing", "willing_zoujiao", "refuses_zoujiao", "volunteer", "flags",
+                  "retire_date", "backbone", "willing", "willing_zoujiao", "refuses_zoujiao", "volunteer", "special_case", "flags",
                   "teach_stage",
                   "retire_legal", "agreed_problem", "retired", "term_years_possible", "short_term", "appraisal_weak",
                   "may_serve_weak", "preference"]
@@ -269,6 +269,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
         "willing_zoujiao": willing_zj.to_numpy(),
         "refuses_zoujiao": refuses_zj.to_numpy(),
         "volunteer": volunteer.to_numpy(),
+        "special_case": has_special.to_numpy(),     # 孕期/哺乳期/重大疾病 on file (approved or not)
         "flags": flags.to_numpy(),
         "teach_stage": teach_stage.to_numpy(),
         "retire_legal": pd.to_datetime(rdates["legal"]).to_numpy(),
