@@ -109,3 +109,23 @@ def test_compare_fewer_moves_row_is_the_plan_minus_its_cheapest_moves_without_a_
     assert fewer["left"] >= plan["left"] and fewer["km"] <= plan["km"]   # dropping moves: fewer periods, fewer km
     sheet = rotation_sheets(rot)["交流方案比较"]
     assert sheet.iloc[-1, -1].startswith("不另求解")
+
+
+def test_gap_policy_per_solver():
+    """solver.exact_max_rows (3,000) for every solver, solver.highs_exact_max_rows (12,000) for HiGHS: a model of
+    6,500 candidate rows (a district of 5,000 teachers) is proved optimal by HiGHS and stopped at solver.gap by CBC;
+    one of 20,000 rows stops at the gap with both."""
+    from staffplan.optimize.solve import make_solver
+
+    cfg = default_config()
+    gap = float(cfg["solver.gap"])
+    assert gap > 0
+
+    def gap_of(name, size):
+        solver = make_solver(cfg, name, size=size)[1]
+        return solver.gapRel if name == "highs" else solver.optionsDict["gapRel"]
+
+    assert gap_of("highs", 6_500) == 0.0
+    assert gap_of("cbc", 6_500) == gap
+    assert gap_of("cbc", 2_000) == 0.0 and gap_of("highs", 2_000) == 0.0
+    assert gap_of("highs", 20_000) == gap
