@@ -144,3 +144,22 @@ def test_two_years_of_history_use_the_stated_priors_and_narrowed_first_origin_re
     c3 = {f: calibrate(p3, Params.from_config(cfg.with_overrides({"forecast.first_origin_interval_scale": f})), 3)
           for f in (1.0, 0.5)}
     assert c3[1.0].quantiles == c3[0.5].quantiles
+
+
+def test_small_groups_keep_the_wider_of_their_own_and_their_parents_bounds():
+    from staffplan.forecast.enrollment import _quantile_table
+    # band 0: 19 residuals 1 … 19 (wide), band 1: 19 residuals 9.1 … 10.9 (narrow: a few large schools)
+    wide, narrow = np.arange(1.0, 20.0), 9.0 + np.arange(1.0, 20.0) / 10
+    res = pd.DataFrame({"band": [0] * 19 + [1] * 19, "stage": "小学", "entry": False,
+                        "r_lo": np.concatenate([wide, narrow]), "r_hi": np.concatenate([wide, narrow])})
+    # level 0.6, 19 residuals: k_lo = ⌊20·0.2⌋ = 4, k_hi = ⌈20·0.8⌉ = 16 → band 1 alone (9.4, 10.6)
+    assert _quantile_table(res, 0.6, 10)[(1, False)] == pytest.approx((9.4, 10.6))
+    # all 38: k_lo = ⌊39·0.2⌋ = 7, k_hi = ⌈39·0.8⌉ = 32; sorted 1…8, 9, 9.1…9.9, 10, 10.0 … 10.9 (29th), 11 (30th),
+    # 12, 13 → 7th = 7, 32nd = 13
+    pooled = _quantile_table(res, 0.6, 10, pool_below=20)
+    assert pooled[(False,)] == (7.0, 13.0)
+    assert pooled[(1, False)] == pytest.approx((7.0, 13.0))            # the parent's wider bounds
+    assert pooled[(1, "小学", False)] == pytest.approx((7.0, 13.0))    # → band → district
+    assert pooled[(0, False)] == (4.0, 16.0)                          # band 0 is already wider than the parent
+    # groups of at least pool_below residuals keep their own
+    assert _quantile_table(res, 0.6, 10, pool_below=19)[(1, False)] == pytest.approx((9.4, 10.6))
