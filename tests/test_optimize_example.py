@@ -30,3 +30,20 @@ def test_same_plan_with_cbc_and_highs_and_no_audit_breach(example):
     a, b = rot["highs"].sheets(), rot["cbc"].sheets()
     for name in ("交流名单", "走教安排", "缺口覆盖"):
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_summary_shortage_figures_are_the_coverage_sheets_figures(example):
+    """One number, one place: rotate's JSON summary (console, 说明) gives the shortage periods before and after the
+    plan as the 缺口覆盖 sheet shows them and the memo computes them from it (Σ of the cells shown at 0.1)."""
+    from staffplan.report.figures import coverage
+
+    ds, cfg, fc = example
+    rot = run_rotate(ds, cfg, forecast=fc)
+    s, sheets = rot.summary(), rot.sheets()
+    cv = sheets["缺口覆盖"]
+    cells = cv[cv["学校代码"].astype(str) != "合计"]
+    assert s["shortage_periods_before"] == pytest.approx(round(cells["原缺口课时"].clip(lower=0).sum(), 1))
+    assert s["shortage_periods_after"] == pytest.approx(round(cells["剩余缺口课时"].clip(lower=0).sum(), 1))
+    memo = coverage(sheets)
+    assert memo is not None
+    assert (s["shortage_periods_before"], s["shortage_periods_after"]) == pytest.approx((memo.before, memo.after))

@@ -166,14 +166,16 @@ def rotation_summary(rot) -> dict:
     urban_req = int(sum(r.get("quota_urban", 0) for r in reqs.values()))
     n_urban = int(ex["from_urban"].sum()) if n else 0
     n_bb = int(ex["backbone"].sum()) if n else 0
-    short_before = float(cv["gap0"].clip(lower=0).sum()) if len(cv) else 0.0
-    short_after = float(cv["remaining"].clip(lower=0).sum()) if len(cv) else 0.0
+    # shortage periods as the 缺口覆盖 sheet shows them (each cell at 0.1 period), summed: the same figures as its
+    # 合计 row and the memo, not the sum of unrounded cells (1,733.0 against the 1,732.8 shown)
+    def shown_sum(frame, col):
+        return float(np.round(shown_periods(frame[col].to_numpy(float)).clip(min=0).sum(), 1)) if len(frame) else 0.0
+    short_before, short_after = shown_sum(cv, "gap0"), shown_sum(cv, "remaining")
     rural = cv[(cv["locality"] == "乡村") & cv["subject"].isin(FOCUS_SUBJECTS)] if len(cv) else cv
     by_subject = {}
     for s in FOCUS_SUBJECTS:
         part = rural[rural["subject"] == s] if len(rural) else rural
-        by_subject[s] = {"before": round(float(part["gap0"].clip(lower=0).sum()), 1) if len(part) else 0.0,
-                         "after": round(float(part["remaining"].clip(lower=0).sum()), 1) if len(part) else 0.0}
+        by_subject[s] = {"before": shown_sum(part, "gap0"), "after": shown_sum(part, "remaining")}
     r = rot.result
     return {
         "plan_year": rot.plan_year,
