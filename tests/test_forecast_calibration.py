@@ -130,10 +130,12 @@ def test_two_years_of_history_use_the_stated_priors_and_narrowed_first_origin_re
     panel = build_panel(enr, sch, 2023)
     assert len(panel.years) == 2
     cfg = default_config().with_overrides({"forecast.blend_alpha_default": 0.7,
-                                           "forecast.continuing_mix_default": 0.9})
+                                           "forecast.continuing_mix_default": 0.9,
+                                           "forecast.recruit_mix_default": 0.3})
     cals = {f: calibrate(panel, Params.from_config(cfg.with_overrides(
         {"forecast.first_origin_interval_scale": f})), 2) for f in (1.0, 0.5)}
-    assert cals[1.0].alpha == {(): 0.7} and cals[1.0].mix == {(): 0.9}
+    # recruiting grades (招) have a default of their own (forecast.recruit_mix_default)
+    assert cals[1.0].alpha == {(): 0.7} and cals[1.0].mix == {(): 0.9, ("招",): 0.3}
     q1, q5 = cals[1.0].quantiles, cals[0.5].quantiles
     assert q1.keys() == q5.keys() and len(q1)
     for key in q1:

@@ -9,7 +9,8 @@ from staffplan.config import default_config as _default_config
 def default_config():
     # tiny districts without the history to choose α and β: the pure cohort model of the hand computations
     return _default_config().with_overrides({"forecast.blend_alpha_default": 1.0,
-                                             "forecast.continuing_mix_default": 1.0})
+                                             "forecast.continuing_mix_default": 1.0,
+                                             "forecast.recruit_mix_default": 1.0})
 from staffplan.forecast.enrollment import GI, M_GPR, RECRUIT, _fed_from_outside, _mix, _recruits, project_enrollment
 
 
@@ -125,3 +126,59 @@ def test_adaptive_step_scales_the_misses():
     assert _adapt_tails((0.1, 0.1), shift=0.03) == pytest.approx((0.085, 0.085))
     # 50 % covered would ask for 95 %: capped at +10 points → 90 % → (0.05, 0.05)
     assert _adapt_tails((0.1, 0.1), cov=0.5) == pytest.approx((0.05, 0.05))
+
+
+def test_recruit_beta_of_zero_is_a_weight_not_a_missing_group():
+    # NYC learned β = 0 for its recruiting grades (their size is last year's, set by admission); a β of 0 was
+    # read as "no group" and the cell fell back to the regular β 1: 60 instead of 0·60 + 1·40 = 40
+    gi = GI[10]
+    pred = np.zeros((1, 15)); pred[0, gi] = 60.0
+    method = np.zeros((1, 15), int); method[0, gi] = M_GPR
+    last = np.zeros((1, 15)); last[0, gi] = 40.0
+    rec = np.zeros((1, 15), bool); rec[0, gi] = True
+    out = _mix(pred, method, last, {(): 1.0, (RECRUIT,): 0.0}, np.array([0]), np.array(["高中"], dtype=object), rec)
+    assert out[0, gi] == pytest.approx(40.0)
+
+
+def test_without_calibration_cells_recruiting_grades_take_their_own_prior():
+    # two years of history: no calibration cell chooses β; regular cells take continuing_mix_default (0.8),
+    # recruiting cells recruit_mix_default (0.2). Cohort flow 60, the grade had 40 last year:
+    # recruiting 0.2·60 + 0.8·40 = 44, regular 0.8·60 + 0.2·40 = 56
+    from staffplan.forecast.enrollment import Params, select_mix
+
+    cfg = _default_config().with_overrides({"forecast.continuing_mix_default": 0.8,
+                                            "forecast.recruit_mix_default": 0.2})
+    mix = select_mix([], None, Params.from_config(cfg))
+    assert mix == {(): 0.8, (RECRUIT,): 0.2}
+    gi = GI[10]
+    pred = np.zeros((1, 15)); pred[0, gi] = 60.0
+    method = np.zeros((1, 15), int); method[0, gi] = M_GPR
+    last = np.zeros((1, 15)); last[0, gi] = 40.0
+    rec = np.zeros((1, 15), bool); rec[0, gi] = True
+    band, stage = np.array([0]), np.array(["高中"], dtype=object)
+    assert _mix(pred, method, last, mix, band, stage, rec)[0, gi] == pytest.approx(44.0)
+    assert _mix(pred, method, last, mix, band, stage, ~rec)[0, gi] == pytest.approx(56.0)
+
+
+def test_entry_grade_mean_counts_only_the_years_the_grade_was_offered():
+    # district grade 5 (primary school B) 100 every year; two middle schools take grade 6 as their entry grade:
+    # C every year (30, 30, 30), A only since last year (0, 0, 30 — it had grades 7–8 before).
+    # level = 0.6 × last + 0.4 × mean of the years the grade had pupils: A 0.6·30 + 0.4·30 = 30 (the old mean over
+    # the years the school had pupils, (0 + 0 + 30)/3 = 10, gave 22), C 30. District transition ratio last year
+    # 60/100 = 0.6, grade 5 unchanged → pool 60 = 60 × 0.6/0.6 × 100/100; shared by level: A 30, C 30
+    # (with the old level, A 22 × 60/52 = 25.4 and C 34.6)
+    from staffplan.forecast.enrollment import M_TREND, Params, _point, build_panel
+
+    years = [2021, 2022, 2023]
+    b = {y: {g: 100 for g in range(1, 7)} for y in years}
+    c = {y: {6: 30, 7: 30, 8: 30} for y in years}
+    a = {2021: {7: 40, 8: 40}, 2022: {7: 40, 8: 40}, 2023: {6: 30, 7: 40, 8: 40}}
+    enr = pd.DataFrame(_rows("A", a) + _rows("B", b) + _rows("C", c))
+    sch = pd.DataFrame([{"school_id": "A", "stage": "初中", "town": "T"}, {"school_id": "B", "stage": "小学", "town": "T"},
+                        {"school_id": "C", "stage": "初中", "town": "T"}])
+    panel = build_panel(enr, sch, 2023)
+    pred, method, entry = _point(panel, panel.S, 3, Params.from_config(default_config()))
+    ia, ic = list(panel.ids).index("A"), list(panel.ids).index("C")
+    assert method[ia, GI[6]] == M_TREND and method[ic, GI[6]] == M_TREND and entry[ia, GI[6]]
+    assert pred[ia, GI[6]] == pytest.approx(30.0)
+    assert pred[ic, GI[6]] == pytest.approx(30.0)
