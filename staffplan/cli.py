@@ -556,7 +556,7 @@ def report(
     config: Optional[Path] = ConfigOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="输出 Word 附件（默认 staffplan-输出/附件.docx）。"),
     tables: Optional[Path] = typer.Option(None, "--tables", help="随附件报送的汇总表工作簿（不含姓名；默认与附件同一文件夹的 附表.xlsx）。"),
-    notice: Optional[Path] = typer.Option(None, "--notice", help="公示名单工作簿（按学校列出交流、走教教师，内部资料；默认与附件同一文件夹的 公示名单.xlsx）。"),
+    notice: Optional[Path] = typer.Option(None, "--notice", help="公示名单工作簿（按学校列出交流、走教教师，供在有关学校公示；默认与附件同一文件夹的 公示名单.xlsx）。"),
     solver: Optional[Solver] = typer.Option(None, "--solver", help="求解器：cbc（默认）或 highs。"),
     district: str = typer.Option("", "--district", help="区县名称，用于标题；默认取参数 output.district。"),
     json_out: bool = JsonOpt,
@@ -607,8 +607,7 @@ def _make_report(common: Common, ds, cfg, year, solver, targets: list[Path], dis
     from .report.charts import make_charts
     from .report.docx import write_report
     from .report.privacy import mask_sheets
-    from .report.sendable import notice_sheets, write_attachment_workbook
-    from .report.workbook import write_workbook
+    from .report.sendable import notice_sheets, write_attachment_workbook, write_notice_workbook
 
     with common.status("正在测算……"):
         forecast = forecast or run_forecast(ds, cfg, year=year)
@@ -636,7 +635,8 @@ def _make_report(common: Common, ds, cfg, year, solver, targets: list[Path], dis
         write_attachment_workbook(staged[1], sheets, meta, force=True)
         written = [docx_path, tables_path]
         if notice:
-            write_workbook(stack.enter_context(atomic_path(notice_path, common.force)), notice, meta, force=True)
+            write_notice_workbook(stack.enter_context(atomic_path(notice_path, common.force)), notice, meta,
+                                  force=True)
             written.append(notice_path)
         else:
             warnings.append("方案中没有交流或走教教师，未写出公示名单。")

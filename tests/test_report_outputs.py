@@ -1,5 +1,5 @@
 """`staffplan report` writes three files: 附件.docx, the aggregate 附表.xlsx sent with it (no names, no
-internals) and the 公示名单.xlsx notice list (internal file); all or none, never over an existing file."""
+internals) and the 公示名单.xlsx notice list (posted at the schools: no 内部资料 mark, a plain 说明); all or none, never over an existing file."""
 from __future__ import annotations
 
 import shutil
@@ -69,7 +69,15 @@ def test_notice_lists_who_moves_by_school_without_reasons(written):
     wb = openpyxl.load_workbook(out / "公示名单.xlsx")
     ws = wb["交流公示名单"]
     assert [c.value for c in ws[2]] == ["原学校", "序号", "姓名", "教师编号", "任教学科", "交流学校", "交流类型", "交流年限"]
-    assert ws.oddHeader.right.text == INTERNAL_MARK
+    # posted at the schools: no 内部资料 mark, and a 说明 that explains the lists without files, checksums or
+    # parameters (those stay in 交流.xlsx)
+    assert not ws.oddHeader.right.text
+    assert wb.sheetnames[-1] == "说明"
+    about = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value is not None)
+    assert "交流公示名单" in about and "走教公示名单" in about and "2026—2027学年" in about
+    for word in ("SHA-256", "校验值", "staffplan", ".xlsx", "参数", "求解"):
+        assert word not in about, word
+    assert wb.properties.title.endswith("2026—2027学年公示名单")
     for word in ("原因", "考核", "健康", "身份证"):
         assert word not in "".join(str(c.value) for c in ws[2]), word  # no such column
     # 序号 restarts at 1 for each school

@@ -36,6 +36,7 @@ class RunMeta:
     generated_at: str = field(default_factory=_now)
     notes: list[str] = field(default_factory=list)  # extra lines (e.g. warnings worth keeping)
     public: bool = False  # an output to be sent (attachment tables): 说明 in plain words, no internals
+    public_kind: str = "附表"  # what a public output is: 附表 (sent with the memo) or 公示名单 (posted at schools)
 
     @property
     def school_year(self) -> str:
@@ -99,6 +100,8 @@ def public_notes(meta: RunMeta) -> list[str]:
     used. No file names, checksums, parameter keys, program or solver details (those stay in the working
     files' 说明 sheet)."""
     p = meta.parameter
+    if meta.public_kind == NOTICE_KIND:
+        return notice_notes(meta)
     notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source_line(meta)]
     ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
                                                 ("高中", "quota.ratio_senior")) if p(key)]
@@ -108,6 +111,23 @@ def public_notes(meta: RunMeta) -> list[str]:
     notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
                  f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
     return notes
+
+
+NOTICE_KIND = "公示名单"
+
+
+def notice_notes(meta: RunMeta) -> list[str]:
+    """The 说明 of the 公示 list, posted at the schools concerned: what it lists, what the columns mean, how the
+    teacher numbers are shown — nothing about files, parameters or the program."""
+    start = f"{meta.plan_year} 年 9 月 1 日"
+    ids = ("教师编号完整显示。" if meta.options.get("show_id")
+           else "教师编号只显示首尾几位，中间以 * 代替。")
+    return [f"计划年度：{meta.school_year}（学年自 {start}起）。",
+            "「交流公示名单」按原学校列出本学年参加交流轮岗的教师：交流学校、交流类型和交流年限（自 "
+            f"{start}起在交流学校任教的年数）。",
+            "「走教公示名单」按本校列出本学年到其他学校走教的教师：走教学校和每周在该校上的课时；走教教师仍在"
+            "本校任教。",
+            ids + "名单不含考核、健康等个人情况，也不列交流原因。"]
 
 
 def format_value(value) -> str:

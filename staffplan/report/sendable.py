@@ -6,7 +6,9 @@
   (plan year, sources, standards: no file names, checksums, parameter keys or solver details).
 - :func:`notice_sheets` — the per-school notice list for 公示 of who moves: name, masked ID, from, to,
   subject, years; no reasons, appraisals or health data. It names teachers: it is posted at the schools
-  concerned, not attached to the memo.
+  concerned, not attached to the memo. :func:`write_notice_workbook` writes it as a public output: no 内部资料
+  mark, a 说明 sheet that explains the lists (:func:`..meta.notice_notes`), no files, checksums or parameters
+  (those stay in 交流.xlsx, from the same run).
 """
 from __future__ import annotations
 
@@ -74,6 +76,15 @@ def notice_sheets(sheets: dict[str, pd.DataFrame], show_id: bool = False) -> dic
                 "周课时": "周课时"}
         out[NOTICE_ZOUJIAO] = _by_school(zj, cols, "本校", show_id)
     return out
+
+
+def write_notice_workbook(path: Path | str, notice: dict[str, pd.DataFrame], meta: RunMeta, *,
+                          force: bool = False) -> Path:
+    """The 公示 lists as a workbook to post at the schools (see the module docstring)."""
+    from .meta import NOTICE_KIND
+    from .workbook import write_workbook
+
+    return write_workbook(path, notice, replace(meta, public=True, public_kind=NOTICE_KIND), force=force)
 
 
 def _by_school(df: pd.DataFrame, cols: dict, school: str, show_id: bool) -> pd.DataFrame:
