@@ -112,12 +112,12 @@ def test_compare_fewer_moves_row_is_the_plan_minus_its_cheapest_moves_without_a_
 
 
 def test_gap_policy_per_solver():
-    """solver.exact_max_rows (3,000) for every solver, solver.highs_exact_max_rows (12,000) for HiGHS: a model of
-    6,500 candidate rows (a district of 5,000 teachers) is proved optimal by HiGHS and stopped at solver.gap by CBC;
-    one of 20,000 rows stops at the gap with both."""
+    """solver.exact_max_rows (3,000) for every solver, solver.highs_exact_max_rows (here 12,000) for HiGHS: a model
+    of 6,500 candidate rows (a district of 5,000 teachers) is proved optimal by HiGHS and stopped at solver.gap by
+    CBC; one of 20,000 rows stops at the gap with both; by default (0) HiGHS follows exact_max_rows."""
     from staffplan.optimize.solve import make_solver
 
-    cfg = default_config()
+    cfg = default_config().with_overrides({"solver.highs_exact_max_rows": 12_000})
     gap = float(cfg["solver.gap"])
     assert gap > 0
 
@@ -129,3 +129,4 @@ def test_gap_policy_per_solver():
     assert gap_of("cbc", 6_500) == gap
     assert gap_of("cbc", 2_000) == 0.0 and gap_of("highs", 2_000) == 0.0
     assert gap_of("highs", 20_000) == gap
+    assert make_solver(default_config(), "highs", size=6_500)[1].gapRel == gap
