@@ -478,12 +478,11 @@ coverage 63–68 % on NYC.
   2016–2017 0.902) and coverage is inside 78–85 % in 11 (Baltimore 2008–2009 / 2013–2014 too narrow, 76.6 % /
   73.3 %; Wyoming 1999–2000 too wide, 86.4 %): the small rural schools and the city's schools need different
   scales, which one year of residuals cannot tell apart.
-- New Hampshire 2025 (grade ratio 0.907): several schools first seen in 2024 with one year of history (IDs
-  29267–29274) look like existing schools under new numbers; a school with one year of history whose next grade
-  is within its 学段 is projected to add it (a new 九年一贯制 grows a grade a year), and these did not (29268: 310
-  pupils in grade 6, 316 in grade 7, projected 323 in a grade 8 that did not open). Not adding the grade unless
-  the district's earlier new schools usually did (New Hampshire's did 13 times in 18), no blend for such schools,
-  and other variants did not help across the five panels.
+- New Hampshire 2025: several schools first seen in 2024 (IDs 29267–29274) look like existing schools under new
+  numbers. A school in its first year grows into its next grade only when it opened at an intake grade (小班, 1,
+  7, 10); 29268 opened with grades 6–7 (US 5–6) and had been projected a grade 8 of 323 pupils that did not
+  open, the blend with persistence then cutting its grade 6 from 329 to 209 (actual 310). With the rule the grade
+  ratio is 0.897 (0.907 before). Its ≥2000 band has 3 cells (one school): coverage 2 of 3.
 - Vermont 2018 meets the criteria only just (ratio 0.895, coverage 78.2 %): the unmatched restructurings above
   add the same error to every method.
 - Small size bands have a sampling error of 4–15 points on their coverage: Baltimore's 15–19 schools under 200

@@ -252,3 +252,19 @@ def test_single_year_school_takes_intake_plan():
     g1 = _get(out, "ONE", 1)
     assert g1["students"] == pytest.approx(70.0) and g1["method"] == "招生计划"   # not last year's 40
     assert _get(out, "ONE", 2)["method"] == "新校"                               # 40 × district ratio
+
+
+def test_school_in_its_first_year_grows_a_grade_only_if_it_opened_at_an_intake_grade():
+    """Last year was the first year of two schools.  NEWP (小学) opened with grade 1 only: a new school admitting
+    its first cohort — next year its grade 1 pupils are in grade 2 (a grade it did not have).  REORG (九年一贯制)
+    opened with grades 6 and 7, neither an intake grade (小班, 1, 7, 10): a school reorganised under a new code —
+    its grade 7 pupils do not open a grade 8 (New Hampshire 2025: a 5–6 school under a new number was given a grade
+    8 of 323 pupils that did not exist)."""
+    old = _rows("OLD", YEARS, {g: 50 for g in range(1, 10)})         # a steady school: ratios 1 everywhere
+    enr = pd.DataFrame(old + _rows("NEWP", [2023], {1: 40}) + _rows("REORG", [2023], {6: 100, 7: 100}))
+    sch = pd.DataFrame([_school("OLD", "九年一贯制"), _school("NEWP"), _school("REORG", "九年一贯制")])
+    out = project_enrollment(enr, sch, _cfg(), 2024)
+    assert _get(out, "NEWP", 2)["students"] == pytest.approx(40.0)          # 40 × ratio 1
+    reorg = out[out["school_id"] == "REORG"].set_index("grade")["students"]
+    assert reorg.get(8, 0.0) == 0.0                                         # no grade 8 opened
+    assert reorg[7] == pytest.approx(100.0)                                 # grade 6 moves up: 100 × 1

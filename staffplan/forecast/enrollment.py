@@ -17,7 +17,13 @@ Continuing grades (the school offered grade g-1 last year; grade 1 and 小班 ar
     A grade with no own history (new school adding a grade a year) uses D(g)·E(s): method "新校".
     A grade is projected only while open: it had pupils last year, or its cohort only now arrives
     (grade g-1 was empty two years ago); a grade that stayed empty although the cohort below it was
-    there is not offered and gets 0.
+    there is not offered and gets 0. A school whose first year was last year grows into a grade it did not have
+    only if it opened at an intake grade (小班, 1, 7 or 10: a new school admitting its first cohorts); one that
+    opened with a span starting elsewhere (grades 6–7: a school reorganised under a new code) keeps its span —
+    New Hampshire 2025: a 5–6 school under a new number had been given a grade 8 of 323 pupils, and the school
+    total's blend with persistence then took the difference out of its grade 6 (310 pupils projected at 209);
+    with the rule the grade ratio there went 0.907 → 0.897 and Wyoming 2004–2006 and the short histories moved
+    by ≤ 0.1 point.
 
 Entry grades (grade 1, 小班, and the lowest grade of a school, e.g. 7 in a 初中 or 10 in a 高中):
     zero intake last year → zero (closed or closing intake, method "停招").
@@ -376,6 +382,14 @@ def _point(panel: Panel, S: np.ndarray, t: int, p: Params, births=None, feeders=
     continuing &= ~_fed_from_outside(last, prev2, p.recruit_ratio)
     cohort_new = np.zeros((n, G), bool)
     cohort_new[:, 1:] = prev2[:, :-1] <= 0
+    if t >= 2:
+        # a school whose first year was last year grows into its next grade only when it opened at an intake
+        # grade (小班, 1, 7, 10) — a new school admitting its first cohorts; one that opened with a span starting
+        # elsewhere (grades 6–7: a reorganised school under a new code) keeps that span
+        first_year = (S[:, :, :t - 1].sum((1, 2)) <= 0) & (last.sum(1) > 0)
+        lowest = np.argmax(last > 0, axis=1)
+        fixed_span = first_year & ~np.isin(GRADES[lowest], (-2, 1, 7, 10))
+        cohort_new &= ~fixed_span[:, None]
     open_cont = continuing & ((last > 0) | cohort_new)
     gpr, has_own = _gpr(S, t, p)
     src = np.zeros((n, G)); src[:, 1:] = last[:, :-1]
