@@ -120,8 +120,8 @@ def notice_notes(meta: RunMeta) -> list[str]:
     """The 说明 of the 公示 list, posted at the schools concerned: what it lists, what the columns mean, how the
     teacher numbers are shown — nothing about files, parameters or the program."""
     start = f"{meta.plan_year} 年 9 月 1 日"
-    ids = ("教师编号完整显示。" if meta.options.get("show_id")
-           else "教师编号只显示首尾几位，中间以 * 代替。")
+    ids = ("教师编号完整显示（含身份证号的不打码）。" if meta.options.get("show_id")
+           else "教师编号为身份证号的，只显示前 6 位和后 4 位，中间以 * 代替。")
     return [f"计划年度：{meta.school_year}（学年自 {start}起）。",
             "「交流公示名单」按原学校列出本学年参加交流轮岗的教师：交流学校、交流类型和交流年限（自 "
             f"{start}起在交流学校任教的年数）。",
