@@ -239,3 +239,20 @@ def test_chart_png_is_300_dpi(tmp_path, n_stages):
     i = data.find(b"pHYs")
     ppm = struct.unpack(">I", data[i + 4:i + 8])[0]
     assert round(ppm * 0.0254) == 300
+
+
+def test_memo_table5_counts_exchanges_by_the_subject_they_supply():
+    """表5 counts each exchange under 补充学科 (what the move covers): a teacher whose roster subject is 其他 and who
+    goes to teach 音乐 counts under 音乐, not under 其他."""
+    from staffplan.report.docx import memo_tables
+
+    sheets = _sheets()
+    ex = sheets["交流名单"].copy()
+    body = ex.index[:-1]                     # the last row is 合计
+    ex.loc[body, "任教学科"] = "其他"
+    ex.loc[body, "补充学科"] = ["音乐"] + ["美术"] * (len(body) - 1)
+    sheets["交流名单"] = ex
+    t5 = next(frame for title, frame, *_ in memo_tables(sheets) if title.startswith("交流轮岗人数"))
+    rows = t5[t5["学科"] != T].set_index("学科")
+    assert set(rows.index) == {"音乐", "美术"}
+    assert int(rows.loc["音乐", "合计"]) == 1 and int(rows.loc["美术", "合计"]) == len(body) - 1

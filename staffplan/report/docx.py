@@ -191,7 +191,9 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
                     "人", "招聘计划", ""))
     ex = _data(sheets.get("交流名单"))
     if ex is not None and not ex.empty and "交流类型" in ex:
-        subject = "学科" if "学科" in ex else "任教学科"
+        # by the subject each teacher goes to teach (补充学科: the shortage the move covers — a teacher whose roster
+        # subject is 其他 and who goes to teach 音乐 counts under 音乐), else the subject on the list
+        subject = next(c for c in ("补充学科", "学科", "任教学科") if c in ex)
         pv = pd.crosstab(ex[subject], ex["交流类型"]).sort_index()
         pv.columns = [str(c) for c in pv.columns]
         pv["合计"] = pv.sum(axis=1)
@@ -199,7 +201,8 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         ef = F.exchange(sheets)
         tot = {k: v for k, v in ef.by_type.items()}
         tot["合计"] = ef.teachers
-        out.append(("交流轮岗人数（按交流类型和学科）", _total_row(t, "学科", tot), "人", "交流名单", ""))
+        out.append(("交流轮岗人数（按交流类型和补充学科）", _total_row(t, "学科", tot), "人", "交流名单",
+                    "学科为交流教师到交流学校补充的学科。"))
     zt = F.zoujiao_by_school(sheets)
     if zt is not None:
         zf = F.zoujiao(sheets)
