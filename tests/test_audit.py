@@ -271,6 +271,13 @@ def test_zoujiao_subject_zone_host_km():
     assert run(gaps=g).empty
     row = only(run(zj=zj_rows(("t2", "A", "B", "音乐", 3)), gaps=g), A.R_ZJ_HOST).iloc[0]
     assert (row["应满足"], row["实际"], row["差额"]) == (2.0, 3.0, 1.0)
+    # short by 2.03 periods, shown as 2.0 in 缺口覆盖: at most 2 periods (ceil(2.03) = 3 would show 3 against 2.0);
+    # short by 2.06, shown 2.1: 3 whole periods are allowed
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "音乐"), "gap_periods"] = 2.03
+    row = only(run(zj=zj_rows(("t2", "A", "B", "音乐", 3)), gaps=g), A.R_ZJ_HOST).iloc[0]
+    assert (row["应满足"], row["实际"], row["差额"]) == (2.0, 3.0, 1.0)
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "音乐"), "gap_periods"] = 2.06
+    assert run(zj=zj_rows(("t2", "A", "B", "音乐", 3)), gaps=g).empty
     # other town (T2) and too far: D is 29 km away and in another county
     t, s, g = frames()
     g = pd.concat([g, pd.DataFrame({"school_id": ["D"], "stage": ["小学"], "subject": ["音乐"], "gap_periods": [10.0],

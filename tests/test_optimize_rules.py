@@ -265,3 +265,14 @@ def test_teacher_with_a_special_situation_is_not_sent_to_zoujiao():
     roster[["special", "special_approved", "title", "title_level"]] = ["哺乳期", False, "二级教师", "初级"]
     assert plan((roster, schools, g, supply)).zoujiao.empty
     assert list(plan((roster, schools, g, supply), **{"zoujiao.allow_deferred": True}).zoujiao["periods"]) == [5]
+
+
+def test_zoujiao_whole_periods_up_to_the_gap_as_shown():
+    # a1 teaches 4 periods of 音乐 (load 12 → 8 spare); B 音乐 short 5.03 periods, below the 6-period threshold (no
+    # exchange).  Shown as 5.0 in 缺口覆盖: 5 periods of 走教, not ceil(5.03) = 6 (the sheet would show 6 against 5.0,
+    # 1 period over); short 5.06, shown 5.1: 6 whole periods are needed and allowed
+    team = [("a1", "A", "音乐", 4)]
+    rot = plan(frames(team, [("A", "音乐", -20, 12), ("B", "音乐", 5.03, 12)]))
+    assert rot.exchanges.empty and list(rot.zoujiao["periods"]) == [5]
+    rot = plan(frames(team, [("A", "音乐", -20, 12), ("B", "音乐", 5.06, 12)]))
+    assert list(rot.zoujiao["periods"]) == [6]

@@ -54,7 +54,8 @@ Rules and their arithmetic
   there); 骨干 movers ≥ 20 % × moves; moves ≤ ceil(max_share × base) when max_share > 0 (the same rounding as the
   floor, so max_share = min_share_compulsory is feasible).
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
-  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges), and ≤ ceil(the host school's shortage left
+  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges, the smaller of exact and shown at 0.1), and ≤
+  ceil(the host school's shortage left
   in the subject over its 小学 and 初中 cells, Σ periods); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``);
   no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``.
@@ -108,6 +109,13 @@ R_ZJ_CONSENT = "超标准课时未经本人同意"
 COMPULSORY = {"小学", "初中"}
 WEAK_APPRAISALS = {"不合格", "基本合格"}
 EPS = 1e-6
+
+
+def _as_shown(periods) -> np.ndarray:
+    """The smaller of an exact period figure and the same rounded half-up to 0.1 (as the workbooks show it): a
+    reader who checks 走教 against a remaining gap printed as 6.0 must not find 7 periods."""
+    x = np.asarray(periods, dtype=float)
+    return np.minimum(x, np.floor(x * 10.0 + 0.5 + 1e-9) / 10.0)
 
 
 def _text(s) -> pd.Series:
@@ -603,7 +611,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
     key = pd.MultiIndex.from_frame(per_cell[["host", "stage", "subject"]].astype(str))
     left = left + np.nan_to_num(delta.reindex(key).to_numpy(float), nan=0.0)
-    cap = np.ceil(np.maximum(left, 0.0) - EPS) + 0.0   # + 0.0 turns −0.0 into 0.0
+    cap = np.ceil(np.maximum(_as_shown(left), 0.0) - EPS) + 0.0   # + 0.0 turns −0.0 into 0.0
     got = per_cell["periods"].to_numpy(float)
     out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
@@ -617,7 +625,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
         k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
         sl = school_left.reindex(k2).to_numpy(float)
         comp = per_cell["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(sl)
-        cap2 = np.ceil(np.maximum(np.nan_to_num(sl), 0.0) - EPS) + 0.0
+        cap2 = np.ceil(np.maximum(_as_shown(np.nan_to_num(sl)), 0.0) - EPS) + 0.0
         out.append(_rows(R_ZJ_HOST, comp & (got > cap2 + EPS), sch, per_cell["host"], per_cell["subject"], "", cap2,
                          got, got - cap2, "全校（小学、初中合计）：走教课时超过交流后该学科剩余缺口（向上取整）"))
     km = pair_km(schools.astype({"school_id": str}), home, host, config, dist)

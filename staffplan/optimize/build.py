@@ -62,7 +62,8 @@ No per-move bonus: a move is made only when it covers more than it costs, or the
 
 走教 model
 ----------
-  y[j] integer 0 … min(spare capacity, ceil(remaining gap)) per candidate row (teacher → host cell);
+  y[j] integer 0 … min(spare capacity, ceil(remaining gap)) per candidate row (teacher → host cell); the
+  remaining gap is the smaller of the exact one and the one 缺口覆盖 shows (0.1 period);
   z[h] binary per (teacher, host school).
   zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
   zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);  zj_budget (if zoujiao.budget_cap > 0):
@@ -481,7 +482,9 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     zj = cset.zoujiao
     # the gap left after the exchanges, capped by the school's subject over its compulsory stages (periods)
     rem = receivable_gap(cset.cells, remaining, periods=True).clip(lower=0)
-    cap_cell = np.ceil(rem - 1e-9)
+    # whole periods up to the gap as 缺口覆盖 shows it (0.1 period) as well as the exact one: a gap of 6.03 shown as
+    # 6.0 takes 6 periods, not 7 (the sheet would show 走教 7 against a gap of 6.0)
+    cap_cell = np.ceil(np.minimum(rem, shown_periods(rem.to_numpy(float))) - 1e-9)
     zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
     zj = zj[zj["ub"] >= 1].reset_index(drop=True)
