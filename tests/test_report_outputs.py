@@ -110,7 +110,7 @@ def test_public_workbook_meta_is_plain():
     meta = RunMeta("report", 2026, parameters=[("quota.ratio_primary", 19.0, "默认"),
                                                ("output.district", "某区", "配置文件")],
                    inputs=[{"table": "teachers", "file": "教师.xlsx", "sha256": "ab" * 32}],
-                   solver={"name": "cbc", "status": "最优"}, public=True)
+                   solver={"name": "cbc", "status": "最优"}, public="附表")
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -217,11 +217,13 @@ def _lookup(cells: pd.DataFrame, school, stage, subject, col: str, config) -> np
     return vals
 
 
-def _school_fte(cells: pd.DataFrame) -> pd.Series:
-    """(school, subject) → Σ gap0 ÷ load over the school's 小学 and 初中 cells of the subject (FTE)."""
+def _over_compulsory(cells: pd.DataFrame, values) -> pd.Series:
+    """(school, subject) → Σ ``values`` (one per cell, aligned with ``cells``) over the school's 小学 and 初中 cells
+    of the subject: a multi-stage school judged as a whole."""
     c = cells.reset_index()
-    c = c[c["stage"].isin(COMPULSORY)]
-    return (c["gap0"] / c["load"]).groupby([c["school_id"].astype(str), c["subject"].astype(str)]).sum()
+    v = pd.Series(np.asarray(values, dtype=float), index=c.index)
+    comp = c["stage"].isin(COMPULSORY)
+    return v[comp].groupby([c.loc[comp, "school_id"].astype(str), c.loc[comp, "subject"].astype(str)]).sum()
 
 
 def _rows(rule, mask, sch, school, subject="", teacher="", required=np.nan, actual=np.nan, excess=np.nan,
@@ -427,7 +429,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              + f"{1.0 - thr:g} 人）"))
         # the school's subject over its compulsory stages, in FTE (Σ gap ÷ load of its 小学 and 初中 cells): a
         # 九年一贯制 with spare 初中 periods in the subject is not short in it as a school
-        fte = _school_fte(cells)
+        fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE
         pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
         pooled = fte.reindex(pooled).to_numpy(float)
         bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
@@ -617,11 +619,10 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
     # and not beyond what the host school as a whole still lacks in the subject over 小学 + 初中 (periods)
     c = cells.reset_index()
-    c = c[c["stage"].isin(COMPULSORY)]
-    if len(c):
+    if c["stage"].isin(COMPULSORY).any():
         ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
-        c = c.assign(left=c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0))
-        school_left = c.groupby(["school_id", "subject"])["left"].sum()
+        school_left = _over_compulsory(cells, c["gap0"].to_numpy(float)
+                                       + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0))
         k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
         sl = school_left.reindex(k2).to_numpy(float)
         comp = per_cell["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(sl)

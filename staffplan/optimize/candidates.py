@@ -254,20 +254,23 @@ def receivable_gap(cells: pd.DataFrame, gap: pd.Series | None = None, periods: b
     return pd.Series(np.where(multi, np.minimum(own, pooled), own), index=c["cell"].to_numpy())
 
 
-def receiving(cells: pd.DataFrame, threshold: float) -> np.ndarray:
-    """Cells that may receive an exchange teacher (not counting two-way swaps): receivable gap ≥ threshold FTE."""
-    return receivable_gap(cells).to_numpy() >= threshold * cells["load"].to_numpy(float) - 1e-9
+def receiving(cells: pd.DataFrame, threshold: float, gap: np.ndarray | None = None) -> np.ndarray:
+    """Cells that may receive an exchange teacher (not counting two-way swaps): receivable gap ≥ threshold FTE
+    (``gap``: the cells' receivable gap when the caller has it)."""
+    gap = receivable_gap(cells).to_numpy(float) if gap is None else gap
+    return gap >= threshold * cells["load"].to_numpy(float) - 1e-9
 
 
 def arrival_slots(cells: pd.DataFrame, threshold: float) -> pd.Series:
     """Teachers a cell's shortage can take (cell → count): ceil(receivable gap ÷ load), and for a receiving cell
     only as many as still find ``threshold`` FTE short when they arrive: the k-th needs gap − (k − 1) · load ≥
     threshold · load, so k ≤ floor(gap ÷ load − threshold) + 1."""
-    gap = receivable_gap(cells).clip(lower=0).to_numpy(float)
+    signed = receivable_gap(cells).to_numpy(float)
+    gap = np.maximum(signed, 0.0)
     load = cells["load"].to_numpy(float)
     slots = np.ceil(gap / load - 1e-9)
     seq = np.floor(gap / load - threshold + 1e-9) + 1
-    return pd.Series(np.where(receiving(cells, threshold), np.minimum(slots, seq), slots),
+    return pd.Series(np.where(receiving(cells, threshold, signed), np.minimum(slots, seq), slots),
                      index=cells["cell"].to_numpy())
 
 def _stage_ok(a: pd.Series, b: pd.Series) -> np.ndarray:

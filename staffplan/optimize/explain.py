@@ -100,8 +100,8 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     # values; 交流补充 nets arrivals against departures and is left blank there
     sheet4 = with_total(sheet4, "学校代码", ["走教补充课时"], positive_cols=["原缺口课时", "剩余缺口课时"])
     sheet4[["原缺口课时", "剩余缺口课时"]] = sheet4[["原缺口课时", "剩余缺口课时"]].astype(float)
-    sheet4.loc[sheet4.index[-1], ["原缺口课时", "剩余缺口课时"]] = shown_periods(
-        sheet4[["原缺口课时", "剩余缺口课时"]].iloc[-1].to_numpy(float))
+    sheet4.loc[sheet4.index[-1], ["原缺口课时", "剩余缺口课时"]] = [shortage_total(cv["gap0"]),
+                                                           shortage_total(cv["remaining"])]
 
     sheets = {"交流名单": sheet1, "走教安排": sheet2, "交流资格": sheet3, "缺口覆盖": sheet4}
     cmp_ = rot.compare
@@ -156,6 +156,14 @@ def share_lines(rot) -> dict[str, str]:
     return out
 
 
+def shortage_total(gaps) -> float:
+    """Σ shortage periods as 缺口覆盖 shows them: each cell at 0.1 period (shown_periods), shortages only, the sum
+    shown once more — the sheet's 合计 row, rotate's summary and the memo all state this figure (summing the
+    unrounded cells gave 1,733.0 against the 1,732.8 the rows add up to)."""
+    x = shown_periods(np.asarray(gaps, dtype=float))
+    return float(shown_periods(np.array([np.clip(x, 0.0, None).sum()]))[0])
+
+
 def rotation_summary(rot) -> dict:
     """Counts for the CLI and the memo (JSON-serialisable)."""
     ex, zj, cv = rot.exchanges, rot.zoujiao, rot.coverage
@@ -166,16 +174,13 @@ def rotation_summary(rot) -> dict:
     urban_req = int(sum(r.get("quota_urban", 0) for r in reqs.values()))
     n_urban = int(ex["from_urban"].sum()) if n else 0
     n_bb = int(ex["backbone"].sum()) if n else 0
-    # shortage periods as the 缺口覆盖 sheet shows them (each cell at 0.1 period), summed: the same figures as its
-    # 合计 row and the memo, not the sum of unrounded cells (1,733.0 against the 1,732.8 shown)
-    def shown_sum(frame, col):
-        return float(np.round(shown_periods(frame[col].to_numpy(float)).clip(min=0).sum(), 1)) if len(frame) else 0.0
-    short_before, short_after = shown_sum(cv, "gap0"), shown_sum(cv, "remaining")
+    short_before, short_after = shortage_total(cv["gap0"]), shortage_total(cv["remaining"])
     rural = cv[(cv["locality"] == "乡村") & cv["subject"].isin(FOCUS_SUBJECTS)] if len(cv) else cv
     by_subject = {}
     for s in FOCUS_SUBJECTS:
         part = rural[rural["subject"] == s] if len(rural) else rural
-        by_subject[s] = {"before": shown_sum(part, "gap0"), "after": shown_sum(part, "remaining")}
+        by_subject[s] = {"before": shortage_total(part["gap0"]) if len(part) else 0.0,
+                         "after": shortage_total(part["remaining"]) if len(part) else 0.0}
     r = rot.result
     return {
         "plan_year": rot.plan_year,

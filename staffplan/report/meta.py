@@ -23,6 +23,9 @@ def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
+ATTACHMENT_KIND, NOTICE_KIND = "附表", "公示名单"   # the public outputs (RunMeta.public)
+
+
 @dataclass
 class RunMeta:
     """What produced an output: command, plan year, parameters (name, value, source), inputs."""
@@ -35,8 +38,8 @@ class RunMeta:
     options: dict = field(default_factory=dict)  # e.g. {show_id: False, horizon: 1}
     generated_at: str = field(default_factory=_now)
     notes: list[str] = field(default_factory=list)  # extra lines (e.g. warnings worth keeping)
-    public: bool = False  # an output to be sent (attachment tables): 说明 in plain words, no internals
-    public_kind: str = "附表"  # what a public output is: 附表 (sent with the memo) or 公示名单 (posted at schools)
+    public: str = ""  # "" a working file; else what the public output is — ATTACHMENT_KIND (附表, sent with the
+    # memo) or NOTICE_KIND (公示名单, posted at schools): 说明 in plain words, no internals
 
     @property
     def school_year(self) -> str:
@@ -100,7 +103,7 @@ def public_notes(meta: RunMeta) -> list[str]:
     used. No file names, checksums, parameter keys, program or solver details (those stay in the working
     files' 说明 sheet)."""
     p = meta.parameter
-    if meta.public_kind == NOTICE_KIND:
+    if meta.public == NOTICE_KIND:
         return notice_notes(meta)
     notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source_line(meta)]
     ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
@@ -111,9 +114,6 @@ def public_notes(meta: RunMeta) -> list[str]:
     notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
                  f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
     return notes
-
-
-NOTICE_KIND = "公示名单"
 
 
 def notice_notes(meta: RunMeta) -> list[str]:

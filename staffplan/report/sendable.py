@@ -19,7 +19,7 @@ import pandas as pd
 
 from .docx import memo_tables
 from .figures import data_rows
-from .meta import RunMeta
+from .meta import ATTACHMENT_KIND, NOTICE_KIND, RunMeta
 from .privacy import mask_series
 
 NOTICE_EXCHANGE, NOTICE_ZOUJIAO = "交流公示名单", "走教公示名单"
@@ -53,7 +53,7 @@ def write_attachment_workbook(path: Path | str, sheets: dict[str, pd.DataFrame],
     from .workbook import write_workbook
 
     threshold = float(meta.parameter("shortage.threshold", 0.5) or 0.5)
-    public = replace(meta, public=True)
+    public = replace(meta, public=ATTACHMENT_KIND)
     heads = attachment_titles(sheets, threshold, public)
     return write_workbook(path, attachment_sheets(sheets, threshold), public, force=force,
                           titles={k: t for k, (t, _n) in heads.items()}, notes={k: n for k, (_t, n) in heads.items()})
@@ -81,10 +81,9 @@ def notice_sheets(sheets: dict[str, pd.DataFrame], show_id: bool = False) -> dic
 def write_notice_workbook(path: Path | str, notice: dict[str, pd.DataFrame], meta: RunMeta, *,
                           force: bool = False) -> Path:
     """The 公示 lists as a workbook to post at the schools (see the module docstring)."""
-    from .meta import NOTICE_KIND
     from .workbook import write_workbook
 
-    return write_workbook(path, notice, replace(meta, public=True, public_kind=NOTICE_KIND), force=force)
+    return write_workbook(path, notice, replace(meta, public=NOTICE_KIND), force=force)
 
 
 def _by_school(df: pd.DataFrame, cols: dict, school: str, show_id: bool) -> pd.DataFrame:

@@ -741,7 +741,7 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
         _add_chart(written[spec.sheet], spec)
     if meta.public:  # sent with the memo: plain notes, no program, checksum or solver facts
         meta_title, meta_note, author = META_SHEET, "", str(meta.parameter("output.district", "") or "")
-        doc_title = sheet_title(meta.public_kind, meta)
+        doc_title = sheet_title(meta.public, meta)
     else:
         meta_title = sheet_title(f"运行说明（staffplan {meta.command}）", meta)
         meta_note = "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。"
