@@ -118,6 +118,18 @@ PANELS = {
     "wyoming": ("Wyoming (US), a rural state of small schools: Department of Education enrollment by school and "
                 "grade 1999-2000 … 2006-07 (numbered by the fall year); median school ≈ 170 pupils",
                 "GitHub almartin82/wyschooldata (inst/extdata/enr_2000_2007_tidy.rds)"),
+    "chicago": ("Chicago Public Schools 20th-day membership by school and grade, fall 2005 … 2018, a big city of "
+                "≈ 650 schools a year with the closure of ≈ 50 schools in 2013 (2013 is an origin only with "
+                "--years 7) and many charter openings and phase-outs",
+                "GitHub AaaChenBao/CPS_Data_Explore (data/enrollment/Demographics_20thDay_*.xls, needs xlrd)"),
+    "alabama": ("Alabama (US), the whole state: State Department of Education enrollment by campus and grade, "
+                "fall 2020 … 2024 (the COVID rebound; 2022 has two years of history), ≈ 1,400 campuses; the "
+                "file has no campus codes (district + campus name), so a split or renamed campus reads as a "
+                "closure and an opening",
+                "GitHub almartin82/alschooldata (inst/extdata/vignette_enr_data.rds)"),
+    "alabama_small": ("Alabama's small systems: the campuses of the districts with fewer than 3,000 pupils in "
+                      "2020-21 (rural county and small-town systems), 343 campuses, median ≈ 340 pupils",
+                      "GitHub almartin82/alschooldata (as alabama)"),
 }
 
 VARIANTS = {

@@ -1,6 +1,6 @@
 """Convert public real enrollment panels to the long format benchmarks/accuracy.py reads.
 
-    python benchmarks/real_panels.py [vermont] [nyc] [baltimore] [nh] [wyoming]     # writes ./<name>/enrollment.csv, schools.csv
+    python benchmarks/real_panels.py [vermont] [nyc] [baltimore] [nh] [wyoming] [chicago] [alabama] [alabama_small]     # writes ./<name>/enrollment.csv, schools.csv
 
 The data are not shipped. Each panel is read from a local git clone of a public repository that holds a copy of the
 official files (set MIRROR to the folder holding the clones, named owner+repo/repo):
@@ -10,7 +10,12 @@ official files (set MIRROR to the folder holding the clones, named owner+repo/re
 - nh: almartin82/nhschooldata — New Hampshire DOE fall enrollment by school and grade 2011-12 … 2025-26
   (inst/extdata/nh_enrollment_schools.rds, needs pyreadr), a rural state of small schools;
 - wyoming: almartin82/wyschooldata — Wyoming Department of Education enrollment by school and grade 1999-2000 …
-  2006-07 (inst/extdata/enr_2000_2007_tidy.rds, needs pyreadr), a rural state of small schools.
+  2006-07 (inst/extdata/enr_2000_2007_tidy.rds, needs pyreadr), a rural state of small schools;
+- chicago: AaaChenBao/CPS_Data_Explore — Chicago Public Schools 20th-day membership by school and grade 2005-06 …
+  2018-19 (data/enrollment/Demographics_20thDay_*.xls, needs xlrd), a big city with the 2013 closure wave;
+- alabama, alabama_small: almartin82/alschooldata — Alabama State Department of Education enrollment by campus and
+  grade 2020-21 … 2024-25 (inst/extdata/vignette_enr_data.rds, needs pyreadr); alabama_small keeps the districts
+  of fewer than 3,000 pupils (rural systems of small schools).
 US grades K…11 become staffplan grades 1…12 (grade 12 and PreK dropped); 学段 from each school's grade span.
 """
 import io, os, re, subprocess, sys
@@ -205,6 +210,65 @@ def wyoming():
     rows = [(f"{d}-{c}", int(y) - 1, int(g), int(n)) for d, c, y, g, n in
             zip(v["district_id"], v["campus_id"], v["end_year"], v["grade"], v["n_students"].fillna(0))]
     finish(rows, "wyoming")
+
+
+def chicago():
+    """Chicago Public Schools: 20th-day membership by school and grade, one workbook per school year
+    (Demographics_20thDay_Y.xls = school year (Y-1)-Y, numbered here by its fall year Y-1: 2005 … 2018), copied in
+    GitHub AaaChenBao/CPS_Data_Explore (needs xlrd). About 650 schools a year, with the closure of ~50 schools in
+    2013 (fall 2013 = 2013 here) and many charter and small-school openings and phase-outs. The header row is the
+    one holding "School ID"; K is "K" or "Full-Day K" + "Half-Day K"; district-total rows (no 6-digit ID) dropped."""
+    repo = f"{MIRROR}/AaaChenBao+CPS_Data_Explore/repo"
+    rows = []
+    for y in range(2006, 2020):
+        raw = git_show(repo, f"data/enrollment/Demographics_20thDay_{y}.xls")
+        book = pd.read_excel(io.BytesIO(raw), sheet_name=None, header=None, dtype=str, engine="xlrd")
+        df = max(book.values(), key=len)
+        hdr_i = next(i for i in range(10) if "School ID" in set(df.iloc[i].astype(str).str.strip()))
+        hdr = [re.sub(r"[\s']+", " ", str(h)).strip() for h in df.iloc[hdr_i]]
+        body = df.iloc[hdr_i + 1:]
+        ids = body[hdr.index("School ID")].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        ok = ids.str.fullmatch(r"\d{6}")
+        num = lambda c: pd.to_numeric(body[c].astype(str).str.replace(",", "").str.strip(), errors="coerce").fillna(0)
+        cols = {}
+        for c, h in enumerate(hdr):
+            if h in ("K", "Full-Day K", "Half-Day K"):
+                cols.setdefault("K", []).append(c)
+            elif re.fullmatch(r"\d{2}", h) and 1 <= int(h) <= 11:
+                cols.setdefault(str(int(h)), []).append(c)
+        for g_us, cs in cols.items():
+            n = sum(num(c) for c in cs)
+            rows += [(s, y - 1, US_TO_SP[g_us], int(v)) for s, v, k in zip(ids, n, ok) if k]
+    finish(rows, "chicago")
+
+
+def _alabama_rows(max_district=None):
+    """Alabama: ALSDE enrollment by campus and grade, school years 2020-21 … 2024-25 (end_year 2021 = 2020-21,
+    numbered here by its fall year 2020), copied in GitHub almartin82/alschooldata (inst/extdata/vignette_enr_data.rds,
+    needs pyreadr). Campuses have no ID in that file: a school is district name + campus name. ``max_district``
+    keeps the schools of districts with fewer pupils than that in the first year (small rural systems)."""
+    v = _rds("almartin82+alschooldata", "inst/extdata/vignette_enr_data.rds")
+    v = v[(v["type"] == "Campus") & (v["subgroup"] == "total_enrollment")]
+    v = v.assign(sid=v["district_name"].str.strip() + " | " + v["campus_name"].str.strip().str.replace(r"\s+", " ", regex=True))
+    if max_district:
+        tot = v[v["grade_level"] == "TOTAL"]
+        first = tot[tot["end_year"] == tot["end_year"].min()].groupby("district_name")["n_students"].sum()
+        v = v[v["district_name"].isin(first.index[first < max_district])]
+    grade = v["grade_level"].map({"K": "K", **{f"{i:02d}": str(i) for i in range(1, 12)}}).map(US_TO_SP)
+    v = v.assign(grade=grade)[grade.notna()]
+    return [(s, int(y) - 1, int(g), int(n)) for s, y, g, n in
+            zip(v["sid"], v["end_year"], v["grade"], v["n_students"].fillna(0))]
+
+
+def alabama():
+    """Alabama, the whole state: ~1,400 campuses (median ≈ 440 pupils in grades K–11), 2020 … 2024."""
+    finish(_alabama_rows(), "alabama")
+
+
+def alabama_small():
+    """Alabama's small systems: the campuses of the districts with fewer than 3,000 pupils in 2020-21 (rural county
+    and small-town systems), a rural panel of small schools."""
+    finish(_alabama_rows(max_district=3000), "alabama_small")
 
 
 if __name__ == "__main__":

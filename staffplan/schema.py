@@ -88,6 +88,7 @@ class Dataset:
     births, feeders, distances  optional, empty frames when absent
     sources     table name → list of files (path, sha256, sheet) that gave it
     issues      every finding (errors make loading raise InputError)
+    config      the Config the data set was read with: --config, else the folder's staffplan.toml, else defaults
     """
 
     schools: pd.DataFrame
@@ -100,6 +101,7 @@ class Dataset:
     issues: Issues = field(default_factory=Issues)
     path: Path | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # table → field → header as written
+    config: object = None    # the Config it was read with (the folder's staffplan.toml, --config, or the defaults)
 
     def label(self, table: str, fld: str, default: str) -> str:
         """The column header the user wrote for ``fld`` of ``table`` (messages name it), else ``default``."""

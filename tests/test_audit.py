@@ -118,8 +118,14 @@ def test_sending_rule_counts_second_subject_and_actual_periods():
     t.loc[t["teacher_id"] == "t1", ["subject2", "periods"]] = ["音乐", 16.0]
     g.loc[(g["school_id"] == "A") & (g["subject"] == "音乐"), "gap_periods"] = 1.0
     cfg = default_config().with_overrides({"load.second_subject_share": 0.25})
-    row = only(run(teachers=t, gaps=g, cfg=cfg), A.R_SEND).iloc[0]
+    row = only(run(teachers=t, gaps=g, cfg=cfg, zj=zj_rows()), A.R_SEND).iloc[0]
     assert (row["学科"], row["应满足"], row["实际"], row["差额"]) == ("音乐", 1.0, 5.0, 4.0)
+    # with the clean plan's 走教 (t2, A's other 音乐 teacher, 2 periods at B) A is left 5 periods short of 音乐 while
+    # t2 has 14 + 4 − 14 = 4 spare: nothing may go out (4 − 5 < 0) → 走教派出校本校缺课 as well
+    res = run(teachers=t, gaps=g, cfg=cfg)
+    assert set(res["规则"]) == {A.R_SEND, A.R_ZJ_HOME}
+    row = res[res["规则"] == A.R_ZJ_HOME].iloc[0]
+    assert (row["学科"], row["应满足"], row["实际"]) == ("音乐", 0.0, 2.0)
 
 
 def test_sending_rule_counts_an_arrival_as_replacement():
@@ -456,3 +462,15 @@ def test_teacher_with_a_special_situation_is_not_used_for_zoujiao():
     row = only(run(teachers=t), A.R_ELIGIBLE).iloc[0]
     assert row["教师编号"] == "t2" and "特殊情况" in row["说明"]
     assert run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_deferred": True})).empty
+
+
+def test_teacher_retiring_during_the_school_year_is_not_used_for_zoujiao():
+    # t2 (the clean plan's 走教 teacher) born 1966-07-01: 18 months after Jan 1965 → 60 y + 1 + ⌊18 / 4⌋ = 5 months
+    # → 2026-12-01, inside the school year 2026-09-01 … 2027-08-31: a breach unless zoujiao.allow_retiring_in_year
+    t, s, g = frames()
+    t.loc[t["teacher_id"] == "t2", "birth_date"] = pd.Timestamp("1966-07-01")
+    el = exchange_eligibility(t, s, default_config(), YEAR).set_index("teacher_id")
+    assert pd.Timestamp(el.loc["t2", "retire_date"]) == pd.Timestamp("2026-12-01")
+    row = only(run(teachers=t), A.R_RETIRE).iloc[0]
+    assert row["教师编号"] == "t2" and "学年中" in row["说明"]
+    assert run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_retiring_in_year": True})).empty

@@ -135,3 +135,22 @@ def test_explain_unknown_teacher_is_input_error(example):
     result = runner.invoke(app, ["explain", str(example), "--teacher", "不存在的人"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+def test_folder_staffplan_toml_reaches_forecast_and_rotate(example, tmp_path):
+    """cli.md: without --config the data folder's staffplan.toml is used — by every command, not only by the
+    reader (it used to be read for validation and then dropped: forecast and rotate ran on the defaults)."""
+    folder = tmp_path / "带参数的区"
+    shutil.copytree(example, folder)
+    (folder / "staffplan.toml").write_text('[output]\ndistrict = "参数测试区"\n\n[exchange]\nmove_cost = 3.5\n',
+                                           encoding="utf-8")
+    out = tmp_path / "预测.json"
+    result = runner.invoke(app, ["forecast", str(folder), "--format", "json", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    meta = json.dumps(json.loads(out.read_text(encoding="utf-8"))["说明"], ensure_ascii=False)
+    assert "参数测试区" in meta and "staffplan.toml" in meta
+    out = tmp_path / "交流.json"
+    result = runner.invoke(app, ["rotate", str(folder), "--format", "json", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    meta = json.dumps(json.loads(out.read_text(encoding="utf-8"))["说明"], ensure_ascii=False)
+    assert "3.5" in meta and "参数测试区" in meta

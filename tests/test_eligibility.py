@@ -213,3 +213,11 @@ def test_appraisal_limits_and_preference():
     assert r.loc["weak", "status"] == "应交流"      # still rotates, just not to 乡村/薄弱 schools nor 走教
     cfg = default_config().with_overrides({"exchange.weak_needs_good_appraisal": False})
     assert run17(cfg=cfg, weak=dict(appraisal_prev="基本合格")).loc["weak", "may_serve_weak"]
+
+
+def test_a_health_related_status_is_not_written_into_the_reason():
+    # 长病假 (national code 203) is a health situation: the list says only that the teacher is not at post
+    r = run(sick=dict(status="长病假"), lent=dict(status="借调"))
+    assert r.loc["sick", "status"] == "不符合" and r.loc["sick", "rule"] == "status"
+    assert "病" not in r.loc["sick", "reason"] and "暂未在本单位任职" in r.loc["sick", "reason"]
+    assert r.loc["lent", "reason"] == "人员状态为「借调」，不参加本轮交流"

@@ -276,3 +276,33 @@ def test_zoujiao_whole_periods_up_to_the_gap_as_shown():
     assert rot.exchanges.empty and list(rot.zoujiao["periods"]) == [5]
     rot = plan(frames(team, [("A", "音乐", -20, 12), ("B", "音乐", 5.06, 12)]))
     assert list(rot.zoujiao["periods"]) == [6]
+
+
+def test_teacher_retiring_during_the_school_year_is_not_sent_to_zoujiao():
+    # the 走教 case above (B short 5 periods of 音乐, a1 has 8 spare) with a1 a woman born 15 Jun 1971: original age
+    # 55 + 5 months (one month per four months of birth after Jan 1970, the first month included) → retires in Nov
+    # 2026, inside the school year that starts 1 Sep 2026.  A whole-year 走教 timetable would lose her mid-year:
+    # no 走教; with zoujiao.allow_retiring_in_year the 5 periods are taught again
+    roster, schools, g, supply = nine_year_receiver(0, subject="音乐", primary_gap=5, middle_load=12.0,
+                                                    teachers=[("a1", "A", "音乐", 4)])
+    roster[["sex", "birth_date", "title", "title_level"]] = ["女", pd.Timestamp("1971-06-15"), "二级教师", "初级"]
+    rot = plan((roster, schools, g, supply))
+    retire = pd.Timestamp(rot.eligibility.set_index("teacher_id").loc["a1", "retire_date"])
+    assert pd.Timestamp(YEAR, 9, 1) <= retire < pd.Timestamp(YEAR + 1, 9, 1)
+    assert rot.zoujiao.empty
+    assert list(plan((roster, schools, g, supply), **{"zoujiao.allow_retiring_in_year": True}).zoujiao["periods"]) == [5]
+
+
+def test_zoujiao_home_first_no_school_lends_a_subject_it_lacks():
+    # A and B both short 5 periods of 音乐 (below the 6-period threshold: no exchange); a1 (A) and b1 (B) teach 9 of
+    # 12 periods (3 spare each, no consent for more).  Lending a1 to B and b1 to A would "cover" both on paper with
+    # two trips; each school's own spare comes first: no 走教 at all
+    team = [("a1", "A", "音乐", 9), ("b1", "B", "音乐", 9)]
+    rot = plan(frames(team, [("A", "音乐", 5, 12), ("B", "音乐", 5, 12)]))
+    assert rot.exchanges.empty and rot.zoujiao.empty
+    # A short 3, a1 teaches 4 (8 spare): 8 − 3 = 5 periods may go out; B short 5.9 (shown 5.9 → 6 wanted) gets 5
+    rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", 3, 12), ("B", "音乐", 5.9, 12)]))
+    assert list(rot.zoujiao["periods"]) == [5]
+    # A not short: all 6 go
+    rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", -3, 12), ("B", "音乐", 5.9, 12)]))
+    assert list(rot.zoujiao["periods"]) == [6]

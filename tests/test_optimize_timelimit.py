@@ -130,3 +130,16 @@ def test_gap_policy_per_solver():
     assert gap_of("cbc", 2_000) == 0.0 and gap_of("highs", 2_000) == 0.0
     assert gap_of("highs", 20_000) == gap
     assert make_solver(default_config(), "highs", size=6_500)[1].gapRel == gap
+
+
+def test_a_plan_stopped_at_the_relative_gap_is_not_called_optimal():
+    from staffplan.optimize.solve import Result, combine, optimal_status
+
+    assert optimal_status(0.0) == "最优" and optimal_status(4e-5) == "最优"     # shown as 0.00 %: proven
+    assert optimal_status(0.0034).startswith("近似最优") and "0.34%" in optimal_status(0.0034)
+    # several counties: the largest gap decides the wording
+    one = Result("optimal", optimal_status(0.0), 1.0, 0.0, 0.1, "highs", "1")
+    two = Result("optimal", optimal_status(0.0034), 2.0, 0.0034, 0.1, "highs", "1")
+    both = combine([one, two])
+    assert both.gap == pytest.approx(0.0034) and both.status.startswith("近似最优")
+    assert combine([one, one]).status == "最优"

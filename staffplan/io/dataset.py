@@ -1016,6 +1016,7 @@ def _load_dataset(path: Path, config: Config | None, strict: bool) -> schema.Dat
         return ds
     issues.extend(validate(ds, cfg))
     ds.issues = issues
+    ds.config = cfg
     if strict and issues.has_errors():
         raise InputError(issues)
     return ds

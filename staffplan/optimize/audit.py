@@ -58,7 +58,10 @@ Rules and their arithmetic
   ceil(the host school's shortage left
   in the subject over its 小学 and 初中 cells, Σ periods); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``);
-  no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``.
+  no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``;
+  no teacher whose retirement date falls in the school year (``zoujiao.allow_retiring_in_year``); home first: the
+  走教 periods a school's teachers teach elsewhere in a subject ≤ ⌊Σ spare periods of its teachers of the subject
+  (up to the load 走教 may reach) − its own shortage left in the subject⌋ (走教派出校本校缺课).
 """
 from __future__ import annotations
 
@@ -105,6 +108,7 @@ R_ZJ_HOSTS = "走教学校数"
 R_ZJ_INT = "走教课时非整数"
 R_ZJ_LOAD = "走教超课时"
 R_ZJ_CONSENT = "超标准课时未经本人同意"
+R_ZJ_HOME = "走教派出校本校缺课"
 
 COMPULSORY = {"小学", "初中"}
 WEAK_APPRAISALS = {"不合格", "基本合格"}
@@ -513,7 +517,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
 
     # --- 走教 ------------------------------------------------------------------------------------------------
     if len(zj):
-        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, f))
+        movers = set(ex["teacher_id"].astype(str)) if len(ex) else set()
+        out.append(_audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, f, movers))
 
     parts = [p for p in out if len(p)]
     if not parts:
@@ -574,7 +579,59 @@ def _quotas(ex: pd.DataFrame, tt: pd.DataFrame, sch: pd.DataFrame, config, plan_
     return r.assign(学校代码="", 学校="", 学科="", 教师编号="")[AUDIT_COLUMNS]
 
 
-def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd.DataFrame:
+def _least_load(tp: pd.DataFrame, sch: pd.DataFrame, config) -> np.ndarray:
+    """The standard load a teacher is held to: their own, or less — the subject's load in any stage the school teaches
+    (the roster may not say which stage a teacher of a 九年一贯制 teaches; the limit must hold on every reading)."""
+    std = tp["standard_load"].to_numpy(float)
+    kinds = tp["school_id"].map(sch["stage"]).fillna("").astype(str).to_numpy() if "stage" in sch else \
+        np.full(len(tp), "")
+    for stage in ("小学", "初中", "高中"):
+        other = standard_load(pd.Series(stage, index=range(len(tp))), tp["subject"].reset_index(drop=True),
+                              config).to_numpy(float)
+        use = np.array([stage in SCHOOL_TEACHING_STAGES.get(k, ()) for k in kinds], dtype=bool) & ~np.isnan(other)
+        std = np.where(use, np.fmin(std, other), std)
+    return std
+
+
+def _home_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
+    """A school's teachers teach a subject elsewhere (走教) only with the periods its own teachers of the subject have
+    below the standard load beyond what the school still lacks in it after the exchanges: Σ 走教 out of (school,
+    subject) ≤ ⌊Σ spare − remaining gap⌋.  Spare: every teacher of the subject (main or second) at the school who is
+    at post, 专任, not retired and not exchanged, ⌊least standard load (+ extra_load with consent) − periods⌋;
+    remaining gap: the smaller of exact and shown, over 小学 + 初中 together, other stages cell by cell."""
+    out_ = zj.groupby([zj["home"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
+    t = tt[(tt["post"] == "专任教师") & (tt["status_roster"] == STATUS_AT_POST)
+           & ~(tt["retire_date"] < pdate).fillna(False) & ~tt.index.isin(list(movers))]
+    may_extra = t["willing_zoujiao"].fillna(False).to_numpy(bool) | (not bool(config["zoujiao.extra_load_needs_consent"]))
+    extra = np.where(may_extra, float(config["zoujiao.extra_load"]), 0.0)
+    spare = np.maximum(np.floor(np.nan_to_num(_least_load(t, sch, config) + extra - t["periods_main"].to_numpy(float)
+                                              - t["periods_second"].to_numpy(float), nan=0.0) + EPS), 0.0)
+    both = pd.concat([pd.DataFrame({"school": t["school_id"].astype(str).to_numpy(), "subject": t[c].to_numpy(),
+                                    "spare": spare}) for c in ("subject", "subject2")], ignore_index=True)
+    have = both[both["subject"] != ""].groupby(["school", "subject"])["spare"].sum().rename_axis([None, None])
+    c = cells.reset_index()
+    ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
+    delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
+    left = c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0)
+    comp = c["stage"].isin(COMPULSORY).to_numpy()
+    lenient = lambda v: np.maximum(np.minimum(v, _as_shown(v)), 0.0)   # noqa: E731
+    pooled = _over_compulsory(cells, left)
+    need = pd.Series(lenient(pooled.to_numpy(float)), index=pooled.index.set_names([None, None]))
+    other = pd.Series(lenient(left[~comp])).groupby([c.loc[~comp, "school_id"].astype(str).to_numpy(),
+                                                     c.loc[~comp, "subject"].astype(str).to_numpy()]).sum()
+    need = need.add(other, fill_value=0.0)
+    bound = np.floor(have.reindex(out_.index).fillna(0.0) - need.reindex(out_.index).fillna(0.0) + EPS).clip(lower=0.0)
+    got = out_.to_numpy(float)
+    # only where the school is itself short: elsewhere Σ 走教 ≤ Σ spare is the per-teacher load rule (走教超课时)
+    short = need.reindex(out_.index).fillna(0.0).to_numpy(float) > EPS
+    bad = short & (got > bound.to_numpy(float) + EPS)
+    school = pd.Series(out_.index.get_level_values(0), index=out_.index)
+    subject = pd.Series(out_.index.get_level_values(1), index=out_.index)
+    return _rows(R_ZJ_HOME, bad, sch, school, subject, "", bound.to_numpy(float), got, got - bound.to_numpy(float),
+                 "本校该学科交流后仍缺课，先用本校教师的富余课时：外出走教课时超过富余课时减本校缺口")
+
+
+def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, movers=()) -> pd.DataFrame:
     out = []
     tz = tt.reindex(zj["teacher_id"])
     tid, home, host, subj, per = zj["teacher_id"], zj["home"], zj["host"], zj["subject"], zj["periods"]
@@ -598,6 +655,12 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
         out.append(_rows(R_POST, bad, sch, home, subj, tid, note="临聘教师不安排走教（zoujiao.allow_temporary）"))
     out.append(_rows(R_RETIRED, (tz["retire_date"] < pdate).to_numpy(bool), sch, home, subj, tid,
                      note="计划年 9 月 1 日前已达到退休日期"))
+    if not bool(config["zoujiao.allow_retiring_in_year"]):
+        # the school year ends where the next one starts: the same month and day a year later
+        year_end = pdate + pd.DateOffset(years=1)
+        bad = ((tz["retire_date"] >= pdate) & (tz["retire_date"] < year_end)).to_numpy(bool)
+        out.append(_rows(R_RETIRE, bad, sch, home, subj, tid,
+                         note="学年中达到退休日期，不安排全学年走教（zoujiao.allow_retiring_in_year）"))
     bad = tz["weak_appraisal"].fillna(False).to_numpy(bool)
     out.append(_rows(R_APPRAISAL, bad, sch, home, subj, tid, note="近两年考核有不合格或基本合格，不安排走教"))
     if bool(config["zoujiao.same_zone"]):
@@ -607,6 +670,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
         out.append(_rows(R_ZJ_ZONE, bad, sch, host, subj, tid, note="走教须在同一学区/镇街或同一教育集团内"))
     bad = home.map(sch["county"]).fillna("?").to_numpy() != host.map(sch["county"]).fillna("!").to_numpy()
     out.append(_rows(R_COUNTY, bad, sch, host, subj, tid, note="走教学校不在同一区县"))
+    out.append(_home_first(zj, tt, sch, cells, config, pdate, sent, movers))
     # per host cell: 走教 periods ≤ ceil(shortage left after the exchanges)
     per_cell = zj.groupby(["host", "stage", "subject"], as_index=False, sort=True)["periods"].sum()
     left = _lookup(cells, per_cell["host"], per_cell["stage"], per_cell["subject"], "gap0", config)
@@ -644,16 +708,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent) -> pd
     out.append(_rows(R_ZJ_HOSTS, bad, sch, home_t, "", per_t.index, max_hosts, per_t["hosts"],
                      per_t["hosts"] - max_hosts, "走教学校数超过上限"))
     total = (tp["periods_main"].fillna(0) + tp["periods_second"].fillna(0) + per_t["extra"]).to_numpy(float)
-    # the standard load: the teacher's own, or less — the subject's load in any stage the school teaches (the roster
-    # may not say which stage a teacher of a 九年一贯制 teaches; the limit must hold on every reading)
-    std = tp["standard_load"].to_numpy(float)
-    kinds = tp["school_id"].map(sch["stage"]).fillna("").astype(str).to_numpy() if "stage" in sch else \
-        np.full(len(tp), "")
-    for stage in ("小学", "初中", "高中"):
-        other = standard_load(pd.Series(stage, index=range(len(tp))), tp["subject"].reset_index(drop=True),
-                              config).to_numpy(float)
-        use = np.array([stage in SCHOOL_TEACHING_STAGES.get(k, ()) for k in kinds], dtype=bool) & ~np.isnan(other)
-        std = np.where(use, np.fmin(std, other), std)
+    std = _least_load(tp, sch, config)
     cap = std + float(config["zoujiao.extra_load"])
     bad = ~np.isnan(std) & (total > cap + EPS)
     out.append(_rows(R_ZJ_LOAD, bad, sch, home_t, "", per_t.index, cap, total, total - cap,

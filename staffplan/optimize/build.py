@@ -66,7 +66,10 @@ No per-move bonus: a move is made only when it covers more than it costs, or the
   remaining gap is the smaller of the exact one and the one 缺口覆盖 shows (0.1 period);
   z[h] binary per (teacher, host school).
   zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
-  zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);  zj_budget (if zoujiao.budget_cap > 0):
+  zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);
+  zj_home[s, subject] Σ y of the school's teachers in the subject ≤ ⌊Σ their spare periods (as for zj_load) − the
+  school's own remaining gap in the subject⌋ (home first; no two schools lend each other the same subject);
+  zj_budget (if zoujiao.budget_cap > 0):
   months · weeks · (per_trip · (Σ y / ppt + (ppt − 1)/ppt · Σ z) + per_period · Σ y) ≤ budget_cap
   (an upper bound of the real subsidy with trips = ceil(periods / ppt) per host, so the cap always holds).
   Objective: − W_COV · w_c · y  + per-period travel (2 · km · W_KM + W_SUBSIDY · weeks · per_trip) / ppt
@@ -476,6 +479,26 @@ def _subsidy_coefs(config) -> tuple[float, float]:
     return weeks * float(config["zoujiao.subsidy_per_trip"]), weeks * float(config["zoujiao.subsidy_per_period"])
 
 
+def home_spare_left(cset: CandidateSet, remaining: pd.Series, exclude=()) -> pd.Series:
+    """(school, subject) → whole periods the school's teachers may teach that subject elsewhere: Σ spare periods
+    (``home_spare``) of its teachers of the subject (main or second; movers in ``exclude`` left out) minus what the
+    school itself still lacks in the subject after the exchanges (Σ receivable gaps of its cells, the larger of exact
+    and shown at 0.1 period), floored, ≥ 0."""
+    t = cset.teachers
+    t = t[~t["teacher_id"].isin(set(exclude))]
+    spare = pd.to_numeric(t.get("home_spare", pd.Series(0.0, index=t.index)), errors="coerce").fillna(0.0)
+    rows = pd.concat([pd.DataFrame({"school_id": t["school_id"], "subject": t[col], "spare": spare})
+                      for col in ("subject", "subject2")], ignore_index=True)
+    rows = rows[rows["subject"].astype(str) != ""]
+    have = rows.groupby([rows["school_id"].astype(str), rows["subject"].astype(str)])["spare"].sum()
+    c = cset.cells
+    gap = receivable_gap(c, remaining, periods=True).to_numpy(float)
+    gap = np.maximum(np.maximum(gap, shown_periods(gap)), 0.0)
+    need = pd.Series(gap).groupby([c["school_id"].astype(str).to_numpy(), c["subject"].astype(str).to_numpy()]).sum()
+    left = have.sub(need.reindex(have.index).fillna(0.0))
+    return np.floor(left + 1e-9).clip(lower=0.0)
+
+
 def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclude=()) -> Model:
     """The county 走教 model on the remaining gaps (cell → periods), teachers in ``exclude`` left out."""
     t0 = time.perf_counter()
@@ -487,6 +510,13 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     cap_cell = np.ceil(np.minimum(rem, shown_periods(rem.to_numpy(float))) - 1e-9)
     zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
+    # home first: a school's teachers teach a subject elsewhere only with the spare periods its own shortage in that
+    # subject (after the exchanges) leaves — no school short of 音乐 lends its 音乐 teachers, no two schools swap them
+    out_cap = home_spare_left(cset, remaining, exclude)
+    zj["out_cap"] = pd.MultiIndex.from_frame(zj[["home", "subject"]].astype(str)).map(out_cap).to_numpy(float) \
+        if len(zj) else np.zeros(0)
+    zj["out_cap"] = np.nan_to_num(zj["out_cap"].to_numpy(float), nan=0.0)
+    zj["ub"] = np.minimum(zj["ub"], zj["out_cap"])
     zj = zj[zj["ub"] >= 1].reset_index(drop=True)
     prob = pulp.LpProblem("rotate_zoujiao", pulp.LpMinimize)
     m = len(zj)
@@ -523,6 +553,9 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
                 float(max_hosts), fam)
     _add_family(prob, V, "zj_cell", zj["cell"].to_numpy(), np.arange(m), np.ones(m), LE,
                 cap_cell.to_dict(), fam, min_terms=2)
+    hcode, hkeys = pd.factorize(pd.MultiIndex.from_frame(zj[["home", "subject"]].astype(str)), sort=True)
+    _add_family(prob, V, "zj_home", hcode, np.arange(m), np.ones(m), LE,
+                dict(enumerate(out_cap.reindex(hkeys).fillna(0.0).tolist())), fam, min_terms=2)
     budget = float(config["zoujiao.budget_cap"])
     if budget > 0 and m:
         months = float(config["zoujiao.months_per_year"])

@@ -22,7 +22,8 @@ Three frames feed :func:`staffplan.optimize.build.build_model`:
   taught there) and, per leaver, ``loss_main``/``loss_second`` (actual periods) in ``out_main``/``out_second``.
 * ``zoujiao``  — one row per 走教 teacher → host cell: teachers of ``zoujiao.subjects`` (main or second
   subject) with spare capacity (standard load + ``extra_load`` − current periods; the extra only with
-  本人意愿 愿意走教 when ``extra_load_needs_consent``), not past retirement and allowed to serve weak schools,
+  本人意愿 愿意走教 when ``extra_load_needs_consent``), not past retirement nor retiring during the school year
+  (``zoujiao.allow_retiring_in_year``), and allowed to serve weak schools,
   host cells with a shortage in that subject (``receivable_gap`` in periods) in the same 学区/镇街 or the same 教育集团 (``same_zone``; joined on
   zone and group), one-way distance ≤ ``zoujiao.max_km`` (unknown distance → no candidate), pruned to the
   ``zoujiao.candidates_per_teacher`` nearest hosts per teacher / per cell.
@@ -87,6 +88,8 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
                  in next year's supply, and able to serve a term (``term`` years, see :func:`_term_years`);
     ``serve_weak`` — may be sent to a 乡村/薄弱 school and used for 走教 (:func:`_serve_weak`);
     ``zj_cap`` — spare periods for 走教 (0 = not a 走教 teacher);
+    ``home_spare`` — the same spare periods for every teacher at post (whether or not they may 走教): what the home
+                 school can still use itself;
     ``base``   — counts in the 5 % base (专任教师 of compulsory education);
     ``grp``    — the mover group (:func:`mover_groups`; −1 for teachers who do not move).
     """
@@ -147,6 +150,9 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     zj_load = least_standard_load(_text(school_stage), t["subject"], t["standard_load"], config).to_numpy(float)
     cap = np.floor(np.nan_to_num(zj_load, nan=0.0) + allowed_extra - current + 1e-9)
     retired = t["retired"].fillna(False).astype(bool).to_numpy() if "retired" in t else np.zeros(len(t), bool)
+    # a teacher who retires during the plan's school year leaves mid-year (domain.md §5): a 走教 timetable is set
+    # for the whole year, so such a teacher is not used unless zoujiao.allow_retiring_in_year
+    leaves = _retires_in_year(t, config, plan_year) & (not bool(config["zoujiao.allow_retiring_in_year"]))
     # 临聘 only with zoujiao.allow_temporary; 本人意愿 不愿走教: never
     refuses = t["refuses_zoujiao"].fillna(False).astype(bool).to_numpy() if "refuses_zoujiao" in t else False
     # a teacher with 孕期/哺乳期/重大疾病 on file (the grounds for deferring an exchange, approved or not) does not
@@ -155,8 +161,13 @@ def prepare_teachers(eligibility: pd.DataFrame, teachers: pd.DataFrame, supply: 
     deferred = special & (not bool(config["zoujiao.allow_deferred"]))
     may_zoujiao = ((t["employment"] != "临聘").to_numpy() | bool(config.get("zoujiao.allow_temporary", False))) \
         & ~refuses & ~deferred
-    t["zj_cap"] = np.where(usable & at_post & teaching & may_zoujiao & zj_subject & t["serve_weak"].to_numpy() & ~retired,
+    t["zj_cap"] = np.where(usable & at_post & teaching & may_zoujiao & zj_subject & t["serve_weak"].to_numpy() & ~retired
+                           & ~leaves,
                            np.maximum(cap, 0.0), 0.0)
+    # periods a teacher could still teach (up to the standard load, + extra_load with consent) — at home as well as
+    # elsewhere: the school's own shortage in a subject comes out of its teachers' spare periods before any of them
+    # teaches the subject elsewhere (build: zj_home)
+    t["home_spare"] = np.where(usable & at_post & teaching & ~retired, np.maximum(cap, 0.0), 0.0)
     compulsory = t["t_stage"].isin(COMPULSORY_STAGES) | (
         (t["t_stage"] == "") & _text(school_stage).isin(set(config["exchange.stages"])))
     employed = t["employment"] != "临聘" if not config["exchange.base_includes_temporary"] else True
@@ -176,6 +187,18 @@ def _serve_weak(t: pd.DataFrame, config) -> pd.Series:
         return pd.Series(True, index=t.index)
     bar = {"不合格", "基本合格"}
     return ~(t["appraisal"].isin(bar) | t["appraisal_prev"].isin(bar))
+
+
+def _retires_in_year(t: pd.DataFrame, config, plan_year: int | None) -> np.ndarray:
+    """Reaches the retirement date (legal, or a valid agreed one) after the plan date and before the next year's:
+    teaches the first part of the school year only."""
+    if plan_year is None or "retire_date" not in t:
+        return np.zeros(len(t), bool)
+    from ..rules.eligibility import plan_date
+
+    retire = pd.to_datetime(t["retire_date"], errors="coerce")
+    return (retire.notna() & (retire >= plan_date(config, plan_year))
+            & (retire < plan_date(config, plan_year + 1))).to_numpy(bool)
 
 
 def _term_years(t: pd.DataFrame, config, plan_year: int | None) -> pd.Series:

@@ -46,6 +46,15 @@ STATUS_CN = {"optimal": "最优", "feasible": "可行（达到时间限制，未
              "rule_breach": "有硬性规则未满足（见「诊断」）"}
 
 KNOWN = ("cbc", "highs")
+PROVEN_GAP = 5e-5    # a relative gap that shows as 0.00 %: the plan is called 最优; above it, 近似最优 with the gap
+
+
+def optimal_status(gap: float) -> str:
+    """最优 when the solver proved it (gap shown as 0.00 %), else 近似最优 with the gap the solver stopped at
+    (``solver.gap``): a bureau must not read 最优 where a better plan may exist."""
+    if gap == gap and gap >= PROVEN_GAP:
+        return f"近似最优（与最优方案相差不超过 {gap:.2%}，达到设定的相对间隙 solver.gap 后停止）"
+    return STATUS_CN["optimal"]
 
 
 @dataclass
@@ -272,7 +281,7 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
             gap = 0.0     # no integer variable left after presolve: the LP optimum is the optimum
         if code == "feasible" and gap < float("inf"):
             message += f"（相对间隙 {gap:.2%}）"
-    status_cn = STATUS_CN[code]
+    status_cn = optimal_status(gap) if code == "optimal" else STATUS_CN[code]
     if code == "feasible":
         status_cn = f"达到时间限制，相对间隙 {gap:.2%}" if gap < float("inf") else "达到时间限制，未证明最优"
     return Result(code, status_cn, objective, gap, runtime, name, version, message, build_s)
@@ -287,6 +296,8 @@ def combine(results: list[Result]) -> Result:
     worst = min(real, key=lambda r: order.index(r.code))
     gaps = [r.gap for r in real if r.gap == r.gap]
     msgs = sorted({r.message for r in real if r.message})
-    return Result(worst.code, worst.status, float(sum(r.objective for r in real if r.objective == r.objective)),
-                  max(gaps) if gaps else float("nan"), float(sum(r.runtime_s for r in real)), worst.solver,
+    gap = max(gaps) if gaps else float("nan")
+    status = optimal_status(gap) if worst.code == "optimal" else worst.status
+    return Result(worst.code, status, float(sum(r.objective for r in real if r.objective == r.objective)),
+                  gap, float(sum(r.runtime_s for r in real)), worst.solver,
                   worst.version, "；".join(msgs), float(sum(r.build_s for r in real)))

@@ -215,7 +215,10 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
                          + "，交流仅限义务教育学段", "所在学校学段为" + _text(school_stage) + "，不在交流范围")
     term_txt = (f"将于 " + retire_txt + f" 退休，早于 {max_years} 年交流期满，不安排交流")
     reasons = [
-        "人员状态为「" + status_txt + "」，不参加本轮交流",
+        # a health-related status (长病假) is not written into a list: the roster keeps it (README: 隐私)
+        pd.Series(np.where(status_txt.str.contains("病|伤|孕|产假|哺乳", regex=True),
+                           "人员状态为暂未在本单位任职（见花名册），不参加本轮交流",
+                           "人员状态为「" + status_txt + "」，不参加本轮交流"), index=t.index),
         "已于 " + retire_txt + " 达到退休日期（早于计划年 9 月 1 日），花名册仍在列，不参加交流",
         pd.Series("临聘教师不参加交流", index=t.index),
         post + "岗位不参加交流（仅专任教师）",
