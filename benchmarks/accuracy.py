@@ -349,8 +349,9 @@ def main(argv=None) -> int:
 
 MARKDOWN_HEAD = """# Forecast accuracy on real panels
 
-Made by `python benchmarks/accuracy.py /work/panels/vermont /work/panels/nyc /work/panels/baltimore /work/panels/nh
-/work/panels/wyoming --short-history 2,3 --markdown docs/accuracy.md` (default settings). The panels are public school × grade enrollment
+Made by `python benchmarks/accuracy.py /work/panels/{vermont,nyc,baltimore,nh,wyoming,chicago,alabama,alabama_small}
+--short-history 2,3 --markdown docs/accuracy.md` (default settings; Chicago, Alabama and Alabama's small systems added
+on 2026-12-02 as panels the defaults were not chosen on: they were fixed before these three were fetched). The panels are public school × grade enrollment
 series converted locally by `benchmarks/real_panels.py`; they are **not shipped**. US grade K…11 is mapped to
 staffplan grades 1…12 (K–5 → 小学, 6–8 → 初中, 9–11 → 高中; grade 12 and PreK dropped), 学段 from each school's grade
 span, no births or feeder tables (intake by trend).
@@ -513,9 +514,28 @@ coverage 63–68 % on NYC.
 - The cohort-survival baseline is the classical one (mean of own yearly ratios, uncapped). On Wyoming 2004–2005 a
   school whose 9th grade held 3 pupils gives it a ratio of 133 (grade WAPE 28–30 %); with its ratios capped at
   `gpr_max` it would be 13.1 % / 13.5 % / 11.6 % and staffplan's ratio 0.84 / 0.82 / 0.93.
-- The grade-level target (0.9 × cohort survival) is missed on NYC 2015 (above) and New Hampshire 2025 (0.91; a school that moved its kindergarten out counts as a 196-pupil phase-out for every
-  method). Parameter variants (`--variants`, `intake_last_weight`, `history_years`, `recency_decay`,
-  `shrink_school`) each moved these by < 0.01.
+- Panels the defaults were not chosen on (added 2026-12-02; 3 of their 9 default origins meet every criterion):
+  - **Chicago** (≈ 650 schools a year, falling 2.4–2.8 % a year in 2016–2018): school totals beat persistence and
+    cohort survival in every origin, but the grade ratio is 0.908 (2017) and 0.916 (2018). The continuing grades
+    come out 1–2 % high (cohort survival 0.2–1.7 %) and kindergarten 3–4 % high: the blend with last year's
+    total (α 0.6–0.75 for K–8 schools of 500–999 pupils) pulls a shrinking city back up, and the change goes
+    mostly to the entry grade. Measured and not adopted, because each fails more origins elsewhere than it mends:
+    `blend_grade_tolerance` 0 (0.897 / 0.906; Baltimore 2023 coverage 85.1 %, New Hampshire 2023's 1,000–1,999
+    band fail), a blend toward last year's total scaled by the cohort model's own growth of the 学段 (0.901 /
+    0.911; 11 of 24 origins met instead of 15), `blend_persistence = false` (0.893 / 0.902; Alabama totals worse).
+    With `--years 7` the origins 2012, 2014, 2015 and 2016 meet everything; 2013, the year of the ≈ 50 closures,
+    covers 69.8 %: the closed schools carry 30 % of the grade error and the 83 schools that took their pupils
+    21 % (70 % of their cells above the interval) — history cannot foresee a closure decision; the other schools
+    are 82 % covered.
+  - **Alabama** (whole state, fall 2020–2024, campuses keyed by name): 2022 has two years of history (the COVID
+    rebound) and α takes its default 0.85: total 5.70 % against persistence 5.59 % (α 0.5 would give 5.50 %).
+    The ≥ 2,000 band is 3 campuses, two of them statewide virtual schools growing 31–45 % a year (44–63 %
+    covered); the 2022 1,000–1,999 band holds five county K–12 schools split into an elementary and a high
+    school (read as closures and openings). A per-school interval multiplier from each school's own past
+    volatility (tried at exponents 0.5 and 1) mended those bands in part but raised overall coverage by 1–5
+    points on every panel (NYC 2015 78.2 → 83.3 %), the wrong way for the rural panels, so it was not adopted.
+  - **Alabama's small systems** (343 campuses): 2022 meets everything; 2023 covers 85.2 % (just above 85 %) and
+    its 1,000–1,999 band (19 cells, a virtual charter school) 63 % / 37 % in 2023 / 2024.
 """
 
 

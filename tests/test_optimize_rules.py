@@ -306,3 +306,25 @@ def test_zoujiao_home_first_no_school_lends_a_subject_it_lacks():
     # A not short: all 6 go
     rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", -3, 12), ("B", "音乐", 5.9, 12)]))
     assert list(rot.zoujiao["periods"]) == [6]
+
+
+def test_canonical_pairing_when_the_nearest_first_pass_would_strand_a_mover():
+    # three 语文 movers of school A (PRIORITY: a1 — 18 years, a2 — 11 years, a3 — rated lower) leave for B (1 km),
+    # C (4 km) and D (35 km); a3 has no candidate row to D.  Nearest first would give a1 → B, a2 → C and strand a3,
+    # so a2 takes the next destination that still places a3: a1 → B, a2 → D, a3 → C — whatever pairing the solver
+    # returned (here the two others)
+    from staffplan.optimize.candidates import canonical_pairing
+
+    km = {"B": 1.0, "C": 4.0, "D": 35.0}
+    allowed = [("a1", "B"), ("a1", "C"), ("a1", "D"), ("a2", "B"), ("a2", "C"), ("a2", "D"), ("a3", "B"), ("a3", "C")]
+    for solved in ({"a1": "D", "a2": "B", "a3": "C"}, {"a1": "C", "a2": "D", "a3": "B"}):
+        rows = pd.DataFrame({"teacher_id": [t for t, _ in allowed], "from_school": "A", "subject": "语文",
+                             "to_school": [c for _, c in allowed], "cell": [c for _, c in allowed],
+                             "cost_km": [km[c] for _, c in allowed],
+                             "chosen": [solved[t] == c for t, c in allowed],
+                             "must": True, "willing": False,
+                             "preference": [0 if t != "a3" else 2 for t, _ in allowed],
+                             "years_at_school": [{"a1": 18.0, "a2": 11.0, "a3": 20.0}[t] for t, _ in allowed]})
+        out = canonical_pairing(rows)
+        got = dict(zip(out.loc[out["chosen"], "teacher_id"], out.loc[out["chosen"], "cell"]))
+        assert got == {"a1": "B", "a2": "D", "a3": "C"}, solved

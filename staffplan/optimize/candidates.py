@@ -530,12 +530,32 @@ def teacher_rows(cset: "CandidateSet", counts: np.ndarray | None = None) -> pd.D
     return canonical_pairing(rows)
 
 
+def _can_place(movers: list, dests: list, allowed: set) -> bool:
+    """Can every mover get a distinct destination (a slot of ``dests``; a cell may appear more than once) it has a
+    row for?  Kuhn's augmenting paths: the classes are a few teachers of one school and subject."""
+    if len(movers) > len(dests):
+        return False
+    slot_of: dict[int, int] = {}          # slot index → mover index
+
+    def augment(i: int, seen: set) -> bool:
+        for j, cell in enumerate(dests):
+            if j in seen or (movers[i], cell) not in allowed:
+                continue
+            seen.add(j)
+            if j not in slot_of or augment(slot_of[j], seen):
+                slot_of[j] = i
+                return True
+        return False
+
+    return all(augment(i, set()) for i in range(len(movers)))
+
+
 def canonical_pairing(rows: pd.DataFrame) -> pd.DataFrame:
     """Among the chosen moves from one school in one subject, which mover goes to which destination changes
     nothing the rules or the objective count (the same teachers leave, the same cells receive one standard load
     each, the same km in total), so solvers may pair them differently.  Fix the pairing: movers in PRIORITY
-    order each take the nearest remaining destination they have a candidate row for (kept as solved when that
-    greedy pass cannot place everyone)."""
+    order each take the nearest remaining destination they have a candidate row for and that still leaves every
+    later mover a destination (``_can_place``; the solved pairing shows one exists)."""
     chosen = rows[rows["chosen"]]
     if chosen.empty:
         return rows
@@ -555,10 +575,13 @@ def canonical_pairing(rows: pd.DataFrame) -> pd.DataFrame:
     for k, run in itertools.groupby(zip(order["from_school"].tolist(), order["subject"].tolist(),
                                         order["teacher_id"].tolist()), key=lambda r: r[:2]):
         dest = list(dest_of[k])
+        movers = [tid for *_, tid in run]
         pick = {}
-        for *_, tid in run:
-            hit = next((c for c in dest if (tid, c) in has_row), None)
-            if hit is None:
+        for i, tid in enumerate(movers):
+            rest = movers[i + 1:]
+            hit = next((c for j, c in enumerate(dest) if (tid, c) in has_row
+                        and _can_place(rest, dest[:j] + dest[j + 1:], has_row)), None)
+            if hit is None:          # cannot happen when the solved pairing is one of the rows; keep it then
                 pick = {}
                 break
             pick[tid] = hit
