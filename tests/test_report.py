@@ -426,3 +426,17 @@ def test_id_numbers_masked_wherever_they_appear_and_plain_text_untouched():
     assert mask_series(s).tolist() == ["440301********1234", "备注 440301*****1123 旧证", "T000123", None, "和湖第一中学"]
     plain = pd.Series(["甲", "乙", None], dtype=object)
     assert mask_series(plain).tolist() == ["甲", "乙", None]
+
+
+def test_an_empty_table_cell_keeps_the_table_font_size():
+    # an empty cell (a school without 核定编制) had its paragraph mark in the document's default size, so its row
+    # printed taller than the others; the mark now carries the table's 10.5 pt (w:sz 21 half-points)
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from staffplan.report.docx import SIZE_5, _cell_text
+
+    cell = Document().add_table(rows=1, cols=2).cell(0, 0)
+    _cell_text(cell, "")
+    sz = cell.paragraphs[0]._p.pPr.find(qn("w:rPr")).find(qn("w:sz"))
+    assert SIZE_5.pt == 10.5 and sz.get(qn("w:val")) == "21"

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -224,3 +225,20 @@ def test_long_lists_have_a_short_printed_summary(demo_pdfs):
         with pymupdf.open(pdf) as doc:
             pages = sum(1 for page in doc if page.get_text().split("\n")[0].strip().endswith(sheet))
         assert 1 <= pages <= 6, (sheet, pages)  # 50 schools: one row each
+
+
+def test_a_last_page_of_one_or_two_rows_is_pulled_back():
+    # A4 landscape less 0.7 in top and bottom: 494.5 pt.  Title 40 pt + header 15.5 pt leave room for 28 rows of
+    # 15.5 pt: 29 rows would put the 29th (the 合计 row) alone on page 2.  At 95 % the page holds 494.5 / 0.95 =
+    # 520.5 pt = 55.5 + 30 rows (one to spare): 95, the first step that saves the page
+    from staffplan.report.workbook import ROW_PT, _no_widow_scale, _pages
+
+    assert ROW_PT == 15.5
+    rows = lambda n: np.full(n, 15.5)   # noqa: E731
+    assert _pages(rows(28), 40.0, 100) == (1, 28) and _pages(rows(29), 40.0, 100) == (2, 1)
+    assert _no_widow_scale(rows(29), 40.0, 100) == 95
+    assert _no_widow_scale(rows(28), 40.0, 100) == 100       # one page already
+    assert _no_widow_scale(rows(31), 40.0, 100) == 100       # 3 rows on page 2: a real page, left alone
+    # at 85 % a page holds 33 rows (494.5 / 0.85 = 581.7 pt): the 34th alone on page 2 would need 35 rows' room,
+    # 598 pt, more than 83 % (the 9 pt floor) gives (595.8 pt): left as it is
+    assert _pages(rows(34), 40.0, 85) == (2, 1) and _no_widow_scale(rows(34), 40.0, 85) == 85

@@ -544,6 +544,13 @@ def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, 
     pf.space_after = Pt(1)
     if text:
         _fonts(p.add_run(text), font, size, bold)
+    else:   # an empty cell's paragraph mark in the table's size: in the document's default size the row grew taller
+        rpr = OxmlElement("w:rPr")
+        for tag in ("w:sz", "w:szCs"):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), str(int(round(size.pt * 2))))
+            rpr.append(el)
+        p._p.get_or_add_pPr().append(rpr)
     _off_grid(p)
 
 

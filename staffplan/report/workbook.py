@@ -68,6 +68,10 @@ LINE_PT = 16.0  # height of one line of 11 pt CJK text (the font's ascent + desc
 _MARGIN_IN = 0.4
 PRINT_WIDTH_PT = 297 / 25.4 * 72 - 2 * _MARGIN_IN * 72
 _PX_PER_UNIT = 9.5  # measured in LibreOffice with a CJK default font (Excel with 宋体: about 8)
+#: A4 landscape height (210 mm) less the top and bottom margins (0.7 in), in points
+PRINT_HEIGHT_PT = 210 / 25.4 * 72 - 2 * 0.7 * 72
+ROW_PT = 15.5  # a one-line row at its default height (measured in LibreOffice: 31 rows + the header per page)
+WIDOW_ROWS = 2  # a last page holding no more rows than this is pulled back onto the pages before it
 #: leading key columns repeated on every page of a sheet printed several pages wide (up to the name column)
 KEY_COLUMNS = ("学校代码", "学校名称", "教师编号", "姓名", "学段", "指标", "类别", "项目", "本校", "原学校")
 _NAME_COLUMNS = ("学校名称", "姓名", "指标", "项目", "本校", "原学校")
@@ -541,6 +545,8 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
             note_lines = line_count(pd.Series([note]), span)[0] if note else 0
             title_lines = line_count(pd.Series([title]), span * BODY_PT / TITLE_PT)[0]
             title_height = title_lines * LINE_PT * TITLE_PT / BODY_PT + note_lines * LINE_PT + 4
+    if not several_pages:
+        scale = _no_widow_scale(np.where(heights > 1, heights * LINE_PT + 3, ROW_PT), title_height, scale)
     ws.freeze_panes = f"A{first_data}"
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     filter_last = last_row - 1 if total else last_row
@@ -566,6 +572,33 @@ def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, tit
                        note_ref)
     return {"ws": ws, "rows": rows, "columns": [c.name for c in cols], "header_row": header_row,
             "first_data": first_data, "last_data": filter_last, "last_row": last_row, "ncols": ncols}
+
+
+def _pages(rows_pt: np.ndarray, title_pt: float, scale: int) -> tuple[int, int]:
+    """(pages, rows on the last page) of a sheet printed at ``scale`` %: the title on the first page, the header row
+    repeated on every page (the estimate LibreOffice's pagination follows to about a row)."""
+    room = PRINT_HEIGHT_PT * 100 / scale
+    pages, used, last = 1, title_pt + ROW_PT, 0
+    for h in rows_pt:
+        if used + h > room:
+            pages, used, last = pages + 1, ROW_PT, 0
+        used += h
+        last += 1
+    return pages, last
+
+
+def _no_widow_scale(rows_pt: np.ndarray, title_pt: float, scale: int) -> int:
+    """The print scale, a few points smaller when that saves a last page holding only ``WIDOW_ROWS`` rows or fewer
+    (the 合计 row alone on page 2 of a one-page list): the smallest step that does it with a row to spare, never
+    below ``MIN_SCALE`` nor 90 % of the scale the width asked for; else unchanged."""
+    pages, last = _pages(rows_pt, title_pt, scale)
+    if pages < 2 or last > WIDOW_ROWS:
+        return scale
+    spare = np.r_[rows_pt, ROW_PT]
+    for s in range(scale - 1, max(MIN_SCALE, int(np.ceil(0.9 * scale))) - 1, -1):
+        if _pages(spare, title_pt, s)[0] < pages:
+            return s
+    return scale
 
 
 def _chart_text() -> RichText:
