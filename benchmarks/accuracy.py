@@ -522,7 +522,9 @@ coverage 63–68 % on NYC.
     mostly to the entry grade. Measured and not adopted, because each fails more origins elsewhere than it mends:
     `blend_grade_tolerance` 0 (0.897 / 0.906; Baltimore 2023 coverage 85.1 %, New Hampshire 2023's 1,000–1,999
     band fail), a blend toward last year's total scaled by the cohort model's own growth of the 学段 (0.901 /
-    0.911; 11 of 24 origins met instead of 15), `blend_persistence = false` (0.893 / 0.902; Alabama totals worse).
+    0.911; 11 of 24 origins met instead of 15), the blend made cell by cell (each grade α·cohort + (1 − α)·its size
+    last year, instead of the change going mostly to the entry grade: 0.906 / 0.913, 11 of 24),
+    `blend_persistence = false` (0.893 / 0.902; Alabama totals worse).
     With `--years 7` the origins 2012, 2014, 2015 and 2016 meet everything; 2013, the year of the ≈ 50 closures,
     covers 69.8 %: the closed schools carry 30 % of the grade error and the 83 schools that took their pupils
     21 % (70 % of their cells above the interval) — history cannot foresee a closure decision; the other schools
