@@ -120,8 +120,8 @@ def test_sending_rule_counts_second_subject_and_actual_periods():
     cfg = default_config().with_overrides({"load.second_subject_share": 0.25})
     row = only(run(teachers=t, gaps=g, cfg=cfg, zj=zj_rows()), A.R_SEND).iloc[0]
     assert (row["学科"], row["应满足"], row["实际"], row["差额"]) == ("音乐", 1.0, 5.0, 4.0)
-    # with the clean plan's 走教 (t2, A's other 音乐 teacher, 2 periods at B) A is left 5 periods short of 音乐 while
-    # t2 has 14 + 4 − 14 = 4 spare: nothing may go out (4 − 5 < 0) → 走教派出校本校缺课 as well
+    # with the clean plan's 走教 (t2, A's other 音乐 teacher, 2 periods at B) A is left 5 periods short of 音乐: a
+    # school short of a subject sends none of its teachers of it out → 走教未先用本校富余课时 as well
     res = run(teachers=t, gaps=g, cfg=cfg)
     assert set(res["规则"]) == {A.R_SEND, A.R_ZJ_HOME}
     row = res[res["规则"] == A.R_ZJ_HOME].iloc[0]
@@ -474,3 +474,15 @@ def test_teacher_retiring_during_the_school_year_is_not_used_for_zoujiao():
     row = only(run(teachers=t), A.R_RETIRE).iloc[0]
     assert row["教师编号"] == "t2" and "学年中" in row["说明"]
     assert run(teachers=t, cfg=default_config().with_overrides({"zoujiao.allow_retiring_in_year": True})).empty
+
+
+def test_zoujiao_into_a_school_whose_own_teachers_have_spare_periods():
+    # B short 5 periods of 音乐; its own t6 teaches 12 of 14 (2 spare, no consent for more): 走教 may bring 5 − 2 = 3.
+    # t2 (A, consented: 14 + 4) brings 4 → 差额 1; with t6 at 14 periods (no spare) the 4 are within the gap
+    t, s, g = frames()
+    g.loc[(g["school_id"] == "B") & (g["subject"] == "音乐"), "gap_periods"] = 5.0
+    t.loc[t["teacher_id"] == "t6", "periods"] = 12.0
+    row = only(run(teachers=t, gaps=g, zj=zj_rows(("t2", "A", "B", "音乐", 4))), A.R_ZJ_HOME).iloc[0]
+    assert (row["学校"], row["学科"], row["应满足"], row["实际"], row["差额"]) == ("乙校", "音乐", 3.0, 4.0, 1.0)
+    t.loc[t["teacher_id"] == "t6", "periods"] = 14.0
+    assert run(teachers=t, gaps=g, zj=zj_rows(("t2", "A", "B", "音乐", 4))).empty

@@ -300,10 +300,13 @@ def test_zoujiao_home_first_no_school_lends_a_subject_it_lacks():
     team = [("a1", "A", "音乐", 9), ("b1", "B", "音乐", 9)]
     rot = plan(frames(team, [("A", "音乐", 5, 12), ("B", "音乐", 5, 12)]))
     assert rot.exchanges.empty and rot.zoujiao.empty
-    # A short 3, a1 teaches 4 (8 spare): 8 − 3 = 5 periods may go out; B short 5.9 (shown 5.9 → 6 wanted) gets 5
+    # A short 3, a1 teaches 4 (8 spare): A keeps them for itself, B (short 5.9) gets nothing; A short 0.04 (shown
+    # 0.0) is still short
     rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", 3, 12), ("B", "音乐", 5.9, 12)]))
-    assert list(rot.zoujiao["periods"]) == [5]
-    # A not short: all 6 go
+    assert rot.zoujiao.empty
+    rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", 0.04, 12), ("B", "音乐", 5.9, 12)]))
+    assert rot.zoujiao.empty
+    # A not short: ⌈5.9⌉ = 6 go
     rot = plan(frames([("a1", "A", "音乐", 4)], [("A", "音乐", -3, 12), ("B", "音乐", 5.9, 12)]))
     assert list(rot.zoujiao["periods"]) == [6]
 
@@ -328,3 +331,12 @@ def test_canonical_pairing_when_the_nearest_first_pass_would_strand_a_mover():
         out = canonical_pairing(rows)
         got = dict(zip(out.loc[out["chosen"], "teacher_id"], out.loc[out["chosen"], "cell"]))
         assert got == {"a1": "B", "a2": "D", "a3": "C"}, solved
+
+
+def test_zoujiao_host_first_uses_its_own_spare_periods():
+    # B short 5 periods of 音乐 (below the threshold: no exchange); a1 (A, 音乐 not short) has 8 spare.  B's own b1
+    # teaches all 12 periods: B gets 5 periods of 走教; b1 teaching 10 (2 spare) covers 2 of them: B gets 3
+    rot = plan(frames([("a1", "A", "音乐", 4), ("b1", "B", "音乐", 12)], [("A", "音乐", -3, 12), ("B", "音乐", 5, 12)]))
+    assert list(rot.zoujiao["periods"]) == [5]
+    rot = plan(frames([("a1", "A", "音乐", 4), ("b1", "B", "音乐", 10)], [("A", "音乐", -3, 12), ("B", "音乐", 5, 12)]))
+    assert list(rot.zoujiao["periods"]) == [3]

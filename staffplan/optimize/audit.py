@@ -60,8 +60,8 @@ Rules and their arithmetic
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``);
   no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``;
   no teacher whose retirement date falls in the school year (``zoujiao.allow_retiring_in_year``); home first: the
-  走教 periods a school's teachers teach elsewhere in a subject ≤ ⌊Σ spare periods of its teachers of the subject
-  (up to the load 走教 may reach) − its own shortage left in the subject⌋ (走教派出校本校缺课).
+  school still short of a subject after the exchanges sends no 走教 teacher of it, and a host school takes 走教 only
+  for what its own teachers' spare periods in the subject cannot cover (走教未先用本校富余课时).
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ R_ZJ_HOSTS = "走教学校数"
 R_ZJ_INT = "走教课时非整数"
 R_ZJ_LOAD = "走教超课时"
 R_ZJ_CONSENT = "超标准课时未经本人同意"
-R_ZJ_HOME = "走教派出校本校缺课"
+R_ZJ_HOME = "走教未先用本校富余课时"
 
 COMPULSORY = {"小学", "初中"}
 WEAK_APPRAISALS = {"不合格", "基本合格"}
@@ -185,6 +185,11 @@ def _teacher_table(teachers, schools, gaps, eligibility, config, plan_year, supp
     out["elig"] = _text(_col(el, "status", ""))
     out["volunteer"] = _col(el, "volunteer", False).fillna(False).astype(bool)
     out["retire_date"] = pd.to_datetime(_col(el, "retire_date", pd.NaT), errors="coerce")
+    # counted in next year's supply (the forecast's own flag when it has one)
+    counts = sup["counts"].reindex(out.index) if "counts" in sup else pd.Series(True, index=sup.index).reindex(out.index)
+    out["counted"] = counts.fillna(False).astype(bool)
+    out["supply_load"] = pd.to_numeric(sup["standard_load"].reindex(out.index), errors="coerce") \
+        if "standard_load" in sup else np.nan
     if "teach_stage" in el.columns and supply is None:
         given = _text(el["teach_stage"])
         out["stage"] = given.where(given != "", out["stage"])
@@ -593,42 +598,79 @@ def _least_load(tp: pd.DataFrame, sch: pd.DataFrame, config) -> np.ndarray:
     return std
 
 
-def _home_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
-    """A school's teachers teach a subject elsewhere (走教) only with the periods its own teachers of the subject have
-    below the standard load beyond what the school still lacks in it after the exchanges: Σ 走教 out of (school,
-    subject) ≤ ⌊Σ spare − remaining gap⌋.  Spare: every teacher of the subject (main or second) at the school who is
-    at post, 专任, not retired and not exchanged, ⌊least standard load (+ extra_load with consent) − periods⌋;
-    remaining gap: the smaller of exact and shown, over 小学 + 初中 together, other stages cell by cell."""
-    out_ = zj.groupby([zj["home"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
-    t = tt[(tt["post"] == "专任教师") & (tt["status_roster"] == STATUS_AT_POST)
+def _school_spare(tt, sch, config, pdate, movers) -> pd.Series:
+    """(school, subject) → Σ spare periods of the school's teachers of the subject (main or second) whom the supply
+    counts: at post, 专任, not retired, not exchanged, ⌊the smaller of the least standard load and the supply's
+    (+ extra_load with consent) − periods⌋ (the smaller estimate: more spare would make the rule stricter)."""
+    t = tt[(tt["post"] == "专任教师") & (tt["status_roster"] == STATUS_AT_POST) & tt["counted"]
            & ~(tt["retire_date"] < pdate).fillna(False) & ~tt.index.isin(list(movers))]
+    std = np.fmin(_least_load(t, sch, config), t["supply_load"].to_numpy(float))
     may_extra = t["willing_zoujiao"].fillna(False).to_numpy(bool) | (not bool(config["zoujiao.extra_load_needs_consent"]))
     extra = np.where(may_extra, float(config["zoujiao.extra_load"]), 0.0)
-    spare = np.maximum(np.floor(np.nan_to_num(_least_load(t, sch, config) + extra - t["periods_main"].to_numpy(float)
+    spare = np.maximum(np.floor(np.nan_to_num(std + extra - t["periods_main"].to_numpy(float)
                                               - t["periods_second"].to_numpy(float), nan=0.0) + EPS), 0.0)
     both = pd.concat([pd.DataFrame({"school": t["school_id"].astype(str).to_numpy(), "subject": t[c].to_numpy(),
                                     "spare": spare}) for c in ("subject", "subject2")], ignore_index=True)
-    have = both[both["subject"] != ""].groupby(["school", "subject"])["spare"].sum().rename_axis([None, None])
+    return both[both["subject"] != ""].groupby(["school", "subject"])["spare"].sum().rename_axis([None, None])
+
+
+def _left_after_exchange(cells, sent) -> tuple[pd.DataFrame, np.ndarray]:
+    """(cells as rows, each cell's gap after the exchanges: gap0 + what arrived − what left)."""
     c = cells.reset_index()
     ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
     delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
-    left = c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0)
+    return c, c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0)
+
+
+def _lenient(v) -> np.ndarray:
+    """The smaller of exact and shown (0.1 period), ≥ 0."""
+    v = np.asarray(v, dtype=float)
+    return np.maximum(np.minimum(v, _as_shown(v)), 0.0)
+
+
+def _home_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
+    """A school still short of a subject after the exchanges (over 小学 + 初中 together, other stages cell by cell;
+    the smaller of exact and shown) sends none of its teachers to teach that subject elsewhere (走教)."""
+    out_ = zj.groupby([zj["home"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
+    c, left = _left_after_exchange(cells, sent)
     comp = c["stage"].isin(COMPULSORY).to_numpy()
-    lenient = lambda v: np.maximum(np.minimum(v, _as_shown(v)), 0.0)   # noqa: E731
     pooled = _over_compulsory(cells, left)
-    need = pd.Series(lenient(pooled.to_numpy(float)), index=pooled.index.set_names([None, None]))
-    other = pd.Series(lenient(left[~comp])).groupby([c.loc[~comp, "school_id"].astype(str).to_numpy(),
-                                                     c.loc[~comp, "subject"].astype(str).to_numpy()]).sum()
-    need = need.add(other, fill_value=0.0)
-    bound = np.floor(have.reindex(out_.index).fillna(0.0) - need.reindex(out_.index).fillna(0.0) + EPS).clip(lower=0.0)
+    need = pd.Series(_lenient(pooled.to_numpy(float)), index=pooled.index.set_names([None, None]))
+    other = pd.Series(_lenient(left[~comp])).groupby([c.loc[~comp, "school_id"].astype(str).to_numpy(),
+                                                      c.loc[~comp, "subject"].astype(str).to_numpy()]).sum()
+    need = need.add(other, fill_value=0.0).reindex(out_.index).fillna(0.0).to_numpy(float)
     got = out_.to_numpy(float)
-    # only where the school is itself short: elsewhere Σ 走教 ≤ Σ spare is the per-teacher load rule (走教超课时)
-    short = need.reindex(out_.index).fillna(0.0).to_numpy(float) > EPS
-    bad = short & (got > bound.to_numpy(float) + EPS)
+    bad = (need > EPS) & (got > EPS)
     school = pd.Series(out_.index.get_level_values(0), index=out_.index)
     subject = pd.Series(out_.index.get_level_values(1), index=out_.index)
+    return _rows(R_ZJ_HOME, bad, sch, school, subject, "", 0.0, got, got,
+                 "本校该学科交流后仍缺课，不派该学科教师外出走教（本校教师的富余课时先用于本校）")
+
+
+def _host_own_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
+    """A host school takes 走教 in a subject only for what its own teachers of the subject cannot cover: Σ 走教 into
+    (school, subject) ≤ Σ over its cells of ⌈remaining gap⌉ (each cell's gap, not above the school's over 小学 +
+    初中; the smaller of exact and shown) − Σ spare of its own teachers the supply counts."""
+    into = zj.groupby([zj["host"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
+    own = _school_spare(tt, sch, config, pdate, movers)
+    c, left = _left_after_exchange(cells, sent)
+    comp = c["stage"].isin(COMPULSORY).to_numpy()
+    key = pd.MultiIndex.from_frame(c[["school_id", "subject"]].astype(str))
+    pooled = _over_compulsory(cells, left).reindex(key).to_numpy(float)
+    n_comp = pd.Series(comp.astype(int)).groupby([c["school_id"].astype(str).to_numpy(),
+                                                  c["subject"].astype(str).to_numpy()]).transform("sum").to_numpy()
+    cell_gap = np.where(comp & (n_comp >= 2), np.minimum(left, np.nan_to_num(pooled, nan=np.inf)), left)
+    cap = np.ceil(_lenient(cell_gap) - EPS) + 0.0
+    need = pd.Series(cap).groupby([c["school_id"].astype(str).to_numpy(), c["subject"].astype(str).to_numpy()]).sum()
+    bound = (need.reindex(into.index).fillna(0.0) - own.reindex(into.index).fillna(0.0)).clip(lower=0.0)
+    got = into.to_numpy(float)
+    # only where the school has spare periods of its own: without them this is the gap rule (走教课时超过剩余缺口)
+    mine = own.reindex(into.index).fillna(0.0).to_numpy(float) > EPS
+    bad = mine & (got > bound.to_numpy(float) + EPS)
+    school = pd.Series(into.index.get_level_values(0), index=into.index)
+    subject = pd.Series(into.index.get_level_values(1), index=into.index)
     return _rows(R_ZJ_HOME, bad, sch, school, subject, "", bound.to_numpy(float), got, got - bound.to_numpy(float),
-                 "本校该学科交流后仍缺课，先用本校教师的富余课时：外出走教课时超过富余课时减本校缺口")
+                 "本校教师的富余课时可补的缺口不另安排走教：走教课时超过剩余缺口减本校教师富余课时")
 
 
 def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, movers=()) -> pd.DataFrame:
@@ -671,6 +713,7 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, mover
     bad = home.map(sch["county"]).fillna("?").to_numpy() != host.map(sch["county"]).fillna("!").to_numpy()
     out.append(_rows(R_COUNTY, bad, sch, host, subj, tid, note="走教学校不在同一区县"))
     out.append(_home_first(zj, tt, sch, cells, config, pdate, sent, movers))
+    out.append(_host_own_first(zj, tt, sch, cells, config, pdate, sent, movers))
     # per host cell: 走教 periods ≤ ceil(shortage left after the exchanges)
     per_cell = zj.groupby(["host", "stage", "subject"], as_index=False, sort=True)["periods"].sum()
     left = _lookup(cells, per_cell["host"], per_cell["stage"], per_cell["subject"], "gap0", config)

@@ -67,8 +67,10 @@ No per-move bonus: a move is made only when it covers more than it costs, or the
   z[h] binary per (teacher, host school).
   zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
   zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);
-  zj_home[s, subject] Σ y of the school's teachers in the subject ≤ ⌊Σ their spare periods (as for zj_load) − the
-  school's own remaining gap in the subject⌋ (home first; no two schools lend each other the same subject);
+  zj_home[s, subject] Σ y of the school's teachers in the subject ≤ Σ their spare periods (as for zj_load), and 0
+  when the school itself is still short of the subject (home first; no two schools lend each other a subject);
+  zj_host[s, subject] Σ y into the school's cells of the subject ≤ Σ of their zj_cell caps − Σ the spare periods of
+  the school's own teachers of the subject (what they can cover is not brought in from outside);
   zj_budget (if zoujiao.budget_cap > 0):
   months · weeks · (per_trip · (Σ y / ppt + (ppt − 1)/ppt · Σ z) + per_period · Σ y) ≤ budget_cap
   (an upper bound of the real subsidy with trips = ceil(periods / ppt) per host, so the cap always holds).
@@ -479,24 +481,29 @@ def _subsidy_coefs(config) -> tuple[float, float]:
     return weeks * float(config["zoujiao.subsidy_per_trip"]), weeks * float(config["zoujiao.subsidy_per_period"])
 
 
-def home_spare_left(cset: CandidateSet, remaining: pd.Series, exclude=()) -> pd.Series:
-    """(school, subject) → whole periods the school's teachers may teach that subject elsewhere: Σ spare periods
-    (``home_spare``) of its teachers of the subject (main or second; movers in ``exclude`` left out) minus what the
-    school itself still lacks in the subject after the exchanges (Σ receivable gaps of its cells, the larger of exact
-    and shown at 0.1 period), floored, ≥ 0."""
+def school_spare(cset: CandidateSet, exclude=()) -> pd.Series:
+    """(school, subject) → Σ spare periods (``home_spare``: up to the load 走教 may reach) of the school's teachers
+    of the subject (main or second), movers in ``exclude`` left out."""
     t = cset.teachers
     t = t[~t["teacher_id"].isin(set(exclude))]
     spare = pd.to_numeric(t.get("home_spare", pd.Series(0.0, index=t.index)), errors="coerce").fillna(0.0)
     rows = pd.concat([pd.DataFrame({"school_id": t["school_id"], "subject": t[col], "spare": spare})
                       for col in ("subject", "subject2")], ignore_index=True)
     rows = rows[rows["subject"].astype(str) != ""]
-    have = rows.groupby([rows["school_id"].astype(str), rows["subject"].astype(str)])["spare"].sum()
+    return rows.groupby([rows["school_id"].astype(str), rows["subject"].astype(str)])["spare"].sum()
+
+
+def home_spare_left(cset: CandidateSet, remaining: pd.Series, exclude=()) -> pd.Series:
+    """(school, subject) → whole periods the school's teachers may teach that subject elsewhere: ``school_spare`` when
+    the school lacks nothing in the subject after the exchanges (no receivable gap, exact or shown at 0.1 period),
+    else 0 — a school short of a subject keeps its teachers' spare periods of it at home."""
+    have = school_spare(cset, exclude)
     c = cset.cells
     gap = receivable_gap(c, remaining, periods=True).to_numpy(float)
     gap = np.maximum(np.maximum(gap, shown_periods(gap)), 0.0)
     need = pd.Series(gap).groupby([c["school_id"].astype(str).to_numpy(), c["subject"].astype(str).to_numpy()]).sum()
-    left = have.sub(need.reindex(have.index).fillna(0.0))
-    return np.floor(left + 1e-9).clip(lower=0.0)
+    short = need.reindex(have.index).fillna(0.0) > 1e-9
+    return np.floor(have + 1e-9).where(~short, 0.0).clip(lower=0.0)
 
 
 def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclude=()) -> Model:
@@ -510,13 +517,20 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     cap_cell = np.ceil(np.minimum(rem, shown_periods(rem.to_numpy(float))) - 1e-9)
     zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
-    # home first: a school's teachers teach a subject elsewhere only with the spare periods its own shortage in that
-    # subject (after the exchanges) leaves — no school short of 音乐 lends its 音乐 teachers, no two schools swap them
+    # home first: a school still short of a subject after the exchanges lends no teacher of it — its teachers' spare
+    # periods stay at home — and no two schools swap the same subject
     out_cap = home_spare_left(cset, remaining, exclude)
     zj["out_cap"] = pd.MultiIndex.from_frame(zj[["home", "subject"]].astype(str)).map(out_cap).to_numpy(float) \
         if len(zj) else np.zeros(0)
     zj["out_cap"] = np.nan_to_num(zj["out_cap"].to_numpy(float), nan=0.0)
     zj["ub"] = np.minimum(zj["ub"], zj["out_cap"])
+    # and a host school takes 走教 only for what its own teachers' spare periods in the subject cannot cover
+    cells = cset.cells.assign(cap=cset.cells["cell"].map(cap_cell).fillna(0.0).to_numpy(float))
+    host_need = cells.groupby([cells["school_id"].astype(str), cells["subject"].astype(str)])["cap"].sum()
+    in_cap = host_need.sub(school_spare(cset, exclude).reindex(host_need.index).fillna(0.0)).clip(lower=0.0)
+    zj["in_cap"] = np.nan_to_num(pd.MultiIndex.from_frame(zj[["host", "subject"]].astype(str)).map(in_cap)
+                                 .to_numpy(float), nan=0.0) if len(zj) else np.zeros(0)
+    zj["ub"] = np.minimum(zj["ub"], zj["in_cap"])
     zj = zj[zj["ub"] >= 1].reset_index(drop=True)
     prob = pulp.LpProblem("rotate_zoujiao", pulp.LpMinimize)
     m = len(zj)
@@ -556,6 +570,9 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     hcode, hkeys = pd.factorize(pd.MultiIndex.from_frame(zj[["home", "subject"]].astype(str)), sort=True)
     _add_family(prob, V, "zj_home", hcode, np.arange(m), np.ones(m), LE,
                 dict(enumerate(out_cap.reindex(hkeys).fillna(0.0).tolist())), fam, min_terms=2)
+    icode, ikeys = pd.factorize(pd.MultiIndex.from_frame(zj[["host", "subject"]].astype(str)), sort=True)
+    _add_family(prob, V, "zj_host", icode, np.arange(m), np.ones(m), LE,
+                dict(enumerate(in_cap.reindex(ikeys).fillna(0.0).tolist())), fam, min_terms=2)
     budget = float(config["zoujiao.budget_cap"])
     if budget > 0 and m:
         months = float(config["zoujiao.months_per_year"])
