@@ -371,9 +371,16 @@ def _sources_line(sources: list[dict], n_notes: int) -> str:
     for src in sources:
         files.setdefault((src.get("table", ""), src.get("file", "")), set()).add(src.get("sheet") or "")
     parts = []
-    for (table, file), sheets in files.items():
-        n = len(sheets - {""})
-        parts.append(f"{TABLE_NAMES.get(table, table)}（{file}{f'，{n} 个工作表' if n > 1 else ''}）")
+    by_table: dict[str, list[str]] = {}
+    for (table, file) in files:
+        by_table.setdefault(table, []).append(file)
+    for table, names in by_table.items():
+        if len(names) > 3:   # a folder of statistics workbooks: one per school and year
+            parts.append(f"{TABLE_NAMES.get(table, table)}（{len(names)} 个文件，如「{names[0]}」）")
+            continue
+        for file in names:
+            n = len(files[(table, file)] - {""})
+            parts.append(f"{TABLE_NAMES.get(table, table)}（{file}{f'，{n} 个工作表' if n > 1 else ''}）")
     line = f"已读取 {len({t for t, _f in files})} 张表：" + "、".join(parts) + "。"
     return line + (f"另有 {n_notes} 条读取说明，加 --verbose 查看。" if n_notes else "")
 

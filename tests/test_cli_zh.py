@@ -160,3 +160,13 @@ def test_district_comes_from_the_schools_table_when_not_configured():
     assert _district_from_schools(cfg, two)["output.district"] == ""  # two districts: no single name
     set_by_hand = cfg.with_overrides({"output.district": "江北区"}, "配置文件")
     assert _district_from_schools(set_by_hand, one)["output.district"] == "江北区"
+
+
+def test_sources_line_counts_a_folder_of_statistics_workbooks():
+    # 84 workbooks of one table (one per school and year) are counted, not listed on a 5,000-character line
+    from staffplan.cli import _sources_line
+
+    srcs = [{"table": "enrollment", "file": f"在校生/2025学年/学校{i:02d}.xlsx", "sheet": "教基3112_小学"} for i in range(84)]
+    srcs.append({"table": "schools", "file": "学校.xlsx", "sheet": "学校"})
+    line = _sources_line(srcs, 0)
+    assert line == "已读取 2 张表：在校生（84 个文件，如「在校生/2025学年/学校00.xlsx」）、学校（学校.xlsx）。"

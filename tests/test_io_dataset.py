@@ -349,3 +349,16 @@ def test_a_coordinate_that_is_not_a_number_gets_a_coordinate_example(tmp_path):
     err, first = _first_error(fx.basic_dataset(tmp_path / "d", schools=schools))
     assert (first.file, first.sheet, first.row, first.column) == ("学校.xlsx", "学校", 3, "经度")
     assert "应为 113.25 这样的数字（经度" in first.message
+
+
+def test_a_code_list_sheet_with_roster_headers_adds_no_teacher(tmp_path):
+    # an export's 代码表 (dropdown values under some of the roster's own headers, no person in it) used to be stacked
+    # onto the roster as rows without a name; it is left out with a note
+    root = fx.basic_dataset(tmp_path / "d")
+    codes = [["姓名", "性别", "教职工类别", "人员状态"], ["", "1-男", "A1-专任教师", "100-在本单位任职"],
+             ["", "2-女", "A2-教辅", "203-长病假"]]
+    fx.write_xlsx(root / "教师.xlsx", {"教职工": fx.TEACHER_ROWS, "代码表": codes})
+    ds = load_dataset(root, strict=False)
+    assert not errors(ds), [e.sentence() for e in errors(ds)]
+    assert len(ds.teachers) == len(fx.TEACHER_ROWS) - 1
+    assert any(i.sheet == "代码表" and "已忽略" in i.message for i in ds.issues)

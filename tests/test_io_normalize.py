@@ -157,3 +157,14 @@ def test_willingness_refusing_zoujiao():
 
     got = list(nz.normalize_willingness(pd.Series(["不愿意走教", "愿意交流、不同意走教", "走教"])))
     assert got == ["不愿走教", "愿意交流、不愿走教", "愿意走教"]
+
+
+def test_year_month_numbers_with_two_digit_months_read_2015_1_as_october():
+    # number cells formatted 0.00 show 2015.10 but hold 2015.1: in a column that writes March as 2015.03 the month
+    # has two digits, so 2015.1 is October; alone (or beside 2015.3) it stays January
+    from staffplan.io.normalize import parse_date
+
+    got = parse_date(pd.Series([2015.03, 2015.1, 2016.12, None], dtype=object)).tolist()
+    assert got[:3] == [pd.Timestamp("2015-03-01"), pd.Timestamp("2015-10-01"), pd.Timestamp("2016-12-01")]
+    assert parse_date(pd.Series([2015.3, 2015.1]))[1] == pd.Timestamp("2015-01-01")
+    assert parse_date(2015.1) == pd.Timestamp("2015-01-01")

@@ -412,3 +412,37 @@ def test_join_parts_blank_key_is_an_error():
     issues = Issues()
     national.join_parts([first, second], issues)
     assert [(e.sheet, e.row) for e in issues.errors] == [("s1", 3)]
+
+
+def test_a_count_that_is_no_number_is_refused_naming_row_and_column(tmp_path):
+    # 「1O2」 (letter O) in the primary table's 一年级 of the 总计 row (Excel row 7): refused like the long and wide
+    # tables, not read as empty (the school's forecast then lost its first grade)
+    sheets = {"教基1001": _card("3301000001", "城关小学"),
+              "教基3112_小学": _table("教基3112", "小学学生情况", PRIMARY, ["1O2", 42, 43, 44, 45, 46],
+                                    [20] * 6, [2, 1, 1, 1, 1, 1])}
+    path = _save(tmp_path / "在校生" / "2025学年" / "城关小学.xlsx", sheets)
+    issues = Issues()
+    national.read_statistics([path], tmp_path, SCHOOLS, issues)
+    errors = issues.errors
+    assert len(errors) == 1
+    e = errors[0]
+    assert (e.sheet, e.row, e.column) == ("教基3112_小学", 7, "一年级") and "「1O2」不是数字" in e.message
+
+
+def test_join_parts_base_is_the_roster_file_even_when_the_subject_file_sorts_first():
+    # 教师任教学科及职称.xlsx (姓名, 学科, 职称) sorts before 教师基本信息.xlsx (姓名, 学校, 性别, 出生日期, 进本校年月):
+    # the base is the part with more of a roster's own columns (4 of them against 1), so the subject file's row of
+    # somebody not on the roster (ID4) is left out — not a fourth teacher without a school
+    subjects = _part([{"id_number": ID1, "name": "甲", "subject": "语文", "title": "一级教师"},
+                      {"id_number": ID4, "name": "丁", "subject": "体育", "title": "二级教师"}],
+                     "教师任教学科及职称.xlsx", "任教信息")
+    roster = _part([{"id_number": ID1, "name": "甲", "school_id": "3301000001", "sex": "男",
+                     "birth_date": "1980-01-01", "arrival_date": "2010-09-01"},
+                    {"id_number": ID2, "name": "乙", "school_id": "3301000001", "sex": "女",
+                     "birth_date": "1985-02-02", "arrival_date": "2012-09-01"}], "教师基本信息.xlsx", "基本信息")
+    issues = Issues()
+    out = national.join_parts([subjects, roster], issues)
+    assert not issues.has_errors()
+    assert _vals(out["name"]) == ["甲", "乙"] and _vals(out["school_id"]) == ["3301000001", "3301000001"]
+    assert _vals(out["subject"]) == ["语文", None]
+    assert any(i.severity == WARNING and i.file == "教师任教学科及职称.xlsx" and "不计入" in i.message for i in issues)

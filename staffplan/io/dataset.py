@@ -952,6 +952,25 @@ def stack_alike(exs: list[Extract], issues: Issues) -> list[Extract]:
     return out
 
 
+def _without_empty_parts(exs: list, issues: Issues) -> list:
+    """Sheets that name no teacher (姓名, 身份证件号 and 教师编号 all blank in every row) are left out when another sheet
+    does — an export's 代码表 of dropdown values has some of the roster's headers and no person."""
+    def names_someone(e) -> bool:
+        cols = [c for c in ("name", "id_number", "teacher_id") if c in e.frame.columns]
+        return any(e.frame[c].fillna("").astype(str).str.strip().replace({"nan": "", "None": ""}).ne("").any()
+                   for c in cols)
+
+    keep = [e for e in exs if names_someone(e)]
+    if not keep or len(keep) == len(exs):
+        return exs
+    kept = {id(e) for e in keep}
+    for e in exs:
+        if id(e) not in kept:
+            issues.info("这个工作表的表头像教师名册，但没有一行填有姓名、身份证件号或教师编号（如代码表），已忽略",
+                        file=e.sheet.file, sheet=e.sheet.sheet)
+    return keep
+
+
 def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issues: Issues,
                    sources: list[dict], labels_out: dict | None = None) -> pd.DataFrame:
     exs = _extract_table(srcs, "teachers", cfg, issues, sources, allow_many=True)
@@ -959,6 +978,7 @@ def _load_teachers(srcs: list[Source], schools: pd.DataFrame, cfg: Config, issue
         return empty_frame("teachers")
     # sheets with the same columns are rows of one roster (在编教师 / 临聘教师, one sheet per school): stacked;
     # only parts whose columns complement each other are joined by 身份证件号
+    exs = _without_empty_parts(exs, issues)
     exs = stack_alike(exs, issues)
     if len(exs) > 1:
         parts = [e.frame for e in exs]

@@ -57,6 +57,16 @@ def _txt(v: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(v)))
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A finding of the table parser: refused (``error``) or only reported, with the sheet row and column."""
+
+    error: bool
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+
 def _num(v: object) -> tuple[float, bool]:
     """(value, ok): blank / * / - are (NaN, True); text that is no number is (NaN, False)."""
     if v is None:
@@ -176,7 +186,7 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
     """Grade figures of one statistics table → (cells, problems, grades_in_table)."""
     width = max((len(r) for r in rows), default=0)
     texts = [[_txt(v) for v in r] for r in rows]
-    problems: list[str] = []
+    problems: list[Problem] = []
     # the code row 甲, 乙, 1, 2 … (its 甲 marks the label column)
     code_row, label_col = None, None
     for i, row in enumerate(texts):
@@ -237,16 +247,21 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
             elif class_row is None and _is_classes(label) and not _is_breakdown(label):
                 class_row = i
         if total_row is None:
-            return [], ["没有找到「总计」行"], None
+            return [], [Problem(False, "没有找到「总计」行，此表未读取")], None
         for n, j in sorted(grade_cols.items()):
-            s, ok = _num(rows[total_row][j] if j < len(rows[total_row]) else None)
-            if not ok:
-                problems.append(f"第 {total_row + 1} 行{n}年级的人数不是数字，已按空值处理")
+            raw = rows[total_row][j] if j < len(rows[total_row]) else None
+            s, ok = _num(raw)
+            label = paths[j][-1] if paths[j] else f"{n}年级"
+            if not ok:   # a count that is no number is refused, as in the long and wide tables
+                problems.append(Problem(True, f"{label}的在校学生数「{_txt(raw)}」不是数字，应为 45 这样的整数",
+                                        total_row + 1, label))
             c = np.nan
             if class_row is not None:
-                c, ok2 = _num(rows[class_row][j] if j < len(rows[class_row]) else None)
+                raw_c = rows[class_row][j] if j < len(rows[class_row]) else None
+                c, ok2 = _num(raw_c)
                 if not ok2:
-                    problems.append(f"第 {class_row + 1} 行{n}年级的班数不是数字，已按空值处理")
+                    problems.append(Problem(False, f"{label}的班数「{_txt(raw_c)}」不是数字，已按空值处理（班数由人数推算）",
+                                            class_row + 1, label))
             if s == s:
                 cells.append(_Cell(n if kinds[n] == "rel" else -n, s, c, total_row + 1))
         return cells, problems, len(grade_cols)
@@ -263,7 +278,7 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
                 and "毕业" not in joined:
             stud_col = j
     if stud_col is None:
-        return [], ["没有找到在校学生数所在的列"], None
+        return [], [Problem(False, "没有找到在校学生数所在的列，此表未读取")], None
     seen: set[int] = set()
     for i in range(data_start, len(texts)):
         label = texts[i][label_col] if label_col < len(texts[i]) else ""
@@ -274,9 +289,11 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
         if key in seen:
             continue
         seen.add(key)
-        s, ok = _num(rows[i][stud_col] if stud_col < len(rows[i]) else None)
+        raw = rows[i][stud_col] if stud_col < len(rows[i]) else None
+        s, ok = _num(raw)
         if not ok:
-            problems.append(f"第 {i + 1} 行的人数不是数字，已按空值处理")
+            col = paths[stud_col][-1] if paths[stud_col] else "在校学生数"
+            problems.append(Problem(True, f"{label}的在校学生数「{_txt(raw)}」不是数字，应为 45 这样的整数", i + 1, col))
         c = np.nan
         if class_col is not None:
             c, _ = _num(rows[i][class_col] if class_col < len(rows[i]) else None)
@@ -452,7 +469,8 @@ def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues
             stage, first = tables[tno]["stage"], int(tables[tno]["first_grade"])
             cells, problems, ngrades = _parse_table(rows, tno)
             for p in problems:
-                issues.warning(f"{tables[tno]['description']}：{p}", file=disp, sheet=sheet)
+                (issues.error if p.error else issues.warning)(f"{tables[tno]['description']}：{p.message}", file=disp,
+                                                              sheet=sheet, row=p.row, column=p.column)
             if not cells:
                 continue
             four_year = stage == "初中" and any(c.grade == 4 and c.students > 0 for c in cells)
@@ -541,7 +559,8 @@ def _part_label(part: pd.DataFrame) -> str:
 def join_parts(parts: list[pd.DataFrame], issues: Issues) -> pd.DataFrame:
     """Outer-join roster parts on id_number (身份证件号).
 
-    The base is the first part that has 姓名 (``name``), else the first part. Columns of later parts fill
+    The base is the part with the most of a roster's own columns (姓名, 学校, 性别, 出生日期, 到本校时间 …), then
+    the most rows, then the first. Columns of later parts fill
     columns the base lacks, and blank cells of columns both have (a conflict keeps the base's value, with a
     warning naming the column). A blank key or a key twice on one side is an error naming file, sheet
     and row. A row on one side only is *reported* (contract §1: "join them, and report rows that do not
@@ -554,7 +573,12 @@ def join_parts(parts: list[pd.DataFrame], issues: Issues) -> pd.DataFrame:
         return pd.DataFrame()
     if len(parts) == 1:
         return apply_substitute_teachers(parts[0].copy(), issues)
-    base_i = next((i for i, p in enumerate(parts) if "name" in p.columns), 0)
+    # the base is the part with the most of a roster's own columns (who, where, since when), then the most rows: a
+    # 任教学科及职称 file that also lists 姓名 is not the base because its name sorts first
+    core = ("name", "school_id", "school_name", "sex", "birth_date", "arrival_date", "work_start", "employment",
+            "post", "status")
+    score = [(sum(c in p.columns for c in core), len(p), -i) for i, p in enumerate(parts)]
+    base_i = max(range(len(parts)), key=lambda i: score[i])
     order = [base_i] + [i for i in range(len(parts)) if i != base_i]
     prepared = []
     for i in order:

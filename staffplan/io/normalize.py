@@ -182,13 +182,15 @@ def _mk(y: int, m: int, d: int):
         return pd.NaT
 
 
-def _from_number(n: float, year_only_month: int):
+def _from_number(n: float, year_only_month: int, padded: bool = False):
     if not math.isfinite(n):
         return pd.NaT
     if 1900 < n < 2101 and not n.is_integer():  # 1985.03 typed into a number cell → March 1985
         y = int(n)
         digits = repr(n).split(".")[1]
         month = int(digits[:2]) if len(digits) >= 2 else int(digits)
+        if padded and digits == "1":   # a column that writes 2015.03 for March shows October as 2015.10 = 2015.1
+            month = 10
         return _mk(y, month, 1) if 1 <= month <= 12 else pd.NaT
     if n.is_integer():
         i = int(n)
@@ -204,13 +206,13 @@ def _from_number(n: float, year_only_month: int):
     return pd.NaT
 
 
-def _parse_date(x: Any, year_only_month: int = 1):
+def _parse_date(x: Any, year_only_month: int = 1, padded: bool = False):
     if isinstance(x, (_dt.date, _dt.datetime, pd.Timestamp)):  # same 1900–2100 range as text dates
         return _mk(x.year, x.month, x.day)
     if isinstance(x, bool):
         return pd.NaT
     if isinstance(x, (int, float, np.integer, np.floating)):
-        return _from_number(float(x), year_only_month)
+        return _from_number(float(x), year_only_month, padded)
     t = _key(x)
     if t in BLANK_TOKENS:
         return pd.NaT
@@ -230,16 +232,26 @@ def _parse_date(x: Any, year_only_month: int = 1):
     return pd.NaT
 
 
+def _padded_months(x: pd.Series) -> bool:
+    """Does a column of year.month numbers write months with two digits (2015.03)?  Then 2015.1 is what a cell
+    formatted 0.00 shows as 2015.10 — October, not January."""
+    nums = [v for v in pd.unique(x.dropna()) if isinstance(v, (float, np.floating)) and 1900 < v < 2101
+            and not float(v).is_integer()]
+    return any(repr(float(v)).split(".")[1].startswith("0") for v in nums)
+
+
 def parse_date(x, year_only_month: int = 1):
     """Dates in common forms → Timestamp (NaT if blank or invalid).
 
     1985-03-01, 1985/3/1, 1985.3.1, 1985年3月1日, 1985.03 / 1985年3月 / 198503 (→ 1st of month), 19850301,
-    Excel serial numbers, datetime objects; a bare year → 1st of ``year_only_month``.
+    Excel serial numbers, datetime objects; a bare year → 1st of ``year_only_month``.  A number 1985.1 is January,
+    unless (a Series) the column also holds two-digit months such as 1985.03: then it is 1985.10, October.
     """
     if isinstance(x, pd.Series):
         if pd.api.types.is_datetime64_any_dtype(x):
             return x.dt.normalize()
-        out = _by_unique(x, lambda v: _parse_date(v, year_only_month), na=pd.NaT)
+        padded = _padded_months(x)
+        out = _by_unique(x, lambda v: _parse_date(v, year_only_month, padded), na=pd.NaT)
         if len(out) > 1000:  # convert the distinct results once, then take (same values and dtype)
             codes_, uniq = pd.factorize(out.to_numpy(dtype=object), use_na_sentinel=False)
             conv = pd.to_datetime(pd.Series(uniq, dtype=object), errors="coerce")
