@@ -957,8 +957,7 @@ def _without_empty_parts(exs: list, issues: Issues) -> list:
     does — an export's 代码表 of dropdown values has some of the roster's headers and no person."""
     def names_someone(e) -> bool:
         cols = [c for c in ("name", "id_number", "teacher_id") if c in e.frame.columns]
-        return any(e.frame[c].fillna("").astype(str).str.strip().replace({"nan": "", "None": ""}).ne("").any()
-                   for c in cols)
+        return any(e.frame[c].fillna("").astype(str).str.strip().ne("").any() for c in cols)
 
     keep = [e for e in exs if names_someone(e)]
     if not keep or len(keep) == len(exs):

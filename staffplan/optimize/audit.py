@@ -614,12 +614,12 @@ def _school_spare(tt, sch, config, pdate, movers) -> pd.Series:
     return both[both["subject"] != ""].groupby(["school", "subject"])["spare"].sum().rename_axis([None, None])
 
 
-def _left_after_exchange(cells, sent) -> tuple[pd.DataFrame, np.ndarray]:
-    """(cells as rows, each cell's gap after the exchanges: gap0 + what arrived − what left)."""
+def _left_after_exchange(cells, sent) -> np.ndarray:
+    """Each cell's gap after the exchanges (gap0 + what arrived − what left), in the order of ``cells``."""
     c = cells.reset_index()
     ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
     delta = sent.set_index(["school_id", "stage", "subject"])["delta"]
-    return c, c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0)
+    return c["gap0"].to_numpy(float) + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0)
 
 
 def _lenient(v) -> np.ndarray:
@@ -628,11 +628,12 @@ def _lenient(v) -> np.ndarray:
     return np.maximum(np.minimum(v, _as_shown(v)), 0.0)
 
 
-def _home_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
-    """A school still short of a subject after the exchanges (over 小学 + 初中 together, other stages cell by cell;
-    the smaller of exact and shown) sends none of its teachers to teach that subject elsewhere (走教)."""
+def _home_first(zj, sch, cells, left) -> pd.DataFrame:
+    """A school still short of a subject after the exchanges (``left``: each cell's gap after them; over 小学 + 初中
+    together, other stages cell by cell; the smaller of exact and shown) sends none of its teachers to teach that
+    subject elsewhere (走教)."""
     out_ = zj.groupby([zj["home"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
-    c, left = _left_after_exchange(cells, sent)
+    c = cells.reset_index()
     comp = c["stage"].isin(COMPULSORY).to_numpy()
     pooled = _over_compulsory(cells, left)
     need = pd.Series(_lenient(pooled.to_numpy(float)), index=pooled.index.set_names([None, None]))
@@ -647,13 +648,13 @@ def _home_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame
                  "本校该学科交流后仍缺课，不派该学科教师外出走教（本校教师的富余课时先用于本校）")
 
 
-def _host_own_first(zj, tt, sch, cells, config, pdate, sent, movers) -> pd.DataFrame:
+def _host_own_first(zj, tt, sch, cells, left, config, pdate, movers) -> pd.DataFrame:
     """A host school takes 走教 in a subject only for what its own teachers of the subject cannot cover: Σ 走教 into
     (school, subject) ≤ Σ over its cells of ⌈remaining gap⌉ (each cell's gap, not above the school's over 小学 +
     初中; the smaller of exact and shown) − Σ spare of its own teachers the supply counts."""
     into = zj.groupby([zj["host"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
     own = _school_spare(tt, sch, config, pdate, movers)
-    c, left = _left_after_exchange(cells, sent)
+    c = cells.reset_index()
     comp = c["stage"].isin(COMPULSORY).to_numpy()
     key = pd.MultiIndex.from_frame(c[["school_id", "subject"]].astype(str))
     pooled = _over_compulsory(cells, left).reindex(key).to_numpy(float)
@@ -712,8 +713,9 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, mover
         out.append(_rows(R_ZJ_ZONE, bad, sch, host, subj, tid, note="走教须在同一学区/镇街或同一教育集团内"))
     bad = home.map(sch["county"]).fillna("?").to_numpy() != host.map(sch["county"]).fillna("!").to_numpy()
     out.append(_rows(R_COUNTY, bad, sch, host, subj, tid, note="走教学校不在同一区县"))
-    out.append(_home_first(zj, tt, sch, cells, config, pdate, sent, movers))
-    out.append(_host_own_first(zj, tt, sch, cells, config, pdate, sent, movers))
+    cell_left = _left_after_exchange(cells, sent)   # each cell's gap after the exchanges, aligned with cells
+    out.append(_home_first(zj, sch, cells, cell_left))
+    out.append(_host_own_first(zj, tt, sch, cells, cell_left, config, pdate, movers))
     # per host cell: 走教 periods ≤ ceil(shortage left after the exchanges)
     per_cell = zj.groupby(["host", "stage", "subject"], as_index=False, sort=True)["periods"].sum()
     left = _lookup(cells, per_cell["host"], per_cell["stage"], per_cell["subject"], "gap0", config)
@@ -725,11 +727,8 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, mover
     out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
     # and not beyond what the host school as a whole still lacks in the subject over 小学 + 初中 (periods)
-    c = cells.reset_index()
-    if c["stage"].isin(COMPULSORY).any():
-        ckey = pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]].astype(str))
-        school_left = _over_compulsory(cells, c["gap0"].to_numpy(float)
-                                       + np.nan_to_num(delta.reindex(ckey).to_numpy(float), nan=0.0))
+    if cells.reset_index()["stage"].isin(COMPULSORY).any():
+        school_left = _over_compulsory(cells, cell_left)
         k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
         sl = school_left.reindex(k2).to_numpy(float)
         comp = per_cell["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(sl)

@@ -493,17 +493,24 @@ def school_spare(cset: CandidateSet, exclude=()) -> pd.Series:
     return rows.groupby([rows["school_id"].astype(str), rows["subject"].astype(str)])["spare"].sum()
 
 
-def home_spare_left(cset: CandidateSet, remaining: pd.Series, exclude=()) -> pd.Series:
-    """(school, subject) → whole periods the school's teachers may teach that subject elsewhere: ``school_spare`` when
-    the school lacks nothing in the subject after the exchanges (no receivable gap, exact or shown at 0.1 period),
-    else 0 — a school short of a subject keeps its teachers' spare periods of it at home."""
-    have = school_spare(cset, exclude)
+def home_spare_left(cset: CandidateSet, remaining: pd.Series, have: pd.Series) -> pd.Series:
+    """(school, subject) → whole periods the school's teachers may teach that subject elsewhere: their spare periods
+    ``have`` (``school_spare``) when the school lacks nothing in the subject after the exchanges (no receivable gap,
+    exact or shown at 0.1 period), else 0 — a school short of a subject keeps its teachers' spare periods at home."""
     c = cset.cells
     gap = receivable_gap(c, remaining, periods=True).to_numpy(float)
     gap = np.maximum(np.maximum(gap, shown_periods(gap)), 0.0)
     need = pd.Series(gap).groupby([c["school_id"].astype(str).to_numpy(), c["subject"].astype(str).to_numpy()]).sum()
     short = need.reindex(have.index).fillna(0.0) > 1e-9
     return np.floor(have + 1e-9).where(~short, 0.0).clip(lower=0.0)
+
+
+def _per_row(zj: pd.DataFrame, school_col: str, by_school_subject: pd.Series) -> np.ndarray:
+    """Each 走教 row's value of a (school, subject) series, for its ``school_col`` school (missing → 0)."""
+    if not len(zj):
+        return np.zeros(0)
+    key = pd.MultiIndex.from_frame(zj[[school_col, "subject"]].astype(str))
+    return np.nan_to_num(by_school_subject.reindex(key).to_numpy(float), nan=0.0)
 
 
 def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclude=()) -> Model:
@@ -519,18 +526,13 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
     # home first: a school still short of a subject after the exchanges lends no teacher of it — its teachers' spare
     # periods stay at home — and no two schools swap the same subject
-    out_cap = home_spare_left(cset, remaining, exclude)
-    zj["out_cap"] = pd.MultiIndex.from_frame(zj[["home", "subject"]].astype(str)).map(out_cap).to_numpy(float) \
-        if len(zj) else np.zeros(0)
-    zj["out_cap"] = np.nan_to_num(zj["out_cap"].to_numpy(float), nan=0.0)
-    zj["ub"] = np.minimum(zj["ub"], zj["out_cap"])
+    have = school_spare(cset, exclude)
+    out_cap = home_spare_left(cset, remaining, have)
     # and a host school takes 走教 only for what its own teachers' spare periods in the subject cannot cover
     cells = cset.cells.assign(cap=cset.cells["cell"].map(cap_cell).fillna(0.0).to_numpy(float))
     host_need = cells.groupby([cells["school_id"].astype(str), cells["subject"].astype(str)])["cap"].sum()
-    in_cap = host_need.sub(school_spare(cset, exclude).reindex(host_need.index).fillna(0.0)).clip(lower=0.0)
-    zj["in_cap"] = np.nan_to_num(pd.MultiIndex.from_frame(zj[["host", "subject"]].astype(str)).map(in_cap)
-                                 .to_numpy(float), nan=0.0) if len(zj) else np.zeros(0)
-    zj["ub"] = np.minimum(zj["ub"], zj["in_cap"])
+    in_cap = host_need.sub(have.reindex(host_need.index).fillna(0.0)).clip(lower=0.0)
+    zj["ub"] = np.minimum(zj["ub"], np.minimum(_per_row(zj, "home", out_cap), _per_row(zj, "host", in_cap)))
     zj = zj[zj["ub"] >= 1].reset_index(drop=True)
     prob = pulp.LpProblem("rotate_zoujiao", pulp.LpMinimize)
     m = len(zj)
