@@ -221,3 +221,13 @@ def test_a_health_related_status_is_not_written_into_the_reason():
     assert r.loc["sick", "status"] == "不符合" and r.loc["sick", "rule"] == "status"
     assert "病" not in r.loc["sick", "reason"] and "暂未在本单位任职" in r.loc["sick", "reason"]
     assert r.loc["lent", "reason"] == "人员状态为「借调」，不参加本轮交流"
+
+
+def test_health_status_is_not_written_into_the_list():
+    # the words come from data/private_status_words.csv; 借调 is not among them and is shown as written
+    r = run(sick=dict(status="长病假"), injured=dict(status="工伤休养"), away=dict(status="借调"))
+    for tid in ("sick", "injured"):
+        assert r.loc[tid, "rule"] == "status"
+        assert "病" not in r.loc[tid, "reason"] and "伤" not in r.loc[tid, "reason"]
+        assert r.loc[tid, "reason"] == "人员状态为暂未在本单位任职（见花名册），不参加本轮交流"
+    assert r.loc["away", "reason"] == "人员状态为「借调」，不参加本轮交流"

@@ -242,3 +242,15 @@ def test_a_last_page_of_one_or_two_rows_is_pulled_back():
     # at 85 % a page holds 33 rows (494.5 / 0.85 = 581.7 pt): the 34th alone on page 2 would need 35 rows' room,
     # 598 pt, more than 83 % (the 9 pt floor) gives (595.8 pt): left as it is
     assert _pages(rows(34), 40.0, 85) == (2, 1) and _no_widow_scale(rows(34), 40.0, 85) == 85
+
+
+def test_school_gap_summary_rounds_the_shown_figure_like_the_recruitment_plan():
+    # 0.548 FTE shows 0.55 in 学科缺口; a reader rounding that by hand writes 0.6, and so do 学科缺口汇总 and the
+    # 涉及学校 text of 招聘计划 (both from forecast.gaps.fte_tenths), never 0.5 from the unrounded value
+    from staffplan.forecast.gaps import fte_tenths, shown_fte
+    assert float(shown_fte(0.548)) == 0.55
+    assert float(fte_tenths(0.548)) == 0.6
+    assert float(fte_tenths(0.544)) == 0.5
+    gaps = pd.DataFrame({"学校代码": ["S1"], "学校名称": ["甲校"], "学科": ["劳动"], "缺口人数": [float(shown_fte(0.548))]})
+    out = gaps_by_school(gaps)
+    assert out["缺口人数"].iloc[0] == 0.6

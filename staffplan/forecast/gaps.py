@@ -16,9 +16,24 @@ from ..rules.standards import STAGE_ORDER, half_up
 PERIOD_DIGITS = 1   # 学科缺口 shows periods at 0.1: the exchange's sending rule holds on these shown figures too
 
 
+FTE_DIGITS = 2      # 学科缺口 shows 缺口人数 at 0.01
+
+
 def shown_periods(x):
     """Periods as 学科缺口 shows them (half-up at ``PERIOD_DIGITS`` decimals)."""
     return half_up(x, PERIOD_DIGITS)
+
+
+def shown_fte(x):
+    """缺口人数 as 学科缺口 shows it (half-up at ``FTE_DIGITS`` decimals)."""
+    return half_up(x, FTE_DIGITS)
+
+
+def fte_tenths(x):
+    """缺口人数 at one decimal, as the summaries (学科缺口汇总, 招聘计划's 涉及学校) print it: rounded from the figure
+    学科缺口 shows, never from the unrounded value, so that a reader who rounds 学科缺口 by hand gets the same
+    (0.548 shows 0.55 there and 0.6 here, not 0.5)."""
+    return half_up(shown_fte(x), 1)
 
 GAP_COLUMNS = ["school_id", "school_name", "stage", "subject", "demand_periods", "supply_periods", "gap_periods",
                "demand_fte", "supply_fte", "gap_fte", "standard_load", "short"]

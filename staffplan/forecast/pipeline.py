@@ -39,7 +39,7 @@ from ..rules.standards import SCHOOL_ROW, STAGE_ORDER, compute_quota, half_up, t
 from ..schema import GRADE_NAMES
 from .enrollment import NEW_CAPACITY, NEW_COMPARABLE, NEW_PLAN, NEW_SCHOOL_METHODS, project_enrollment
 from .exits import exit_candidates
-from .gaps import PERIOD_DIGITS, district_shortages, subject_gaps
+from .gaps import PERIOD_DIGITS, district_shortages, shown_fte, subject_gaps
 from .indicators import compute_indicators
 from .recruitment import RecruitmentPlan, recruitment_plan
 from .supply import subject_supply, teacher_supply, with_teacher_defaults
@@ -129,7 +129,7 @@ class ForecastResult:
             "学科": g["subject"], "需求课时": _round_half_up(g["demand_periods"], PERIOD_DIGITS),
             "供给课时": _round_half_up(g["supply_periods"], PERIOD_DIGITS),
             "缺口课时": _round_half_up(g["gap_periods"], PERIOD_DIGITS),
-            "缺口人数": _round_half_up(g["gap_fte"], 2), "是否紧缺": np.where(g["short"], "紧缺", "")})
+            "缺口人数": pd.Series(shown_fte(g["gap_fte"].to_numpy(float)), index=g.index), "是否紧缺": np.where(g["short"], "紧缺", "")})
         return with_total(out, "学校代码", ["需求课时", "供给课时", "缺口课时", "缺口人数"])
 
     def _recruit_sheet(self) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules.standards import STAGE_ORDER, fmt_num
+from .gaps import fte_tenths
 
 PLAN_COLUMNS = ["stage", "subject", "need_fte", "recruit", "degree", "schools", "reason"]
 SCHOOLS_LISTED = 10                 # 涉及学校 lists at most this many schools (all are in allocations)
@@ -133,7 +134,7 @@ def recruitment_plan(gaps: pd.DataFrame, shortages: pd.DataFrame, staffing: pd.D
     texts = {}
     for (stage, subject), part in alloc.groupby(["stage", "subject"], sort=False):
         shown = part.head(SCHOOLS_LISTED)
-        text = "、".join(f"{n} {r} 人（缺 {fmt_num(gf)}）" for n, r, gf in
+        text = "、".join(f"{n} {r} 人（缺 {fmt_num(fte_tenths(gf))}）" for n, r, gf in
                         zip(shown["school_name"].fillna(shown["school_id"]), shown["recruit"], shown["gap_fte"]))
         if len(part) > SCHOOLS_LISTED:
             text += f" 等共 {len(part)} 校"

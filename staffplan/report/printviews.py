@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..forecast.gaps import fte_tenths
 from ..rules.eligibility import STATUSES
+from ..rules.standards import half_up
 from .figures import gaps as gap_figures
 from .workbook import TOTAL_LABEL, has_total_row
 
@@ -53,7 +55,7 @@ def gaps_by_school(gaps: pd.DataFrame) -> pd.DataFrame:
     """学校代码, 学校名称, 缺口人数, 缺口学科, 富余人数, 富余学科 — one row per school (FTE, one decimal)."""
     body = _body(gaps).copy()
     body["学校代码"] = body["学校代码"].astype(str)
-    body["缺口人数"] = pd.to_numeric(body["缺口人数"], errors="coerce").fillna(0.0).round(1)
+    body["缺口人数"] = fte_tenths(pd.to_numeric(body["缺口人数"], errors="coerce").fillna(0.0).to_numpy(float))
     label = body["学科"].astype(str)
     if "学段" in body.columns:  # a school with several stages names the stage with the subject
         stages = body.groupby("学校代码")["学段"].transform("nunique")
@@ -67,7 +69,7 @@ def gaps_by_school(gaps: pd.DataFrame) -> pd.DataFrame:
         "富余人数": -body[surplus].groupby("学校代码")["缺口人数"].sum(),
         "富余学科": _subject_list(body[surplus], label[surplus]),
     }, index=schools.index)
-    out[["缺口人数", "富余人数"]] = out[["缺口人数", "富余人数"]].fillna(0.0).round(1)
+    out[["缺口人数", "富余人数"]] = half_up(out[["缺口人数", "富余人数"]].fillna(0.0).to_numpy(float), 1)
     out[["缺口学科", "富余学科"]] = out[["缺口学科", "富余学科"]].fillna("")
     out = _with_total(out.rename_axis("学校代码").reset_index(), "学校代码")
     # the 合计 row states the memo's figures (the 学科缺口 values added, then rounded once), not the sum of the rounded rows

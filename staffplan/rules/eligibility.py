@@ -53,9 +53,13 @@ that domain.md §6 asks of exchange teachers (the reform sends experienced teach
 """
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 import pandas as pd
 
+from ..paths import data_file
 from ..schema import STATUS_AT_POST, TITLE_LEVELS
 from .retirement import plan_cutoff
 
@@ -75,6 +79,14 @@ OUTPUT_COLUMNS = ["teacher_id", "school_id", "status", "rule", "reason", "public
                   "may_serve_weak", "preference"]
 WEAK_APPRAISALS = ("不合格", "基本合格")
 COMPULSORY_TEACHING_STAGES = ("小学", "初中")
+
+
+@functools.lru_cache(maxsize=1)
+def _private_status_pattern() -> str:
+    """Regex of the health/maternity words (data/private_status_words.csv) that keep a status out of the lists."""
+    with data_file("private_status_words.csv").open(encoding="utf-8") as fh:
+        words = pd.read_csv(fh, comment="#", dtype=str)["word"].str.strip()
+    return "|".join(re.escape(w) for w in words if w)
 
 
 def plan_date(config, plan_year: int) -> pd.Timestamp:
@@ -216,7 +228,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     term_txt = (f"将于 " + retire_txt + f" 退休，早于 {max_years} 年交流期满，不安排交流")
     reasons = [
         # a health-related status (长病假) is not written into a list: the roster keeps it (README: 隐私)
-        pd.Series(np.where(status_txt.str.contains("病|伤|孕|产假|哺乳", regex=True),
+        pd.Series(np.where(status_txt.str.contains(_private_status_pattern(), regex=True),
                            "人员状态为暂未在本单位任职（见花名册），不参加本轮交流",
                            "人员状态为「" + status_txt + "」，不参加本轮交流"), index=t.index),
         "已于 " + retire_txt + " 达到退休日期（早于计划年 9 月 1 日），花名册仍在列，不参加交流",
