@@ -119,3 +119,21 @@ def test_stage_taught():
     assert stage_taught(kinds, "初中").tolist() == [True, True, False, False, False]
     assert stage_taught(kinds, np.array(["小学", "高中", "小学", "小学", "小学"], dtype=object)).tolist() == \
         [True, True, True, True, False]
+
+
+def test_floor_for_rural_nine_year_primary_part_only_when_configured():
+    # a rural 九年一贯制: 小学 6 classes of 18 (108 pupils), 初中 3 classes of 30 (90 pupils)
+    sch = _schools([("N", "某村九年制", "九年一贯制", "乡村", 0)])
+    st = pd.concat([_students("N", range(1, 7), 18, 1), _students("N", range(7, 10), 30, 1)])
+    by_default = _school_row(compute_quota(sch, st, default_config()), "N")
+    # default (小学, 教学点): 108 / 19 + 90 / 13.5 = 5.684 + 6.667 = 12.35 → 12
+    assert by_default["quota"] == 12
+    cfg = default_config().with_overrides({"quota.small_school_types": ["小学", "教学点", "九年一贯制"]})
+    q = compute_quota(sch, st, cfg)
+    prim = q[q["stage"] == "小学"].iloc[0]
+    # the 小学 part gets max(5.684, 6 × 1.7 = 10.2) = 10.2; the 初中 part stays 6.667: 16.87 → 17
+    assert abs(prim["quota_raw"] - 10.2) < 1e-9
+    assert _school_row(q, "N")["quota"] == 17
+    # a town 九年一贯制 is not floored even when configured
+    town = _schools([("N", "某镇九年制", "九年一贯制", "镇区", 0)])
+    assert _school_row(compute_quota(town, st, cfg), "N")["quota"] == 12

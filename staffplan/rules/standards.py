@@ -6,7 +6,8 @@ Per school and teaching stage (学部):
   ratio_vocational; a 特殊教育 school uses ratio_special, and when that is 0 (not configured) the school is
   reported as "未测算" (quota NaN), never as zero.
 - 幼儿园: kg_teachers_per_class × classes, plus kg_boarding_per_class × classes when the school has boarders.
-- Small-school floor: the 小学 stage of a rural (乡村) 小学 or of a 教学点 whose average class size is below
+- Small-school floor: the 小学 stage of a 教学点, or of a rural (乡村) school of a type in small_school_types
+  (default 小学; a province may add 九年一贯制 / 十二年一贯制), whose average class size is below
   small_school_max_avg_class gets max(ratio quota, classes × small_school_class_ratio).
 - Boarding add-on (non-kindergarten stages): boarders × boarding_per_student, spread over the school's
   stages in proportion to students.
@@ -147,8 +148,9 @@ def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config) -> pd.D
     # small rural primary schools and 教学点: class:staff floor
     avg = df["students"] / df["classes"].where(df["classes"] > 0)
     floor_ratio = float(cfg["quota.small_school_class_ratio"])
-    small = ((df["stage"] == "小学") & ((df["school_stage"] == "教学点")
-                                       | ((df["school_stage"] == "小学") & (df["locality"] == "乡村")))
+    types = [str(t) for t in cfg["quota.small_school_types"]]
+    small = ((df["stage"] == "小学") & (((df["school_stage"] == "教学点") & ("教学点" in types))
+                                       | (df["school_stage"].isin(types) & (df["locality"] == "乡村")))
              & (avg < float(cfg["quota.small_school_max_avg_class"])))
     floor_val = df["classes"] * floor_ratio
     use_floor = small & (floor_val > raw)
