@@ -524,7 +524,11 @@ coverage 63–68 % on NYC.
     band fail), a blend toward last year's total scaled by the cohort model's own growth of the 学段 (0.901 /
     0.911; 11 of 24 origins met instead of 15), the blend made cell by cell (each grade α·cohort + (1 − α)·its size
     last year, instead of the change going mostly to the entry grade: 0.906 / 0.913, 11 of 24),
-    `blend_persistence = false` (0.893 / 0.902; Alabama totals worse).
+    `blend_persistence = false` (0.893 / 0.902; Alabama totals worse); other rules for choosing α from the same
+    calibration origins (2026-12-02): the least mean ratio to persistence among the α whose worst origin is at
+    most 1 × persistence (0.904 / 0.906; 13 of 24 met) or 0.97 × (0.906 / 0.909; 15 of 24, Chicago still short),
+    and minimax of the ratio to the better of persistence and the cohort model (0.897 / 0.904; 12 of 24:
+    Baltimore's totals fall behind persistence in all three origins).
     With `--years 7` the origins 2012, 2014, 2015 and 2016 meet everything; 2013, the year of the ≈ 50 closures,
     covers 69.8 %: the closed schools carry 30 % of the grade error and the 83 schools that took their pupils
     21 % (70 % of their cells above the interval) — history cannot foresee a closure decision; the other schools
