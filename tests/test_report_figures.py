@@ -95,7 +95,9 @@ def test_shortage_before_and_after_includes_what_the_plan_creates():
     assert t.loc["语文"].tolist() == [0, 0, 0, 0, 8, 8]
     assert t.loc["音乐"].tolist() == [15, 6, 6, 12, 0, 3]  # 12 + 3; 6; 4 + 2; 10 + 2; 0; 2 + 1
     text = write_report_text({**_sheets(), **sheets})
-    assert "1所派出学校新出现或加深缺口8课时" in text and "仍缺17课时（=25−16+8）" in text.replace(" ", "")
+    flat = text.replace(" ", "")
+    assert "1所派出学校新出现或加深缺口8课时" in flat and "每周缺25课时" in flat and "补足16课时" in flat
+    assert "仍缺17课时（即原缺口减去补足部分，再加上派出学校新增的缺口）" in flat
 
 
 def test_summary_numbers_are_the_figures():

@@ -96,10 +96,13 @@ def test_every_figure_in_the_text_equals_the_tables(printed):
     assert _has_total(texts["memo"], recruit) and _has_total(fc, recruit)
     moved = re.search(r"安排交流(\d+)名", memo).group(1)
     assert _has_total(texts["memo"], moved) and re.search(rf"合计\s+{moved}\s*人", rot)
-    teachers, hosts, periods, subsidy = re.search(r"的(\d+)名教师到(\d+)所学校走教，每周共(\d+)课时，月补贴(\d+)元",
+    teachers, hosts, periods, subsidy = re.search(r"的(\d+)名教师到(\d+)所学校走教，每周共(\d+)课时，走教补贴每月合计(\d+)元",
                                                   memo).groups()
     assert _has_total(texts["memo"], teachers, periods, subsidy) and _has_total(rot, periods, subsidy)
-    after, before, covered, created = re.search(r"仍缺([\d.]+)课时（=([\d.]+)−([\d.]+)\+([\d.]+)）", memo).groups()
+    before = re.search(r"交流和走教前全区每周缺([\d.]+)课时", memo).group(1)
+    covered = re.search(r"交流派入和走教补足([\d.]+)课时", memo).group(1)
+    created = re.search(r"新出现或加深缺口([\d.]+)课时", memo).group(1)
+    after = re.search(r"安排后全区每周仍缺([\d.]+)课时", memo).group(1)
     assert abs(float(before) - float(covered) + float(created) - float(after)) < 0.05
     assert _has_total(texts["memo"], before, covered, created, after)  # 表7 合计
     # the rotation workbook's 缺口覆盖 合计 is a signed sum over every cell: a different scope, stated in the memo

@@ -289,15 +289,16 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
             text += f"（{_list(e.by_type, '名')}）"
         if e.compulsory_teachers:
             ok = e.teachers >= e.required
-            text += (f"，占义务教育教师 {e.compulsory_teachers} 名的 {fmt(e.share)}%，"
-                     f"{'达到' if ok else '未达到'} 5%（{e.required} 名）的要求")
+            floor = float(meta.parameter("exchange.min_share_compulsory", 0.05) or 0.05) * 100
+            text += (f"，占义务教育教师 {e.compulsory_teachers} 名的 {fmt_fixed(e.share, 1)}%，"
+                     f"{'达到' if ok else '未达到'}不低于 {fmt(floor)}%（{e.required} 名）的要求")
         paras.append(text + f"；{DEADLINE_NOTE}。")
     else:
         missing.append("交流名单")
     z = n.get("zoujiao")
     if z is not None:
         text = (f"安排 {z.home_schools} 所学校的 {z.teachers} 名教师到 {z.host_schools} 所学校走教，每周共 "
-                f"{fmt(z.periods)} 课时，月补贴 {fmt(z.subsidy)} 元")
+                f"{fmt(z.periods)} 课时，走教补贴每月合计 {fmt(z.subsidy)} 元")
         if e is not None:
             paras[-1] = paras[-1][:-1] + "。" + text + "。"  # exchange and 走教 in one paragraph
         else:
@@ -309,9 +310,10 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         share = f"（{fmt(c.share)}%）" if c.share is not None else ""
         created = (f"；教师派出后，{c.schools_created} 所派出学校新出现或加深缺口 {fmt(c.created)} 课时"
                    if c.created > 0 else "；派出学校没有因此出现新的缺口")
-        paras.append(f"按学校、学段、学科计，交流和走教前全区每周缺 {fmt(c.before)} 课时（{c.cells_before} 个学校学段学科），"
-                     f"交流派入和走教补足 {fmt(c.covered)} 课时{share}{created}；安排后全区每周仍缺 "
-                     f"{fmt(c.after)} 课时（= {fmt(c.before)} − {fmt(c.covered)} + {fmt(c.created)}）。")
+        paras.append(f"按学校、学段、学科逐项计算，交流和走教前全区每周缺 {fmt(c.before)} 课时（涉及 {c.cells_before} 个学校的学段"
+                     f"学科），交流派入和走教补足 {fmt(c.covered)} 课时{share}{created}；安排后全区每周仍缺 "
+                     f"{fmt(c.after)} 课时" + (f"（即原缺口减去补足部分，再加上派出学校新增的缺口）" if c.created > 0 else "")
+                     + "。")
     if missing:
         paras.append(f"（本次未提供{'、'.join(missing)}，相关内容从略。）")
     return paras
@@ -353,15 +355,21 @@ def _para(doc_or_cell, text: str = "", *, font=BODY_FONT, size=SIZE_3, bold=None
         p.alignment = align
     if keep_next:
         pf.keep_with_next = True
-    for k, part in enumerate(_NUMBERS.split(tight(text)) if text else []):
-        if part:
-            run = _fonts(p.add_run(part), font, size, bold)
-            if k % 2:  # a number: in its own run without letter spacing, so it is never broken across lines
-                _letter_spacing(run, 0)
-                _latin_language(run)
+    _add_text(p, tight(text) if text else "", font, size, bold)
     if size != SIZE_3 or line != LINE:
         _off_grid(p)
     return p
+
+
+def _add_text(p, text: str, font, size, bold=None) -> None:
+    """``text`` as runs of ``p``: each number in a run of its own, in a Latin font without letter spacing, so that
+    it is never broken across lines (「缺 1.1」 not 「缺 1.」/「1」 in a narrow table column)."""
+    for k, part in enumerate(_NUMBERS.split(text) if text else []):
+        if part:
+            run = _fonts(p.add_run(part), font, size, bold)
+            if k % 2:
+                _letter_spacing(run, 0)
+                _latin_language(run)
 
 
 _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
@@ -543,7 +551,7 @@ def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, 
     pf.space_before = Pt(1)
     pf.space_after = Pt(1)
     if text:
-        _fonts(p.add_run(text), font, size, bold)
+        _add_text(p, text, font, size, bold)
     else:   # an empty cell's paragraph mark in the table's size: in the document's default size the row grew taller
         rpr = OxmlElement("w:rPr")
         for tag in ("w:sz", "w:szCs"):
@@ -555,6 +563,9 @@ def _cell_text(cell, text: str, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, 
 
 
 MM_PER_UNIT = 1.9  # one half-width character of 10.5 pt text
+KEEP_WHOLE_MM = 110.0  # a table estimated at most this tall (half the text height) is kept on one page
+KEEP_EDGE_ROWS = 3     # a longer table leaves at least this many rows on the page it starts and on its last page
+ROW_LINE_MM, ROW_PAD_MM = 4.6, 0.8   # a line of 10.5 pt table text; a row's cell margins
 CELL_PAD_MM = 4.2   # left + right cell margins and a little air
 
 
@@ -589,6 +600,18 @@ def _col_widths(t: pd.DataFrame, total_mm: float) -> list[float]:
     return [min(w, lo) for w in natural]
 
 
+def _table_height_mm(t: pd.DataFrame, widths_mm: list[float], decimals: list[int]) -> float:
+    """Estimated printed height of the table (header included): each row as tall as its cell of most lines."""
+    def lines(text: str, width: float) -> int:
+        return max(1, math.ceil(_units(text) * MM_PER_UNIT / max(width - CELL_PAD_MM, MM_PER_UNIT)))
+    head = max(lines(str(c), w) for c, w in zip(t.columns, widths_mm))
+    body = 0
+    for row in t.itertuples(index=False):
+        body += max(lines(v if isinstance(v, str) else fmt_fixed(v, d), w)
+                    for v, w, d in zip(row, widths_mm, decimals))
+    return (head + body) * ROW_LINE_MM + (len(t) + 1) * ROW_PAD_MM
+
+
 def _table(doc, t: pd.DataFrame, total_mm: float):
     rows, cols = len(t) + 1, len(t.columns)
     tb = doc.add_table(rows=rows, cols=cols)
@@ -607,6 +630,15 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
         _cell_text(header.cells[j], str(c), bold=True, font=HEI_FONT)
     values = t.to_numpy(dtype=object)
     decimals = [_column_decimals(t[c]) for c in t.columns]
+    # rows kept on the page of the row after them: a table of up to KEEP_WHOLE_MM is never split; a longer
+    # one never leaves fewer than KEEP_EDGE_ROWS rows under its header at the foot of a page or on the last page
+    n = len(t)
+    keep = np.zeros(n + 1, bool)
+    if _table_height_mm(t, _col_widths(t, total_mm), decimals) <= KEEP_WHOLE_MM:
+        keep[:n] = True
+    else:
+        keep[:KEEP_EDGE_ROWS] = True                  # the header and the first rows
+        keep[n - KEEP_EDGE_ROWS + 1:n] = True         # the last rows
     for i in range(len(t)):
         row = tb.rows[i + 1]
         el = OxmlElement("w:cantSplit")
@@ -618,6 +650,11 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
             text = v if isinstance(v, str) else fmt_fixed(v, decimals[j])
             align = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] and not isinstance(v, str) else WD_ALIGN_PARAGRAPH.CENTER
             _cell_text(row.cells[j], text, bold=is_total, align=align, font=HEI_FONT if is_total else BODY_FONT)
+            if keep[i + 1]:
+                row.cells[j].paragraphs[0].paragraph_format.keep_with_next = True
+    if keep[0]:
+        for cell in header.cells:
+            cell.paragraphs[0].paragraph_format.keep_with_next = True
     for j, wdt in enumerate(widths):
         tb.columns[j].width = wdt  # w:gridCol (LibreOffice reads this)
         for cell in tb.columns[j].cells:
@@ -692,7 +729,7 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
 
     _para(doc)
     _para(doc, "说明", font=HEI_FONT, size=SIZE_XIAO4, line=Pt(20))
-    for line in public_notes(meta):
+    for line in public_notes(meta, list(sheets)):
         _note(doc, line)
     return doc, n
 

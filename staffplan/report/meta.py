@@ -98,22 +98,83 @@ def _num_text(x) -> str:
     return str(int(v)) if v.is_integer() else f"{v:g}"
 
 
-def public_notes(meta: RunMeta) -> list[str]:
-    """What an attachment says about how it was made, in plain words: plan year, sources, the standards
-    used. No file names, checksums, parameter keys, program or solver details (those stay in the working
-    files' 说明 sheet)."""
+def public_notes(meta: RunMeta, sheets=None) -> list[str]:
+    """What an attachment says about how it was made, in plain words: plan year, sources, the standards and rules
+    behind its figures (编制, 学科缺口 and how the two differ, 招聘, 走教补贴 — each only when its sheet is among
+    ``sheets``, default ``meta.options["sheets"]``, else all). No file names, checksums, parameter keys, program or
+    solver details (those stay in the working files' 说明 sheet)."""
     p = meta.parameter
     if meta.public == NOTICE_KIND:
         return notice_notes(meta)
+    names = sheets if sheets is not None else meta.options.get("sheets")
+    has = (lambda name: True) if names is None else (lambda name: name in set(names))
     notes = [f"计划年度：{meta.school_year}（学年自 {meta.plan_year} 年 9 月 1 日起）。", source_line(meta)]
     ratios = [(label, p(key)) for label, key in (("小学", "quota.ratio_primary"), ("初中", "quota.ratio_junior"),
                                                 ("高中", "quota.ratio_senior")) if p(key)]
-    if ratios:
+    if ratios and has("编制测算"):
         notes.append("标准编制按城乡统一的中小学教职工编制标准测算（学生与教职工之比"
-                     + "、".join(f"{a}{_num_text(b)}∶1" for a, b in ratios) + "），各校分学段计算后相加。")
-    notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
-                 f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
+                     + "、".join(f"{a}{_num_text(b)}∶1" for a, b in ratios) + "），各校分学段计算后相加。"
+                     + small_school_note(meta) + kindergarten_note(meta))
+    if has("学科缺口"):
+        notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
+                     f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
+    if has("编制测算") and has("学科缺口"):
+        notes.append("缺编与学科缺口口径不同：缺编是标准编制与在编教师（扣除 9 月 1 日前到龄退休）之差；学科缺口是各学科"
+                     "周课时需求与在岗专任教师（含临聘教师）所授课时之差。临聘教师计入学科供给而不占编制，行政等非任课"
+                     "人员占编制而不计入学科供给，因此同一学校两者可以不同。")
+    if has("招聘计划"):
+        notes.append(recruitment_note(meta))
+    if has("走教安排"):
+        notes.append(zoujiao_note(meta))
     return notes
+
+
+def small_school_note(meta: RunMeta) -> str:
+    """The class floor of small schools in words (quota.small_school_*), '' when it is off."""
+    p = meta.parameter
+    ratio, avg = p("quota.small_school_class_ratio"), p("quota.small_school_max_avg_class")
+    types = [str(t) for t in (p("quota.small_school_types") or [])]
+    if not ratio or not avg or not types:
+        return ""
+    rural = [t for t in types if t != "教学点"]
+    who = "、".join(["乡村" + ("小学" if t == "小学" else f"{t}学校小学部") for t in rural]
+                   + (["教学点"] if "教学点" in types else []))
+    return (f"{who}平均班额低于 {_num_text(avg)} 人的，按每班 {_num_text(ratio)} 名的下限核定（取两种算法中"
+            "较多者）。")
+
+
+def kindergarten_note(meta: RunMeta) -> str:
+    p = meta.parameter
+    per_class, boarding = p("quota.kg_teachers_per_class"), p("quota.kg_boarding_per_class")
+    if not per_class:
+        return ""
+    return (f"幼儿园按每班 {_num_text(per_class)} 名专任教师测算"
+            + (f"（寄宿制幼儿园每班加 {_num_text(boarding)} 名）" if boarding else "") + "。")
+
+
+def recruitment_note(meta: RunMeta) -> str:
+    p = meta.parameter
+    thr = _num_text(p("shortage.threshold", 0.5) or 0.5)
+    need = ("全区净缺口（各校缺口扣除其他学校同学段同学科富余教师可统筹调剂的部分）" if p("recruitment.net_of_surplus", True)
+            else "各校缺口之和")
+    cap = "；招聘总数以全区统筹后的空编为上限" if p("recruitment.cap_by_vacancies", True) else ""
+    return (f"建议招聘人数按学段、学科计算：{need}达到 {thr} 人的，按向上取整的人数招聘{cap}。招聘名额逐个分配到该学科"
+            "缺口最大的学校；未分到名额的学校，其缺口通过交流轮岗、走教和校际调剂解决。新招聘教师均为编制内岗位，"
+            "不增加临聘教师。")
+
+
+def zoujiao_note(meta: RunMeta) -> str:
+    p = meta.parameter
+    trip, per_period = float(p("zoujiao.subsidy_per_trip", 0) or 0), float(p("zoujiao.subsidy_per_period", 0) or 0)
+    ppt, weeks = p("zoujiao.periods_per_trip", 2), p("zoujiao.weeks_per_month", 4)
+    parts = []
+    if trip:
+        parts.append(f"每往返一次 {_num_text(trip)} 元（每周往返次数按每次上 {_num_text(ppt)} 节课折算，不足一次按一次计）")
+    if per_period:
+        parts.append(f"每课时 {_num_text(per_period)} 元")
+    if not parts:
+        return "走教教师不另发补贴。"
+    return f"走教补贴按{'，另加'.join(parts)}计算，每月按 {_num_text(weeks)} 周计。"
 
 
 def notice_notes(meta: RunMeta) -> list[str]:

@@ -53,7 +53,7 @@ def write_attachment_workbook(path: Path | str, sheets: dict[str, pd.DataFrame],
     from .workbook import write_workbook
 
     threshold = float(meta.parameter("shortage.threshold", 0.5) or 0.5)
-    public = replace(meta, public=ATTACHMENT_KIND)
+    public = replace(meta, public=ATTACHMENT_KIND, options={**meta.options, "sheets": sorted(sheets)})
     heads = attachment_titles(sheets, threshold, public)
     return write_workbook(path, attachment_sheets(sheets, threshold), public, force=force,
                           titles={k: t for k, (t, _n) in heads.items()}, notes={k: n for k, (_t, n) in heads.items()})
