@@ -141,3 +141,19 @@ def test_large_thin_roster_does_not_expand_posts():
     assert plan.total_recruit == int(plan.plan["recruit"].sum()) == int(plan.allocations["recruit"].sum())
     # no school receives more posts than the ceiling of its own gap
     assert (plan.allocations["recruit"] <= np.ceil(plan.allocations["gap_fte"])).all()
+
+
+def test_reason_counts_every_school_with_a_gap_and_the_short_ones_among_them():
+    # 小学 音乐: gaps 1.2, 0.3, 0.2 and a surplus of 0.4 → net 1.3, 3 schools with a gap (1.7), 1 of them ≥ 0.5
+    gaps = pd.DataFrame({"school_id": ["A", "B", "C", "D"], "school_name": ["甲", "乙", "丙", "丁"],
+                         "stage": "小学", "subject": "音乐", "gap_fte": [1.2, 0.3, 0.2, -0.4]})
+    gaps["short"] = gaps["gap_fte"] >= 0.5
+    full = gaps.assign(demand_periods=np.nan, supply_periods=np.nan, gap_periods=np.nan, demand_fte=0.0,
+                       supply_fte=0.0)
+    cfg = default_config()
+    plan = recruitment_plan(gaps, district_shortages(full, cfg), _staffing(10), 0, cfg)
+    row = plan.plan.iloc[0]
+    assert row["recruit"] == 2                                            # ceil(1.3)
+    assert row["reason"] == "全区净缺口 1.3 人（3 校有缺口，其中 1 校达到 0.5 人，共缺 1.7 人；他校富余 0.4 人可调剂）"
+    # the two posts go to the largest gaps: 甲 (1.2), then 甲's remaining 0.2 against 乙's 0.3 → 乙
+    assert plan.allocations.set_index("school_name")["recruit"].to_dict() == {"甲": 1, "乙": 1}

@@ -86,7 +86,11 @@ def test_notice_lists_who_moves_by_school_without_reasons(written):
     for school, k, *_ in rows:
         first.setdefault(school, k)
     assert set(first.values()) == {1} and len(first) > 1
-    assert ws["A1"].value.split("\n")[0].endswith("2026—2027学年交流公示名单") and "不列交流原因" in ws["A1"].value
+    assert ws["A1"].value.split("\n")[0].endswith("2026—2027学年交流公示名单") and "按原学校排列" in ws["A1"].value
+    # a notice states its 公示期 and where to object; the ID-masking sentence only where an ID number is shown
+    assert "公示期为 5 个工作日" in about and "请在公示期内向区教育局实名反映" in about
+    ids = [str(r[3]) for r in rows]
+    assert ("身份证号" in about) == any("*" in i for i in ids)
 
 
 def test_report_refuses_to_overwrite_and_writes_nothing(written, tmp_path):

@@ -48,7 +48,7 @@ def exit_candidates(teachers: pd.DataFrame, schools: pd.DataFrame, config=None) 
     one = (t["appraisal"] == FAIL) & ~two
     c = t[two | one].copy()
     c["rule"] = [RULE_TWO_YEARS if x else RULE_THIS_YEAR for x in two[two | one]]
-    c["suggestion"] = "列入退出预警：由学校与教育局按程序研究培训、转岗或解聘（本工具不作决定）"
+    c["suggestion"] = "列入退出预警：由学校与教育局按程序研究培训、转岗或解聘（名单仅为预警，不是处理决定）"
     mask = bool(config.get("output.mask_ids", True)) if config is not None else True
     c["teacher_id"] = _safe_ids(c, mask)
     c["school_id"] = c["school_id"].astype(str)

@@ -29,6 +29,12 @@ def shown_fte(x):
     return half_up(x, FTE_DIGITS)
 
 
+def reaches_threshold(gap_fte, threshold: float):
+    """Short by the threshold (紧缺) as the figure is shown: 缺口人数 at 0.01 ≥ threshold — a gap of 5.9995 periods at
+    a load of 12 (0.49996, shown 0.50 and 6.0 periods) is 紧缺, as a reader of 学科缺口 would judge it."""
+    return shown_fte(gap_fte) >= threshold - 1e-9
+
+
 def fte_tenths(x):
     """缺口人数 at one decimal, as the summaries (学科缺口汇总, 招聘计划's 涉及学校) print it: rounded from the figure
     学科缺口 shows, never from the unrounded value, so that a reader who rounds 学科缺口 by hand gets the same
@@ -38,7 +44,7 @@ def fte_tenths(x):
 GAP_COLUMNS = ["school_id", "school_name", "stage", "subject", "demand_periods", "supply_periods", "gap_periods",
                "demand_fte", "supply_fte", "gap_fte", "standard_load", "short"]
 SHORTAGE_COLUMNS = ["stage", "subject", "demand_periods", "supply_periods", "gap_periods", "demand_fte", "supply_fte",
-                    "gap_fte", "shortage_fte", "surplus_fte", "schools_short", "schools_surplus", "short"]
+                    "gap_fte", "shortage_fte", "surplus_fte", "schools_gap", "schools_short", "schools_surplus", "short"]
 
 
 def subject_gaps(demand: pd.DataFrame, supply: pd.DataFrame, schools: pd.DataFrame, config) -> pd.DataFrame:
@@ -58,7 +64,7 @@ def subject_gaps(demand: pd.DataFrame, supply: pd.DataFrame, schools: pd.DataFra
     g["standard_load"] = standard_load(g["stage"], g["subject"], config).values
     g["gap_periods"] = g["demand_periods"] - g["supply_periods"]
     g["gap_fte"] = np.where(kg, g["demand_fte"] - g["supply_fte"], g["gap_periods"] / g["standard_load"])
-    g["short"] = g["gap_fte"] >= float(config["shortage.threshold"]) - 1e-9
+    g["short"] = reaches_threshold(g["gap_fte"].to_numpy(float), float(config["shortage.threshold"]))
     names = schools[["school_id", "school_name"]].assign(school_id=lambda x: x["school_id"].astype(str))
     g = g.merge(names, on="school_id", how="left")
     g["_o"] = g["stage"].map({k: i for i, k in enumerate(STAGE_ORDER)})
@@ -70,7 +76,8 @@ def district_shortages(gaps: pd.DataFrame, config=None) -> pd.DataFrame:
     """District totals per stage × subject (SHORTAGE_COLUMNS).
 
     ``gap_fte`` is the net district gap (shortages minus surpluses elsewhere); ``shortage_fte`` the sum of
-    the schools' positive gaps, ``surplus_fte`` of the negative ones (as a positive number).  ``short``
+    the schools' positive gaps, ``surplus_fte`` of the negative ones (as a positive number); ``schools_gap`` the
+    schools with a positive gap, ``schools_short`` those short by the threshold or more.  ``short``
     (紧缺学科) = the net district gap ≥ shortage.threshold.
     """
     if config is None:
@@ -78,15 +85,16 @@ def district_shortages(gaps: pd.DataFrame, config=None) -> pd.DataFrame:
         config = default_config()
     thr = float(config["shortage.threshold"])
     g = gaps.assign(_pos=gaps["gap_fte"].clip(lower=0), _neg=(-gaps["gap_fte"]).clip(lower=0),
-                    _s=gaps["short"].astype(int), _x=(gaps["gap_fte"] <= -thr).astype(int))
+                    _s=gaps["short"].astype(int), _x=(gaps["gap_fte"] <= -thr).astype(int),
+                    _g=(gaps["gap_fte"] > 1e-9).astype(int))
     out = g.groupby(["stage", "subject"], as_index=False).agg(
         demand_periods=("demand_periods", lambda x: x.sum(min_count=1)),
         supply_periods=("supply_periods", lambda x: x.sum(min_count=1)),
         gap_periods=("gap_periods", lambda x: x.sum(min_count=1)),
         demand_fte=("demand_fte", "sum"), supply_fte=("supply_fte", "sum"), gap_fte=("gap_fte", "sum"),
-        shortage_fte=("_pos", "sum"), surplus_fte=("_neg", "sum"), schools_short=("_s", "sum"),
+        shortage_fte=("_pos", "sum"), surplus_fte=("_neg", "sum"), schools_gap=("_g", "sum"), schools_short=("_s", "sum"),
         schools_surplus=("_x", "sum"))
-    out["short"] = out["gap_fte"] >= thr - 1e-9
+    out["short"] = reaches_threshold(out["gap_fte"].to_numpy(float), thr)
     out["_o"] = out["stage"].map({k: i for i, k in enumerate(STAGE_ORDER)})
     return out.sort_values(["_o", "gap_fte", "subject"], ascending=[True, False, True]).reset_index(drop=True)[
         SHORTAGE_COLUMNS]

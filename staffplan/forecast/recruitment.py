@@ -141,12 +141,14 @@ def recruitment_plan(gaps: pd.DataFrame, shortages: pd.DataFrame, staffing: pd.D
         texts[(stage, subject)] = text
     sh["schools"] = [texts.get((a, b), "") for a, b in zip(sh["stage"], sh["subject"])]
     sh["degree"] = [str(config[DEGREE_KEY.get(s, "recruitment.degree_compulsory")]) for s in sh["stage"]]
+    def schools(n_gap: int, n_short: int) -> str:     # every school with a gap, and how many of them are 紧缺
+        return f"{n_gap} 校有缺口" + (f"，其中 {n_short} 校达到 {fmt_num(thr)} 人" if n_short < n_gap else "")
     sh["reason"] = [
-        (f"全区净缺口 {fmt_num(n)} 人（{int(a)} 校紧缺共缺 {fmt_num(p)} 人，他校富余 {fmt_num(q)} 人可调剂）"
-         if net else f"各校缺口合计 {fmt_num(n)} 人（{int(a)} 校紧缺）")
+        (f"全区净缺口 {fmt_num(n)} 人（{schools(int(g), int(a))}，共缺 {fmt_num(p)} 人；他校富余 {fmt_num(q)} 人可调剂）"
+         if net else f"各校缺口合计 {fmt_num(n)} 人（{schools(int(g), int(a))}）")
         + (f"；受空编限制招 {r} 人" if r < w else "")
-        for n, a, p, q, r, w in zip(sh["need_fte"], sh["schools_short"], sh["shortage_fte"], sh["surplus_fte"],
-                                    sh["recruit"], sh["want"])]
+        for n, g, a, p, q, r, w in zip(sh["need_fte"], sh["schools_gap"], sh["schools_short"], sh["shortage_fte"],
+                                       sh["surplus_fte"], sh["recruit"], sh["want"])]
     plan = sh[PLAN_COLUMNS].reset_index(drop=True)
 
     total = int(plan["recruit"].sum())

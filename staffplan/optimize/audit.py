@@ -421,7 +421,9 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         load_in = _lookup(cells, to, ex["stage"], subj, "load", config)
         thr = float(config["shortage.threshold"])
         need = thr * load_in
-        bad = ~ex["swap"].to_numpy() & (gap_in < need - EPS)
+        # judged as 学科缺口 shows the gap (缺口人数 at 0.01): 5.9995 periods at a load of 12 shows 0.50 人
+        shown_fte = np.floor(np.asarray(gap_in, float) / np.asarray(load_in, float) * 100 + 0.5 + 1e-9) / 100
+        bad = ~ex["swap"].to_numpy() & (gap_in < need - EPS) & (shown_fte < thr - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, need, gap_in, need - gap_in,
                          ex["stage"] + "：接收学校该学科缺口未达紧缺阈值"))
         # each arrival must still find the cell short by the threshold: after the plan the cell keeps at most
@@ -430,7 +432,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              "subject": _text(subj).to_numpy()})[~ex["swap"].to_numpy()].drop_duplicates()
         seq = recv.merge(f, on=["school_id", "stage", "subject"], how="inner")
         if len(seq):
-            after = seq["gap0"] + seq["delta"]
+            g0 = seq["gap0"].to_numpy(float)
+            after = np.maximum(g0, np.floor(g0 * 10 + 0.5 + 1e-9) / 10) + seq["delta"]   # gap0 as shown (0.1 period)
             floor_ = -(1.0 - thr) * seq["load"]
             out.append(_rows(R_RECEIVE, (after < floor_ - EPS).to_numpy(), sch, seq["school_id"], seq["subject"], "",
                              floor_, after, floor_ - after,
@@ -441,8 +444,9 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE
         pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
         pooled = fte.reindex(pooled).to_numpy(float)
+        pooled_shown = np.floor(np.nan_to_num(pooled, nan=thr) * 100 + 0.5 + 1e-9) / 100     # as shown, 0.01 人
         bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
-            (np.nan_to_num(pooled, nan=thr) < thr - EPS)
+            (np.nan_to_num(pooled, nan=thr) < thr - EPS) & (pooled_shown < thr - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,
                          "全校（小学、初中合计）该学科缺编未达紧缺阈值（人）"))
         # --- who may move --------------------------------------------------------------------------------

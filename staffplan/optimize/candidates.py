@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..forecast.gaps import reaches_threshold, shown_fte
 from ..rules.curriculum import least_standard_load
 from ..rules.distance import km_matrix, pair_km
 from ..rules.eligibility import MUST
@@ -279,9 +280,10 @@ def receivable_gap(cells: pd.DataFrame, gap: pd.Series | None = None, periods: b
 
 def receiving(cells: pd.DataFrame, threshold: float, gap: np.ndarray | None = None) -> np.ndarray:
     """Cells that may receive an exchange teacher (not counting two-way swaps): receivable gap ≥ threshold FTE
-    (``gap``: the cells' receivable gap when the caller has it)."""
+    (``gap``: the cells' receivable gap when the caller has it), judged on the FTE figure as 学科缺口 shows it
+    (forecast.gaps.reaches_threshold)."""
     gap = receivable_gap(cells).to_numpy(float) if gap is None else gap
-    return gap >= threshold * cells["load"].to_numpy(float) - 1e-9
+    return reaches_threshold(gap / cells["load"].to_numpy(float), threshold)
 
 
 def arrival_slots(cells: pd.DataFrame, threshold: float) -> pd.Series:
@@ -292,7 +294,7 @@ def arrival_slots(cells: pd.DataFrame, threshold: float) -> pd.Series:
     gap = np.maximum(signed, 0.0)
     load = cells["load"].to_numpy(float)
     slots = np.ceil(gap / load - 1e-9)
-    seq = np.floor(gap / load - threshold + 1e-9) + 1
+    seq = np.floor(shown_fte(gap / load) - threshold + 1e-9) + 1       # the FTE gap as 学科缺口 shows it
     return pd.Series(np.where(receiving(cells, threshold, signed), np.minimum(slots, seq), slots),
                      index=cells["cell"].to_numpy())
 

@@ -48,8 +48,8 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
         years = ex["teacher_id"].map(t["years_at_school"]).astype(float)
         dest = np.where(ex["kind"].to_numpy() == "pair",
                         "与" + ex["to_school"].map(school_name).fillna(ex["to_school"]) + "同学科教师双向对调",
-                        "补充" + ex["to_school"].map(school_name).fillna(ex["to_school"]) + ex["stage"] + ex["subject"]
-                        + "缺口 " + ex["gap0"].round(1).astype(str).str.removesuffix(".0") + " 课时")
+                        "补充" + ex["to_school"].map(school_name).fillna(ex["to_school"]) + "（" + ex["stage"] + "）"
+                        + ex["subject"] + "缺口 " + ex["gap0"].round(1).astype(str).str.removesuffix(".0") + " 课时")
         dest = np.where(ex["type"].to_numpy() == "双向对调", "与" + ex["to_school"].map(school_name).fillna("")
                         + "同学科教师双向对调", dest)
         years_txt = (np.floor(years * 10) / 10).round(1).astype(str).str.removesuffix(".0")
@@ -149,7 +149,7 @@ def share_lines(rot) -> dict[str, str]:
     thr = float(cfg["shortage.threshold"])
     out["接收学校与走教学校"] = (f"交流教师只派往该学段该学科缺口达到 {thr:g} 人的学校（双向对调除外）；九年一贯制等同时有小学、初中的学校，"
                         f"该学科小学、初中合计的缺口也须达到 {thr:g} 人（本校另一学段有富余的先在校内调剂）。走教课时不超过"
-                        "交流后该学段的剩余缺口，也不超过学校该学科小学、初中合计的剩余缺口")
+                        "交流后该学段的剩余缺口（按整课时向上取整：缺 5.3 课时可安排 6 节），也不超过学校该学科小学、初中合计的剩余缺口")
     if s["exchanged"]:
         out["骨干教师"] = (f"交流教师中骨干教师 {s['backbone']:,} 人，占 {s['backbone_share'] or 0:.1%}（要求不低于 "
                        f"{float(cfg['exchange.min_share_backbone']):.0%}）")

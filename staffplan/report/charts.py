@@ -145,7 +145,7 @@ def chart_enrollment(trend: pd.DataFrame, path: Path | str, *, force: bool = Fal
                     ax.annotate(f"{y:,.0f}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center",
                                 fontsize=8, color=color)
         ax.set_xticks(years)
-        ax.set_xticklabels([str(y) for y in years])
+        ax.set_xticklabels([f"{int(y)}—{int(y) + 1}" for y in years], fontsize=8)   # 学年 2026—2027
         ax.set_xlabel("学年（虚线为预测）")
         ax.set_ylabel("学生数（人）")
         ax.set_title(title)
@@ -198,10 +198,17 @@ def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, fo
         for yy, v in zip(y, a["缺口人数"]):
             if v > 0:
                 ax.annotate(f"{v:.1f}", (v, yy), textcoords="offset points", xytext=(3, -3), fontsize=8)
+        for yy, v in zip(y, a["富余人数"]):
+            if v > 0:
+                ax.annotate(f"{v:.1f}", (-v, yy), textcoords="offset points", xytext=(-3, -3), fontsize=8, ha="right")
         ax.axvline(0, color="black", linewidth=0.8)
+        # both sides in persons: a surplus is drawn to the left of 0 but labelled as a positive number
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo * 1.12, hi * 1.12)     # room for the labels at the bar ends
         ax.set_yticks(y)
         ax.set_yticklabels(a["学科"].astype(str).tolist())
-        ax.set_xlabel("人（按标准课时折算）")
+        ax.set_xlabel("人（按标准课时折算；左为富余，右为缺口）")
         ax.set_title("分学科教师缺口与富余")
         ax.grid(axis="x", alpha=0.3)
         _legend_below(ax, 2)

@@ -51,7 +51,7 @@ FONT_FALLBACKS = {"方正小标宋简体": ("宋体", "02010600030101010101", "a
 SIZE_2, SIZE_3, SIZE_4, SIZE_5, SIZE_XIAO4 = Pt(22), Pt(16), Pt(14), Pt(10.5), Pt(12)
 TOP_GAPS = 20
 LONG_QUOTA = 30  # more rows than this: school rows only in 表1
-CHART_TITLES = {"enrollment": "分学段在校生", "quota": "标准编制与在编教师", "gaps": "分学科教师缺口"}
+CHART_TITLES = {"enrollment": "分学段在校生", "quota": "标准编制与在编教师", "gaps": "分学科教师缺口与富余"}
 
 
 # --------------------------------------------------------------------------- numbers

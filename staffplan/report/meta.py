@@ -181,14 +181,19 @@ def notice_notes(meta: RunMeta) -> list[str]:
     """The 说明 of the 公示 list, posted at the schools concerned: what it lists, what the columns mean, how the
     teacher numbers are shown — nothing about files, parameters or the program."""
     start = f"{meta.plan_year} 年 9 月 1 日"
-    ids = ("教师编号完整显示（含身份证号的不打码）。" if meta.options.get("show_id")
-           else "教师编号为身份证号的，只显示前 6 位和后 4 位，中间以 * 代替。")
+    ids = ""
+    if meta.options.get("id_numbers"):    # only when some 教师编号 is an ID number
+        ids = ("教师编号完整显示。" if meta.options.get("show_id")
+               else "以身份证号作为教师编号的，只显示前 6 位和后 4 位，中间以 * 代替。")
+    days = int(meta.parameter("output.notice_days", 5) or 5)
+    contact = str(meta.parameter("output.notice_contact", "") or "").strip() or "区教育局"
     return [f"计划年度：{meta.school_year}（学年自 {start}起）。",
             "「交流公示名单」按原学校列出本学年参加交流轮岗的教师：交流学校、交流类型和交流年限（自 "
             f"{start}起在交流学校任教的年数）。",
             "「走教公示名单」按本校列出本学年到其他学校走教的教师：走教学校和每周在该校上的课时；走教教师仍在"
             "本校任教。",
-            ids + "名单不含考核、健康等个人情况，也不列交流原因。"]
+            ids + "名单不含考核、健康等个人情况。",
+            f"公示期为 {days} 个工作日，自在学校张贴之日起计算。对名单有异议的，请在公示期内向{contact}实名反映。"]
 
 
 def format_value(value) -> str:

@@ -83,7 +83,10 @@ def write_notice_workbook(path: Path | str, notice: dict[str, pd.DataFrame], met
     """The 公示 lists as a workbook to post at the schools (see the module docstring)."""
     from .workbook import write_workbook
 
-    return write_workbook(path, notice, replace(meta, public=NOTICE_KIND), force=force)
+    ids = pd.concat([df["教师编号"].astype(str) for df in notice.values() if "教师编号" in df] or [pd.Series(dtype=str)])
+    has_id_numbers = bool(ids.str.contains(r"\d{6}\*{5,8}\d{3}[\dXx]|\d{15}", regex=True).any())
+    return write_workbook(path, notice, replace(meta, public=NOTICE_KIND,
+                                                options={**meta.options, "id_numbers": has_id_numbers}), force=force)
 
 
 def _by_school(df: pd.DataFrame, cols: dict, school: str, show_id: bool) -> pd.DataFrame:

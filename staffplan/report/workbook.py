@@ -749,6 +749,11 @@ def sheet_note(name: str, meta: RunMeta) -> str:
     return _PARAM_RE.sub(value, note)
 
 
+# what a working workbook is about (its document title, shown by a PDF reader), by the command that wrote it
+WORKBOOK_SUBJECTS = {"forecast": "学生、编制与学科缺口预测", "rotate": "交流轮岗与走教安排", "backtest": "预测回测",
+                     "report": "教师编制测算与交流轮岗汇总"}
+
+
 def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: dict[str, str] | None = None,
                    notes: dict[str, str] | None = None, charts: Iterable[ChartSpec] | None = None,
                    number_formats: dict[str, dict[str, str]] | None = None) -> _Book:
@@ -778,7 +783,8 @@ def build_workbook(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, titles: di
     else:
         meta_title = sheet_title(f"运行说明（staffplan {meta.command}）", meta)
         meta_note = "本表列出本工作簿所用的参数及其来源、读入的文件及其校验值（SHA-256）、求解情况和生成时间。"
-        author, doc_title = "staffplan", f"staffplan {meta.command} {meta.plan_year}"
+        author = "staffplan"
+        doc_title = sheet_title(f"{WORKBOOK_SUBJECTS.get(meta.command, meta.command)}（staffplan {meta.command}）", meta)
     people = meta_for_people(meta)
     if "来源或说明" in people:   # the 64 hex digits on a line of their own: the row height counts that line break
         people["来源或说明"] = people["来源或说明"].astype(object).str.replace("校验值（SHA-256）：", "校验值（SHA-256）：\n",

@@ -127,7 +127,7 @@ def _in_scope_stages(config) -> set:
 # what 依据 says of a teacher who wrote 愿意交流 but is below the years rule (exchange.use_volunteers on / off), and
 # how the pipeline rewrites it once the plan has listed that teacher
 VOLUNTEER_MAY = "；本人愿意交流（可作为自愿交流人选）"
-VOLUNTEER_OFF = "；本人愿意交流（未达应交流条件，不列入交流人选：exchange.use_volunteers 未开启）"
+VOLUNTEER_OFF = "；本人愿意交流（未达应交流条件；本次未启用“自愿交流教师可作为人选”，不列入交流人选）"
 VOLUNTEER_LISTED = "；本人愿意交流，已作为自愿交流人选列入交流名单"
 
 
@@ -216,7 +216,7 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     # --- reasons (vectorised string building) ------------------------------------------------
     years = ((pdate - arrival).dt.days / 365.25).round(2)
     years_txt = (np.floor(years.fillna(0) * 10) / 10).round(1).astype(str).str.removesuffix(".0")
-    title_txt = title.where(title != "", level) + "（" + level + "）"
+    title_txt = (title + "（" + level + "）").where((title != "") & (title != level), level)   # 未定级, not 未定级（未定级）
     terms_txt = _CN_SMALL.get(terms, str(terms)) + "个聘期"
     retire_txt = retire.dt.strftime("%Y-%m").fillna("未知")
     near_txt = f"距法定退休不足 {window} 年（" + retire_txt + " 退休）"
