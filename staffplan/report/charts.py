@@ -46,6 +46,9 @@ _SHORT, _SURPLUS = "#D55E00", "#0072B2"  # vermillion vs blue, the surplus bars 
 _MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 
 
+CHART_W_IN = 6.0   # printed at 140 mm (5.5 in) in the memo: 8 pt labels print at 7.3 pt, titles at 9 pt
+
+
 def _rc() -> dict:
     family, _ = chart_font()
     fams = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
@@ -114,7 +117,7 @@ def chart_enrollment(trend: pd.DataFrame, path: Path | str, *, force: bool = Fal
     """Lines per stage over the years; the forecast part dashed."""
     matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(7.5, 3.8))
+        fig = Figure(figsize=(CHART_W_IN, 3.0))
         ax = fig.add_subplot()
         stages = sorted(trend["学段"].unique(), key=_stage_key)
         years = sorted(trend["学年"].unique())
@@ -168,7 +171,7 @@ def chart_quota(quota_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15,
     q = quota_by_school(quota_sheet, top_n).iloc[::-1]
     matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(7.5, max(2.5, 0.32 * len(q) + 1.2)))
+        fig = Figure(figsize=(CHART_W_IN, max(2.2, 0.2 * len(q) + 1.0)))
         ax = fig.add_subplot()
         y = np.arange(len(q))
         names = q["学校名称"].astype(str).where(q["学校名称"].astype(str) != "", q["学校代码"].astype(str))
@@ -189,7 +192,7 @@ def chart_gaps(gap_sheet: pd.DataFrame, path: Path | str, *, top_n: int = 15, fo
     a = gaps_by_subject(gap_sheet).head(top_n).iloc[::-1]
     matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(7.5, max(2.5, 0.32 * len(a) + 1.2)))
+        fig = Figure(figsize=(CHART_W_IN, max(2.2, 0.2 * len(a) + 1.0)))
         ax = fig.add_subplot()
         y = np.arange(len(a))
         ax.barh(y, a["缺口人数"], color=_SHORT, label="各校缺口合计")

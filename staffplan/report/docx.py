@@ -51,6 +51,7 @@ FONT_FALLBACKS = {"方正小标宋简体": ("宋体", "02010600030101010101", "a
 SIZE_2, SIZE_3, SIZE_4, SIZE_5, SIZE_XIAO4 = Pt(22), Pt(16), Pt(14), Pt(10.5), Pt(12)
 TOP_GAPS = 20
 LONG_QUOTA = 30  # more rows than this: school rows only in 表1
+CHART_WIDTH_MM = 140   # two charts (图1 and 图2 of a district) fit one page with their captions
 CHART_TITLES = {"enrollment": "分学段在校生", "quota": "标准编制与在编教师", "gaps": "分学科教师缺口与富余"}
 
 
@@ -723,7 +724,7 @@ def build_report(sheets: dict[str, pd.DataFrame], meta: RunMeta, *, charts: dict
         _para(doc, f"{'三' if tables else '二'}、图示", font=HEI_FONT, size=SIZE_3, indent=True, keep_next=True)
         for k, (key, path) in enumerate(shown, 1):
             p = _para(doc, line=None, align=WD_ALIGN_PARAGRAPH.CENTER, keep_next=True)
-            p.add_run().add_picture(str(path), width=Mm(min(150, text_mm)))
+            p.add_run().add_picture(str(path), width=Mm(min(CHART_WIDTH_MM, text_mm)))
             _para(doc, f"图{k}　{CHART_TITLES.get(key, key)}", font=HEI_FONT, size=SIZE_4,
                   align=WD_ALIGN_PARAGRAPH.CENTER)
 
