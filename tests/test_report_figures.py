@@ -258,3 +258,15 @@ def test_memo_table5_counts_exchanges_by_the_subject_they_supply():
     rows = t5[t5["学科"] != T].set_index("学科")
     assert set(rows.index) == {"音乐", "美术"}
     assert int(rows.loc["音乐", "合计"]) == 1 and int(rows.loc["美术", "合计"]) == len(body) - 1
+
+
+def test_memo_names_the_subjects_without_curriculum_periods():
+    # 心理健康 has teachers but no periods in the curriculum: its 2.5 FTE are all 富余, and the note says so
+    from staffplan.report.docx import memo_tables
+    gaps = pd.DataFrame({"学校代码": ["S1", "S1", "S2"], "学校名称": ["甲", "甲", "乙"], "学段": "小学",
+                         "学科": ["语文", "心理健康", "心理健康"], "需求课时": [120.0, 0.0, 0.0],
+                         "供给课时": [108.0, 14.0, 21.0], "缺口课时": [12.0, -14.0, -21.0],
+                         "缺口人数": [1.0, -1.0, -1.5], "是否紧缺": ["紧缺", "", ""]})
+    note = next(t[4] for t in memo_tables({"学科缺口": gaps}) if t[0] == "分学科教师缺口汇总")
+    assert "心理健康在课程方案中没有单列周课时，这些学科的教师（折合 2.5 人）全部计为富余" in note
+    assert "语文在课程方案" not in note

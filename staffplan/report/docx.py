@@ -133,6 +133,20 @@ def coverage_table(cv: pd.DataFrame) -> pd.DataFrame | None:
                                   "补足课时": cf.covered, "派出后新增缺口课时": cf.created, "计划后缺口课时": cf.after})
 
 
+def _no_demand_note(gp: pd.DataFrame, agg: pd.DataFrame) -> str:
+    """The subjects the curriculum gives no periods (其他, 心理健康 …): all their teachers show as 富余."""
+    if "需求课时" not in gp:
+        return ""
+    demand = _num(gp["需求课时"]).fillna(0).groupby(gp["学科"]).sum()
+    surplus = agg.set_index("学科")["富余人数"]
+    none = [s for s in surplus.index if demand.get(s, 0) <= 0 and surplus[s] > 0 and s != "学前教育"]
+    if not none:
+        return ""
+    total = sum(float(surplus[s]) for s in none)
+    return (f"{'、'.join(none)}在课程方案中没有单列周课时，这些学科的教师（折合 {fmt(_r(total))} 人）全部"
+            "计为富余，实际多兼任其他课程或承担专项工作，调剂时应结合实际。")
+
+
 def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
                 ) -> list[tuple[str, pd.DataFrame, str, str, str]]:
     """(title, frame with its 合计 row, unit, source sheet, note on scope) for each table the memo shows.
@@ -173,7 +187,7 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         out.append(("分学科教师缺口汇总", t, "所、人（按标准课时折算）", "学科缺口",
                     f"缺口学校数每校计一次（九年一贯制等学校两个学段都缺同一学科也计一所）；合计行的 {gf.schools_short} 所"
                     "为至少缺一个学科的学校数，不是各学科之和。缺口与富余分别按学校、学段、学科相加，不相互抵消；合计由各校"
-                    "各学科逐项相加后取一位小数，与各学科（已取一位小数）之和可能相差 0.1。"))
+                    "各学科逐项相加后取一位小数，与各学科（已取一位小数）之和可能相差 0.1。" + _no_demand_note(gp, agg)))
         g = gp.assign(_f=_num(gp["缺口人数"]))
         top = g[g["_f"] > 0].sort_values(["_f", "学校代码", "学科"], ascending=[False, True, True], kind="stable")
         top = top.head(TOP_GAPS)
