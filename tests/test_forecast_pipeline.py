@@ -115,6 +115,27 @@ def test_multi_stage_teachers_spread_by_demand(cfg, fixed_projection):
     assert s.sort_values("teacher_id")["stage"].tolist() == ["小学", "小学", "初中", "初中"]
 
 
+def test_multi_stage_spread_follows_degree_and_age_never_the_key(cfg, fixed_projection):
+    # B's 4 语文 teachers (2 小学 places, then 2 初中 places, as above) in the published order: 最高学历 lower first,
+    # then birth date, then name — T9 (研究生) and T6 (本科, born 1980) take the 初中 places
+    ds = _district()
+    t = ds.teachers.copy()
+    b = (t["school_id"] == "B") & (t["subject"] == "语文")
+    t.loc[b & (t["teacher_id"] == "T9"), "degree"] = "研究生"
+    t.loc[b & (t["teacher_id"] == "T6"), "birth_date"] = pd.Timestamp("1990-01-01")
+    ds = Dataset(schools=ds.schools, enrollment=ds.enrollment, teachers=t)
+    s = run_forecast(ds, cfg).supply.set_index("teacher_id")
+    assert s.loc[["T6", "T7", "T8", "T9"], "stage"].tolist() == ["初中", "小学", "小学", "初中"]
+    # the same people under other keys (the order of the keys reversed): the same stages, the same gaps
+    renamed = t.assign(teacher_id=t["teacher_id"].map(lambda x: f"Z{100 - int(x[1:])}"))
+    ds2 = Dataset(schools=ds.schools, enrollment=ds.enrollment, teachers=renamed)
+    r1, r2 = run_forecast(ds, cfg), run_forecast(ds2, cfg)
+    s2 = r2.supply.assign(teacher_id=r2.supply["teacher_id"].map(lambda x: f"T{100 - int(x[1:])}"))
+    assert s2.set_index("teacher_id").loc[["T6", "T7", "T8", "T9"], "stage"].tolist() == ["初中", "小学", "小学", "初中"]
+    cols = ["school_id", "stage", "subject", "supply_periods", "gap_periods"]
+    pd.testing.assert_frame_equal(r1.gaps[cols].reset_index(drop=True), r2.gaps[cols].reset_index(drop=True))
+
+
 def test_supply_rules(cfg):
     teachers = pd.DataFrame([
         _teacher("S1", "A", "语文", periods=15.0, subject2="音乐"),

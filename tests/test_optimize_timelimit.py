@@ -143,3 +143,23 @@ def test_a_plan_stopped_at_the_relative_gap_is_not_called_optimal():
     both = combine([one, two])
     assert both.gap == pytest.approx(0.0034) and both.status.startswith("近似最优")
     assert combine([one, one]).status == "最优"
+
+
+def test_cbc_gap_of_a_completed_search():
+    # CBC's last progress line keeps a stale bound; "Result - Optimal solution found" after a search at ratio 0
+    # proves the incumbent (the example: 725.54 printed, 726.54 proved) → gap 0, 最优
+    from staffplan.optimize.solve import _cbc_gap
+    proved = ("Cbc0010I After 4000 nodes, 1 on tree, 726.54462 best solution, best possible 725.72616 (11.37 seconds)\n"
+              "Cbc0001I Search completed - best objective 726.5446152209547, took 30158 iterations\n"
+              "Result - Optimal solution found\n\nObjective value:                726.54461522\n")
+    assert _cbc_gap(proved, 0.0) == 0.0
+    # the same words when CBC stops at a ratio above 0: the progress line's bound is the estimate
+    # (1615.15659715 − 1608.0032) / 1615.15659715 = 0.4429 %
+    at_ratio = ("Cbc0010I After 600 nodes, 290 on tree, 1619.5049 best solution, best possible 1608.0032 (18.71 seconds)\n"
+                "Cbc0001I Search completed - best objective 1615.156597145097\n"
+                "Result - Optimal solution found\n\nObjective value:                1615.15659715\n")
+    assert abs(_cbc_gap(at_ratio, 0.005) - (1615.15659715 - 1608.0032) / 1615.15659715) < 1e-12
+    # a run stopped on the time limit: the bound from its log
+    stopped = ("Cbc0010I After 100 nodes, 5 on tree, 10.0 best solution, best possible 9.0 (1.0 seconds)\n"
+               "Result - Stopped on time limit\n\nObjective value:                10.00000000\n")
+    assert abs(_cbc_gap(stopped, 0.0) - 0.1) < 1e-12

@@ -6,7 +6,8 @@
   schools (九年一贯制, 完全中学, 十二年一贯制): the roster's ``teach_stage`` column when present; otherwise the
   school's stages whose timetable has the subject; if only one (科学 → 小学, 化学 → 初中 in a 九年一贯制) that
   one; if several, the school's teachers of the subject are spread over those stages in proportion to the
-  stages' demand periods (ordered by teacher_id; deterministic); with no demand known, the lowest stage.
+  stages' demand periods (ordered by 最高学历, lower first, then birth date, then name — never by the key, so a
+  renumbered roster gives the same stages); with no demand known, the lowest stage.
 - periods: 周课时 is all the periods a teacher teaches.  When given, the main subject gets it all, or, with a
   兼任学科, the second subject gets the roster's 兼任课时 (capped at 周课时; check warns) and the main subject the
   rest; without 兼任课时, the second subject gets a share of 周课时 (config load.second_subject_share, default
@@ -29,6 +30,7 @@ from ..rules.retirement import LABEL_BEFORE, LABEL_DURING, classify_retirement, 
 from ..rules.standards import SCHOOL_TEACHING_STAGES, STAGE_ORDER, stage_taught
 from ..schema import STATUS_AT_POST
 
+DEGREE_RANK = {"高中及以下": 0, "专科": 1, "本科": 2, "研究生": 3}
 SUPPLY_COLUMNS = ["teacher_id", "name", "school_id", "school_stage", "stage", "subject", "subject2", "employment",
                   "post", "status", "periods_main", "periods_second", "standard_load", "standard_load2",
                   "fte_main", "fte_second", "retire_date", "retire_class", "counts", "reason"]
@@ -74,6 +76,12 @@ def _assign_stage(t: pd.DataFrame, demand: pd.DataFrame | None) -> pd.Series:
         return stage
     m = t.loc[multi, ["teacher_id", "school_id", "subject"]].copy()
     m["_row"] = m.index
+    # the order the school's teachers of a subject are spread in: 最高学历 (lower first: the higher stages get the
+    # higher degrees), then birth date, then name — person facts, never the key, so that renumbering the roster or
+    # keying it by 身份证号 instead of 教师编号 changes no stage (the key breaks only exact ties, which add up alike)
+    m["_deg"] = t.loc[multi, "degree"].map(DEGREE_RANK).fillna(-1) if "degree" in t else -1
+    m["_birth"] = pd.to_datetime(t.loc[multi, "birth_date"], errors="coerce") if "birth_date" in t else pd.NaT
+    m["_name"] = t.loc[multi, "name"].fillna("").astype(str) if "name" in t else ""
     d = demand[["school_id", "stage", "subject", "demand_periods"]]
     cand = m.merge(d, on=["school_id", "subject"], how="inner")
     cand = cand[cand["demand_periods"] > 0]
@@ -84,8 +92,9 @@ def _assign_stage(t: pd.DataFrame, demand: pd.DataFrame | None) -> pd.Series:
     cand = cand.sort_values(["school_id", "subject", "_o"])
     tot = cand.groupby(["school_id", "subject", "_row"])["demand_periods"].transform("sum")
     cand["_cum"] = cand.groupby(["school_id", "subject", "_row"])["demand_periods"].cumsum() / tot
-    # position of each teacher among the school's teachers of the subject (ordered by id): (k - 0.5) / n
-    pos = m.sort_values(["school_id", "subject", "teacher_id"])
+    # position of each teacher among the school's teachers of the subject (in the order above): (k - 0.5) / n
+    pos = m.sort_values(["school_id", "subject", "_deg", "_birth", "_name", "teacher_id"], na_position="last",
+                        kind="stable")
     k = pos.groupby(["school_id", "subject"]).cumcount() + 1
     n = pos.groupby(["school_id", "subject"])["teacher_id"].transform("size")
     pos_share = ((k - 0.5) / n).rename("_p")

@@ -210,8 +210,13 @@ class _HiGHS(pulp.HiGHS):
         super().callSolver(lp)
 
 
-def _cbc_gap(log: str) -> float:
-    """Relative gap of CBC's final incumbent from its log ("Objective value" and "Lower bound"/"best possible")."""
+def _cbc_gap(log: str, ratio: float | None = None) -> float:
+    """Relative gap of CBC's final incumbent from its log ("Objective value" and "Lower bound"/"best possible").
+    A search CBC completed ("Result - Optimal solution found") at ``ratio`` 0 (a model to be proved) is gap 0: the
+    last progress line's "best possible" is stale there (the example: 725.54 printed, 726.54 proved).  At a ratio
+    above 0 CBC prints the same words when it stops at the ratio, and the progress line's bound is the estimate."""
+    if ratio == 0 and "Result - Optimal solution found" in log:
+        return 0.0
     obj = re.findall(r"Objective value:\s*(-?[\d.eE+-]+)", log)
     bound = re.findall(r"Lower bound:\s*(-?[\d.eE+-]+)", log) or re.findall(r"best possible\s*(-?[\d.eE+-]+)", log)
     if not obj or not bound:
@@ -276,7 +281,7 @@ def _solve(prob, solver, name, config, build_s, log_path) -> Result:
                 pass
         else:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
-                gap = _cbc_gap(fh.read())
+                gap = _cbc_gap(fh.read(), getattr(solver, "optionsDict", {}).get("gapRel"))
         if code == "optimal" and not gap < float("inf"):
             gap = 0.0     # no integer variable left after presolve: the LP optimum is the optimum
         if code == "feasible" and gap < float("inf"):
