@@ -23,7 +23,7 @@ from rich.table import Table
 from . import __version__
 from .cli_zh import ZhCommand, ZhGroup
 from .optimize.solve import KNOWN as SOLVERS
-from .errors import ERROR, WARNING, InfeasiblePlan, InputError, Issues, OutputError, StaffplanError
+from .errors import ERROR, WARNING, InfeasiblePlan, InputError, Issues, OutputError, StaffplanError, UsageError
 
 app = typer.Typer(
     name="staffplan",
@@ -134,7 +134,7 @@ def _handle_errors(func: Callable) -> Callable:
         except InputError as exc:
             _render_issues(exc.issues, only_errors=True)
             raise typer.Exit(EXIT_INPUT)
-        except OutputError as exc:
+        except (OutputError, UsageError) as exc:
             err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
             raise typer.Exit(EXIT_USAGE)
         except OSError as exc:  # disk full, permission denied … while writing: nothing half-written is left
@@ -142,7 +142,13 @@ def _handle_errors(func: Callable) -> Callable:
                               f"{'：' + esc(str(exc.filename)) if getattr(exc, 'filename', None) else ''}），未写出任何文件。")
             raise typer.Exit(EXIT_USAGE)
         except KeyboardInterrupt:
-            err_console.print("已中断，未写出任何文件。")
+            from .io.atomic import written_outputs
+            done = written_outputs()
+            if done:   # interrupted after an output was renamed into place: it is complete, say so
+                err_console.print(f"已中断。中断前已完整写出：{'、'.join(esc(str(p)) for p in done)}"
+                                  "（内容完整，可以使用；重新运行时加 --force 覆盖）；其余输出未写出。")
+            else:
+                err_console.print("已中断，未写出任何文件。")
             raise typer.Exit(130)
         except StaffplanError as exc:
             err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
@@ -161,6 +167,7 @@ def _handle_errors(func: Callable) -> Callable:
 
 def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -> None:
     items = [i for i in issues if i.severity == ERROR] if only_errors else [i for i in issues if i.severity in (ERROR, WARNING)]
+    items = list({i.sentence(): i for i in items}.values())      # the same sentence once
     for issue in items[:limit]:
         colour = "red" if issue.severity == ERROR else "yellow"
         err_console.print(f"[{colour}]{issue.severity}[/{colour}]：{esc(issue.sentence())}", soft_wrap=True)
@@ -338,7 +345,7 @@ def check(
                 f"（{ds.enrollment['year'].min() if len(ds.enrollment) else '-'}—{ds.enrollment['year'].max() if len(ds.enrollment) else '-'} 学年），"
                 f"教师 {len(ds.teachers)} 人。"
             )
-        shown = errors + warnings
+        shown = list({i.sentence(): i for i in errors + warnings}.values())     # the same sentence once
         if shown:
             table = Table(title="校验发现的问题", title_justify="left")
             for col in ("级别", "位置", "问题"):
@@ -355,7 +362,9 @@ def check(
             console.print(table)
             if hidden:
                 console.print(f"（另有 {hidden} 条同类问题未列出；加 --all 查看全部。）")
-    verdict = (f"[red]未通过[/red]：{len(errors)} 个错误，{len(warnings)} 个警告。请按上表修改后重新检查。" if errors
+    elif errors:      # --quiet: the errors only, one sentence each
+        _render_issues(Issues(errors), only_errors=True, limit=len(errors) if all_rows else 50)
+    verdict = (f"[red]未通过[/red]：{len(errors)} 个错误，{len(warnings)} 个警告。请按上述问题修改后重新检查。" if errors
                else f"[green]通过[/green]：没有错误，{len(warnings)} 个警告。")
     if not json_out:
         (err_console if errors else console).print(verdict)

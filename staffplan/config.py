@@ -6,6 +6,9 @@ Unknown sections or keys are errors naming the key; types must match the default
 from __future__ import annotations
 
 import copy
+import csv
+import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +81,31 @@ def _type_ok(default: Any, value: Any) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1)
+def _ranges() -> dict[str, tuple[float | None, float | None, bool, str]]:
+    """key → (lower, upper, lower open, note) from data/parameter_ranges.csv."""
+    out = {}
+    with data_file("parameter_ranges.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            lo, hi = row["lower"].strip(), row["upper"].strip()
+            out[row["key"].strip()] = (float(lo) if lo else None, float(hi) if hi else None,
+                                       row["lower_open"].strip() == "yes", row["note"].strip())
+    return out
+
+
+def _out_of_range(dotted: str, value: Any) -> str:
+    """'' when ``value`` is inside the key's range (or the key has none), else what is allowed, in words."""
+    if dotted not in _ranges() or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    lo, hi, open_lo, note = _ranges()[dotted]
+    if (lo is None or value > lo or (value == lo and not open_lo)) and (hi is None or value <= hi):
+        return ""
+    allowed = ("大于" if open_lo else "不小于") + f" {lo:g}" if lo is not None else ""
+    if hi is not None:
+        allowed += ("、" if allowed else "") + f"不大于 {hi:g}"
+    return f"应{allowed}" + (f"（{note}）" if note else "")
+
+
 def load_config(path: Path | None = None) -> Config:
     """Defaults, overridden by ``path`` when given. Raises ConfigError on unknown keys or wrong types."""
     cfg = default_config()
@@ -92,7 +120,10 @@ def load_config(path: Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(Issue(ERROR, "配置文件不是 UTF-8 编码的文本，请用 UTF-8 保存", file=name))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Issue(ERROR, f"配置文件不是有效的 TOML 格式（{exc}）", file=name))
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        where = f"第 {m.group(1)} 行第 {m.group(2)} 列" if m else ""
+        raise ConfigError(Issue(ERROR, f"配置文件{where}不是有效的 TOML 写法（常见原因：节名缺少方括号、文字值缺少引号、"
+                                       "等号两边写错或同一项写了两次），请对照默认 staffplan.toml 修改", file=name))
     for section, items in user.items():
         if section not in cfg.values:
             known = "、".join(cfg.values)
@@ -108,6 +139,9 @@ def load_config(path: Path | None = None) -> Config:
             if not _type_ok(default, value):
                 raise ConfigError(Issue(ERROR, f"配置项 {dotted} 的值 {value!r} 类型不对，应与默认值 {default!r} 同类型",
                                         file=name, key=dotted))
+            bad = _out_of_range(dotted, value)
+            if bad:
+                raise ConfigError(Issue(ERROR, f"配置项 {dotted} 的值 {value!r} 超出允许范围：{bad}", file=name, key=dotted))
             cfg.values[section][key] = float(value) if isinstance(default, float) else value
             cfg.sources[dotted] = f"配置文件 {name}"
     cfg.files.append(path)

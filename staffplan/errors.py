@@ -117,6 +117,10 @@ class ConfigError(InputError):
     """staffplan.toml is invalid (unknown key, wrong type)."""
 
 
+class UsageError(StaffplanError):
+    """An option the data cannot honour (e.g. a plan year outside the data's years); CLI exit code 2."""
+
+
 class OutputError(StaffplanError):
     """An output cannot be written (exists without --force, would overwrite an input, …)."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Issues
+from .errors import Issues, UsageError
 
 # --- vocabularies (values are Chinese domain words) ---------------------------------------
 SCHOOL_STAGES = ["幼儿园", "小学", "教学点", "初中", "九年一贯制", "完全中学", "高中", "十二年一贯制", "中职", "特殊教育"]
@@ -112,4 +112,17 @@ class Dataset:
         return int(self.enrollment["year"].max())
 
     def plan_year(self, year: int | None = None) -> int:
-        return int(year) if year is not None else self.last_year + 1
+        """The plan year: ``year`` (--year) or the year after the last in 在校生.  A year more than one past the data
+        (it would need several years projected in one step) or not after its first year (nothing before it to project
+        from) is a usage error saying which years may be asked."""
+        if year is None:
+            return self.last_year + 1
+        year, first, last = int(year), int(self.enrollment["year"].min()), self.last_year
+        if year > last + 1:
+            raise UsageError(f"计划年度 {year} 超出数据范围：在校生数据为 {first}—{last} 学年，只能预测下一学年 "
+                             f"{last + 1}（--year 可取 {first + 1}—{last + 1}）；要看以后几年，请用 forecast --year {last + 1} "
+                             f"--horizon {min(year - last, 5)}，或补充 {last + 1} 学年以后的在校生数据。")
+        if year <= first:
+            raise UsageError(f"计划年度 {year} 不在数据之后：在校生数据为 {first}—{last} 学年，计划年度之前至少要有一年"
+                             f"数据（--year 可取 {first + 1}—{last + 1}）。")
+        return year

@@ -154,3 +154,41 @@ def test_folder_staffplan_toml_reaches_forecast_and_rotate(example, tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.dumps(json.loads(out.read_text(encoding="utf-8"))["说明"], ensure_ascii=False)
     assert "3.5" in meta and "参数测试区" in meta
+
+
+def test_plan_year_outside_the_data_is_one_sentence_and_exit_2(tmp_path):
+    # the example's 在校生 cover 2021—2025: --year may be 2022—2026; 2027 would need two years in one step (it was an
+    # internal error, exit 4), 1990 has nothing before it (it wrote a workbook of zeros)
+    from staffplan.cli import example_path
+    for year, words in ((2027, "超出数据范围"), (2100, "超出数据范围"), (1990, "不在数据之后")):
+        out = tmp_path / f"{year}.xlsx"
+        result = runner.invoke(app, ["forecast", str(example_path()), "--year", str(year), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        text = " ".join(result.output.split())
+        assert words in text and "--year可取2022—2026" in text.replace(" ", "")
+        assert not out.exists() and "Traceback" not in result.output
+
+
+def test_ctrl_c_after_an_output_is_written_says_so(tmp_path, capsys):
+    # Ctrl-C after 预测.xlsx was renamed into place: the file is complete; the message must not say nothing was written
+    import typer
+    from staffplan.cli import _handle_errors
+    from staffplan.io import atomic
+
+    target = tmp_path / "预测.xlsx"
+
+    @_handle_errors
+    def job():
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_bytes(b"done")
+        raise KeyboardInterrupt
+
+    before = list(atomic._written)
+    try:
+        with pytest.raises(typer.Exit) as exc:
+            job()
+    finally:
+        atomic._written[:] = before
+    assert exc.value.exit_code == 130 and target.read_bytes() == b"done"
+    err = " ".join(capsys.readouterr().err.split())
+    assert "中断前已完整写出" in err and "预测.xlsx" in err and "未写出任何文件" not in err

@@ -362,3 +362,14 @@ def test_a_code_list_sheet_with_roster_headers_adds_no_teacher(tmp_path):
     assert not errors(ds), [e.sentence() for e in errors(ds)]
     assert len(ds.teachers) == len(fx.TEACHER_ROWS) - 1
     assert any(i.sheet == "代码表" and "已忽略" in i.message for i in ds.issues)
+
+
+def test_negative_count_in_a_wide_table_names_the_grade_column(tmp_path):
+    # a wide 在校生 row has one column per grade: the message names 「二年级学生数」, not a 「学生数」 the sheet lacks
+    wide = [["学校代码", "学校名称", "一年级学生数", "二年级学生数"],
+            ["4415210001", "河东镇中心小学", 86, -45]]
+    root = fx.basic_dataset(tmp_path / "d")
+    fx.write_xlsx(root / "在校生.xlsx", {"2025学年": wide})
+    err, first = _first_error(root)
+    assert (first.file, first.sheet, first.row, first.column) == ("在校生.xlsx", "2025学年", 2, "二年级学生数")
+    assert "「-45」不能为负数" in first.message

@@ -363,3 +363,30 @@ def test_junior_sheet_numbers_grades_within_the_stage_and_feeders_by_name(tmp_pa
     got = ds.enrollment[["school_id", "grade", "students"]].values.tolist()
     assert got == [["4415210003", 7, 198], ["4415210003", 8, 190]]                          # 一年级 → 七年级
     assert ds.feeders[["school_id", "feeder_id"]].values.tolist() == [["4415210003", "4415210001"]]
+
+
+def test_config_values_out_of_range_and_bad_toml_are_one_chinese_sentence(tmp_path):
+    # a ratio of −19 or 0 silently cut 标准编制 from 2,335 to 1,315 / 1,220: now an error naming the key and the range
+    # (data/parameter_ranges.csv); a TOML syntax error names line and column in Chinese
+    from staffplan.errors import ConfigError
+    cases = {"neg.toml": ("[quota]\nratio_primary = -19\n", "quota.ratio_primary 的值 -19 超出允许范围：应大于 0"),
+             "zero.toml": ("[quota]\nratio_junior = 0\n", "quota.ratio_junior 的值 0 超出允许范围：应大于 0"),
+             "share.toml": ("[load]\nsecond_subject_share = 1.5\n", "应不小于 0、不大于 1"),
+             "syntax.toml": ("[quota\nratio_primary = 19\n", "配置文件第 1 行第 7 列不是有效的 TOML 写法")}
+    for name, (text, words) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as exc:
+            load_config(tmp_path / name)
+        assert words in str(exc.value), str(exc.value)
+        assert "line" not in str(exc.value) and "Expected" not in str(exc.value)
+    # 0 stays allowed where it means "not configured" (特殊教育) and the defaults are all inside their ranges
+    (tmp_path / "special.toml").write_text("[quota]\nratio_special = 0\n", encoding="utf-8")
+    assert load_config(tmp_path / "special.toml")["quota.ratio_special"] == 0
+
+
+def test_default_parameters_are_inside_their_ranges():
+    from staffplan.config import _out_of_range, _ranges, default_config
+    cfg = default_config()
+    assert _ranges()                                          # the table is shipped and read
+    for key in _ranges():
+        assert _out_of_range(key, cfg[key]) == "", key

@@ -14,6 +14,12 @@ from typing import Iterable, Iterator
 from ..errors import OutputError
 
 _protected: set[Path] = set()
+_written: list[Path] = []      # outputs completed by this process (renamed into place), in order
+
+
+def written_outputs() -> list[Path]:
+    """The outputs this process has completed so far (what an interrupted run must not claim it did not write)."""
+    return list(_written)
 
 
 def protect_inputs(paths: Iterable[Path]) -> None:
@@ -60,6 +66,7 @@ def atomic_path(target: Path | str, force: bool = False) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; outputs get ordinary permissions
         os.replace(tmp_path, target)
+        _written.append(target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()

@@ -158,6 +158,13 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
                     issues.error(f"「{raw[r]}」不是数字，{labels[cols[kind]]}应填写数字",
                                  file=sheet.file, sheet=sheet.sheet, row=int(r), column=labels[cols[kind]],
                                  value=str(raw[r]))
+                neg = val < 0     # said here, where the grade's own column is known (「一年级在校生数」, not 「学生数」)
+                for r in neg[neg].index[:20]:
+                    issues.error(f"「{val[r]:g}」不能为负数，{labels[cols[kind]]}应填写 0 或正整数",
+                                 file=sheet.file, sheet=sheet.sheet, row=int(r), column=labels[cols[kind]],
+                                 value=f"{val[r]:g}")
+                val = val.where(~neg)
+                bad = bad | neg
                 part[kind] = val
                 part[f"_bad_{kind}"] = bad | err
                 part[f"{kind}__raw_blank"] = ~(bad | err)  # reported above: not also "empty"
