@@ -373,3 +373,16 @@ def test_negative_count_in_a_wide_table_names_the_grade_column(tmp_path):
     err, first = _first_error(root)
     assert (first.file, first.sheet, first.row, first.column) == ("在校生.xlsx", "2025学年", 2, "二年级学生数")
     assert "「-45」不能为负数" in first.message
+
+
+def test_id_numbers_saved_as_numbers_are_one_sentence(tmp_path):
+    # 身份证号 stored as numbers lose their last digits (Excel keeps 15): one error saying so, not one per row
+    head = fx.TEACHER_ROWS[0][:1] + ["身份证号"] + fx.TEACHER_ROWS[0][1:]
+    rows = [head]
+    for k in range(6):
+        rows.append([f"T{k}", 440301198503011000 + k * 1000, f"教师{k}", "女", "1985-03-01", "4415210001", "语文",
+                     "一级教师", "本科", "在编", "2015-09-01"])
+    err = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))[0]
+    lost = [i for i in err.issues.errors if "以数字格式保存" in i.message]
+    assert len(lost) == 1 and lost[0].column == "身份证号" and "6 个号码" in lost[0].message
+    assert not [i for i in err.issues.errors if "不是有效的 18 位号码" in i.message or "身份证号重复" in i.message]

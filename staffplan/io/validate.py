@@ -35,6 +35,19 @@ def _years_between(a: pd.Series, b: pd.Timestamp | pd.Series) -> pd.Series:
     return years - before.astype(int)
 
 
+def _number_stored(ids: pd.Series) -> pd.Series:
+    """18-digit IDs that are a float read back as an integer (440301198503011000 typed into a number cell is stored as
+    the double 440301198503011008): exactly a double, and within 128 of a multiple of 1000 (15 significant digits).
+    A genuine ID is both by chance about once in 250, so the caller asks it of a fifth of the roster."""
+    num = pd.to_numeric(ids.where(ids.str.fullmatch(r"\d{18}")), errors="coerce")
+    out = pd.Series(False, index=ids.index)
+    ok = num.notna()
+    if ok.any():
+        n = [int(v) for v in ids[ok]]
+        out[ok] = [int(float(v)) == v and abs(v - round(v, -3)) < 128 for v in n]
+    return out
+
+
 def _duplicates(issues: Issues, df: pd.DataFrame, keys: list[str], column: str, what: str) -> None:
     if not len(df):
         return
@@ -152,10 +165,24 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     lab = lambda f, d: ds.label("teachers", f, d)  # noqa: E731
     key_col = lab("teacher_id", "") or lab("id_number", "教师编号")
     school_col = lab("school_id", "") or lab("school_name", "") or lab("school_ref", "学校代码")
-    keyed = t[t["teacher_id"] != ""]
-    _duplicates(issues, keyed, ["teacher_id"], key_col, "教师编号（或身份证号）")
     ids = t["id_number"].fillna("")
     has_id = ids != ""
+    # 身份证号 saved as numbers: Excel keeps 15 significant digits, so an 18-digit number ends in 000 (or is shown as
+    # 4.40301E+17) — the cause, said once, instead of thousands of rows "not a valid number" and "duplicate"
+    lost = has_id & (ids.str.fullmatch(r"\d{15}\d{0,3}") & ids.str.endswith("000")
+                     | ids.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+") | _number_stored(ids))
+    if lost.sum() >= max(3, 0.2 * has_id.sum()):
+        first = t.index[lost.to_numpy()][0]
+        issues.error(f"「{lab('id_number', '身份证号')}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已被 Excel 改成 0"
+                     "（数字只保留 15 位有效数字），号码已无法恢复：请在原系统中把该列设为文本格式后重新导出，或改用"
+                     "「教师编号」作为唯一键", file=str(t.at[first, "src_file"]), sheet=str(t.at[first, "src_sheet"]),
+                     row=int(t.at[first, "src_row"]), column=lab("id_number", "身份证号"), code="id_as_number")
+        has_id = has_id & ~lost
+        ids = ids.where(~lost, "")
+    else:
+        lost = pd.Series(False, index=t.index)     # a few such rows: reported one by one below
+    keyed = t[(t["teacher_id"] != "") & ~(lost & (t["teacher_id"] == t["id_number"]))]
+    _duplicates(issues, keyed, ["teacher_id"], key_col, "教师编号（或身份证号）")
     # the same person under two 教师编号 (rows already reported as duplicate 教师编号 are left out)
     dup_key = keyed["teacher_id"].duplicated(keep=False).reindex(t.index, fill_value=False)
     _duplicates(issues, t[has_id & ~dup_key], ["id_number"], lab("id_number", "身份证号"), "身份证号")
