@@ -6,9 +6,11 @@ InfeasiblePlan → 3 (a diagnosis is written first).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -138,8 +140,9 @@ def _handle_errors(func: Callable) -> Callable:
             err_console.print(f"[red]错误[/red]：{esc(str(exc))}")
             raise typer.Exit(EXIT_USAGE)
         except OSError as exc:  # disk full, permission denied … while writing: nothing half-written is left
-            err_console.print(f"[red]错误[/red]：读写文件失败（{esc(exc.strerror or str(exc))}"
-                              f"{'：' + esc(str(exc.filename)) if getattr(exc, 'filename', None) else ''}），未写出任何文件。")
+            err_console.print(f"[red]错误[/red]：读写文件失败（{esc(_os_reason(exc))}"
+                              f"{'：' + esc(_shown_path(exc.filename)) if getattr(exc, 'filename', None) else ''}），"
+                              "未写出任何文件。")
             raise typer.Exit(EXIT_USAGE)
         except KeyboardInterrupt:
             from .io.atomic import written_outputs
@@ -163,6 +166,23 @@ def _handle_errors(func: Callable) -> Callable:
             raise typer.Exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+_OS_REASONS = {errno.EACCES: "没有写入权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间不足",
+               errno.ENOENT: "路径不存在", errno.EROFS: "磁盘为只读", errno.EISDIR: "这是一个文件夹",
+               errno.ENAMETOOLONG: "文件名太长", errno.EDQUOT: "超出磁盘配额"}
+
+
+def _os_reason(exc: OSError) -> str:
+    """The operating system's reason in Chinese (its own words only when it is not one of the common ones)."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+
+
+def _shown_path(name) -> str:
+    """The output a temporary file stands for (.~预测.ab12cd34.xlsx → 预测.xlsx): the planner never named the former."""
+    p = Path(str(name))
+    m = re.fullmatch(r"\.~(.+)\.[A-Za-z0-9_]{8}(\.\w+)", p.name)
+    return str(p.with_name(m.group(1) + m.group(2))) if m else str(p)
 
 
 def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -> None:

@@ -192,3 +192,12 @@ def test_ctrl_c_after_an_output_is_written_says_so(tmp_path, capsys):
     assert exc.value.exit_code == 130 and target.read_bytes() == b"done"
     err = " ".join(capsys.readouterr().err.split())
     assert "中断前已完整写出" in err and "预测.xlsx" in err and "未写出任何文件" not in err
+
+
+def test_os_errors_are_said_in_chinese_with_the_output_name():
+    import errno as _errno
+    from staffplan.cli import _os_reason, _shown_path
+    assert _os_reason(PermissionError(_errno.EACCES, "Permission denied")) == "没有写入权限"
+    assert _os_reason(OSError(_errno.ENOSPC, "No space left on device")) == "磁盘空间不足"
+    assert _shown_path("/out/.~预测.ux5hgi1j.xlsx") == "/out/预测.xlsx"      # the temp file stands for 预测.xlsx
+    assert _shown_path("/out/预测.xlsx") == "/out/预测.xlsx"
