@@ -386,3 +386,15 @@ def test_id_numbers_saved_as_numbers_are_one_sentence(tmp_path):
     lost = [i for i in err.issues.errors if "以数字格式保存" in i.message]
     assert len(lost) == 1 and lost[0].column == "身份证号" and "6 个号码" in lost[0].message
     assert not [i for i in err.issues.errors if "不是有效的 18 位号码" in i.message or "身份证号重复" in i.message]
+
+
+def test_a_shared_school_code_is_said_once_not_again_for_its_enrollment(tmp_path):
+    # 河东镇西村小学 given 河东镇中心小学's code: one error at 学校; their 在校生 rows (by name) then share a code, and are
+    # not reported again as duplicated enrollment
+    schools = [r[:] for r in fx.SCHOOL_ROWS]
+    schools[2][0] = "4415210001"
+    enrollment = [["学校名称", "学年", "年级", "学生数", "班数"],
+                  ["河东镇中心小学", 2025, "一年级", 86, 2], ["河东镇西村小学", 2025, "一年级", 20, 1]]
+    err, first = _first_error(fx.basic_dataset(tmp_path / "d", enrollment=enrollment, schools=schools))
+    msgs = [i.message for i in err.issues.errors]
+    assert any("学校代码重复" in m for m in msgs) and not any("在校生数重复" in m for m in msgs), msgs

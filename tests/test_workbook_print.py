@@ -254,3 +254,13 @@ def test_school_gap_summary_rounds_the_shown_figure_like_the_recruitment_plan():
     gaps = pd.DataFrame({"学校代码": ["S1"], "学校名称": ["甲校"], "学科": ["劳动"], "缺口人数": [float(shown_fte(0.548))]})
     out = gaps_by_school(gaps)
     assert out["缺口人数"].iloc[0] == 0.6
+
+
+def test_text_longer_than_an_excel_cell_is_cut_and_says_so(tmp_path):
+    from staffplan.report.workbook import EXCEL_CELL_CHARS, write_workbook
+    from staffplan.report.meta import RunMeta
+    df = pd.DataFrame({"学科": ["语文"], "涉及学校": ["校" * 40_000]})
+    path = write_workbook(tmp_path / "a.xlsx", {"招聘计划": df}, RunMeta("forecast", 2026))
+    ws = openpyxl.load_workbook(path)["招聘计划"]
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("校校")]
+    assert len(cells) == 1 and len(cells[0]) == EXCEL_CELL_CHARS and cells[0].endswith("已截断）")

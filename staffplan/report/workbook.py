@@ -494,10 +494,31 @@ def _narrow_to_page(cols: list[_Col]) -> None:
             c.width, c.wrap = float(cap), True
 
 
+EXCEL_CELL_CHARS = 32_767    # the most characters an Excel cell holds; a longer text makes Excel refuse the file
+
+
+def _fit_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Text longer than a cell holds is cut, and says so (a 40,000-character school name listed in 涉及学校)."""
+    out = df
+    for c in df.columns:
+        col = df[c]
+        if col.dtype != object and not pd.api.types.is_string_dtype(col):
+            continue
+        try:
+            long_ = (col.str.len() > EXCEL_CELL_CHARS).fillna(False).astype(bool)   # non-text cells: NaN → False
+        except AttributeError:       # an object column without text
+            continue
+        if long_.any():
+            mark = "……（超出单元格长度，已截断）"
+            out = out.copy() if out is df else out
+            out[c] = col.where(~long_, col[long_].map(lambda v: v[:EXCEL_CELL_CHARS - len(mark)] + mark))
+    return out
+
+
 def _write_sheet(wb: Workbook, styles: _Styles, name: str, df: pd.DataFrame, title: str | None,
                  formats: dict[str, str] | None, note: str = "", internal: bool = True) -> dict:
     ws = wb.create_sheet(safe_sheet_name(name))
-    df = df.reset_index(drop=True)
+    df = _fit_cells(df.reset_index(drop=True))
     df.columns = [str(c) for c in df.columns]
     formats = formats or {}
     cols = [_analyse(c, df[c], formats.get(c)) for c in df.columns]
