@@ -117,7 +117,7 @@ def test_meta_sheet_lists_year_parameters_inputs_and_time(tmp_path):
     df = meta_sheet(meta)
     rows = {(a, b): (c, d) for a, b, c, d in df.itertuples(index=False)}
     assert rows[("运行", "计划年度")][0] == "2026（2026—2027学年）"
-    assert rows[("运行", "时间要求")][0] == "交流轮岗双向选择须于 9 月 1 日前完成"
+    assert rows[("运行", "时间要求")][0] == "交流人选经双向选择确定，于 9 月 1 日前到岗"
     assert rows[("参数", "quota.ratio_primary")] == ("19.0", "默认")
     assert rows[("参数", "exchange.stages")] == ("小学、初中", "配置文件 staffplan.toml")
     expected = hashlib.sha256(b"not really a workbook").hexdigest()
@@ -282,9 +282,9 @@ def test_json_single_file(tmp_path):
     (path,) = write_tables(tmp_path / "交流", sheets, sample_meta(tmp_path, "rotate"), "json")
     assert path == tmp_path / "交流.json"
     text = path.read_text(encoding="utf-8")
-    assert "交流轮岗" in text  # not ASCII-escaped
+    assert "交流人选" in text  # not ASCII-escaped
     doc = json.loads(text)
-    assert doc["说明"]["计划年度"] == 2026 and doc["说明"]["时间要求"].startswith("交流轮岗双向选择")
+    assert doc["说明"]["计划年度"] == 2026 and doc["说明"]["时间要求"].startswith("交流人选经双向选择")
     # parameters named as in the workbook's 说明 (meta.parameter_names), the key beside
     assert doc["说明"]["参数"][0] == {"参数": "小学生师比", "参数键": "quota.ratio_primary", "值": 19.0, "来源": "默认值"}
     assert doc["sheets"]["名单"] == [{"姓名": "=1+1", "人数": 1.5, "日期": "2026-09-01"},
@@ -362,7 +362,7 @@ def test_docx_summary_matches_tables(tmp_path):
     assert [r[1] for r in t1[1:-1]] == ["全校", "全校", "小学、初中", "小学", "初中"]
     t2 = tables[1]
     assert t2[0] == ["学科", "缺口学校数", "缺口人数", "富余人数"]
-    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（缺1.7人，涉及2所学校）" in text
+    assert t2[1][:3] == ["音乐", "2", "1.7"] and "音乐（各校共缺1.7人，涉及2所学校）" in text
     # 合计 of 缺口学校数 = schools short in some subject (S01, S02, S03), not 2 + 1 + 1 + 1 = 5
     assert t2[-1][1] == "3" and t2[-1][2] == "3.4" and "3所学校至少缺一个学科" in text
     t4 = tables[3]  # 招聘计划
@@ -378,7 +378,7 @@ def test_docx_summary_matches_tables(tmp_path):
     assert t6[-1] == ["合计", "", "2", "2", "10", "1200"] and "每周共10课时" in text
     t7 = tables[6]
     assert t7[-1][0] == "合计" and t7[-1][1] == "25" and t7[-1][-1] == "9"  # before / after
-    assert "交流轮岗双向选择须于9月1日前完成" in text
+    assert "交流人选经双向选择确定，于9月1日前到岗" in text
     assert tight("资料来源：区教育局教职工花名册。") in text
 
 

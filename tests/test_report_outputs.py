@@ -68,7 +68,8 @@ def test_notice_lists_who_moves_by_school_without_reasons(written):
     _data, out = written
     wb = openpyxl.load_workbook(out / "公示名单.xlsx")
     ws = wb["交流公示名单"]
-    assert [c.value for c in ws[2]] == ["原学校", "序号", "姓名", "教师编号", "任教学科", "交流学校", "交流类型", "交流年限"]
+    assert [c.value for c in ws[2]] == ["原学校", "序号", "姓名", "教师编号", "任教学科", "交流学校", "到校任教学科", "交流类型",
+                                    "交流年限"]
     # posted at the schools: no 内部资料 mark, and a 说明 that explains the lists without files, checksums or
     # parameters (those stay in 交流.xlsx)
     assert not ws.oddHeader.right.text

@@ -51,7 +51,8 @@ def printed(tmp_path_factory):
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """The text without white space and without the page numbers (「— 1 —」) a sentence may run across."""
+    return re.sub(r"\s+", "", re.sub(r"\n\s*—\s*\d+\s*—\s*\n", "\n", text))
 
 
 def _total_lines(text: str) -> list[list[str]]:

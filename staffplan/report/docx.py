@@ -279,11 +279,12 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         tail = (f"按学校、学段、学科分别计算，{g.schools_short} 所学校至少缺一个学科，各校学科缺口合计 "
                 f"{fmt(g.shortage_fte)} 人、富余 {fmt(g.surplus_fte)} 人（缺口与富余不相互抵消）。")
         if g.shortage_subjects:
-            items = "、".join(f"{a}（缺 {fmt(v)} 人，涉及 {k} 所学校）" for a, v, k in g.shortage_subjects[:5])
+            items = "、".join(f"{a}（各校共缺 {fmt(v)} 人，涉及 {k} 所学校）" for a, v, k in g.shortage_subjects[:5])
             more = f"等 {len(g.shortage_subjects)} 个学科" if len(g.shortage_subjects) > 5 else ""
-            paras.append(f"全区缺口达到 {fmt(g.threshold)} 人的紧缺学科有{items}{more}；{tail}")
+            paras.append(f"各校缺口合计达到 {fmt(g.threshold)} 人的学科有{items}{more}（其他学校同学科的富余可以调剂，招聘按"
+                         f"扣除富余后的净缺口计算）；{tail}")
         else:
-            paras.append(f"没有全区缺口达到 {fmt(g.threshold)} 人的紧缺学科；{tail}")
+            paras.append(f"没有各校缺口合计达到 {fmt(g.threshold)} 人的学科；{tail}")
     else:
         missing.append("学科缺口")
     r = n.get("recruit")

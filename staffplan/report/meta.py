@@ -14,7 +14,7 @@ import pandas as pd
 
 META_SHEET = "说明"
 META_COLUMNS = ["类别", "项目", "内容", "来源或说明"]
-DEADLINE_NOTE = "交流轮岗双向选择须于 9 月 1 日前完成"
+DEADLINE_NOTE = "交流人选经双向选择确定，于 9 月 1 日前到岗"
 #: commands whose outputs concern the exchange calendar
 DEADLINE_COMMANDS = {"rotate", "report", "explain", "demo"}
 
@@ -116,8 +116,9 @@ def public_notes(meta: RunMeta, sheets=None) -> list[str]:
                      + "、".join(f"{a}{_num_text(b)}∶1" for a, b in ratios) + "），各校分学段计算后相加。"
                      + small_school_note(meta) + kindergarten_note(meta))
     if has("学科缺口"):
-        notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数，全区缺口达到"
-                     f"{_num_text(p('shortage.threshold', 0.5) or 0.5)}人的学科列为紧缺学科。")
+        notes.append("学科缺口按课程方案的周课时和教师标准周课时折算为人数：" + load_note(meta)
+                     + f"某校某学科缺口达到 {_num_text(p('shortage.threshold', 0.5) or 0.5)} 人为该校紧缺；正文所列学科"
+                     "为各校缺口合计较大的学科，其他学校同学科的富余可以调剂，招聘按扣除富余后的全区净缺口计算。")
     if has("编制测算") and has("学科缺口"):
         notes.append("缺编与学科缺口口径不同：缺编是标准编制与在编教师（扣除 9 月 1 日前到龄退休）之差；学科缺口是各学科"
                      "周课时需求与在岗专任教师（含临聘教师）所授课时之差。临聘教师计入学科供给而不占编制，行政等非任课"
@@ -139,8 +140,23 @@ def small_school_note(meta: RunMeta) -> str:
     rural = [t for t in types if t != "教学点"]
     who = "、".join(["乡村" + ("小学" if t == "小学" else f"{t}学校小学部") for t in rural]
                    + (["教学点"] if "教学点" in types else []))
-    return (f"{who}平均班额低于 {_num_text(avg)} 人的，按每班 {_num_text(ratio)} 名的下限核定（取两种算法中"
+    parts = "" if {"九年一贯制", "十二年一贯制"} & set(types) else "（九年一贯制、十二年一贯制学校的小学部不适用）"
+    return (f"{who}{parts}平均班额低于 {_num_text(avg)} 人的，按每班 {_num_text(ratio)} 名的下限测算（取两种算法中"
             "较多者）。")
+
+
+def load_note(meta: RunMeta) -> str:
+    """The standard weekly loads used (load.*), and whether they are the shipped defaults."""
+    p = meta.parameter
+    vals = [p(f"load.{k}") for k in ("primary_core", "primary_other", "junior_core", "junior_other", "senior")]
+    if any(v is None for v in vals):
+        return ""
+    pc, po, jc, jo, se = (_num_text(v) for v in vals)
+    core_p = "、".join(p("load.core_primary") or ["语文", "数学"])
+    core_j = "、".join(p("load.core_junior") or ["语文", "数学", "英语"])
+    default = all(src == "默认" for key, _v, src in meta.parameters if key.startswith("load."))
+    return (f"标准周课时小学{core_p} {pc} 节、其他学科 {po} 节，初中{core_j} {jc} 节、其他学科 {jo} 节，高中 {se} 节"
+            + ("（本区未另行规定时的默认值）" if default else "") + "；")
 
 
 def kindergarten_note(meta: RunMeta) -> str:
@@ -159,7 +175,7 @@ def recruitment_note(meta: RunMeta) -> str:
             else "各校缺口之和")
     cap = "；招聘总数以全区统筹后的空编为上限" if p("recruitment.cap_by_vacancies", True) else ""
     return (f"建议招聘人数按学段、学科计算：{need}达到 {thr} 人的，按向上取整的人数招聘{cap}。招聘名额逐个分配到该学科"
-            "缺口最大的学校；未分到名额的学校，其缺口通过交流轮岗、走教和校际调剂解决。新招聘教师均为编制内岗位，"
+            "缺口最大的学校（缺口相同时按学校代码顺序）；未分到名额的学校，其缺口通过交流轮岗、走教和校际调剂解决。新招聘教师均为编制内岗位，"
             "不增加临聘教师。")
 
 
@@ -169,7 +185,8 @@ def zoujiao_note(meta: RunMeta) -> str:
     ppt, weeks = p("zoujiao.periods_per_trip", 2), p("zoujiao.weeks_per_month", 4)
     parts = []
     if trip:
-        parts.append(f"每往返一次 {_num_text(trip)} 元（每周往返次数按每次上 {_num_text(ppt)} 节课折算，不足一次按一次计）")
+        parts.append(f"每往返一次 {_num_text(trip)} 元（每名教师到每所走教学校每周往返次数 = 在该校的周课时 ÷ "
+                     f"{_num_text(ppt)}，不足一次按一次计）")
     if per_period:
         parts.append(f"每课时 {_num_text(per_period)} 元")
     if not parts:
@@ -188,7 +205,7 @@ def notice_notes(meta: RunMeta) -> list[str]:
     days = int(meta.parameter("output.notice_days", 5) or 5)
     contact = str(meta.parameter("output.notice_contact", "") or "").strip() or "区教育局"
     return [f"计划年度：{meta.school_year}（学年自 {start}起）。",
-            "「交流公示名单」按原学校列出本学年参加交流轮岗的教师：交流学校、交流类型和交流年限（自 "
+            "「交流公示名单」按原学校列出本学年参加交流轮岗的教师：交流学校、到校任教学科（到交流学校后任教的学科）、交流类型和交流年限（自 "
             f"{start}起在交流学校任教的年数）。",
             "「走教公示名单」按本校列出本学年到其他学校走教的教师：走教学校和每周在该校上的课时；走教教师仍在"
             "本校任教。",

@@ -60,15 +60,15 @@ def write_attachment_workbook(path: Path | str, sheets: dict[str, pd.DataFrame],
 
 
 def notice_sheets(sheets: dict[str, pd.DataFrame], show_id: bool = False) -> dict[str, pd.DataFrame]:
-    """公示 lists, ordered by school: {交流公示名单: 原学校, 序号, 姓名, 教师编号, 任教学科, 交流学校, 交流类型,
-    交流年限}, {走教公示名单: 本校, 序号, 姓名, 教师编号, 学科, 走教学校, 周课时}. 序号 counts within a school.
+    """公示 lists, ordered by school: {交流公示名单: 原学校, 序号, 姓名, 教师编号, 任教学科, 交流学校, 到校任教学科,
+    交流类型, 交流年限}, {走教公示名单: 本校, 序号, 姓名, 教师编号, 学科, 走教学校, 周课时}. 序号 counts within a school.
     IDs are masked unless ``show_id``; no reasons."""
     out = {}
     ex = data_rows(sheets.get("交流名单"))
     if ex is not None:
         subject = "任教学科" if "任教学科" in ex else "学科"
         cols = {"原学校": "原学校", "姓名": "姓名", "教师编号": "教师编号", subject: "任教学科", "交流学校": "交流学校",
-                "交流类型": "交流类型", "交流年限": "交流年限"}
+                "补充学科": "到校任教学科", "交流类型": "交流类型", "交流年限": "交流年限"}     # 到校任教学科: what they go to teach
         out[NOTICE_EXCHANGE] = _by_school(ex, cols, "原学校", show_id)
     zj = data_rows(sheets.get("走教安排"))
     if zj is not None:
