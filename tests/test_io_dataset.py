@@ -398,3 +398,15 @@ def test_a_shared_school_code_is_said_once_not_again_for_its_enrollment(tmp_path
     err, first = _first_error(fx.basic_dataset(tmp_path / "d", enrollment=enrollment, schools=schools))
     msgs = [i.message for i in err.issues.errors]
     assert any("学校代码重复" in m for m in msgs) and not any("在校生数重复" in m for m in msgs), msgs
+
+
+def test_a_bad_class_count_in_a_grade_without_pupils_is_one_error(tmp_path):
+    # 一年级班数 「二百一」 in a row with no 一年级 pupils: the cell named once, not also 「学生数为空」 for a column the sheet
+    # does not have
+    wide = [["学校代码", "学校名称", "一年级班数", "一年级学生数", "二年级班数", "二年级学生数"],
+            ["4415210001", "河东镇中心小学", "二百一", None, 2, 80]]
+    root = fx.basic_dataset(tmp_path / "d")
+    fx.write_xlsx(root / "在校生.xlsx", {"2025学年": wide})
+    err, first = _first_error(root)
+    assert [(i.row, i.column) for i in err.issues.errors] == [(2, "一年级班数")]
+    assert "「二百一」不是数字" in first.message

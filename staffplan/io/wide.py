@@ -174,6 +174,9 @@ def read_wide(sheet: RawSheet, issues: Issues, table_label: str = "在校生") -
         for kind in ("students", "classes"):
             if f"{kind}__raw_blank" not in part:
                 part[f"{kind}__raw_blank"] = True
+        # a grade kept only because its 班数 cell was wrong (already said, naming that cell): its empty 学生数 is not a
+        # second error about a 「学生数」 column the sheet does not have
+        part["students__raw_blank"] = part["students__raw_blank"] & ~part["_bad_classes"]
         keep = part["students"].notna() | part["classes"].notna() | part["_bad_students"] | part["_bad_classes"]
         parts.append(part[keep].drop(columns=["_bad_students", "_bad_classes"]))
     out = pd.concat(parts) if parts else base.iloc[0:0]
