@@ -185,9 +185,14 @@ def _shown_path(name) -> str:
     return str(p.with_name(m.group(1) + m.group(2))) if m else str(p)
 
 
+def _once(items: list) -> list:
+    """Issues in order, each sentence once (a knock-on repeated per sheet or per stage is said one time)."""
+    return list({i.sentence(): i for i in items}.values())
+
+
 def _render_issues(issues: Issues, only_errors: bool = False, limit: int = 50) -> None:
     items = [i for i in issues if i.severity == ERROR] if only_errors else [i for i in issues if i.severity in (ERROR, WARNING)]
-    items = list({i.sentence(): i for i in items}.values())      # the same sentence once
+    items = _once(items)
     for issue in items[:limit]:
         colour = "red" if issue.severity == ERROR else "yellow"
         err_console.print(f"[{colour}]{issue.severity}[/{colour}]：{esc(issue.sentence())}", soft_wrap=True)
@@ -365,7 +370,7 @@ def check(
                 f"（{ds.enrollment['year'].min() if len(ds.enrollment) else '-'}—{ds.enrollment['year'].max() if len(ds.enrollment) else '-'} 学年），"
                 f"教师 {len(ds.teachers)} 人。"
             )
-        shown = list({i.sentence(): i for i in errors + warnings}.values())     # the same sentence once
+        shown = _once(errors + warnings)
         if shown:
             table = Table(title="校验发现的问题", title_justify="left")
             for col in ("级别", "位置", "问题"):

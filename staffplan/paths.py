@@ -21,3 +21,11 @@ def data_file(*parts: str) -> Traversable:
     for part in parts:
         node = node / part
     return node
+
+
+def data_table(*parts: str):
+    """A CSV table below ``data/`` as text (lines starting with # are its notes; empty cells stay "")."""
+    import pandas as pd     # here, not at import: `staffplan --help` does not load pandas
+
+    with data_file(*parts).open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)

@@ -157,3 +157,14 @@ def test_reason_counts_every_school_with_a_gap_and_the_short_ones_among_them():
     assert row["reason"] == "全区净缺口 1.3 人（3 校有缺口，其中 1 校达到 0.5 人，共缺 1.7 人；他校富余 0.4 人可调剂）"
     # the two posts go to the largest gaps: 甲 (1.2), then 甲's remaining 0.2 against 乙's 0.3 → 乙
     assert plan.allocations.set_index("school_name")["recruit"].to_dict() == {"甲": 1, "乙": 1}
+
+
+def test_reason_without_surplus_elsewhere_does_not_offer_zero():
+    gaps = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["甲", "乙"], "stage": "幼儿园",
+                         "subject": "学前教育", "gap_fte": [3.0, 1.0]})
+    gaps["short"] = gaps["gap_fte"] >= 0.5
+    full = gaps.assign(demand_periods=np.nan, supply_periods=np.nan, gap_periods=np.nan, demand_fte=0.0,
+                       supply_fte=0.0)
+    cfg = default_config()
+    plan = recruitment_plan(gaps, district_shortages(full, cfg), _staffing(10), 0, cfg)
+    assert plan.plan.iloc[0]["reason"] == "全区净缺口 4 人（2 校有缺口，共缺 4 人；他校没有可调剂的富余）"

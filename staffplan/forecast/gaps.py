@@ -35,6 +35,13 @@ def reaches_threshold(gap_fte, threshold: float):
     return shown_fte(gap_fte) >= threshold - 1e-9
 
 
+def threshold_gap(gap_periods, load):
+    """A gap in periods as the threshold judges it: the larger of the exact gap and the shown 缺口人数 × load (5.94
+    periods at 12 show 0.50 人: 6.0), so that a cell called 紧缺 can also take the arrival the rule allows."""
+    gap, load = np.asarray(gap_periods, float), np.asarray(load, float)
+    return np.maximum(gap, shown_fte(gap / load) * load)
+
+
 def fte_tenths(x):
     """缺口人数 at one decimal, as the summaries (学科缺口汇总, 招聘计划's 涉及学校) print it: rounded from the figure
     学科缺口 shows, never from the unrounded value, so that a reader who rounds 学科缺口 by hand gets the same

@@ -144,7 +144,8 @@ def recruitment_plan(gaps: pd.DataFrame, shortages: pd.DataFrame, staffing: pd.D
     def schools(n_gap: int, n_short: int) -> str:     # every school with a gap, and how many of them are 紧缺
         return f"{n_gap} 校有缺口" + (f"，其中 {n_short} 校达到 {fmt_num(thr)} 人" if n_short < n_gap else "")
     sh["reason"] = [
-        (f"全区净缺口 {fmt_num(n)} 人（{schools(int(g), int(a))}，共缺 {fmt_num(p)} 人；他校富余 {fmt_num(q)} 人可调剂）"
+        (f"全区净缺口 {fmt_num(n)} 人（{schools(int(g), int(a))}，共缺 {fmt_num(p)} 人"
+         + (f"；他校富余 {fmt_num(q)} 人可调剂）" if q > 0.05 else "；他校没有可调剂的富余）")
          if net else f"各校缺口合计 {fmt_num(n)} 人（{schools(int(g), int(a))}）")
         + (f"；受空编限制招 {r} 人" if r < w else "")
         for n, g, a, p, q, r, w in zip(sh["need_fte"], sh["schools_gap"], sh["schools_short"], sh["shortage_fte"],

@@ -28,9 +28,9 @@ import pandas as pd
 from ..rules.curriculum import KG_SUBJECT, standard_load
 from ..rules.retirement import LABEL_BEFORE, LABEL_DURING, classify_retirement, legal_retirement_date
 from ..rules.standards import SCHOOL_TEACHING_STAGES, STAGE_ORDER, stage_taught
-from ..schema import STATUS_AT_POST
+from ..schema import DEGREES, STATUS_AT_POST
 
-DEGREE_RANK = {"高中及以下": 0, "专科": 1, "本科": 2, "研究生": 3}
+DEGREE_RANK = {d: len(DEGREES) - 1 - i for i, d in enumerate(DEGREES)}    # schema.DEGREES is high → low
 SUPPLY_COLUMNS = ["teacher_id", "name", "school_id", "school_stage", "stage", "subject", "subject2", "employment",
                   "post", "status", "periods_main", "periods_second", "standard_load", "standard_load2",
                   "fte_main", "fte_second", "retire_date", "retire_class", "counts", "reason"]

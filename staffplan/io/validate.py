@@ -36,16 +36,17 @@ def _years_between(a: pd.Series, b: pd.Timestamp | pd.Series) -> pd.Series:
 
 
 def _number_stored(ids: pd.Series) -> pd.Series:
-    """18-digit IDs that are a float read back as an integer (440301198503011000 typed into a number cell is stored as
-    the double 440301198503011008): exactly a double, and within 128 of a multiple of 1000 (15 significant digits).
-    A genuine ID is both by chance about once in 250, so the caller asks it of a fifth of the roster."""
+    """IDs that went through a number cell: shown as 4.40301E+17, or 15–18 digits ending in 000, or an 18-digit float
+    read back as an integer (440301198503011000 typed into a number cell is stored as the double 440301198503011008):
+    exactly a double, and within 128 of a multiple of 1000 (15 significant digits).  A genuine ID is one of these by
+    chance about once in 250, so the caller asks it of a fifth of the roster."""
+    out = ids.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+") | (ids.str.fullmatch(r"\d{15,18}") & ids.str.endswith("000"))
     num = pd.to_numeric(ids.where(ids.str.fullmatch(r"\d{18}")), errors="coerce")
-    out = pd.Series(False, index=ids.index)
     ok = num.notna()
     if ok.any():
         n = [int(v) for v in ids[ok]]
-        out[ok] = [int(float(v)) == v and abs(v - round(v, -3)) < 128 for v in n]
-    return out
+        out[ok] = out[ok] | pd.Series([int(float(v)) == v and abs(v - round(v, -3)) < 128 for v in n], index=ok[ok].index)
+    return out.fillna(False).astype(bool)
 
 
 def _duplicates(issues: Issues, df: pd.DataFrame, keys: list[str], column: str, what: str) -> None:
@@ -172,8 +173,7 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     has_id = ids != ""
     # 身份证号 saved as numbers: Excel keeps 15 significant digits, so an 18-digit number ends in 000 (or is shown as
     # 4.40301E+17) — the cause, said once, instead of thousands of rows "not a valid number" and "duplicate"
-    lost = has_id & (ids.str.fullmatch(r"\d{15}\d{0,3}") & ids.str.endswith("000")
-                     | ids.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+") | _number_stored(ids))
+    lost = has_id & _number_stored(ids)
     if lost.sum() >= max(3, 0.2 * has_id.sum()):
         first = t.index[lost.to_numpy()][0]
         issues.error(f"「{lab('id_number', '身份证号')}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已被 Excel 改成 0"

@@ -115,11 +115,17 @@ WEAK_APPRAISALS = {"不合格", "基本合格"}
 EPS = 1e-6
 
 
+def _half_up(x, digits: int) -> np.ndarray:
+    """四舍五入 at ``digits`` decimals, as the workbooks print (the audit's own rounding, not the model's)."""
+    f = 10.0 ** digits
+    return np.floor(np.asarray(x, dtype=float) * f + 0.5 + 1e-9) / f
+
+
 def _as_shown(periods) -> np.ndarray:
     """The smaller of an exact period figure and the same rounded half-up to 0.1 (as the workbooks show it): a
     reader who checks 走教 against a remaining gap printed as 6.0 must not find 7 periods."""
     x = np.asarray(periods, dtype=float)
-    return np.minimum(x, np.floor(x * 10.0 + 0.5 + 1e-9) / 10.0)
+    return np.minimum(x, _half_up(x, 1))
 
 
 def _text(s) -> pd.Series:
@@ -422,8 +428,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         thr = float(config["shortage.threshold"])
         need = thr * load_in
         # judged as 学科缺口 shows the gap (缺口人数 at 0.01): 5.9995 periods at a load of 12 shows 0.50 人
-        shown_fte = np.floor(np.asarray(gap_in, float) / np.asarray(load_in, float) * 100 + 0.5 + 1e-9) / 100
-        bad = ~ex["swap"].to_numpy() & (gap_in < need - EPS) & (shown_fte < thr - EPS)
+        shown_fte = _half_up(np.asarray(gap_in, float) / np.asarray(load_in, float), 2)
+        bad = ~ex["swap"].to_numpy() & (shown_fte < thr - EPS)
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, need, gap_in, need - gap_in,
                          ex["stage"] + "：接收学校该学科缺口未达紧缺阈值"))
         # each arrival must still find the cell short by the threshold: after the plan the cell keeps at most
@@ -432,10 +438,13 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              "subject": _text(subj).to_numpy()})[~ex["swap"].to_numpy()].drop_duplicates()
         seq = recv.merge(f, on=["school_id", "stage", "subject"], how="inner")
         if len(seq):
-            g0 = seq["gap0"].to_numpy(float)
-            after = np.maximum(g0, np.floor(g0 * 10 + 0.5 + 1e-9) / 10) + seq["delta"]   # gap0 as shown (0.1 period)
+            g0, ld = seq["gap0"].to_numpy(float), seq["load"].to_numpy(float)
+            after = seq["gap0"] + seq["delta"]
             floor_ = -(1.0 - thr) * seq["load"]
-            out.append(_rows(R_RECEIVE, (after < floor_ - EPS).to_numpy(), sch, seq["school_id"], seq["subject"], "",
+            # a breach on the exact figures and on gap0 as its 缺口人数 shows it (0.01 人) — the exact one reported
+            shown_after = np.maximum(g0, _half_up(g0 / ld, 2) * ld) + seq["delta"].to_numpy(float)
+            bad_seq = (after < floor_ - EPS).to_numpy() & (shown_after < floor_.to_numpy() - EPS)
+            out.append(_rows(R_RECEIVE, bad_seq, sch, seq["school_id"], seq["subject"], "",
                              floor_, after, floor_ - after,
                              seq["stage"] + "：最后一名交流教师到达时该学科缺口已不足紧缺阈值（交流后富余超过 "
                              + f"{1.0 - thr:g} 人）"))
@@ -444,9 +453,8 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
         fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE
         pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
         pooled = fte.reindex(pooled).to_numpy(float)
-        pooled_shown = np.floor(np.nan_to_num(pooled, nan=thr) * 100 + 0.5 + 1e-9) / 100     # as shown, 0.01 人
         bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
-            (np.nan_to_num(pooled, nan=thr) < thr - EPS) & (pooled_shown < thr - EPS)
+            (_half_up(np.nan_to_num(pooled, nan=thr), 2) < thr - EPS)                    # as shown, 0.01 人
         out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,
                          "全校（小学、初中合计）该学科缺编未达紧缺阈值（人）"))
         # --- who may move --------------------------------------------------------------------------------

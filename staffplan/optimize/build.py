@@ -29,7 +29,8 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``), all
                a cell takes at most as many teachers as its shortage needs plus those it sends away — a cell
                below the shortage threshold has no candidate arrivals except two-way swaps (双向对调)
   receive_seq[c]  Σ_in offer · X − Σ_out periods · X ≤ gap0_c + (1 − threshold) · load_c for every receiving cell
-               (gap0 the larger of the exact and the shown gap, as the threshold is judged on the shown figures):
+               (gap0 as the threshold judges it, forecast.gaps.threshold_gap: the larger of the exact gap and the
+               shown 缺口人数 × load):
                each arrival finds the cell still short by the threshold, so it ends with at most (1 − threshold) FTE
                surplus (a cell short 20 periods at load 14 takes one teacher, not two: the second would find 6 < 7)
   cover[c]     u_c + Σ_in offer · X − Σ_out(main) periods_main · X − Σ_out(second) periods_second · X ≥ gap0_c
@@ -93,7 +94,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from ..forecast.gaps import shown_periods
+from ..forecast.gaps import shown_periods, threshold_gap
 from .candidates import COMPULSORY_STAGES, CandidateSet, arrival_slots, receivable_gap, row_rank
 
 W_SLACK = 1e4
@@ -310,10 +311,10 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
     cl = cset.cells.set_index("cell")
     rc = np.unique(cin[ex["kind"].to_numpy() == "short"])
     in_rc = np.isin(cell, rc)
-    g_rc = cl["gap0"].reindex(rc)
-    g_rc = np.maximum(g_rc, shown_periods(g_rc.to_numpy(float)))     # the gap as 学科缺口 shows it, as for the threshold
+    load_rc = cl["load"].reindex(rc)
+    g_rc = pd.Series(threshold_gap(cl["gap0"].reindex(rc), load_rc), index=rc)   # as the threshold judges it
     _add_family(prob, V, "receive_seq", cell[in_rc], row[in_rc], per[in_rc], LE,
-                (g_rc + (1.0 - thr) * cl["load"].reindex(rc)).to_dict(), fam)
+                (g_rc + (1.0 - thr) * load_rc).to_dict(), fam)
     upos = n + u.index.get_indexer(u.index)
     gap0 = cset.cells.set_index("cell")["gap0"]
     # receiving cells (short): u = gap0 − cov, cov ≤ net periods in, cov ≤ Σ_k v_k z_k with Σ_k z_k ≤ arrivals —
@@ -439,8 +440,8 @@ def build_model_naive(cset: CandidateSet, config) -> Model:
         prob += net(c) + u[c] >= float(cells.loc[c, "gap0"]), f"cover_{c}"
     thr = float(config["shortage.threshold"])
     for c in sorted(set(ex.loc[ex["kind"] == "short", "cell"])):
-        g = float(cells.loc[c, "gap0"])
-        prob += net(c) <= max(g, float(shown_periods(g))) + (1 - thr) * float(cells.loc[c, "load"]), f"receive_seq_{c}"
+        g, ld = float(cells.loc[c, "gap0"]), float(cells.loc[c, "load"])
+        prob += net(c) <= float(threshold_gap(g, ld)) + (1 - thr) * ld, f"receive_seq_{c}"
     senders = set(ex.loc[ex["out_main"] >= 0, "out_main"]) | set(ex.loc[ex["out_second"] >= 0, "out_second"])
     for c in sorted(senders):
         prob += -net(c) <= float(allow[c]), f"send_{c}"

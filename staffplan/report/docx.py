@@ -137,9 +137,10 @@ def _no_demand_note(gp: pd.DataFrame, agg: pd.DataFrame) -> str:
     """The subjects the curriculum gives no periods (其他, 心理健康 …): all their teachers show as 富余."""
     if "需求课时" not in gp:
         return ""
-    demand = _num(gp["需求课时"]).fillna(0).groupby(gp["学科"]).sum()
+    # Σ 需求课时 of 0 — not NaN: 学前教育 is counted in teachers, without periods
+    demand = _num(gp["需求课时"]).groupby(gp["学科"]).sum(min_count=1)
     surplus = agg.set_index("学科")["富余人数"]
-    none = [s for s in surplus.index if demand.get(s, 0) <= 0 and surplus[s] > 0 and s != "学前教育"]
+    none = [s for s in surplus.index if demand.get(s, float("nan")) <= 0 and surplus[s] > 0]
     if not none:
         return ""
     total = sum(float(surplus[s]) for s in none)
@@ -634,7 +635,8 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
     tb.style = "Table Grid"
     tb.alignment = WD_TABLE_ALIGNMENT.CENTER
     tb.autofit = False
-    widths = [Mm(x) for x in _col_widths(t, total_mm)]
+    widths_mm = _col_widths(t, total_mm)
+    widths = [Mm(x) for x in widths_mm]
     numeric = [pd.api.types.is_numeric_dtype(_num(t[c][:-1])) and _num(t[c][:-1]).notna().any() for c in t.columns]
     header = tb.rows[0]
     trpr = header._tr.get_or_add_trPr()
@@ -650,7 +652,7 @@ def _table(doc, t: pd.DataFrame, total_mm: float):
     # one never leaves fewer than KEEP_EDGE_ROWS rows under its header at the foot of a page or on the last page
     n = len(t)
     keep = np.zeros(n + 1, bool)
-    if _table_height_mm(t, _col_widths(t, total_mm), decimals) <= KEEP_WHOLE_MM:
+    if _table_height_mm(t, widths_mm, decimals) <= KEEP_WHOLE_MM:
         keep[:n] = True
     else:
         keep[:KEEP_EDGE_ROWS] = True                  # the header and the first rows

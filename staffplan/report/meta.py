@@ -72,10 +72,9 @@ def years_text(years) -> str:
 
 
 def _source_table() -> pd.DataFrame:
-    from ..paths import data_file
+    from ..paths import data_table
 
-    with data_file("report_sources.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#", dtype=str)
+    return data_table("report_sources.csv")
 
 
 def source_names(meta: RunMeta) -> list[str]:
@@ -278,10 +277,9 @@ def meta_sheet(meta: RunMeta) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def parameter_names() -> dict[str, str]:
     """Parameter key → its Chinese name (data/parameter_names.csv)."""
-    from ..paths import data_file
+    from ..paths import data_table
 
-    with data_file("parameter_names.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    table = data_table("parameter_names.csv")
     return dict(zip(table["key"], table["name"]))
 
 

@@ -12,6 +12,13 @@ ID_COLUMNS = ("教师编号", "身份证号", "身份证件号")
 
 
 _DIGITS15 = re.compile(r"[0-9]{15}")     # every ID number (15 or 18 characters) holds 15 digits in a row
+_MASKED = r"[1-9][0-9]{5}\*{8}[0-9]{3}[0-9Xx]|[1-9][0-9]{5}\*{5}[0-9]{4}"   # what mask_series writes for them
+
+
+def shows_id_numbers(values: pd.Series) -> bool:
+    """True when some cell holds an ID number, whole or as mask_series masked it (the 公示 说明 then says how)."""
+    s = values.dropna().astype(str)
+    return bool(s.str.contains(_DIGITS15).any() or s.str.contains(_MASKED, regex=True).any())
 
 
 def mask_series(values: pd.Series) -> pd.Series:

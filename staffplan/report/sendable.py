@@ -20,7 +20,7 @@ import pandas as pd
 from .docx import memo_tables
 from .figures import data_rows
 from .meta import ATTACHMENT_KIND, NOTICE_KIND, RunMeta
-from .privacy import mask_series
+from .privacy import mask_series, shows_id_numbers
 
 NOTICE_EXCHANGE, NOTICE_ZOUJIAO = "交流公示名单", "走教公示名单"
 
@@ -83,8 +83,8 @@ def write_notice_workbook(path: Path | str, notice: dict[str, pd.DataFrame], met
     """The 公示 lists as a workbook to post at the schools (see the module docstring)."""
     from .workbook import write_workbook
 
-    ids = pd.concat([df["教师编号"].astype(str) for df in notice.values() if "教师编号" in df] or [pd.Series(dtype=str)])
-    has_id_numbers = bool(ids.str.contains(r"\d{6}\*{5,8}\d{3}[\dXx]|\d{15}", regex=True).any())
+    ids = pd.concat([df["教师编号"] for df in notice.values() if "教师编号" in df] or [pd.Series(dtype=str)])
+    has_id_numbers = shows_id_numbers(ids)
     return write_workbook(path, notice, replace(meta, public=NOTICE_KIND,
                                                 options={**meta.options, "id_numbers": has_id_numbers}), force=force)
 

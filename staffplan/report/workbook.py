@@ -38,7 +38,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import OutputError
 from ..io.atomic import atomic_path
-from ..paths import data_file
+from ..paths import data_table
 from .meta import META_SHEET, RunMeta, meta_for_people, parameter_names  # noqa: F401 (re-exported)
 from ..forecast.tables import TOTAL_LABEL
 from ..rules.standards import SCHOOL_ROW as SCHOOL_ROW_STAGE
@@ -745,8 +745,7 @@ def sheet_title(name: str, meta: RunMeta) -> str:
 
 
 def _notes() -> dict[str, str]:
-    with data_file("sheet_notes.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    table = data_table("sheet_notes.csv")
     return dict(zip(table["sheet"], table["note"]))
 
 

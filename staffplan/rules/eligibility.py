@@ -59,7 +59,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..paths import data_file
+from ..paths import data_table
 from ..schema import STATUS_AT_POST, TITLE_LEVELS
 from .retirement import plan_cutoff
 
@@ -84,8 +84,7 @@ COMPULSORY_TEACHING_STAGES = ("小学", "初中")
 @functools.lru_cache(maxsize=1)
 def _private_status_pattern() -> str:
     """Regex of the health/maternity words (data/private_status_words.csv) that keep a status out of the lists."""
-    with data_file("private_status_words.csv").open(encoding="utf-8") as fh:
-        words = pd.read_csv(fh, comment="#", dtype=str)["word"].str.strip()
+    words = data_table("private_status_words.csv")["word"].str.strip()
     return "|".join(re.escape(w) for w in words if w)
 
 
