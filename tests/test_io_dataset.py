@@ -375,14 +375,32 @@ def test_negative_count_in_a_wide_table_names_the_grade_column(tmp_path):
     assert "「-45」不能为负数" in first.message
 
 
-def test_id_numbers_saved_as_numbers_are_one_sentence(tmp_path):
-    # 身份证号 stored as numbers lose their last digits (Excel keeps 15): one error saying so, not one per row
+def _numeric_id_roster(with_key: bool):
+    # 18-digit 身份证号 that went through number cells: Excel's 15 digits (…011000) or a double read back
+    # as an integer (441521199308279168), as an export opened and saved in Excel gives them
     head = fx.TEACHER_ROWS[0][:1] + ["身份证号"] + fx.TEACHER_ROWS[0][1:]
-    rows = [head]
+    rows = [head if with_key else head[1:]]
     for k in range(6):
-        rows.append([f"T{k}", 440301198503011000 + k * 1000, f"教师{k}", "女", "1985-03-01", "4415210001", "语文",
-                     "一级教师", "本科", "在编", "2015-09-01"])
-    err = _first_error(fx.basic_dataset(tmp_path / "d", teachers=rows))[0]
+        number = 440301198503011000 + k * 1000 if k % 2 else float(441521198503011168 + k * 64)
+        row = [f"T{k}", number, f"教师{k}", "女", "1985-03-01", "4415210001", "语文", "一级教师", "本科", "在编",
+               "2015-09-01"]
+        rows.append(row if with_key else row[1:])
+    return rows
+
+
+def test_id_numbers_saved_as_numbers_are_dropped_with_one_warning_when_not_needed(tmp_path):
+    # every row has its own 教师编号, 性别 and 出生日期: the roster is read, the lost numbers are not used or shown
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=_numeric_id_roster(True)), strict=False)
+    assert not errors(ds), [e.sentence() for e in errors(ds)]
+    said = [i for i in ds.issues.warnings if "以数字格式保存" in i.message]
+    assert len(said) == 1 and said[0].column == "身份证号" and "6 个号码" in said[0].message
+    assert (ds.teachers["id_number"] == "").all()
+    assert ds.teachers["teacher_id"].tolist() == [f"T{k}" for k in range(6)]
+
+
+def test_id_numbers_saved_as_numbers_are_one_error_when_they_are_the_key(tmp_path):
+    # no 教师编号: the ID is the key, and it is lost — one error saying so, not one per row
+    err = _first_error(fx.basic_dataset(tmp_path / "d", teachers=_numeric_id_roster(False)))[0]
     lost = [i for i in err.issues.errors if "以数字格式保存" in i.message]
     assert len(lost) == 1 and lost[0].column == "身份证号" and "6 个号码" in lost[0].message
     assert not [i for i in err.issues.errors if "不是有效的 18 位号码" in i.message or "身份证号重复" in i.message]

@@ -168,3 +168,15 @@ def test_year_month_numbers_with_two_digit_months_read_2015_1_as_october():
     assert got[:3] == [pd.Timestamp("2015-03-01"), pd.Timestamp("2015-10-01"), pd.Timestamp("2016-12-01")]
     assert parse_date(pd.Series([2015.3, 2015.1]))[1] == pd.Timestamp("2015-01-01")
     assert parse_date(2015.1) == pd.Timestamp("2015-01-01")
+
+
+def test_id_numbers_that_went_through_number_cells_are_recognised():
+    # by hand: 441521199308279168 = 6,898,768,739,191,862 × 64 (53 bits × 2^6) is exactly a double (what a number cell holding
+    # 4.415211993082792E+17 reads back as); 441521199308279161 is not (the nearest double is …168);
+    # 440301198503011000 is Excel's 15 digits; 4.40301E+17 is the cell as shown; 44030119850301101X has a letter
+    ids = pd.Series(["441521199308279168", "441521199308279161", "440301198503011000", "4.40301E+17",
+                     "44030119850301101X", ""])
+    assert idcard.number_stored(ids).tolist() == [True, False, True, True, False, False]
+    # a column counts as saved as numbers when at least 3 and a fifth of the filled IDs are such
+    assert not idcard.number_stored_column(ids.iloc[[0, 1, 4]]).any()
+    assert idcard.number_stored_column(ids).tolist() == [True, False, True, True, False, False]

@@ -561,6 +561,25 @@ def transform_enrollment(frame: pd.DataFrame, labels: dict[str, str], schools: p
     return _finish("enrollment", df)
 
 
+def _drop_numeric_ids(df: pd.DataFrame, tid: pd.Series, labels: dict[str, str], issues: Issues, where: dict) -> None:
+    """A 身份证号 column saved as numbers (an export opened and saved in Excel: its last digits are lost,
+    ``idcard.number_stored_column``) is not needed when every such row has its own 教师编号, 性别 and 出生日期: those
+    numbers are blanked (never shown, never used to derive anything) with one warning.  Otherwise they are kept, and
+    validation says once why the roster cannot be read (the teachers would have no key, sex or birth date)."""
+    lost = idcard.number_stored_column(df["id_number"])
+    if not lost.any():
+        return
+    usable = (tid != "") & (df["sex"].fillna("").astype(str) != "") & df["birth_date"].notna()
+    if not usable[lost].all():
+        return
+    first = df.index[lost.to_numpy()][0]
+    lab = labels.get("id_number", "身份证号")
+    issues.warning(f"「{lab}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已经失真（Excel 的数字只保留 15 位有效"
+                   "数字），这些号码不再使用：教师按教师编号区分，性别、出生日期取自各自的列；如需在名单中列出身份证号，"
+                   "请在原系统中把该列设为文本格式后重新导出", row=int(df.at[first, "src_row"]), column=lab, **where)
+    df.loc[lost, "id_number"] = ""
+
+
 def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                        where: dict) -> pd.DataFrame:
     df = convert("teachers", frame, labels, issues)
@@ -570,6 +589,7 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
     ids = df["id_number"].fillna("").astype(str)
     df["id_number"] = ids.str.upper()
     tid = df["teacher_id"].fillna("").astype(str)
+    _drop_numeric_ids(df, tid, labels, issues, where)
     df["teacher_id"] = tid.where(tid != "", df["id_number"])
     # sex and birth date from the ID number when missing
     chk = idcard.validate_ids(df["id_number"])

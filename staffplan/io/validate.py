@@ -35,20 +35,6 @@ def _years_between(a: pd.Series, b: pd.Timestamp | pd.Series) -> pd.Series:
     return years - before.astype(int)
 
 
-def _number_stored(ids: pd.Series) -> pd.Series:
-    """IDs that went through a number cell: shown as 4.40301E+17, or 15–18 digits ending in 000, or an 18-digit float
-    read back as an integer (440301198503011000 typed into a number cell is stored as the double 440301198503011008):
-    exactly a double, and within 128 of a multiple of 1000 (15 significant digits).  A genuine ID is one of these by
-    chance about once in 250, so the caller asks it of a fifth of the roster."""
-    out = ids.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+") | (ids.str.fullmatch(r"\d{15,18}") & ids.str.endswith("000"))
-    num = pd.to_numeric(ids.where(ids.str.fullmatch(r"\d{18}")), errors="coerce")
-    ok = num.notna()
-    if ok.any():
-        n = [int(v) for v in ids[ok]]
-        out[ok] = out[ok] | pd.Series([int(float(v)) == v and abs(v - round(v, -3)) < 128 for v in n], index=ok[ok].index)
-    return out.fillna(False).astype(bool)
-
-
 def _duplicates(issues: Issues, df: pd.DataFrame, keys: list[str], column: str, what: str) -> None:
     if not len(df):
         return
@@ -173,17 +159,17 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     has_id = ids != ""
     # 身份证号 saved as numbers: Excel keeps 15 significant digits, so an 18-digit number ends in 000 (or is shown as
     # 4.40301E+17) — the cause, said once, instead of thousands of rows "not a valid number" and "duplicate"
-    lost = has_id & _number_stored(ids)
-    if lost.sum() >= max(3, 0.2 * has_id.sum()):
+    # (the reader has already dropped such numbers where each row has its own 教师编号, 性别 and 出生日期)
+    lost = has_id & idcard.number_stored_column(ids)    # a few such rows: reported one by one below
+    if lost.any():
         first = t.index[lost.to_numpy()][0]
-        issues.error(f"「{lab('id_number', '身份证号')}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已被 Excel 改成 0"
-                     "（数字只保留 15 位有效数字），号码已无法恢复：请在原系统中把该列设为文本格式后重新导出，或改用"
-                     "「教师编号」作为唯一键", file=str(t.at[first, "src_file"]), sheet=str(t.at[first, "src_sheet"]),
+        issues.error(f"「{lab('id_number', '身份证号')}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已经失真（Excel "
+                     "的数字只保留 15 位有效数字），号码已无法恢复，而有的教师没有教师编号、性别或出生日期，只能靠身份证号："
+                     "请在原系统中把该列设为文本格式后重新导出，或补上「教师编号」「性别」「出生日期」列",
+                     file=str(t.at[first, "src_file"]), sheet=str(t.at[first, "src_sheet"]),
                      row=int(t.at[first, "src_row"]), column=lab("id_number", "身份证号"), code="id_as_number")
         has_id = has_id & ~lost
         ids = ids.where(~lost, "")
-    else:
-        lost = pd.Series(False, index=t.index)     # a few such rows: reported one by one below
     keyed = t[(t["teacher_id"] != "") & ~(lost & (t["teacher_id"] == t["id_number"]))]
     _duplicates(issues, keyed, ["teacher_id"], key_col, "教师编号（或身份证号）")
     # the same person under two 教师编号 (rows already reported as duplicate 教师编号 are left out)

@@ -84,6 +84,29 @@ def mask_ids(series: pd.Series) -> pd.Series:
     return out
 
 
+def number_stored(ids: pd.Series) -> pd.Series:
+    """IDs that went through a number cell: shown as 4.40301E+17, or 15–18 digits ending in 000 (Excel keeps 15
+    significant digits), or 18 digits that are exactly a double (a number cell read back as an integer:
+    441521199308279168, or 440301198503011008 for a typed 440301198503011000).  A genuine ID is exactly a double by
+    chance once in 32–64, so :func:`number_stored_column` asks it of a fifth of the roster."""
+    s = ids.fillna("").astype(str).str.strip()
+    out = s.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+") | (s.str.fullmatch(r"\d{15,18}") & s.str.endswith("000"))
+    d18 = s.str.fullmatch(r"\d{18}")
+    if d18.any():
+        out[d18] = out[d18] | pd.Series([int(float(v)) == int(v) for v in s[d18]], index=s[d18].index)
+    return out.fillna(False).astype(bool)
+
+
+def number_stored_column(ids: pd.Series) -> pd.Series:
+    """:func:`number_stored` when the column as a whole went through number cells (at least 3 such IDs and a fifth
+    of the filled ones), else all False (a few such rows are reported one by one as invalid numbers)."""
+    lost = number_stored(ids)
+    filled = int((ids.fillna("").astype(str).str.strip() != "").sum())
+    if lost.sum() >= max(3, 0.2 * filled):
+        return lost
+    return pd.Series(False, index=ids.index)
+
+
 def validate_ids(series: pd.Series) -> pd.DataFrame:
     """Vectorised checks: columns valid (bool), birth_date (datetime64), sex ('男'/'女'/'')."""
     s = series.fillna("").astype(str).str.strip().str.upper()
