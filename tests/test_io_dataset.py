@@ -428,3 +428,29 @@ def test_a_bad_class_count_in_a_grade_without_pupils_is_one_error(tmp_path):
     err, first = _first_error(root)
     assert [(i.row, i.column) for i in err.issues.errors] == [(2, "一年级班数")]
     assert "「二百一」不是数字" in first.message
+
+
+def _roster_with(extra_header: str, values: list[str]) -> list[list]:
+    head = fx.TEACHER_ROWS[0] + [extra_header]
+    return [head] + [r + [v] for r, v in zip(fx.TEACHER_ROWS[1:], values)]
+
+
+def test_two_years_of_appraisal_in_one_cell_are_split_by_year(tmp_path):
+    # 近两年考核 「2025年合格，2024年不合格」: by the years written, 2025 → 考核 合格, 2024 → 上年考核 不合格 (the order
+    # in the cell does not matter); without years the two words cannot be told apart: the weaker (基本合格) counts for
+    # both, with a warning
+    rows = _roster_with("近两年考核", ["2025年合格，2024年不合格", "合格、基本合格"])
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (t.at["T1", "appraisal"], t.at["T1", "appraisal_prev"]) == ("合格", "不合格")
+    assert (t.at["T2", "appraisal"], t.at["T2", "appraisal_prev"]) == ("基本合格", "基本合格")
+    assert [w.row for w in ds.issues.warnings if "没有写年份" in w.message] == [3]
+
+
+def test_a_roster_without_any_appraisal_column_is_warned(tmp_path):
+    # the rule that keeps 不合格/基本合格 teachers from 乡村/薄弱 schools rests on it: its absence is said
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d"), strict=False)
+    assert any("没有考核结果列" in w.message for w in ds.issues.warnings)
+    rows = _roster_with("2025年考核", ["合格", "优秀"])
+    ds = load_dataset(fx.basic_dataset(tmp_path / "e", teachers=rows), strict=False)
+    assert not any("没有考核结果列" in w.message for w in ds.issues.warnings)

@@ -118,3 +118,14 @@ def test_appraisal_columns_by_year():
     rows = [["教师编号", "姓名", "2024年考核", "2025年度考核"]]
     h = detect_header(rows, "teachers")
     assert h.columns["appraisal"] == 3 and h.columns["appraisal_prev"] == 2
+
+
+def test_appraisal_columns_with_the_year_in_brackets_or_relative_words():
+    # an export's 年度考核结果（2025年） and （2024年） are two years (bracketed hints are otherwise dropped, which made
+    # them one label twice and neither was read); 本年度考核 / 上年度考核 name the years relative to the export
+    h = detect_header([["教师编号", "姓名", "年度考核结果\n（2024年）", "年度考核结果\n（2025年）"]], "teachers")
+    assert h.columns["appraisal"] == 3 and h.columns["appraisal_prev"] == 2
+    h = detect_header([["教师编号", "姓名", "本年度考核", "上年度考核"]], "teachers")
+    assert h.columns["appraisal"] == 2 and h.columns["appraisal_prev"] == 3
+    h = detect_header([["教师编号", "姓名", "近两年考核"]], "teachers")
+    assert h.columns["appraisal_two"] == 2

@@ -180,3 +180,12 @@ def test_id_numbers_that_went_through_number_cells_are_recognised():
     # a column counts as saved as numbers when at least 3 and a fifth of the filled IDs are such
     assert not idcard.number_stored_column(ids.iloc[[0, 1, 4]]).any()
     assert idcard.number_stored_column(ids).tolist() == [True, False, True, True, False, False]
+
+
+def test_export_words_for_tier_backbone_special_approval_and_willingness():
+    # words a helper found in exports written from the public formats, each read as a planner would
+    assert [nz.normalize_tier(w) for w in ("优质学校", "一般学校", "薄弱学校")] == ["优质", "一般", "薄弱"]
+    assert nz.lookup("backbone", "市级学科带头人", None) == "1"
+    assert [nz.normalize_special(w) for w in ("产假", "产假/哺乳期")] == ["哺乳期", "哺乳期"]
+    assert [nz.lookup("bool", w, None) for w in ("已审批", "已备案未批准", "待审批")] == ["1", "0", "0"]
+    assert nz.lookup("willingness", "不同意交流", None) == "不愿交流"

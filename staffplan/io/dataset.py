@@ -19,6 +19,8 @@ headers as written so messages name the user's column. Inputs are only ever open
 """
 from __future__ import annotations
 
+import re
+
 import contextvars
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -622,7 +624,54 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
     for c in ("arrival_date", "work_start", "agreed_retirement"):
         df[c] = pd.to_datetime(df[c])
     df["appraisal_prev"] = df["appraisal_prev"].fillna("")
+    _split_two_year_appraisal(df, labels, issues, where)
+    if not {"appraisal", "appraisal_prev", "appraisal_two"} & set(frame.columns):
+        issues.warning("教师名册中没有考核结果列（如「2025年考核」「上年考核」「近两年考核」）：近两年考核不合格或基本合格的"
+                       "教师无法按 exchange.weak_needs_good_appraisal 排除在派往乡村、薄弱学校和走教之外；如名册有考核列，"
+                       "请把列名改成上述写法后重算", column="考核", **where)
     return _finish("teachers", df)
+
+
+_APPRAISAL_ORDER = {"不合格": 0, "基本合格": 1, "合格": 2, "优秀": 3}
+
+
+def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> None:
+    """近两年考核 in one cell: ``2024年不合格，2025年合格`` gives the later year to 考核 and the earlier to 上年考核
+    (where those columns are blank).  Words without years (``合格、基本合格``) cannot be told apart: the weaker one is
+    used for both years, with a warning (so a 基本合格 still keeps the teacher from 乡村/薄弱 schools)."""
+    if "appraisal_two" not in df.columns:
+        return
+    text = df["appraisal_two"].fillna("").astype(str).str.strip()
+    lab = labels.get("appraisal_two", "近两年考核")
+    latest = pd.Series("", index=df.index, dtype=object)
+    prev = pd.Series("", index=df.index, dtype=object)
+    unclear, unknown = [], []
+    for i, v in text[text != ""].items():
+        pairs = re.findall(r"(\d{4})\s*年?度?\s*[:：]?\s*([^\d,，;；、/|\s]+)", v)
+        if pairs:
+            pairs.sort()
+            words = [w for _, w in pairs]
+        else:
+            words = [w for w in re.split(r"[,，;；、/|\s]+", v) if w]
+        values = [nz.normalize_appraisal(w) for w in words]
+        if any(x is None for x in values):
+            unknown.append(i)
+            continue
+        if not pairs and len(values) > 1:
+            weakest = min(values, key=lambda x: _APPRAISAL_ORDER.get(x, 2))
+            values = [weakest, weakest]
+            unclear.append(i)
+        latest[i] = values[-1]
+        prev[i] = values[-2] if len(values) > 1 else ""
+    for col, got in (("appraisal", latest), ("appraisal_prev", prev)):
+        blank = df[col].fillna("").astype(str) == ""
+        df.loc[blank & (got != ""), col] = got[blank & (got != "")]
+    for rows, what in ((unclear, "没有写年份，分不出哪一年：按其中较低的等次计两年"),
+                       (unknown, "有不认识的考核等次（应为优秀、合格、基本合格、不合格），本行未计考核")):
+        if rows:
+            r = rows[0]
+            more = f"（另有 {len(rows) - 1} 行同类情况）" if len(rows) > 1 else ""
+            issues.warning(f"「{lab}」{what}{more}", row=int(df.at[r, "src_row"]), column=lab, **where)
 
 
 def transform_simple(table: str, ex: Extract, issues: Issues, schools: pd.DataFrame | None = None) -> pd.DataFrame:

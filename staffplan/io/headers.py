@@ -52,6 +52,17 @@ def header_key(text) -> str:
     return clean_header(text).lower()
 
 
+@lru_cache(maxsize=65536)
+def year_key(text) -> str:
+    """Like :func:`header_key` but the text inside brackets is kept (the brackets go): ``年度考核结果\n（2025年）`` →
+    ``年度考核结果2025年``, for the year patterns."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    t = to_halfwidth(str(text)).replace("*", "").replace("※", "")
+    t = re.sub(r"[()\[\]【】<>〔〕（）]", "", _SPACES.sub("", t))
+    return t.strip(":：").lower()
+
+
 # --- alias data ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -67,6 +78,17 @@ class AliasMap:
         k = header_key(label)
         if not k:
             return None, None
+        # a year in brackets is part of the label: 年度考核结果（2025年） and （2024年） are two years, not twice
+        # 年度考核结果
+        yk = year_key(label)
+        if yk != k and re.search(r"\d{4}", yk):
+            for rx, fld in self.patterns:
+                m = rx.match(yk)
+                if m:
+                    try:
+                        return fld, int(m.group(1))
+                    except (IndexError, TypeError, ValueError):
+                        break
         f = self.exact.get(k)
         if f:
             return f, None
