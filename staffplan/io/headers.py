@@ -82,13 +82,9 @@ class AliasMap:
         # 年度考核结果
         yk = year_key(label)
         if yk != k and re.search(r"\d{4}", yk):
-            for rx, fld in self.patterns:
-                m = rx.match(yk)
-                if m:
-                    try:
-                        return fld, int(m.group(1))
-                    except (IndexError, TypeError, ValueError):
-                        break
+            fld, year = self._pattern(yk)
+            if year is not None:
+                return fld, year
         f = self.exact.get(k)
         if f:
             return f, None
@@ -96,8 +92,12 @@ class AliasMap:
             f = self.exact.get(short)
             if f:
                 return f, None
+        return self._pattern(k)
+
+    def _pattern(self, key: str) -> tuple[str | None, int | None]:
+        """(field, year) of the first year pattern ``key`` matches (year None when its group is not a number)."""
         for rx, fld in self.patterns:
-            m = rx.match(k)
+            m = rx.match(key)
             if m:
                 try:
                     return fld, int(m.group(1))
