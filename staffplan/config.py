@@ -6,7 +6,6 @@ Unknown sections or keys are errors naming the key; types must match the default
 from __future__ import annotations
 
 import copy
-import csv
 import functools
 import re
 import tomllib
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Issue, ERROR
-from staffplan.paths import data_file
+from staffplan.paths import data_file, data_table
 
 DEFAULT_CONFIG = "staffplan.toml"
 
@@ -84,13 +83,10 @@ def _type_ok(default: Any, value: Any) -> bool:
 @functools.lru_cache(maxsize=1)
 def _ranges() -> dict[str, tuple[float | None, float | None, bool, str]]:
     """key → (lower, upper, lower open, note) from data/parameter_ranges.csv."""
-    out = {}
-    with data_file("parameter_ranges.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
-            lo, hi = row["lower"].strip(), row["upper"].strip()
-            out[row["key"].strip()] = (float(lo) if lo else None, float(hi) if hi else None,
-                                       row["lower_open"].strip() == "yes", row["note"].strip())
-    return out
+    rows = data_table("parameter_ranges.csv")
+    num = lambda v: float(v) if v.strip() else None  # noqa: E731
+    return {r.key.strip(): (num(r.lower), num(r.upper), r.lower_open.strip() == "yes", r.note.strip())
+            for r in rows.itertuples(index=False)}
 
 
 def _out_of_range(dotted: str, value: Any) -> str:

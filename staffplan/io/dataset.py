@@ -632,9 +632,6 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
     return _finish("teachers", df)
 
 
-_APPRAISAL_ORDER = {"不合格": 0, "基本合格": 1, "合格": 2, "优秀": 3}
-
-
 def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> None:
     """近两年考核 in one cell: ``2024年不合格，2025年合格`` gives the later year to 考核 and the earlier to 上年考核
     (where those columns are blank).  Words without years (``合格、基本合格``) cannot be told apart: the weaker one is
@@ -658,7 +655,8 @@ def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: 
             unknown.append(i)
             continue
         if not pairs and len(values) > 1:
-            weakest = min(values, key=lambda x: _APPRAISAL_ORDER.get(x, 2))
+            # schema.APPRAISALS runs from 优秀 to 不合格; 不定等次 ('') is no grade
+            weakest = max(values, key=lambda x: schema.APPRAISALS.index(x) if x in schema.APPRAISALS else -1)
             values = [weakest, weakest]
             unclear.append(i)
         latest[i] = values[-1]

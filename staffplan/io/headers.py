@@ -17,15 +17,18 @@ from .normalize import load_alias_csv, to_halfwidth
 SCAN_ROWS = 30
 
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|〔[^〔〕]*〕|（[^（）]*）")
+_BRACKET_CHARS = re.compile(r"[()\[\]【】<>〔〕（）]")
 _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=65536)
-def clean_header(text) -> str:
+def clean_header(text, keep_brackets: bool = False) -> str:
     """Header cell → comparable text: half-width, no ``*`` markers, line breaks, spaces or bracketed hints.
 
     ``*出生日期\\n(yyyy-MM-dd)`` → ``出生日期``; ``学校名称（必填）`` → ``学校名称``; ``镇(街)`` → ``镇``.
+    ``keep_brackets``: the text inside brackets (and every line) is kept, only the brackets go — for the year
+    patterns: ``年度考核结果\\n（2025年）`` → ``年度考核结果2025年``.
     """
     if text is None:
         return ""
@@ -35,10 +38,12 @@ def clean_header(text) -> str:
         text = str(int(text)) if text.is_integer() else str(text)
     t = to_halfwidth(str(text))
     lines = [x for x in re.split(r"[\r\n]+", t) if x.strip()]
-    if len(lines) > 1 and any(_CJK.search(x) for x in lines):  # 出生日期\nyyyy-MM-dd: the hint line goes
-        t = "".join(x for x in lines if _CJK.search(x))
+    if not keep_brackets and len(lines) > 1 and any(_CJK.search(x) for x in lines):
+        t = "".join(x for x in lines if _CJK.search(x))   # 出生日期\n yyyy-MM-dd: the hint line goes
     t = t.replace("*", "").replace("※", "")
     t = _SPACES.sub("", t)
+    if keep_brackets:
+        t = _BRACKET_CHARS.sub("", t)
     prev = None
     while prev != t:
         prev = t
@@ -48,19 +53,8 @@ def clean_header(text) -> str:
 
 
 @lru_cache(maxsize=65536)
-def header_key(text) -> str:
-    return clean_header(text).lower()
-
-
-@lru_cache(maxsize=65536)
-def year_key(text) -> str:
-    """Like :func:`header_key` but the text inside brackets is kept (the brackets go): ``年度考核结果\n（2025年）`` →
-    ``年度考核结果2025年``, for the year patterns."""
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    t = to_halfwidth(str(text)).replace("*", "").replace("※", "")
-    t = re.sub(r"[()\[\]【】<>〔〕（）]", "", _SPACES.sub("", t))
-    return t.strip(":：").lower()
+def header_key(text, keep_brackets: bool = False) -> str:
+    return clean_header(text, keep_brackets).lower()
 
 
 # --- alias data ---------------------------------------------------------------------------------------
@@ -80,7 +74,7 @@ class AliasMap:
             return None, None
         # a year in brackets is part of the label: 年度考核结果（2025年） and （2024年） are two years, not twice
         # 年度考核结果
-        yk = year_key(label)
+        yk = header_key(label, keep_brackets=True)
         if yk != k and re.search(r"\d{4}", yk):
             fld, year = self._pattern(yk)
             if year is not None:
