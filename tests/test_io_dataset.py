@@ -454,3 +454,71 @@ def test_a_roster_without_any_appraisal_column_is_warned(tmp_path):
     rows = _roster_with("2025年考核", ["合格", "优秀"])
     ds = load_dataset(fx.basic_dataset(tmp_path / "e", teachers=rows), strict=False)
     assert not any("没有考核结果列" in w.message for w in ds.issues.warnings)
+
+
+def _roster_with_columns(extra: dict[str, list]) -> list[list]:
+    head = fx.TEACHER_ROWS[0] + list(extra)
+    return [head] + [r + [v[i] for v in extra.values()] for i, r in enumerate(fx.TEACHER_ROWS[1:])]
+
+
+def test_wishes_in_two_yes_no_columns_become_the_willingness_words(tmp_path):
+    # 是否愿意交流 / 是否愿意走教 (是/否 each), as forms exports give them: T1 是/否 → 愿意交流、不愿走教;
+    # T2 否/愿意 → 不愿交流、愿意走教 (the rules read these words: a willing teacher near retirement still rotates,
+    # 走教 beyond the standard load needs 愿意走教)
+    rows = _roster_with_columns({"是否愿意交流": ["是", "否"], "是否愿意走教": ["否", "愿意"]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert t.at["T1", "willingness"] == "愿意交流、不愿走教"
+    assert t.at["T2", "willingness"] == "不愿交流、愿意走教"
+
+
+def test_a_yes_no_wish_column_wins_over_a_contrary_willingness_with_a_warning(tmp_path):
+    # 本人意愿 「愿意交流」 but 是否愿意交流 「否」 on T1: the dedicated column counts (不愿交流), warned once at row 2;
+    # T2's blank 是否愿意交流 leaves its 本人意愿 「愿意走教」 as written
+    rows = _roster_with_columns({"本人意愿": ["愿意交流", "愿意走教"], "是否愿意交流": ["否", None]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (t.at["T1", "willingness"], t.at["T2", "willingness"]) == ("不愿交流", "愿意走教")
+    clash = [w for w in ds.issues.warnings if "说法相反" in w.message]
+    assert [(w.row, w.column) for w in clash] == [(2, "是否愿意交流")]
+
+
+def test_both_wishes_in_one_phrase(tmp_path):
+    # 「愿意交流和走教」 is both wishes; 「都不愿意」 neither
+    rows = _roster_with_columns({"本人意愿": ["愿意交流和走教", "都不愿意"]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (t.at["T1", "willingness"], t.at["T2", "willingness"]) == ("愿意交流、愿意走教", "不愿交流、不愿走教")
+    assert not [w for w in ds.issues.warnings if "本人意愿" in (w.column or "")]
+
+
+def test_a_filed_but_unapproved_special_case_is_warned_once_without_the_situation(tmp_path):
+    # domain §6: 待审批 cases are not selected, with a warning. T1 孕期 not approved, T2 哺乳期 approved: one warning,
+    # counting 1 teacher, at T1's row (2), naming the approval column and not the situation (health data stays out)
+    rows = _roster_with_columns({"特殊情况": ["孕期", "哺乳期"], "特殊情况已批准": ["否", "是"]})
+    _, issues, _ = check_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows))
+    pend = [w for w in issues.warnings if "待审批" in w.message]
+    assert len(pend) == 1 and pend[0].message.startswith("1 名教师") and pend[0].row == 2
+    assert pend[0].column == "特殊情况已批准" and "孕期" not in pend[0].message
+
+
+def test_second_subject_written_with_its_periods_or_with_two_subjects(tmp_path):
+    # 兼任学科 「美术4」: 美术 with 4 兼任课时 (the column is blank); 「劳动、音乐（2节）」: the first known subject (劳动) is
+    # kept and one warning says the second is not counted
+    rows = _roster_with_columns({"兼任学科": ["美术4", "劳动、音乐（2节）"]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (t.at["T1", "subject2"], t.at["T1", "periods2"]) == ("美术", 4.0)
+    assert t.at["T2", "subject2"] == "劳动" and pd.isna(t.at["T2", "periods2"])
+    many = [w for w in ds.issues.warnings if "两门以上" in w.message]
+    assert [(w.row, w.column) for w in many] == [(3, "兼任学科")]
+    assert not [w for w in ds.issues.warnings if "不在学科表中" in w.message]
+
+
+def test_a_written_second_subject_period_count_does_not_override_the_periods_column(tmp_path):
+    # 「美术（4节）」 beside 兼任课时 6: the column is the roster's figure and stays 6
+    rows = _roster_with_columns({"兼任学科": ["美术（4节）", "音乐"], "兼任课时": [6, 2]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (t.at["T1", "subject2"], t.at["T1", "periods2"]) == ("美术", 6.0)
+    assert (t.at["T2", "subject2"], t.at["T2", "periods2"]) == ("音乐", 2.0)

@@ -306,6 +306,8 @@ RULES: dict[str, Rule] = {
     "appraisal": _vocab_rule(nz.normalize_appraisal, schema.APPRAISALS, soft=True),
     "special": _vocab_rule(nz.normalize_special, schema.SPECIALS, soft=True),
     "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True),
+    "consent": Rule(lambda raw, f: nz.normalize_consent(raw), "无法识别为 是/否",
+                    "是、否、愿意 或 不愿意（本行不计此项意愿）", WARNING),
 }
 NUMBER_EXAMPLES = {"lon": "113.25 这样的数字（经度，单位：度）", "lat": "23.12 这样的数字（纬度，单位：度）"}
 _PERSONAL = {"id_number", "special"}  # a malformed date is shown (it is not a real date); IDs never
@@ -582,8 +584,57 @@ def _drop_numeric_ids(df: pd.DataFrame, tid: pd.Series, labels: dict[str, str], 
     df.loc[lost, "id_number"] = ""
 
 
+_SECOND_PERIODS = re.compile(r"^(?P<subject>.*?[^\d\s（(])\s*[（(]?\s*(?P<n>\d{1,2}(?:\.\d+)?)\s*(?:节|课时)?\s*"
+                             r"(?:/\s*周|每周)?\s*[)）]?$")
+_SECOND_SPLIT = re.compile(r"\s*[、,，;；/|＋+]\s*|\s*[和及]\s*")
+
+
+def _second_subject_cells(frame: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> pd.DataFrame:
+    """兼任学科 as rosters write it: 「美术4」「美术（4节）」 give the subject and, where 兼任课时 is blank, its
+    periods; 「劳动、美术」 names two second subjects where the roster model has one: the first known one is
+    kept, with one warning (the other's periods are not counted)."""
+    if "subject2" not in frame.columns:
+        return frame
+    raw = frame["subject2"]
+    text = nz.normalize_text(raw).fillna("")
+    if not text.str.contains(r"\d|[、,，;；/|＋+和及]", regex=True).any():
+        return frame
+    frame = frame.copy()
+    periods_blank = nz.is_blank(frame["periods2"]) if "periods2" in frame.columns else pd.Series(True, index=frame.index)
+    subj, per, several = text.copy(), pd.Series(None, index=frame.index, dtype=object), []
+    extra = vocabulary("subject")
+    for i, v in text[text != ""].items():
+        if not any(ch.isdigit() for ch in v) and nz.normalize_subject(v, extra=extra) is not None:
+            continue
+        parts = [p for p in _SECOND_SPLIT.split(v) if p]
+        known = []
+        for p in parts:
+            m = _SECOND_PERIODS.match(p)
+            name, n = (m.group("subject"), m.group("n")) if m else (p, None)
+            if nz.normalize_subject(name, extra=extra) is not None:
+                known.append((name, n))
+        if not known:
+            continue
+        subj[i], per[i] = known[0]
+        if len(known) > 1:
+            several.append(i)
+    frame["subject2"] = raw.where(subj == text, subj)
+    took = per.notna() & periods_blank
+    if took.any():
+        frame["periods2"] = (frame["periods2"] if "periods2" in frame.columns
+                             else pd.Series(None, index=frame.index, dtype=object)).where(~took, per)
+    if several:
+        lab = labels.get("subject2", "兼任学科")
+        more = f"（共 {len(several)} 行）" if len(several) > 1 else ""
+        issues.warning(f"「{lab}」写了两门以上学科{more}：只计第一门（如「{text[several[0]]}」计"
+                       f"「{subj[several[0]]}」），其余学科的课时未计入供给；如需计入，请把主要兼任学科填在此列",
+                       row=int(frame.at[several[0], "src_row"]), column=lab, **where)
+    return frame
+
+
 def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.DataFrame, issues: Issues,
                        where: dict) -> pd.DataFrame:
+    frame = _second_subject_cells(frame, labels, issues, where)
     df = convert("teachers", frame, labels, issues)
     report_school_conflicts(issues, frame, schools, labels)
     df["school_id"] = resolve_schools(df, schools)
@@ -625,11 +676,45 @@ def transform_teachers(frame: pd.DataFrame, labels: dict[str, str], schools: pd.
         df[c] = pd.to_datetime(df[c])
     df["appraisal_prev"] = df["appraisal_prev"].fillna("")
     _split_two_year_appraisal(df, labels, issues, where)
+    _merge_consents(df, frame, labels, issues, where)
     if not {"appraisal", "appraisal_prev", "appraisal_two"} & set(frame.columns):
         issues.warning("教师名册中没有考核结果列（如「2025年考核」「上年考核」「近两年考核」）：近两年考核不合格或基本合格的"
                        "教师无法按 exchange.weak_needs_good_appraisal 排除在派往乡村、薄弱学校和走教之外；如名册有考核列，"
                        "请把列名改成上述写法后重算", column="考核", **where)
     return _finish("teachers", df)
+
+
+def _merge_consents(df: pd.DataFrame, frame: pd.DataFrame, labels: dict[str, str], issues: Issues,
+                    where: dict) -> None:
+    """是否愿意交流 / 是否愿意走教 as their own 是/否 columns become the 本人意愿 words (愿意交流/不愿交流,
+    愿意走教/不愿走教) that the rules read.  Where a row also has 本人意愿 saying the opposite, the dedicated
+    column wins, with one warning."""
+    pairs = (("consent_exchange", "愿意交流", "不愿交流"), ("consent_zoujiao", "愿意走教", "不愿走教"))
+    if not any(f in frame.columns for f, _, _ in pairs):
+        return
+    words = df["willingness"].fillna("").astype(str)
+    has = {w: words.str.contains(w, regex=False) for w in schema.WILLINGNESS}
+    wl = labels.get("willingness", "本人意愿")
+    for field, yes, no in pairs:
+        if field not in frame.columns:
+            continue
+        val = df[field]
+        given = val.notna()
+        said_yes = given & (val == True)   # noqa: E712 (object column of True/False/None)
+        said_no = given & (val == False)   # noqa: E712
+        clash = (said_yes & has[no]) | (said_no & has[yes])
+        lab = labels.get(field, field)
+        if clash.any():
+            r = clash[clash].index[0]
+            more = f"（共 {int(clash.sum())} 行）" if clash.sum() > 1 else ""
+            issues.warning(f"「{lab}」与「{wl}」说法相反{more}，按「{lab}」计", row=int(df.at[r, "src_row"]),
+                           column=lab, **where)
+        has[yes] = said_yes | (~given & has[yes])
+        has[no] = said_no | (~given & has[no])
+    joined = pd.Series("", index=df.index, dtype=object)
+    for w in schema.WILLINGNESS:
+        joined = joined + np.where(has[w], w + "、", "")
+    df["willingness"] = joined.str.rstrip("、")
 
 
 def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> None:

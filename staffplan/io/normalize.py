@@ -116,6 +116,7 @@ def _vectorize(func: Callable, na: Any = None):
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
+    wrapper.__wrapped__ = func
     return wrapper
 
 
@@ -461,7 +462,7 @@ def _willingness(x, extra: dict | None = None):
         if v is None:
             return None
         if v:
-            found.add(v)
+            found.update(v.split("、"))     # 愿意交流和走教 → both words
     from ..schema import WILLINGNESS
 
     return "、".join(w for w in WILLINGNESS if w in found)
@@ -469,6 +470,26 @@ def _willingness(x, extra: dict | None = None):
 
 normalize_willingness = _vectorize(_willingness)
 normalize_willingness.__doc__ = "本人意愿: one or several of 愿意交流/不愿交流/愿意走教 → joined by '、' in schema order; None if unknown."
+
+_bool_scalar = _bool_value("bool", None).__wrapped__
+
+
+def _consent(x):
+    """One wish in its own column (是否愿意交流, 是否愿意走教): 是/否 (values_bool) or a 本人意愿 word
+    (愿意/不愿意/同意/不同意交流…: a word starting with 不 says no)."""
+    if isinstance(x, bool):
+        return x
+    v = _bool_scalar(x)
+    if v is not None:
+        return v
+    w = _willingness(x)
+    if w is None or w == "" or "、" in w:
+        return None
+    return not w.startswith("不")
+
+
+normalize_consent = _vectorize(_consent)
+normalize_consent.__doc__ = "是否愿意交流 / 是否愿意走教: 是/否/愿意/不愿意/同意/不同意 → True/False; None if unknown."
 
 
 def _id_text(v) -> str:

@@ -224,6 +224,7 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
     report_cells(issues, t.assign(_v=grp), grp.notna() & ~grp.isin([50, 55, 60]), lab("retirement_group", "退休年龄组"),
                  lambda v: f"退休年龄组「{v}」应为 60、55 或 50", value_col="_v")
     _retirement_warnings(t, ref, cfg, issues, lab)
+    _pending_special_warning(t, issues, lab)
     per = t["periods"]
     report_cells(issues, t.assign(_v=per), per.notna() & ((per < 0) | (per > 40)), lab("periods", "周课时"),
                  lambda v: f"周课时「{v}」不在 0～40 之间，请核对", value_col="_v")
@@ -250,6 +251,22 @@ def validate_teachers(ds: schema.Dataset, cfg: Config, issues: Issues) -> None:
                      severity="警告", value_col="teach_stage")
     sub_ok = t["subject"].isin(schema.SUBJECTS + [""])
     report_cells(issues, t, ~sub_ok, lab("subject", "任教学科"), lambda v: f"任教学科「{v}」不在学科表中", value_col="subject")
+
+
+def _pending_special_warning(t: pd.DataFrame, issues: Issues, lab) -> None:
+    """domain §6: a 特殊情况 (孕期/哺乳期/重大疾病) filed but not approved is listed as 待审批 and not selected,
+    with a warning: one line for all such teachers on quota (the situation itself is not printed)."""
+    special = t["special"].fillna("").astype(str) != ""
+    approved = t["special_approved"].fillna(False).astype(bool)
+    on_quota = t["employment"].fillna("").astype(str) != "临聘"
+    pending = special & ~approved & on_quota
+    if not pending.any():
+        return
+    r = pending[pending].index[0]
+    ap = lab("special_approved", "特殊情况已批准")
+    issues.warning(f"{int(pending.sum())} 名教师的「{lab('special', '特殊情况')}」已备案但未注明批准：其中其他条件都符合"
+                   f"交流的，交流资格列为「待审批」，本轮不安排交流；批准后请在「{ap}」列填「是」并重算", file=str(t.at[r, "src_file"]),
+                   sheet=str(t.at[r, "src_sheet"]), row=int(t.at[r, "src_row"]), column=ap)
 
 
 def _retirement_warnings(t: pd.DataFrame, ref: pd.Timestamp, cfg: Config, issues: Issues, lab) -> None:
