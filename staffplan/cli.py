@@ -716,9 +716,7 @@ def demo(
     quiet: bool = QuietOpt,
 ) -> None:
     """复制内置示例区，运行 forecast、rotate 和 report，并告诉你结果在哪里。"""
-    from .config import load_config
     from .forecast.pipeline import run_forecast
-    from .io.dataset import load_dataset
     from .optimize.pipeline import run_rotate
     from .report.console import forecast_tables, rotate_tables
 

@@ -7,7 +7,6 @@ The translations are a table, ``data/cli_messages.csv``.
 """
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import sys
@@ -18,7 +17,7 @@ from typer import _click
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
-from .paths import data_file
+from .paths import data_rows
 
 EXIT_USAGE = 2
 
@@ -27,13 +26,11 @@ EXIT_USAGE = 2
 def _catalogue() -> tuple[list[tuple[str, str]], list[tuple[re.Pattern, str]]]:
     help_pairs: list[tuple[str, str]] = []
     errors: list[tuple[re.Pattern, str]] = []
-    with data_file("cli_messages.csv").open(encoding="utf-8") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        for row in rows:
-            if row["kind"] == "help":
-                help_pairs.append((row["english"], row["chinese"]))
-            else:
-                errors.append((re.compile(row["english"], re.DOTALL), row["chinese"]))
+    for row in data_rows("cli_messages.csv"):
+        if row["kind"] == "help":
+            help_pairs.append((row["english"], row["chinese"]))
+        else:
+            errors.append((re.compile(row["english"], re.DOTALL), row["chinese"]))
     return help_pairs, errors
 
 

@@ -1,7 +1,6 @@
 """National-system exports: code tables, statistics workbooks (教基3112/3115/3118), split rosters."""
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,14 +11,13 @@ from openpyxl import Workbook
 
 from staffplan.errors import INFO, WARNING, Issues
 from staffplan.io import codes, national
-from staffplan.paths import data_file
+from staffplan.paths import data_rows
 
 # ----------------------------------------------------------------------------------------------- code tables
 
 
 def _rows(field):
-    path = data_file("codes", f"{field}.csv")
-    return list(csv.DictReader(codes.data_lines(path.read_text(encoding="utf-8-sig"))))
+    return data_rows("codes", f"{field}.csv")
 
 
 @pytest.mark.parametrize("field", codes.fields())

@@ -43,7 +43,7 @@ from .gaps import PERIOD_DIGITS, district_shortages, shown_fte, subject_gaps
 from .indicators import compute_indicators
 from .recruitment import RecruitmentPlan, recruitment_plan
 from .supply import subject_supply, teacher_supply, with_teacher_defaults
-from .tables import TOTAL_LABEL, with_total
+from .tables import with_total
 
 SHEET_STUDENTS, SHEET_QUOTA, SHEET_GAPS = "学生预测", "编制测算", "学科缺口"
 SHEET_RECRUIT, SHEET_INDICATORS, SHEET_EXITS = "招聘计划", "指标", "退出预警"

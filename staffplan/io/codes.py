@@ -17,14 +17,13 @@ employment); ``data/codes/_fields.csv`` says which fields are open. Decoding is 
 """
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
-from staffplan.paths import data_file
+from staffplan.paths import data_rows
 
 _CODE_NAME = re.compile(r"^[\[(（【]?([A-Za-z]?\d{1,4}|[A-Za-z])[\])）】]?\s*[-－—–_:：.、\s]*\s*(\D.*)$")
 _SPACES = re.compile(r"\s+")
@@ -39,11 +38,6 @@ class CodeTable:
     # code with leading zeros stripped → code (only when unambiguous)
     by_short_code: dict[str, str] = field(default_factory=dict)
     extra: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical name → extra columns
-
-
-def data_lines(text: str) -> list[str]:
-    """Lines of a data/ table without its ``#`` comment lines (each table cites its source in one)."""
-    return [line for line in text.splitlines() if not line.startswith("#")]
 
 
 def _norm(raw: object) -> str | None:
@@ -73,9 +67,7 @@ def _norm_name(text: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _fields_meta() -> dict[str, bool]:
-    base = data_file("codes")
-    text = (base / "_fields.csv").read_text(encoding="utf-8-sig")
-    return {r["field"]: r["open"].strip() == "yes" for r in csv.DictReader(data_lines(text))}
+    return {r["field"]: r["open"].strip() == "yes" for r in data_rows("codes", "_fields.csv")}
 
 
 @functools.lru_cache(maxsize=None)
@@ -85,8 +77,7 @@ def table(field_name: str) -> CodeTable:
     if field_name not in meta:
         raise KeyError(f"没有代码表「{field_name}」；已有：{'、'.join(sorted(meta))}")
     tab = CodeTable(field_name, open=meta[field_name])
-    path = data_file("codes", f"{field_name}.csv")
-    rows = list(csv.DictReader(data_lines(path.read_text(encoding="utf-8-sig"))))
+    rows = data_rows("codes", f"{field_name}.csv")
     short: dict[str, set[str]] = {}
     for r in rows:
         code = (r.get("code") or "").strip().upper()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 import contextvars
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -917,7 +917,7 @@ def _resolve_vocabulary(cfg: Config, issues: Issues) -> dict[str, dict[str, str]
     return out
 
 
-def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
+def _load(path: Path, cfg: Config, issues: Issues) -> schema.Dataset:
     token = _VOCAB.set(_resolve_vocabulary(cfg, issues))
     try:
         return _load_tables(path, cfg, issues)
@@ -925,7 +925,7 @@ def _load(path: Path, cfg: Config, issues: Issues) -> Dataset:
         _VOCAB.reset(token)
 
 
-def _load_tables(path: Path, cfg: Config, issues: Issues) -> Dataset:
+def _load_tables(path: Path, cfg: Config, issues: Issues) -> schema.Dataset:
     located = _locate(path, issues)
     sources: list[dict] = []
     for table in REQUIRED_TABLES:

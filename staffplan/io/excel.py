@@ -17,9 +17,13 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, Issue, ERROR
 from .limits import check_archive, check_file
+
+if TYPE_CHECKING:      # pandas is loaded where the cells are read, not at import
+    import pandas as pd
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett"}
 SPREADSHEET_SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -42,7 +46,7 @@ _CELL_ERROR_TEXT = {
 }
 
 
-def is_cell_error(col) -> "pd.Series":
+def is_cell_error(col) -> pd.Series:
     """Mask of the :class:`CellError` cells of a column (one quick pass, no pandas map)."""
     import numpy as np
     import pandas as pd

@@ -15,7 +15,6 @@ number, so the junior table's 一年级 is grade 7. Table numbers live in ``data
 """
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import unicodedata
@@ -28,7 +27,7 @@ import pandas as pd
 from .. import schema
 from ..errors import InputError, Issues
 from . import codes
-from staffplan.paths import data_file
+from staffplan.paths import data_rows
 
 ENROLLMENT_OUT = ["school_id", "year", "grade", "students", "classes", "src_file", "src_sheet", "src_row"]
 
@@ -85,9 +84,7 @@ def _num(v: object) -> tuple[float, bool]:
 @functools.lru_cache(maxsize=None)
 def statistics_tables() -> dict[str, dict[str, str]]:
     """Table number → {kind, stage, first_grade, description} from data/codes/statistics_tables.csv."""
-    path = data_file("codes", "statistics_tables.csv")
-    rows = csv.DictReader(codes.data_lines(path.read_text(encoding="utf-8-sig")))
-    return {r["table"].strip(): r for r in rows}
+    return {r["table"].strip(): r for r in data_rows("codes", "statistics_tables.csv")}
 
 
 def _read_grids(path: Path, display: str, sheets: dict | None = None) -> list[tuple[str, list[list[object]]]]:

@@ -10,7 +10,6 @@ Unknown values become ``None`` (NaN/NaT for numbers and dates): callers report t
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import math
 import re
@@ -21,15 +20,14 @@ import numpy as np
 import pandas as pd
 
 from . import codes
-from staffplan.paths import data_file
+from staffplan.paths import data_rows
 
 # --- data tables ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
 def load_alias_csv(name: str) -> tuple[dict, ...]:
     """Rows of ``data/aliases/<name>`` as dicts (cached)."""
-    text = data_file("aliases", name).read_text(encoding="utf-8-sig")
-    return tuple(dict(r) for r in csv.DictReader(codes.data_lines(text)))
+    return tuple(data_rows("aliases", name))
 
 
 # --- width and blanks -------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import numpy as np
 import pandas as pd
 
 from .. import schema

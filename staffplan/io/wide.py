@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import Issues
 from . import normalize as nz
 from .excel import CellError, RawSheet, cell_error_text, is_cell_error
-from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, header_key, is_total_label,
+from .headers import (Header, SCAN_ROWS, aliases, clean_header, forward_fill, is_total_label,
                       table_body)
 
 KEY_FIELDS = ("school_id", "school_name", "school_ref", "year")

@@ -40,7 +40,6 @@ def rotation_sheets(rot) -> dict[str, pd.DataFrame]:
     idnum = t["id_number"] if "id_number" in t else None
     school_name = rot.school_names
     ex = rot.exchanges
-    tt = rot.teachers.set_index("teacher_id") if len(rot.teachers) else pd.DataFrame()
 
     # 交流名单
     if len(ex):

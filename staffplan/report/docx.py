@@ -33,9 +33,8 @@ from ..io.atomic import atomic_path
 from . import figures as F
 from .figures import data_rows as _data, num as _num, round_half_up as _r
 from .fonts import BODY_FONTS, HEADING_FONTS, KAI_FONTS, LATIN_FONT, SONG_FONTS, TITLE_FONTS
-from .meta import DEADLINE_NOTE, RunMeta, public_notes, source_line
+from .meta import DEADLINE_NOTE, RunMeta, public_notes
 from ..forecast.tables import TOTAL_LABEL
-from ..rules.standards import STAGE_ORDER
 
 BODY_FONT, TITLE_FONT, HEI_FONT, KAI_FONT, SONG_FONT = (BODY_FONTS[0], TITLE_FONTS[0], HEADING_FONTS[0],
                                                         KAI_FONTS[0], SONG_FONTS[0])

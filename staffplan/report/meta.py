@@ -8,7 +8,6 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 

@@ -140,7 +140,6 @@ def exchange_eligibility(teachers: pd.DataFrame, schools: pd.DataFrame, config, 
     from .retirement import retirement_dates
 
     t = teachers.reset_index(drop=True)
-    n = len(t)
     pdate = plan_date(config, plan_year)
     term_years = int(config["exchange.term_years"])
     terms = int(config["exchange.terms_required"])
