@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exact-max-rows", type=int, default=0,
                     help="solver.exact_max_rows for this run (0: the configured value)")
     args = ap.parse_args(argv)
+    # CBC itself on every county (rotate would hand counties above exact_max_rows to HiGHS: solver.cbc_large_as_highs)
     cfg = default_config().with_overrides({"exchange.compare_plans": False, "solver.time_limit": args.time_limit,
+                                           "solver.cbc_large_as_highs": False,
                                            **({"solver.exact_max_rows": args.exact_max_rows} if args.exact_max_rows else {})})
     ds = load_dataset(args.data)
     fc = run_forecast(ds, cfg)

@@ -554,6 +554,8 @@ def _solver_info(result) -> dict | None:
     info = {"name": getattr(res, "version", "") or getattr(res, "solver", ""), "status": getattr(res, "status", ""),
             "objective": getattr(res, "objective", None), "gap": getattr(res, "gap", None),
             "runtime": getattr(res, "runtime_s", None)}
+    if getattr(res, "message", ""):
+        info["message"] = res.message       # a time limit reached, or counties CBC left to HiGHS
     for key, digits in (("objective", 1), ("gap", 4), ("runtime", 1)):
         if isinstance(info[key], (int, float)):
             info[key] = round(float(info[key]), digits)

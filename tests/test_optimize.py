@@ -397,3 +397,18 @@ def test_teacher_who_refuses_zoujiao_is_not_used():
     teachers, schools, gaps, supply = tiny()
     teachers.loc[teachers["teacher_id"] == "t6", "willingness"] = "不愿走教"
     assert "t6" not in set(county_set((teachers, schools, gaps, supply), default_config()).zoujiao["teacher_id"])
+
+
+def test_a_county_too_large_for_cbc_to_prove_is_solved_by_highs_and_said_so():
+    # exact_max_rows 10 makes this district "large": asked of CBC, its county is solved by HiGHS (solver.cbc_large_as_highs),
+    # so --solver cbc and --solver highs give the same sheets, and the result says why; switched off, CBC solves it
+    from test_optimize_synth import make_district
+
+    cfg = default_config().with_overrides({"exchange.compare_plans": False, "solver.exact_max_rows": 10})
+    frames = make_district(1, 8, 12, seed=4)
+    a, b = (_plan(frames, cfg, s) for s in ("cbc", "highs"))
+    assert a.result.solver == "highs" and "改用 HiGHS" in a.result.message and "改用" not in b.result.message
+    for name, sheet in a.sheets().items():
+        pd.testing.assert_frame_equal(sheet, b.sheets()[name])
+    c = _plan(frames, cfg.with_overrides({"solver.cbc_large_as_highs": False}), "cbc")
+    assert c.result.solver == "cbc" and "改用" not in c.result.message

@@ -114,10 +114,13 @@ def test_compare_fewer_moves_row_is_the_plan_minus_its_cheapest_moves_without_a_
 def test_gap_policy_per_solver():
     """solver.exact_max_rows (3,000) for every solver, solver.highs_exact_max_rows (here 12,000) for HiGHS: a model
     of 6,500 candidate rows (a district of 5,000 teachers) is proved optimal by HiGHS and stopped at solver.gap by
-    CBC; one of 20,000 rows stops at the gap with both; by default (0) HiGHS follows exact_max_rows."""
+    CBC (when CBC is kept for it: solver.cbc_large_as_highs off); one of 20,000 rows stops at the gap with both; by
+    default (0) HiGHS follows exact_max_rows, and CBC asked for a model above exact_max_rows hands it to HiGHS."""
     from staffplan.optimize.solve import make_solver
 
-    cfg = default_config().with_overrides({"solver.highs_exact_max_rows": 12_000})
+    assert make_solver(default_config(), "cbc", size=6_500)[0] == "highs"
+    assert make_solver(default_config(), "cbc", size=3_000)[0] == "cbc"
+    cfg = default_config().with_overrides({"solver.highs_exact_max_rows": 12_000, "solver.cbc_large_as_highs": False})
     gap = float(cfg["solver.gap"])
     assert gap > 0
 

@@ -17,7 +17,11 @@ larger models too (default 0: off).  Measured: a district of 5,000 teachers (6,4
 CBC stops 0.25 % short after 5 minutes (its root bound stays ≈ 1608 against the optimum 1612.29); but proofs have
 a heavy tail — in a city of 20 such counties one county of 6,289 rows took 32 s, the whole rotate 45–81 s against
 the 60 s target (43 s without).
-* ``cbc``   — the CBC binary bundled with pulp, through the non-deprecated ``pulp.COIN_CMD`` interface
+* ``cbc``   — the CBC binary bundled with pulp, through the non-deprecated ``pulp.COIN_CMD`` interface, for models up to
+  ``solver.exact_max_rows`` candidate rows: larger ones are solved by HiGHS when CBC is asked (``solver.cbc_large_as_highs``,
+  on by default, said in the result's message), because CBC cannot prove them (a district of 5,000 teachers: root bound
+  1,628–1,632 against the optimum 1,635.58, bound 1,633.10 after 150 s) and a plan stopped at the gap differs by solver,
+  which would break "same data, same plan whichever solver"
   (``options=["randomSeed <seed>", "randomCbcSeed <seed>", "preprocess off"]``, preprocessing only with
   ``solver.cbc_preprocess``); the gap reached is read from CBC's log (objective and best possible bound).
 
@@ -35,7 +39,7 @@ import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 
 import pulp
 
@@ -154,6 +158,9 @@ def make_solver(config, solver_name: str | None = None, log_path: str | None = N
     time_limit = float(config["solver.time_limit"])
     gap = float(config["solver.gap"])
     exact_rows = int(config["solver.exact_max_rows"])
+    if name == "cbc" and size is not None and size > exact_rows and "highs" in avail and bool(
+            config.get("solver.cbc_large_as_highs", True)):
+        name = "highs"      # cbc_instead(): CBC cannot prove such a model, and a plan stopped at the gap differs by solver
     if name == "highs":
         exact_rows = max(exact_rows, int(config.get("solver.highs_exact_max_rows", 0) or 0))
     if size is None or size <= exact_rows:
@@ -237,9 +244,20 @@ def solve(model, config, solver_name: str | None = None, start: dict | None = No
     log.close()
     try:
         name, solver = make_solver(config, solver_name, log.name, size)
-        return _solve(prob, solver, name, config, build_s, log.name)
+        res = _solve(prob, solver, name, config, build_s, log.name)
+        asked = (solver_name or config["solver.name"] or "highs").strip().lower()
+        if asked != name:
+            res = replace(res, message="；".join(m for m in (cbc_instead(size, config), res.message) if m))
+        return res
     finally:
         os.unlink(log.name)
+
+
+def cbc_instead(size: int | None, config) -> str:
+    """Why a county asked of CBC was solved by HiGHS (``solver.cbc_large_as_highs``)."""
+    return (f"交流候选 {size or 0:,} 行，超过 solver.exact_max_rows（{int(config['solver.exact_max_rows']):,}）：CBC 在此规模"
+            "证明不了最优，按间隙停止的方案会因求解器而不同，故本区县改用 HiGHS 求解，选 CBC 与选 HiGHS 得到同一方案"
+            "（solver.cbc_large_as_highs = false 可仍用 CBC）")
 
 
 def _solve(prob, solver, name, config, build_s, log_path) -> Result:
@@ -303,6 +321,8 @@ def combine(results: list[Result]) -> Result:
     msgs = sorted({r.message for r in real if r.message})
     gap = max(gaps) if gaps else float("nan")
     status = optimal_status(gap) if worst.code == "optimal" else worst.status
+    solvers = sorted({r.solver for r in real})          # counties solved by CBC and by HiGHS (cbc_large_as_highs)
+    versions = sorted({r.version for r in real})
     return Result(worst.code, status, float(sum(r.objective for r in real if r.objective == r.objective)),
-                  gap, float(sum(r.runtime_s for r in real)), worst.solver,
-                  worst.version, "；".join(msgs), float(sum(r.build_s for r in real)))
+                  gap, float(sum(r.runtime_s for r in real)), "、".join(solvers),
+                  "、".join(versions), "；".join(msgs), float(sum(r.build_s for r in real)))
