@@ -522,3 +522,54 @@ def test_a_written_second_subject_period_count_does_not_override_the_periods_col
     t = ds.teachers.set_index("teacher_id")
     assert (t.at["T1", "subject2"], t.at["T1", "periods2"]) == ("美术", 6.0)
     assert (t.at["T2", "subject2"], t.at["T2", "periods2"]) == ("音乐", 2.0)
+
+
+def test_a_month_only_birth_date_takes_its_day_from_the_intact_date_digits_of_a_damaged_id(tmp_path):
+    # 出生日期 「1985年3月」 (read as 1985-03-01) and IDs 4415211985031XXXX saved as numbers: the date digits 7–14
+    # (19850313) survive the rounding, so the day is taken from them (an agreed retirement date is checked to the day);
+    # T0's ID has 0 as its 15th digit (a carry could have run into the date digits; its double reads …129984): not used
+    head = fx.TEACHER_ROWS[0][:1] + ["身份证号"] + fx.TEACHER_ROWS[0][1:]
+    rows = [head]
+    numbers = [441521198503130000, 441521198503131000, float(441521198503132168), 441521198503133000]
+    for k, number in enumerate(numbers):
+        rows.append([f"T{k}", number, f"教师{k}", "女", "1985年3月", "4415210001", "语文", "一级教师", "本科", "在编",
+                     "2015-09-01"])
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    born = ds.teachers.set_index("teacher_id")["birth_date"].dt.strftime("%Y-%m-%d").to_dict()
+    assert born == {"T0": "1985-03-01", "T1": "1985-03-13", "T2": "1985-03-13", "T3": "1985-03-13"}
+    said = [i for i in ds.issues.warnings if "以数字格式保存" in i.message]
+    assert len(said) == 1 and "3 人的出生日期列只到月" in said[0].message
+
+
+def test_ids_kept_as_text_with_a_leading_apostrophe(tmp_path):
+    # '441521198503011237 (an export's way to keep digits as text, written into the cell): the apostrophe is dropped
+    head = fx.TEACHER_ROWS[0][:1] + ["身份证号"] + fx.TEACHER_ROWS[0][1:]
+    rows = [head, ["T1", "'441521198503011237", "甲", "男", "1985-03-01", "4415210001", "语文", "一级教师", "本科",
+                   "在编", "2015-09-01"]]
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    assert ds.teachers["id_number"].tolist() == ["441521198503011237"]
+    assert not errors(ds)
+
+
+def test_a_folder_holding_only_one_workbook_is_read_as_that_workbook(tmp_path):
+    # 示例区基础数据.xlsx with sheets 学校 / 在校生 / 教师 in an otherwise empty folder: the same tables as the workbook
+    root = tmp_path / "d"
+    root.mkdir()
+    fx.write_xlsx(root / "基础数据2026.xlsx", {"学校": fx.SCHOOL_ROWS, "在校生": fx.ENROLL_LONG, "教师": fx.TEACHER_ROWS})
+    a = load_dataset(root, strict=False)
+    b = load_dataset(root / "基础数据2026.xlsx", strict=False)
+    assert not errors(a) and len(a.teachers) == 2
+    for name in ("schools", "enrollment", "teachers"):
+        pd.testing.assert_frame_equal(getattr(a, name).drop(columns=["src_file"]),
+                                      getattr(b, name).drop(columns=["src_file"]))
+
+
+def test_yes_no_marks_and_official_wording_of_wishes(tmp_path):
+    # 骨干教师 「×」/「√」 are the yes/no marks of every yes/no column (were 「无法识别」); 本人意愿 「愿意交流轮岗」 uses
+    # the official term (交流轮岗) and 「不愿意参加交流轮岗」 its negation
+    rows = _roster_with_columns({"骨干教师": ["√", "×"], "本人意愿": ["愿意交流轮岗", "不愿意参加交流轮岗"]})
+    ds = load_dataset(fx.basic_dataset(tmp_path / "d", teachers=rows), strict=False)
+    t = ds.teachers.set_index("teacher_id")
+    assert (bool(t.at["T1", "backbone"]), bool(t.at["T2", "backbone"])) == (True, False)
+    assert (t.at["T1", "willingness"], t.at["T2", "willingness"]) == ("愿意交流", "不愿交流")
+    assert not [w for w in ds.issues.warnings if "无法识别" in w.message]

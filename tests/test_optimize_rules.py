@@ -340,3 +340,43 @@ def test_zoujiao_host_first_uses_its_own_spare_periods():
     assert list(rot.zoujiao["periods"]) == [5]
     rot = plan(frames([("a1", "A", "音乐", 4), ("b1", "B", "音乐", 10)], [("A", "音乐", -3, 12), ("B", "音乐", 5, 12)]))
     assert list(rot.zoujiao["periods"]) == [3]
+
+
+def _two_stage_music(middle_gap):
+    """A and B both 九年一贯制, 音乐 at load 14 in both stages.  A has surplus (−20 periods in each stage) and two
+    12-period 音乐 teachers, a1 in 小学 and a2 in 初中.  B (乡村) is short 10 periods of 小学音乐 and ``middle_gap`` of
+    初中音乐."""
+    roster, schools, g, supply = frames([("a1", "A", "音乐", 12), ("a2", "A", "音乐", 12)], [("A", "音乐", -20, 14)])
+    schools["stage"] = "九年一贯制"
+    supply.loc[supply["teacher_id"] == "a2", "stage"] = "初中"
+    extra = pd.DataFrame({"school_id": ["A", "B", "B"], "stage": ["初中", "小学", "初中"], "subject": "音乐",
+                          "gap_periods": [-20.0, 10.0, float(middle_gap)], "standard_load": 14.0})
+    g = pd.concat([g, extra], ignore_index=True)
+    g["gap_fte"] = g["gap_periods"] / g["standard_load"]
+    return roster, schools, g, supply
+
+
+def test_each_arrival_still_finds_the_school_short_over_both_stages():
+    # B's 音乐 is short 10 + 9.3 = 19.3 periods = 1.38 FTE over its two stages (each stage alone ≥ 0.5 FTE, so each
+    # would take one teacher).  As a school: after the first arrival 0.38 FTE < 0.5 is left, so a second is not sent
+    # (B would end 0.62 FTE over); the one sent covers 小学 (10 periods, more than 初中's 9.3).  With 初中 short 12
+    # (22 periods = 1.57 FTE) the second finds 0.57 FTE ≥ 0.5 and goes
+    rot = plan(_two_stage_music(9.3))
+    assert list(rot.exchanges["teacher_id"]) == ["a1"]
+    assert sorted(plan(_two_stage_music(12)).exchanges["teacher_id"]) == ["a1", "a2"]
+
+
+def test_audit_finds_a_second_arrival_beyond_the_school_threshold():
+    # the plan the per-stage rule alone would make (a1 → B 小学, a2 → B 初中 at 9.3 short): one breach of the school's
+    # 音乐, −0.62 FTE after the plan against −0.5
+    from staffplan.optimize.audit import audit_plan, R_RECEIVE
+
+    roster, schools, g, supply = _two_stage_music(9.3)
+    rot = plan((roster, schools, g, supply))
+    ex = pd.DataFrame({"teacher_id": ["a1", "a2"], "from_school": "A", "to_school": "B", "subject": "音乐",
+                       "stage": ["小学", "初中"], "kind": "short", "years": 3, "periods": 14.0})
+    zj = pd.DataFrame(columns=["teacher_id", "home", "host", "subject", "stage", "periods"])
+    cfg = default_config().with_overrides({"exchange.share_rules_on": False})
+    breaches = audit_plan(ex, zj, roster, schools, g, rot.eligibility, cfg, YEAR, supply, None)
+    school = breaches[(breaches["规则"] == R_RECEIVE) & breaches["说明"].str.startswith("全校")]
+    assert len(school) == 1 and school.iloc[0]["实际"] == pytest.approx((19.3 - 28) / 14, abs=0.005)

@@ -36,7 +36,7 @@ from ..errors import ERROR, WARNING, ConfigError, InputError, Issues
 from ..rules import idcard
 from . import codes, national
 from . import normalize as nz
-from .excel import MERGED, SPREADSHEET_SUFFIXES, CellError, cell_error_text, is_cell_error, RawSheet, read_sheets
+from .excel import MERGED, SPREADSHEET_SUFFIXES, WORKBOOK_SUFFIXES, CellError, cell_error_text, is_cell_error, RawSheet, read_sheets
 from .headers import aliases, detect_header, table_body
 
 TABLES = ["schools", "enrollment", "teachers", "births", "feeders", "distances"]
@@ -266,8 +266,8 @@ class Rule:
     per_value: bool = False
 
 
-def _vocab_rule(fn, vocab: list[str], soft: bool = False, fill: object = "") -> Rule:
-    return Rule(lambda raw, f, fn=fn: fn(raw, extra=vocabulary(f)), expected="、".join(vocab) + " 之一",
+def _vocab_rule(fn, vocab: list[str], soft: bool = False, fill: object = "", then: str = "") -> Rule:
+    return Rule(lambda raw, f, fn=fn: fn(raw, extra=vocabulary(f)), expected="、".join(vocab) + " 之一" + then,
                 severity=WARNING if soft else ERROR, fill=fill, per_value=True)
 
 
@@ -305,7 +305,8 @@ RULES: dict[str, Rule] = {
     "sex": _vocab_rule(nz.normalize_sex, ["男", "女"]),
     "appraisal": _vocab_rule(nz.normalize_appraisal, schema.APPRAISALS, soft=True),
     "special": _vocab_rule(nz.normalize_special, schema.SPECIALS, soft=True),
-    "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True),
+    "willingness": _vocab_rule(nz.normalize_willingness, schema.WILLINGNESS, soft=True,
+                               then="（这些行按未表示意愿计：近退休的应交流教师免交流，超出标准课时的走教不安排）"),
     "consent": Rule(lambda raw, f: nz.normalize_consent(raw), "无法识别为 是/否",
                     "是、否、愿意 或 不愿意（本行不计此项意愿）", WARNING),
 }
@@ -578,10 +579,29 @@ def _drop_numeric_ids(df: pd.DataFrame, tid: pd.Series, labels: dict[str, str], 
         return
     first = df.index[lost.to_numpy()][0]
     lab = labels.get("id_number", "身份证号")
+    days = _birth_day_from_damaged_ids(df.loc[lost, "id_number"], df.loc[lost, "birth_date"])
+    df.loc[days.index, "birth_date"] = days
+    more = (f"；{len(days)} 人的出生日期列只到月，日取自号码中完好的出生日期位" if len(days) else "")
     issues.warning(f"「{lab}」列有 {int(lost.sum())} 个号码以数字格式保存，末尾几位已经失真（Excel 的数字只保留 15 位有效"
-                   "数字），这些号码不再使用：教师按教师编号区分，性别、出生日期取自各自的列；如需在名单中列出身份证号，"
-                   "请在原系统中把该列设为文本格式后重新导出", row=int(df.at[first, "src_row"]), column=lab, **where)
+                   f"数字），这些号码不再使用：教师按教师编号区分，性别、出生日期取自各自的列{more}；如需在名单中列出"
+                   "身份证号，请在原系统中把该列设为文本格式后重新导出", row=int(df.at[first, "src_row"]), column=lab, **where)
     df.loc[lost, "id_number"] = ""
+
+
+def _birth_day_from_damaged_ids(ids: pd.Series, birth: pd.Series) -> pd.Series:
+    """Birth dates (only where the roster's is a month, i.e. day 1, of the same year and month) from the date digits
+    7–14 of IDs that went through a number cell.  Such a number holds the ID to 15 significant digits (Excel's
+    precision; a double read back as 18 digits is rounded to 15 first: 441521198503129984 is 441521198503130), which
+    leaves digits 7–14 whole unless rounding carried into them — then the 15th digit is 0, and those are not used."""
+    text = ids.fillna("").astype(str).str.strip()
+    number = pd.to_numeric(text.where(text.str.fullmatch(r"\d{15,18}|\d\.\d+[eE]\+?17")), errors="coerce")
+    digits = number.map(lambda v: "" if v != v else (lambda m: m[0] + m[2:16])(f"{v:.14e}"))
+    ok = (number >= 1e17) & (digits.str[14:15] != "0")
+    date = pd.to_datetime(digits.str[6:14].where(ok), format="%Y%m%d", errors="coerce")
+    given = pd.to_datetime(birth, errors="coerce")
+    use = date.notna() & given.notna() & (given.dt.day == 1) & (given.dt.year == date.dt.year) & \
+        (given.dt.month == date.dt.month) & (date.dt.day != 1)
+    return date[use]
 
 
 _SECOND_PERIODS = re.compile(r"^(?P<subject>.*?[^\d\s（(])\s*[（(]?\s*(?P<n>\d{1,2}(?:\.\d+)?)\s*(?:节|课时)?\s*"
@@ -793,6 +813,7 @@ def _is_skipped(p: Path) -> bool:
 def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
     found: dict[str, list[Source]] = {t: [] for t in TABLES}
     if path.is_dir():
+        unnamed: list[Path] = []
         for entry in sorted(path.iterdir(), key=lambda p: p.name):
             if _is_skipped(entry):
                 continue
@@ -800,12 +821,20 @@ def _locate(path: Path, issues: Issues) -> dict[str, list[Source]]:
                 continue
             table = classify_name(entry.stem if entry.is_file() else entry.name)
             if table is None:
-                issues.info("文件名不对应任何输入表（学校、在校生、教师、出生人口、对口、距离），已忽略", file=entry.name)
+                unnamed.append(entry)
                 continue
             if entry.is_dir() and table != "enrollment":
-                issues.info(f"文件夹只支持「在校生」（教育事业统计报表），已忽略", file=entry.name)
+                issues.info("文件夹只支持「在校生」（教育事业统计报表），已忽略", file=entry.name)
                 continue
             found[table].append(Source(table, entry, entry.name, is_dir=entry.is_dir()))
+        books = [e for e in unnamed if e.is_file() and e.suffix.lower() in WORKBOOK_SUFFIXES]
+        if not any(found.values()) and len(books) == 1:
+            # a folder holding one workbook whose sheets are the tables (数据.xlsx): read it as that workbook
+            issues.info("文件夹中只有这一个工作簿，文件名不对应任何输入表：按工作表名称和表头读取其中各表",
+                        file=books[0].name)
+            return _locate(books[0], issues)
+        for entry in unnamed:
+            issues.info("文件名不对应任何输入表（学校、在校生、教师、出生人口、对口、距离），已忽略", file=entry.name)
         return found
     # one workbook: sheets named like the tables, else recognised by their headers
     sheets = read_sheets(path)

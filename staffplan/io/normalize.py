@@ -414,6 +414,8 @@ def _bool_value(field: str, code_field: str | None):
         if isinstance(x, bool):
             return x
         v = lookup(field, x, code_field)
+        if v is None and field != "bool":
+            v = lookup("bool", x)       # 骨干教师 「×」「√」「Y」: the yes/no words of every yes/no column
         if v is None:
             return None
         if v in ("1", "0"):
@@ -448,6 +450,9 @@ normalize_status.__doc__ = "人员状态 → canonical name (100 → 在本单�
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
+_WISH_FILLER = re.compile(r"轮岗|参加|参与|本人|服从")
+
+
 def _willingness(x, extra: dict | None = None):
     t = _text(x)
     if _key(t) in BLANK_TOKENS:
@@ -457,6 +462,8 @@ def _willingness(x, extra: dict | None = None):
         if not part:
             continue
         v = lookup("willingness", part, extra=extra)
+        if v is None:       # 愿意参加交流轮岗: the official term 交流轮岗 and 参加 add nothing to the wish
+            v = lookup("willingness", _WISH_FILLER.sub("", part), extra=extra)
         if v is None:
             return None
         if v:
@@ -490,15 +497,19 @@ normalize_consent = _vectorize(_consent)
 normalize_consent.__doc__ = "是否愿意交流 / 是否愿意走教: 是/否/愿意/不愿意/同意/不同意 → True/False; None if unknown."
 
 
+_TEXT_MARK = re.compile(r"^['’‘`]+(?=[0-9A-Za-z])")   # '441521…: an apostrophe some exports write to keep a number as text
+
+
 def _id_text(v) -> str:
-    t = re.sub(r"\s+", "", _text(v))
+    t = _TEXT_MARK.sub("", re.sub(r"\s+", "", _text(v)))
     if re.fullmatch(r"\d+\.0+", t):
         t = t.split(".")[0]
     return t.upper() if re.fullmatch(r"\d{17}[xX]", t) else t
 
 
 def normalize_id(x):
-    """Key cells (学校代码, 教师编号, 身份证号) → text: floats lose '.0', full-width → half-width, spaces removed."""
+    """Key cells (学校代码, 教师编号, 身份证号) → text: floats lose '.0', full-width → half-width, spaces and a leading
+    apostrophe (``'441521…``, written to keep the digits as text) removed."""
     if not isinstance(x, pd.Series):
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return ""
@@ -507,6 +518,7 @@ def normalize_id(x):
     is_str = x.map(type) == str
     if is_str.any():
         st = x[is_str].astype(str).str.translate(_FW_ONLY).str.replace(r"\s+", "", regex=True)
+        st = st.str.replace(_TEXT_MARK, "", regex=True)
         tail = st.str[-1:]
         low_x = (tail == "x") & (st.str.len() == 18)
         if low_x.any():

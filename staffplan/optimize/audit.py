@@ -448,6 +448,28 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              floor_, after, floor_ - after,
                              seq["stage"] + "：最后一名交流教师到达时该学科缺口已不足紧缺阈值（交流后富余超过 "
                              + f"{1.0 - thr:g} 人）"))
+        # the same over the school's subject (its 小学 and 初中 cells of a 九年一贯制), in FTE: after the plan
+        # Σ (gap0 + delta) ÷ load ≥ −(1 − thr), on the exact figures and on gap0 as 缺口人数 shows it
+        c = cells.reset_index()
+        c = c[c["stage"].isin(COMPULSORY)]
+        c = c[c.groupby(["school_id", "subject"])["stage"].transform("size") >= 2]
+        if len(c):
+            fd = f.set_index(["school_id", "stage", "subject"])["delta"]
+            delta = fd.reindex(pd.MultiIndex.from_frame(c[["school_id", "stage", "subject"]])).fillna(0.0).to_numpy()
+            g0, ld = c["gap0"].to_numpy(float), c["load"].to_numpy(float)
+            per_cell = pd.DataFrame({"school_id": c["school_id"].astype(str).to_numpy(),
+                                     "subject": c["subject"].astype(str).to_numpy(), "after": (g0 + delta) / ld,
+                                     "shown": (np.maximum(g0, _half_up(g0 / ld, 2) * ld) + delta) / ld})
+            sg = per_cell.groupby(["school_id", "subject"], as_index=False)[["after", "shown"]].sum()
+            arrivals = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])[
+                ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy()]
+            got = pd.MultiIndex.from_frame(sg[["school_id", "subject"]]).isin(arrivals)
+            floor_ = -(1.0 - thr)
+            bad_sg = got & (sg["after"] < floor_ - EPS).to_numpy() & (sg["shown"] < floor_ - EPS).to_numpy()
+            out.append(_rows(R_RECEIVE, bad_sg, sch, sg["school_id"], sg["subject"], "", floor_,
+                             sg["after"].round(3), floor_ - sg["after"],
+                             f"全校（小学、初中合计）：最后一名交流教师到达时该学科缺编已不足紧缺阈值（交流后富余超过 "
+                             f"{1.0 - thr:g} 人）"))
         # the school's subject over its compulsory stages, in FTE (Σ gap ÷ load of its 小学 and 初中 cells): a
         # 九年一贯制 with spare 初中 periods in the subject is not short in it as a school
         fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE

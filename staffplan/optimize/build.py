@@ -30,7 +30,9 @@ Constraint families (named ``family_key``; keys kept in ``Model.families``), all
                below the shortage threshold has no candidate arrivals except two-way swaps (双向对调)
   receive_seq[c]  Σ_in offer · X − Σ_out periods · X ≤ gap0_c + (1 − threshold) · load_c for every receiving cell
                (gap0 as the threshold judges it, forecast.gaps.threshold_gap: the larger of the exact gap and the
-               shown 缺口人数 × load):
+               shown 缺口人数 × load), and receive_school[s, subject] the same over a school's compulsory stages in FTE
+               (Σ (offer in − periods out) ÷ load ≤ Σ gap0 ÷ load + 1 − threshold, over the cells of a 九年一贯制's
+               小学 and 初中 in the subject):
                each arrival finds the cell still short by the threshold, so it ends with at most (1 − threshold) FTE
                surplus (a cell short 20 periods at load 14 takes one teacher, not two: the second would find 6 < 7)
   cover[c]     u_c + Σ_in offer · X − Σ_out(main) periods_main · X − Σ_out(second) periods_second · X ≥ gap0_c
@@ -315,6 +317,21 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
     g_rc = pd.Series(threshold_gap(cl["gap0"].reindex(rc), load_rc), index=rc)   # as the threshold judges it
     _add_family(prob, V, "receive_seq", cell[in_rc], row[in_rc], per[in_rc], LE,
                 (g_rc + (1.0 - thr) * load_rc).to_dict(), fam)
+    # the same for the school's subject over its compulsory stages (a 九年一贯制's 小学 and 初中 cells), in FTE: the
+    # school is short in the subject (domain.md §3), so the last arrival must find Σ (gap ÷ load) ≥ threshold —
+    # Σ_cells (offer in − periods out) ÷ load ≤ Σ_cells gap ÷ load + (1 − thr)
+    gkey, gallow = school_subject_groups(cset.cells, config)
+    if len(gkey):
+        in_group = gkey.reindex(rc).dropna()
+        if len(in_group):
+            members = gkey[gkey.isin(np.unique(in_group.to_numpy()))]
+            g_fte = pd.Series(threshold_gap(cl["gap0"].reindex(members.index), cl["load"].reindex(members.index))
+                              / cl["load"].reindex(members.index).to_numpy(float), index=members.index)
+            rhs = g_fte.groupby(members.to_numpy()).sum() + (1.0 - thr)
+            gk = members.reindex(cell).to_numpy(float)
+            sel = ~np.isnan(gk)
+            _add_family(prob, V, "receive_school", gk[sel].astype(np.int64), row[sel],
+                        per[sel] / cl["load"].reindex(cell[sel]).to_numpy(float), LE, rhs.to_dict(), fam)
     upos = n + u.index.get_indexer(u.index)
     gap0 = cset.cells.set_index("cell")["gap0"]
     # receiving cells (short): u = gap0 − cov, cov ≤ net periods in, cov ≤ Σ_k v_k z_k with Σ_k z_k ≤ arrivals —
@@ -356,7 +373,6 @@ def build_model(cset: CandidateSet, config, move_cost: float | None = None) -> M
     allow = send_allowance(cset.cells, config)
     _add_family(prob, V, "send", cell[in_send], row[in_send], -per[in_send], LE, allow.to_dict(), fam)
     # the same rule for the school's subject over its compulsory stages (school_subject_groups)
-    gkey, gallow = school_subject_groups(cset.cells, config)
     if len(gkey):
         gk = gkey.reindex(cell).to_numpy(float)
         sending = np.unique(gk[(per < 0) & ~np.isnan(gk)])
