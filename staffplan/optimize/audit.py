@@ -448,6 +448,15 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              floor_, after, floor_ - after,
                              seq["stage"] + "：最后一名交流教师到达时该学科缺口已不足紧缺阈值（交流后富余超过 "
                              + f"{1.0 - thr:g} 人）"))
+        # the school's subject over its compulsory stages, in FTE (Σ gap ÷ load of its 小学 and 初中 cells): a
+        # 九年一贯制 with spare 初中 periods in the subject is not short in it as a school
+        fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE
+        pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
+        pooled = fte.reindex(pooled).to_numpy(float)
+        bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
+            (_half_up(np.nan_to_num(pooled, nan=thr), 2) < thr - EPS)                    # as shown, 0.01 人
+        out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,
+                         "全校（小学、初中合计）该学科缺编未达紧缺阈值（人）"))
         # the same over the school's subject (its 小学 and 初中 cells of a 九年一贯制), in FTE: after the plan
         # Σ (gap0 + delta) ÷ load ≥ −(1 − thr), on the exact figures and on gap0 as 缺口人数 shows it
         c = cells.reset_index()
@@ -470,15 +479,6 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
                              sg["after"].round(3), floor_ - sg["after"],
                              f"全校（小学、初中合计）：最后一名交流教师到达时该学科缺编已不足紧缺阈值（交流后富余超过 "
                              f"{1.0 - thr:g} 人）"))
-        # the school's subject over its compulsory stages, in FTE (Σ gap ÷ load of its 小学 and 初中 cells): a
-        # 九年一贯制 with spare 初中 periods in the subject is not short in it as a school
-        fte = _over_compulsory(cells, cells["gap0"].to_numpy(float) / cells["load"].to_numpy(float))   # FTE
-        pooled = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])
-        pooled = fte.reindex(pooled).to_numpy(float)
-        bad = ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(pooled) & \
-            (_half_up(np.nan_to_num(pooled, nan=thr), 2) < thr - EPS)                    # as shown, 0.01 人
-        out.append(_rows(R_RECEIVE, bad, sch, to, subj, tid, thr, np.round(pooled, 3), thr - pooled,
-                         "全校（小学、初中合计）该学科缺编未达紧缺阈值（人）"))
         # --- who may move --------------------------------------------------------------------------------
         known = tex["school_id"].notna().to_numpy()
         status = tex["elig"].fillna("").to_numpy()
