@@ -10,7 +10,6 @@ import errno
 import functools
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -179,10 +178,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 def _shown_path(name) -> str:
-    """The output a temporary file stands for (.~预测.ab12cd34.xlsx → 预测.xlsx): the planner never named the former."""
-    p = Path(str(name))
-    m = re.fullmatch(r"\.~(.+)\.[A-Za-z0-9_]{8}(\.\w+)", p.name)
-    return str(p.with_name(m.group(1) + m.group(2))) if m else str(p)
+    """The output a temporary file stands for (io.atomic.output_for): the planner never named the former."""
+    from .io.atomic import output_for
+
+    return str(output_for(name))
 
 
 def _once(items: list) -> list:

@@ -27,19 +27,22 @@ def data_rows(*parts: str) -> list[dict[str, str]]:
     """A CSV table below ``data/`` as rows of text (lines starting with # are its notes, each table cites its source
     in one; empty cells are ""). The one reader of the shipped tables: :func:`data_table` gives the same rows as a
     DataFrame, for callers that have pandas loaded (``staffplan --help`` reads its messages without it)."""
-    import csv
-
-    text = data_file(*parts).read_text(encoding="utf-8-sig")
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    return [dict(r) for r in csv.DictReader(lines, restval="")]
+    return _read(*parts)[1]
 
 
 def data_table(*parts: str):
     """:func:`data_rows` as a DataFrame of text (the header's columns even when the table has no rows)."""
-    import csv
-
     import pandas as pd     # here, not at import: `staffplan --help` does not load pandas
 
+    header, rows = _read(*parts)
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+def _read(*parts: str) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, rows) of a data/ table, read once."""
+    import csv
+
     text = data_file(*parts).read_text(encoding="utf-8-sig")
-    header = next(csv.reader([line for line in text.splitlines() if not line.startswith("#")][:1]), [])
-    return pd.DataFrame(data_rows(*parts), columns=header, dtype=str)
+    reader = csv.DictReader((line for line in text.splitlines() if not line.startswith("#")), restval="")
+    rows = [dict(r) for r in reader]
+    return list(reader.fieldnames or []), rows

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -52,12 +53,24 @@ def check_target(target: Path, force: bool = False) -> Path:
     return target
 
 
+TEMP_PREFIX = ".~"        # a temporary output: .~预测.ab12cd34.xlsx beside 预测.xlsx
+_TEMP_NAME = re.compile(r"\.~(.+)\.[A-Za-z0-9_]{8}(\.\w+)")
+
+
+def output_for(path: Path | str) -> Path:
+    """The output a temporary file of :func:`atomic_path` stands for (.~预测.ab12cd34.xlsx → 预测.xlsx); other paths
+    unchanged — a message names what the planner asked for, never the temporary file."""
+    p = Path(str(path))
+    m = _TEMP_NAME.fullmatch(p.name)
+    return p.with_name(m.group(1) + m.group(2)) if m else p
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path | str, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto ``target`` on success."""
     target = check_target(Path(target), force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem + ".", suffix=target.suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + target.stem + ".", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

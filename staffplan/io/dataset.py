@@ -19,9 +19,8 @@ headers as written so messages name the user's column. Inputs are only ever open
 """
 from __future__ import annotations
 
-import re
-
 import contextvars
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -589,15 +588,9 @@ def _drop_numeric_ids(df: pd.DataFrame, tid: pd.Series, labels: dict[str, str], 
 
 
 def _birth_day_from_damaged_ids(ids: pd.Series, birth: pd.Series) -> pd.Series:
-    """Birth dates (only where the roster's is a month, i.e. day 1, of the same year and month) from the date digits
-    7–14 of IDs that went through a number cell.  Such a number holds the ID to 15 significant digits (Excel's
-    precision; a double read back as 18 digits is rounded to 15 first: 441521198503129984 is 441521198503130), which
-    leaves digits 7–14 whole unless rounding carried into them — then the 15th digit is 0, and those are not used."""
-    text = ids.fillna("").astype(str).str.strip()
-    number = pd.to_numeric(text.where(text.str.fullmatch(r"\d{15,18}|\d\.\d+[eE]\+?17")), errors="coerce")
-    digits = number.map(lambda v: "" if v != v else (lambda m: m[0] + m[2:16])(f"{v:.14e}"))
-    ok = (number >= 1e17) & (digits.str[14:15] != "0")
-    date = pd.to_datetime(digits.str[6:14].where(ok), format="%Y%m%d", errors="coerce")
+    """Birth dates from the intact date digits of IDs saved as numbers (idcard.number_stored_birth_dates), only where
+    the roster's date is a month (day 1) of the same year and month."""
+    date = idcard.number_stored_birth_dates(ids)
     given = pd.to_datetime(birth, errors="coerce")
     use = date.notna() & given.notna() & (given.dt.day == 1) & (given.dt.year == date.dt.year) & \
         (given.dt.month == date.dt.month) & (date.dt.day != 1)

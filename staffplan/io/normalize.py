@@ -476,7 +476,7 @@ def _willingness(x, extra: dict | None = None):
 normalize_willingness = _vectorize(_willingness)
 normalize_willingness.__doc__ = "本人意愿: one or several of 愿意交流/不愿交流/愿意走教 → joined by '、' in schema order; None if unknown."
 
-_bool_scalar = _bool_value("bool", None).__wrapped__
+_bool_scalar = normalize_bool.__wrapped__
 
 
 def _consent(x):

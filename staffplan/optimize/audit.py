@@ -128,6 +128,12 @@ def _as_shown(periods) -> np.ndarray:
     return np.minimum(x, _half_up(x, 1))
 
 
+def _shown_gap(gap0, load) -> np.ndarray:
+    """A gap in periods as the threshold judges it: the larger of the exact one and 缺口人数 as shown (0.01 人) × load."""
+    g0, ld = np.asarray(gap0, float), np.asarray(load, float)
+    return np.maximum(g0, _half_up(g0 / ld, 2) * ld)
+
+
 def _text(s) -> pd.Series:
     return pd.Series(s).fillna("").astype(str)
 
@@ -442,7 +448,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
             after = seq["gap0"] + seq["delta"]
             floor_ = -(1.0 - thr) * seq["load"]
             # a breach on the exact figures and on gap0 as its 缺口人数 shows it (0.01 人) — the exact one reported
-            shown_after = np.maximum(g0, _half_up(g0 / ld, 2) * ld) + seq["delta"].to_numpy(float)
+            shown_after = _shown_gap(g0, ld) + seq["delta"].to_numpy(float)
             bad_seq = (after < floor_ - EPS).to_numpy() & (shown_after < floor_.to_numpy() - EPS)
             out.append(_rows(R_RECEIVE, bad_seq, sch, seq["school_id"], seq["subject"], "",
                              floor_, after, floor_ - after,
@@ -468,7 +474,7 @@ def audit_plan(exchanges: pd.DataFrame, zoujiao: pd.DataFrame, teachers: pd.Data
             g0, ld = c["gap0"].to_numpy(float), c["load"].to_numpy(float)
             per_cell = pd.DataFrame({"school_id": c["school_id"].astype(str).to_numpy(),
                                      "subject": c["subject"].astype(str).to_numpy(), "after": (g0 + delta) / ld,
-                                     "shown": (np.maximum(g0, _half_up(g0 / ld, 2) * ld) + delta) / ld})
+                                     "shown": (_shown_gap(g0, ld) + delta) / ld})
             sg = per_cell.groupby(["school_id", "subject"], as_index=False)[["after", "shown"]].sum()
             arrivals = pd.MultiIndex.from_arrays([_text(to).to_numpy(), _text(subj).to_numpy()])[
                 ~ex["swap"].to_numpy() & ex["stage"].isin(COMPULSORY).to_numpy()]

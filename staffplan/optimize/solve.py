@@ -145,10 +145,15 @@ def _quiet_stdout():
         os.close(fd)
 
 
+def _asked(config, solver_name: str | None) -> str:
+    """The solver asked for: --solver, else solver.name (lower case)."""
+    return (solver_name or config["solver.name"] or "highs").strip().lower()
+
+
 def make_solver(config, solver_name: str | None = None, log_path: str | None = None, size: int | None = None):
     """(name, pulp solver); ``size`` (candidate rows of the model) decides the gap: 0 up to
     ``solver.exact_max_rows`` (HiGHS: ``solver.highs_exact_max_rows``; or when no size is given), else ``solver.gap``."""
-    name = (solver_name or config["solver.name"] or "highs").strip().lower()
+    name = _asked(config, solver_name)
     avail = available_solvers()
     if name not in KNOWN or name not in avail:
         what = "未知的求解器" if name not in KNOWN else "求解器不可用"
@@ -245,8 +250,7 @@ def solve(model, config, solver_name: str | None = None, start: dict | None = No
     try:
         name, solver = make_solver(config, solver_name, log.name, size)
         res = _solve(prob, solver, name, config, build_s, log.name)
-        asked = (solver_name or config["solver.name"] or "highs").strip().lower()
-        if asked != name:
+        if _asked(config, solver_name) != name:
             res = replace(res, message="；".join(m for m in (cbc_instead(size, config), res.message) if m))
         return res
     finally:

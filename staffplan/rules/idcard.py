@@ -97,6 +97,18 @@ def number_stored(ids: pd.Series) -> pd.Series:
     return out.fillna(False).astype(bool)
 
 
+def number_stored_birth_dates(ids: pd.Series) -> pd.Series:
+    """Birth dates still readable in IDs that went through a number cell (NaT where not): such a number holds the ID
+    to 15 significant digits (Excel's precision; a double read back as 18 digits is rounded to 15 first:
+    441521198503129984 is 441521198503130), which leaves the date digits 7–14 whole unless rounding carried into
+    them — then the 15th digit is 0, and the date is not used."""
+    text = ids.fillna("").astype(str).str.strip()
+    number = pd.to_numeric(text.where(text.str.fullmatch(r"\d{15,18}|\d\.\d+[eE]\+?17")), errors="coerce")
+    digits = number.map(lambda v: "" if v != v else (lambda m: m[0] + m[2:16])(f"{v:.14e}"))
+    ok = (number >= 1e17) & (digits.str[14:15] != "0")
+    return pd.to_datetime(digits.str[6:14].where(ok), format="%Y%m%d", errors="coerce")
+
+
 def number_stored_column(ids: pd.Series) -> pd.Series:
     """:func:`number_stored` when the column as a whole went through number cells (at least 3 such IDs and a fifth
     of the filled ones), else all False (a few such rows are reported one by one as invalid numbers)."""
