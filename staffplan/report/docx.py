@@ -196,7 +196,7 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         t["缺口人数"] = _num(t["缺口人数"]).map(_r)
         sums = [c for c in ["需求课时", "供给课时", "缺口课时", "缺口人数"] if c in t]
         out.append((f"缺口较大的学校学科（前 {len(t)} 项）", _total_row(t, "学校名称", _column_total(t, sums)),
-                    "课时/周、人", "学科缺口", f"合计为本表所列 {len(t)} 项之和。"
+                    "课时/周、人", "学科缺口", f"按缺口人数从大到小排列，人数相同的按学校代码顺序；合计为本表所列 {len(t)} 项之和。"
                     + ("幼儿园按每班配备教师数测算，只列缺口人数，不计课时。" if (t.get("学段") == "幼儿园").any() else "")))
     rc = _data(sheets.get("招聘计划"))
     rf = F.recruitment(sheets)
@@ -231,7 +231,7 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         t = coverage_table(cv)
         out.append(("交流和走教前后的学科缺口（按学科）", t, "课时/周", "缺口覆盖",
                     "按学校学科计：计划前缺口只计当时缺课的学校学科（富余不抵缺口）；交流派入和走教课时只计派到这些学校学科的部分，"
-                    "超过缺口的部分不计入补足；"
+                    "超过缺口的部分不计入补足；同一学校学科既有教师调入又有教师调出的，交流派入课时按调入减调出的净数计；"
                     "派出后新增缺口为教师派出后派出学校新出现或加深的缺口；计划后缺口 = 计划前缺口 − 补足 + 派出后新增。"))
     return out
 
