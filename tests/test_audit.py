@@ -486,3 +486,25 @@ def test_zoujiao_into_a_school_whose_own_teachers_have_spare_periods():
     assert (row["学校"], row["学科"], row["应满足"], row["实际"], row["差额"]) == ("乙校", "音乐", 3.0, 4.0, 1.0)
     t.loc[t["teacher_id"] == "t6", "periods"] = 14.0
     assert run(teachers=t, gaps=g, zj=zj_rows(("t2", "A", "B", "音乐", 4))).empty
+
+
+def test_zoujiao_host_judged_over_all_stages_of_a_complete_middle_school():
+    # B becomes a 完全中学: 高中音乐 short 10 periods, 初中音乐 7 periods to spare → the school lacks 10 − 7 = 3
+    # periods of 音乐: 3 periods of 走教 are kept, 4 are one too many (the 高中 cell alone would allow 10). t2 teaches
+    # at A, here a 高中, so that the stage rule holds
+    t, s, g = frames()
+    s2 = s.copy()
+    s2.loc[s2["school_id"] == "B", "stage"] = "完全中学"
+    s2.loc[s2["school_id"] == "A", "stage"] = "高中"
+    g = g[g["school_id"] != "A"]
+    g2 = pd.concat([g[~((g["school_id"] == "B") & (g["subject"] == "音乐"))],
+                    pd.DataFrame({"school_id": ["B", "B"], "stage": ["初中", "高中"], "subject": ["音乐", "音乐"],
+                                  "gap_periods": [-7.0, 10.0], "standard_load": [14.0, 14.0]})], ignore_index=True)
+    senior = lambda n: zj_rows(("t2", "A", "B", "音乐", n)).assign(stage="高中")  # noqa: E731 - the host cell
+    host_rows = lambda n: (lambda r: r[r["规则"] == A.R_ZJ_HOST])(  # noqa: E731 - other rules are not at stake here
+        run(ex=ex_rows(), gaps=g2, schools=s2, zj=senior(n)))
+    assert host_rows(3).empty
+    res = host_rows(4)
+    assert len(res) == 1
+    row = res.iloc[0]
+    assert "全校" in row["说明"] and (row["应满足"], row["实际"], row["差额"]) == (3.0, 4.0, 1.0)

@@ -16,7 +16,7 @@ def test_projection_notes_new_single_and_missing():
     assert len(notes) == 3
     assert "1 所新校" in notes[0] and "新城小学（N）" in notes[0] and "±30%" in notes[0]
     assert "只有一年" in notes[1] and "乙小学（S）" in notes[1] and "甲小学" not in notes[1]
-    assert "没有计划年学生预测" in notes[2] and "丙小学（X）" in notes[2]
+    assert "没有计划年学生预测" in notes[2] and "丙小学（X）" in notes[2] and "编制未测算" in notes[2]
 
 
 def test_new_school_row_with_intake_plan_read_and_projected(tmp_path):

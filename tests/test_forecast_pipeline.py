@@ -95,6 +95,18 @@ def test_constant_district_projection_and_quota(cfg):
     assert a["vacancy"] == 35
 
 
+def test_school_without_enrollment_is_not_computed_and_not_over_quota(cfg):
+    # the kindergarten's statistics were not read (no rows at all): 编制 未测算 and 缺编 blank, not
+    # 0 − (在编 T11, T12) = −2 (a false 超编); 说明 says so
+    ds = _district()
+    ds = Dataset(schools=ds.schools, enrollment=ds.enrollment[ds.enrollment["school_id"] != "K"], teachers=ds.teachers)
+    r = run_forecast(ds, cfg)
+    k = r.quota.set_index(["school_id", "stage"]).loc[("K", "全校")]
+    assert pd.isna(k["quota"]) and pd.isna(k["vacancy"]) and k["basis"] == "未测算：没有任何学年的在校生数据"
+    assert k["on_quota"] == 2
+    assert any("编制未测算" in n and "丙幼儿园（K）" in n for n in r.notes)
+
+
 def test_music_gap_hand_computed(cfg, fixed_projection):
     r = run_forecast(_district(), cfg)
     g = r.gaps.set_index(["school_id", "stage", "subject"])

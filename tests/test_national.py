@@ -444,3 +444,41 @@ def test_join_parts_base_is_the_roster_file_even_when_the_subject_file_sorts_fir
     assert _vals(out["name"]) == ["甲", "乙"] and _vals(out["school_id"]) == ["3301000001", "3301000001"]
     assert _vals(out["subject"]) == ["语文", None]
     assert any(i.severity == WARNING and i.file == "教师任教学科及职称.xlsx" and "不计入" in i.message for i in issues)
+
+
+def _block_table(number: str, title: str, grade_names: list[str], classes: list, total: list) -> list[list]:
+    """The 2024 layout: a 班数（个） block and an 在校学生数 block side by side, each 合计 + 分年级, the
+    class counts in the 总计 row itself (no 班数 row)."""
+    n = len(grade_names)
+    letters = [None] + [chr(ord("A") + k) for k in range(3 + 2 * n + 1)]
+    return [letters, [None, title], [None, f"{number}　　　　单位：人"],
+            [None, "项  目", "编号", "班数（个）"] + [None] * n + ["在校学生数"] + [None] * n,
+            [None, None, None, "合计", "分年级"] + [None] * (n - 1) + ["合计", "分年级"] + [None] * (n - 1),
+            [None, None, None, None] + grade_names + [None] + grade_names,
+            [None, "甲", "乙"] + [str(k) for k in range(1, 2 * n + 3)],
+            [None, "总  计", "01", str(sum(classes))] + [str(c) for c in classes] + [str(sum(total))]
+            + [str(t) for t in total],
+            [None, "  #女", "02", "*"] + ["*"] * n + ["9"] + ["3"] * n]
+
+
+def test_kindergarten_table_and_class_block_beside_the_pupils(tmp_path):
+    # 教基3111 (小班/中班/大班 → grades −2, −1, 0) and 教基3112 in the layout whose 班数 are columns of the
+    # 总计 row: 3 + 3 + 3 classes, 66 + 78 + 79 children; primary classes 5, 5, 4, 5, 5, 8
+    schools = pd.DataFrame({"school_id": ["4415210007", "4415210008"], "school_name": ["和湖第二幼儿园", "兴洲实验小学"],
+                            "stage": ["幼儿园", "小学"]})
+    kg = _save(tmp_path / "在校生" / "2024学年" / "和湖第二幼儿园.xlsx", {
+        "教基1001": _card("4415210007", "和湖第二幼儿园"),
+        "教基3111_幼儿园": _block_table("教基3111", "幼儿园幼儿数", ["小班", "中班", "大班"], [3, 3, 3], [66, 78, 79])})
+    pr = _save(tmp_path / "在校生" / "2024学年" / "兴洲实验小学.xlsx", {
+        "教基1001": _card("4415210008", "兴洲实验小学"),
+        "教基3112_小学": _block_table("教基3112", "小学学生数", PRIMARY, [5, 5, 4, 5, 5, 8],
+                                    [199, 218, 253, 315, 305, 332])})
+    issues = Issues()
+    df = national.read_statistics([kg, pr], tmp_path, schools, issues)
+    assert not issues.has_errors() and not [i for i in issues if i.severity == WARNING], [i.sentence() for i in issues]
+    k = df[df["school_id"] == "4415210007"]
+    assert dict(zip(k["grade"], k["students"])) == {-2: 66, -1: 78, 0: 79}
+    assert dict(zip(k["grade"], k["classes"])) == {-2: 3, -1: 3, 0: 3}
+    p = df[df["school_id"] == "4415210008"]
+    assert dict(zip(p["grade"], p["students"])) == {1: 199, 2: 218, 3: 253, 4: 315, 5: 305, 6: 332}
+    assert dict(zip(p["grade"], p["classes"])) == {1: 5, 2: 5, 3: 4, 4: 5, 5: 5, 6: 8}

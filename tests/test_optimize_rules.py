@@ -245,6 +245,38 @@ def test_zoujiao_host_capped_by_the_school_over_both_stages():
     assert list(plan(fr).zoujiao["periods"]) == [5]
 
 
+def test_zoujiao_host_capped_by_the_complete_middle_school_over_all_stages():
+    # A is a 高中 whose a1 teaches 4 periods of 音乐 (load 12 → 8 spare).  B becomes a 完全中学: 高中音乐 short 5, 初中音乐
+    # 3 periods to spare → the school lacks 2 periods of 音乐: 2 periods of 走教, not 5; with nothing to spare, 5
+    def complete_middle(middle_gap):
+        roster, schools, g, supply = frames([("a1", "A", "音乐", 4)], [("A", "音乐", -20, 12)])
+        schools["stage"] = ["高中", "完全中学"]
+        supply["stage"] = "高中"
+        g["stage"] = "高中"
+        extra = pd.DataFrame({"school_id": ["B", "B"], "stage": ["初中", "高中"], "subject": "音乐",
+                              "gap_periods": [float(middle_gap), 5.0], "standard_load": [12.0, 12.0]})
+        g = pd.concat([g, extra], ignore_index=True)
+        g["gap_fte"] = g["gap_periods"] / g["standard_load"]
+        return roster, schools, g, supply
+
+    rot = plan(complete_middle(-3))
+    assert rot.exchanges.empty
+    assert list(rot.zoujiao["periods"]) == [2]
+    assert list(plan(complete_middle(0)).zoujiao["periods"]) == [5]
+
+
+def test_zoujiao_of_two_subjects_at_one_host_is_listed_one_row_per_subject():
+    # a1 teaches 音乐 4 + 美术 2 (load 12 → 6 spare); B lacks 3 periods of 音乐 and 2 of 美术 (below the exchange
+    # threshold).  走教: 音乐 3 and 美术 2, two rows; trips ceil(5 ÷ 2) = 3 a week × 4 weeks × 30 元 = 360 元 a month,
+    # on the 音乐 row (more periods), 0 on the 美术 row
+    fr = frames([("a1", "A", "音乐", 4, "美术", 2)],
+                [("A", "音乐", -20, 12), ("A", "美术", -20, 12), ("B", "音乐", 3, 12), ("B", "美术", 2, 12)])
+    zj = plan(fr).zoujiao.set_index("subject")
+    assert sorted(zj.index) == ["美术", "音乐"]
+    assert (zj.loc["音乐", "periods"], zj.loc["美术", "periods"]) == (3, 2)
+    assert (zj.loc["音乐", "subsidy_month"], zj.loc["美术", "subsidy_month"]) == (360.0, 0.0)
+
+
 def test_each_arrival_still_finds_the_threshold():
     # B 数学 short 17 periods, load 12, threshold 6: the first teacher leaves 5 periods short, below the threshold, so
     # a second is not sent (it would leave B 7 periods over); short 18 → the second finds 6 = the threshold → goes

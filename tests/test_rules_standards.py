@@ -77,6 +77,16 @@ def test_boarding_add_on_per_student():
     assert _school_row(compute_quota(sch, st, cfg), "A")["quota"] == 35
 
 
+def test_school_without_enrollment_data_is_not_computed_never_zero():
+    # a kindergarten whose statistics were not read has no projection: 未测算, not 0 班 × 2 = 0 (a false 超编)
+    sch = _schools([("K", "幼儿园甲", "幼儿园", "城区", 0), ("A", "甲小学", "小学", "城区", 0)])
+    st = _students("A", range(1, 7), 95, 2)                 # 570 / 19 = 30
+    q = compute_quota(sch, st, default_config(), unmeasured={"K": "没有任何学年的在校生数据"})
+    row = _school_row(q, "K")
+    assert pd.isna(row["quota"]) and row["basis"] == "未测算：没有任何学年的在校生数据"
+    assert _school_row(q, "A")["quota"] == 30
+
+
 def test_special_education_not_computed_never_zero():
     sch = _schools([("S", "特校", "特殊教育", "城区", 0)])
     st = _students("S", [3], 20, 2)

@@ -222,11 +222,18 @@ def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFram
         notes.append(f"{len(single)} 所学校只有一年在校生数据，升级率按全区同年级比例、起始年级按招生计划（学校表填写时）"
                      f"或上年人数预测，"
                      f"误差可能较大：{label(single)}")
-    missing = sorted(set(schools["school_id"].astype(str)) - set(now["school_id"]))
+    missing = unprojected(hist, schools, now)
     if missing:
         notes.append(f"{len(missing)} 所学校没有计划年学生预测（上年无在校生，或新校既无招生计划/设计规模、也无同学段可比学校），"
-                     f"编制按 0 人测算：{label(missing)}")
+                     f"编制未测算（不按 0 计，不算作超编）：{label(sorted(missing))}")
     return notes
+
+
+def unprojected(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFrame) -> dict[str, str]:
+    """Schools of the 学校 table without a plan-year projection → why (their 编制 is 未测算, never 0)."""
+    ids = sorted(set(schools["school_id"].astype(str)) - set(now["school_id"].astype(str)))
+    seen = set(hist.loc[hist["students"] > 0, "school_id"].astype(str))
+    return {sid: ("上年没有在校生数据" if sid in seen else "没有任何学年的在校生数据") for sid in ids}
 
 
 def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange_share: float | None = None,
@@ -251,7 +258,8 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     notes.extend(projection_notes(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now, config))
 
     step()                                                      # 1 enrollment projection
-    quota = compute_quota(schools, now, config)
+    quota = compute_quota(schools, now, config,
+                          unmeasured=unprojected(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now))
     demand = subject_demand(now, schools, config)
     notes.extend(demand_notes(schools))
     teachers = with_teacher_defaults(ds.teachers)

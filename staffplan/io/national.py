@@ -27,6 +27,7 @@ import pandas as pd
 from .. import schema
 from ..errors import InputError, Issues
 from . import codes
+from .normalize import grade_name
 from staffplan.paths import data_rows
 
 ENROLLMENT_OUT = ["school_id", "year", "grade", "students", "classes", "src_file", "src_sheet", "src_row"]
@@ -36,9 +37,6 @@ _YEAR_SPAN = re.compile(r"(\d{4})\s*[/／\-－—–~～至]\s*(\d{4})\s*学年"
 _YEAR_ONE = re.compile(r"(\d{4})\s*学年")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ID10 = re.compile(r"^\d{10}$")
-_ORDINAL = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
-_GRADE_REL = re.compile(r"^([一二三四五六七八九]|[1-9])年级$")
-_GRADE_ABS = {"初一": 7, "初二": 8, "初三": 9, "初四": 9, "高一": 10, "高二": 11, "高三": 12}
 _BREAKDOWN = ("女", "少数民族", "寄宿", "随迁", "残疾", "其中", "#", "留守", "外籍", "港澳台", "进城务工")
 _EMPTY = {"", "*", "-", "—", "－", "/", "／", "--", "——", "×", "x", "X"}
 
@@ -87,6 +85,14 @@ def statistics_tables() -> dict[str, dict[str, str]]:
     return {r["table"].strip(): r for r in data_rows("codes", "statistics_tables.csv")}
 
 
+def _known_tables() -> str:
+    """The enrollment table numbers we read, for messages: 教基3111/3112/… 或基础基312/…"""
+    nos = [t for t, r in statistics_tables().items() if r["kind"] == "enrollment"]
+    new = [t for t in nos if len(t) == 4]
+    old = [t for t in nos if len(t) == 3]
+    return "教基" + "/".join(new) + ("，或基础基" + "/".join(old) if old else "")
+
+
 def _read_grids(path: Path, display: str, sheets: dict | None = None) -> list[tuple[str, list[list[object]]]]:
     """Every sheet as (name, rows) with rows[0] = Excel row 1 (A's generic reader), or as the caller already
     read them (``sheets``: path → RawSheets), so that no file is read twice."""
@@ -110,14 +116,14 @@ def _table_number(sheet: str, rows: list[list[object]]) -> str | None:
 
 
 def _grade_ordinal(label: str) -> tuple[str, int] | None:
-    """('rel', n) for 一年级…九年级 (numbered inside the table), ('abs', g) for 初一/高一 …"""
-    m = _GRADE_REL.match(label)
-    if m:
-        c = m.group(1)
-        return "rel", _ORDINAL.get(c) or int(c)
-    if label in _GRADE_ABS:
-        return "abs", _GRADE_ABS[label]
-    return None
+    """('rel', n) for 一年级…六年级 (numbered inside the table: the junior table's 一年级 is its first grade),
+    ('abs', g) for names that are a schema grade outright (七年级, 初一, 高一, 小班 -2 …): the grade vocabulary
+    every reader uses (data/aliases/values_grade.csv)."""
+    hit = grade_name(label)
+    if hit is None:
+        return None
+    grade, relative = hit
+    return ("rel" if relative else "abs"), grade
 
 
 def _is_breakdown(text: str) -> bool:
@@ -135,7 +141,8 @@ def _is_classes(label: str) -> bool:
 # --------------------------------------------------------------------------------------------- one table
 @dataclass
 class _Cell:
-    grade: int  # n > 0: the n-th grade inside the table (一年级 = 1); -g: a schema grade named outright (初一, 高一)
+    grade: int  # the n-th grade inside the table (一年级 = 1), or a schema grade named outright (初一, 高一, 小班)
+    absolute: bool  # grade is a schema grade (七年级, 初一, 高一, 小班 …), not a position in the table
     students: float
     classes: float
     row: int  # Excel row of the students figure
@@ -218,9 +225,9 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
     top = _header_top(rows, header_bottom + 1, table_no) if header_bottom >= 0 else 0
     paths = _header_paths(rows, top, header_bottom, width) if header_bottom >= top else [[] for _ in range(width)]
 
-    # orientation A: grades as columns
-    grade_cols: dict[int, int] = {}
-    kinds: dict[int, str] = {}
+    # orientation A: grades as columns — the 在校学生数 block, and beside it the 班数 block of the same grades
+    grade_cols: dict[tuple[bool, int], int] = {}
+    class_cols: dict[tuple[bool, int], int] = {}
     any_enrolled = any(any("在校" in p for p in path) for path in paths)
     for j, path in enumerate(paths):
         if j == label_col or not path:
@@ -228,12 +235,14 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
         joined = "/".join(path)
         if _is_breakdown(joined) or "招生" in joined or "毕业" in joined:
             continue
-        if any_enrolled and "在校" not in joined:
-            continue
         hits = [g for g in (_grade_ordinal(p) for p in path) if g]
-        if hits and hits[-1][1] not in grade_cols:
-            grade_cols[hits[-1][1]] = j
-            kinds[hits[-1][1]] = hits[-1][0]
+        if not hits:
+            continue
+        key = (hits[-1][0] == "abs", hits[-1][1])
+        if _is_classes(joined) and "在校" not in joined:
+            class_cols.setdefault(key, j)
+        elif (not any_enrolled or "在校" in joined) and key not in grade_cols:
+            grade_cols[key] = j
     cells: list[_Cell] = []
     if grade_cols:
         total_row = class_row = None
@@ -245,22 +254,26 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
                 class_row = i
         if total_row is None:
             return [], [Problem(False, "没有找到「总计」行，此表未读取")], None
-        for n, j in sorted(grade_cols.items()):
+        for key, j in sorted(grade_cols.items()):
             raw = rows[total_row][j] if j < len(rows[total_row]) else None
             s, ok = _num(raw)
-            label = paths[j][-1] if paths[j] else f"{n}年级"
+            label = paths[j][-1] if paths[j] else f"{key[1]}年级"
             if not ok:   # a count that is no number is refused, as in the long and wide tables
                 problems.append(Problem(True, f"{label}的在校学生数「{_txt(raw)}」不是数字，应为 45 这样的整数",
                                         total_row + 1, label))
             c = np.nan
-            if class_row is not None:
-                raw_c = rows[class_row][j] if j < len(rows[class_row]) else None
+            # classes: the 班数 column of the grade in the 总计 row, else a 班数 row under the grade's column
+            where = ((total_row, class_cols[key]) if key in class_cols
+                     else (class_row, j) if class_row is not None else None)
+            if where is not None:
+                r, cj = where
+                raw_c = rows[r][cj] if cj < len(rows[r]) else None
                 c, ok2 = _num(raw_c)
                 if not ok2:
                     problems.append(Problem(False, f"{label}的班数「{_txt(raw_c)}」不是数字，已按空值处理（班数由人数推算）",
-                                            class_row + 1, label))
+                                            r + 1, paths[cj][-1] if paths[cj] else label))
             if s == s:
-                cells.append(_Cell(n if kinds[n] == "rel" else -n, s, c, total_row + 1))
+                cells.append(_Cell(key[1], key[0], s, c, total_row + 1))
         return cells, problems, len(grade_cols)
 
     # orientation B: grades as rows; pick the students and classes columns by header
@@ -276,13 +289,13 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
             stud_col = j
     if stud_col is None:
         return [], [Problem(False, "没有找到在校学生数所在的列，此表未读取")], None
-    seen: set[int] = set()
+    seen: set[tuple[bool, int]] = set()
     for i in range(data_start, len(texts)):
         label = texts[i][label_col] if label_col < len(texts[i]) else ""
         g = _grade_ordinal(label) if label else None
         if not g or _is_breakdown(label):
             continue
-        key = g[1] if g[0] == "rel" else -g[1]
+        key = (g[0] == "abs", g[1])
         if key in seen:
             continue
         seen.add(key)
@@ -295,7 +308,7 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
         if class_col is not None:
             c, _ = _num(rows[i][class_col] if class_col < len(rows[i]) else None)
         if s == s:
-            cells.append(_Cell(key, s, c, i + 1))
+            cells.append(_Cell(key[1], key[0], s, c, i + 1))
     return cells, problems, len(seen)
 
 
@@ -424,7 +437,7 @@ def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues
         stat_sheets = [(sheet, rows, tno) for sheet, rows in grids
                        for tno in [_table_number(sheet, rows)] if tno and tables[tno]["kind"] == "enrollment"]
         if not stat_sheets:
-            issues.warning("文件中没有找到在校生统计表（教基3112/3115/3118 或基础基312/313/314），已忽略", file=disp)
+            issues.warning(f"文件中没有找到在校生统计表（{_known_tables()}），已忽略", file=disp)
             continue
         # --- school
         code, card_name, card_sheet = _school_card(grids)
@@ -470,19 +483,17 @@ def read_statistics(paths: list[Path], root: Path, schools: pd.DataFrame, issues
                                                               sheet=sheet, row=p.row, column=p.column)
             if not cells:
                 continue
-            four_year = stage == "初中" and any(c.grade == 4 and c.students > 0 for c in cells)
+            four_year = stage == "初中" and any(c.grade == 4 and not c.absolute and c.students > 0 for c in cells)
             if stage == "初中" and not four_year:  # an empty 四年级 column of the form: no five-four system
-                cells = [c for c in cells if c.grade != 4]
+                cells = [c for c in cells if c.grade != 4 or c.absolute]
             if four_year:
                 issues.warning("初级中学表有四年级（五四制初中）：初中一至四年级按 6–9 年级计", file=disp, sheet=sheet)
             for c in cells:
-                if c.grade < 0:
-                    grade = -c.grade
-                elif c.grade >= first > 1:  # 七年级 written in the junior table: already the schema grade
+                if c.absolute:     # 七年级, 初一, 高一, 小班: already the schema grade
                     grade = c.grade
                 else:
                     grade = (5 + c.grade) if four_year else first - 1 + c.grade
-                    limit = {"小学": 6, "初中": 9, "高中": 12}.get(stage, 12)
+                    limit = {"幼儿园": 0, "小学": 6, "初中": 9, "高中": 12}.get(stage, 12)
                     if grade > limit:
                         issues.warning(f"{stage}表中的{c.grade}年级超出{stage}学段，已忽略", file=disp, sheet=sheet,
                                        row=c.row)

@@ -293,6 +293,12 @@ def _grade_table() -> dict[str, tuple[int, bool]]:
     return {_key(r["raw"]): (int(r["value"]), r.get("relative", "0") == "1") for r in load_alias_csv("values_grade.csv")}
 
 
+def grade_name(x: Any) -> tuple[int, bool] | None:
+    """A grade name from the vocabulary → (grade, relative): relative names (一年级…六年级) count inside a
+    table (a junior table's 一年级 is its first grade); the others are schema grades (初一 7, 小班 −2)."""
+    return _grade_table().get(_key(x))
+
+
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 

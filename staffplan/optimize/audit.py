@@ -54,13 +54,13 @@ Rules and their arithmetic
   there); 骨干 movers ≥ 20 % × moves; moves ≤ ceil(max_share × base) when max_share > 0 (the same rounding as the
   floor, so max_share = min_share_compulsory is feasible).
 * 走教: subject in ``zoujiao.subjects`` and taught by the teacher; same 学区/镇街 or same 教育集团 (``same_zone``);
-  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges, the smaller of exact and shown at 0.1), and ≤
-  ceil(the host school's shortage left
-  in the subject over its 小学 and 初中 cells, Σ periods); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
+  per host cell, 走教 periods ≤ ceil(shortage left after the exchanges, the smaller of exact and shown at 0.1), and
+  Σ 走教 into the host school's subject ≤ ceil(its shortage left in the subject over all its stages, Σ periods — a
+  完全中学's 初中 periods to spare cover its 高中 first); one-way km ≤ ``zoujiao.max_km``; hosts ≤ ``max_hosts``; whole periods; total load
   ≤ standard load + ``extra_load``; above the standard load only with 本人意愿 愿意走教 (``extra_load_needs_consent``);
   no teacher with a special situation on file (孕期/哺乳期/重大疾病, approved or not), unless ``zoujiao.allow_deferred``;
   no teacher whose retirement date falls in the school year (``zoujiao.allow_retiring_in_year``); home first: the
-  school still short of a subject after the exchanges sends no 走教 teacher of it, and a host school takes 走教 only
+  school still short of a subject after the exchanges (over all its stages) sends no 走教 teacher of it, and a host school takes 走教 only
   for what its own teachers' spare periods in the subject cannot cover (走教未先用本校富余课时).
 """
 from __future__ import annotations
@@ -245,6 +245,14 @@ def _over_compulsory(cells: pd.DataFrame, values) -> pd.Series:
     v = pd.Series(np.asarray(values, dtype=float), index=c.index)
     comp = c["stage"].isin(COMPULSORY)
     return v[comp].groupby([c.loc[comp, "school_id"].astype(str), c.loc[comp, "subject"].astype(str)]).sum()
+
+
+def _over_school(cells: pd.DataFrame, values) -> pd.Series:
+    """(school, subject) → Σ ``values`` (one per cell, aligned with ``cells``) over all the school's cells of the
+    subject, whatever the stage: for 走教, whose periods a 完全中学's 初中 and 高中 teachers of a subject share."""
+    c = cells.reset_index()
+    v = pd.Series(np.asarray(values, dtype=float), index=c.index)
+    return v.groupby([c["school_id"].astype(str), c["subject"].astype(str)]).sum()
 
 
 def _rows(rule, mask, sch, school, subject="", teacher="", required=np.nan, actual=np.nan, excess=np.nan,
@@ -669,17 +677,13 @@ def _lenient(v) -> np.ndarray:
 
 
 def _home_first(zj, sch, cells, left) -> pd.DataFrame:
-    """A school still short of a subject after the exchanges (``left``: each cell's gap after them; over 小学 + 初中
-    together, other stages cell by cell; the smaller of exact and shown) sends none of its teachers to teach that
-    subject elsewhere (走教)."""
+    """A school still short of a subject after the exchanges (``left``: each cell's gap after them; over all its
+    stages together; the smaller of exact and shown) sends none of its teachers to teach that subject elsewhere
+    (走教)."""
     out_ = zj.groupby([zj["home"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
-    c = cells.reset_index()
-    comp = c["stage"].isin(COMPULSORY).to_numpy()
-    pooled = _over_compulsory(cells, left)
+    pooled = _over_school(cells, left)
     need = pd.Series(_lenient(pooled.to_numpy(float)), index=pooled.index.set_names([None, None]))
-    other = pd.Series(_lenient(left[~comp])).groupby([c.loc[~comp, "school_id"].astype(str).to_numpy(),
-                                                      c.loc[~comp, "subject"].astype(str).to_numpy()]).sum()
-    need = need.add(other, fill_value=0.0).reindex(out_.index).fillna(0.0).to_numpy(float)
+    need = need.reindex(out_.index).fillna(0.0).to_numpy(float)
     got = out_.to_numpy(float)
     bad = (need > EPS) & (got > EPS)
     school = pd.Series(out_.index.get_level_values(0), index=out_.index)
@@ -690,17 +694,14 @@ def _home_first(zj, sch, cells, left) -> pd.DataFrame:
 
 def _host_own_first(zj, tt, sch, cells, left, config, pdate, movers) -> pd.DataFrame:
     """A host school takes 走教 in a subject only for what its own teachers of the subject cannot cover: Σ 走教 into
-    (school, subject) ≤ Σ over its cells of ⌈remaining gap⌉ (each cell's gap, not above the school's over 小学 +
-    初中; the smaller of exact and shown) − Σ spare of its own teachers the supply counts."""
+    (school, subject) ≤ Σ over its cells of ⌈remaining gap⌉ (each cell's gap, not above the school's over all its
+    stages; the smaller of exact and shown) − Σ spare of its own teachers the supply counts."""
     into = zj.groupby([zj["host"].astype(str).to_numpy(), zj["subject"].astype(str).to_numpy()])["periods"].sum()
     own = _school_spare(tt, sch, config, pdate, movers)
     c = cells.reset_index()
-    comp = c["stage"].isin(COMPULSORY).to_numpy()
     key = pd.MultiIndex.from_frame(c[["school_id", "subject"]].astype(str))
-    pooled = _over_compulsory(cells, left).reindex(key).to_numpy(float)
-    n_comp = pd.Series(comp.astype(int)).groupby([c["school_id"].astype(str).to_numpy(),
-                                                  c["subject"].astype(str).to_numpy()]).transform("sum").to_numpy()
-    cell_gap = np.where(comp & (n_comp >= 2), np.minimum(left, np.nan_to_num(pooled, nan=np.inf)), left)
+    pooled = _over_school(cells, left).reindex(key).to_numpy(float)
+    cell_gap = np.minimum(left, np.nan_to_num(pooled, nan=np.inf))
     cap = np.ceil(_lenient(cell_gap) - EPS) + 0.0
     need = pd.Series(cap).groupby([c["school_id"].astype(str).to_numpy(), c["subject"].astype(str).to_numpy()]).sum()
     bound = (need.reindex(into.index).fillna(0.0) - own.reindex(into.index).fillna(0.0)).clip(lower=0.0)
@@ -766,15 +767,16 @@ def _audit_zoujiao(zj, tt, sch, cells, schools, config, dist, pdate, sent, mover
     got = per_cell["periods"].to_numpy(float)
     out.append(_rows(R_ZJ_HOST, got > cap + EPS, sch, per_cell["host"], per_cell["subject"], "", cap, got, got - cap,
                      per_cell["stage"] + "：走教课时超过交流后剩余缺口（向上取整）"))
-    # and not beyond what the host school as a whole still lacks in the subject over 小学 + 初中 (periods)
-    if cells.reset_index()["stage"].isin(COMPULSORY).any():
-        school_left = _over_compulsory(cells, cell_left)
-        k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
-        sl = school_left.reindex(k2).to_numpy(float)
-        comp = per_cell["stage"].isin(COMPULSORY).to_numpy() & ~np.isnan(sl)
-        cap2 = np.ceil(np.maximum(_as_shown(np.nan_to_num(sl)), 0.0) - EPS) + 0.0
-        out.append(_rows(R_ZJ_HOST, comp & (got > cap2 + EPS), sch, per_cell["host"], per_cell["subject"], "", cap2,
-                         got, got - cap2, "全校（小学、初中合计）：走教课时超过交流后该学科剩余缺口（向上取整）"))
+    # and not beyond what the host school as a whole still lacks in the subject over all its stages (periods)
+    school_left = _over_school(cells, cell_left)
+    k2 = pd.MultiIndex.from_arrays([per_cell["host"].astype(str), per_cell["subject"].astype(str)])
+    sl = school_left.reindex(k2).to_numpy(float)
+    into_school = pd.Series(got).groupby([per_cell["host"].astype(str).to_numpy(),
+                                          per_cell["subject"].astype(str).to_numpy()]).transform("sum").to_numpy(float)
+    cap2 = np.ceil(np.maximum(_as_shown(np.nan_to_num(sl)), 0.0) - EPS) + 0.0
+    out.append(_rows(R_ZJ_HOST, ~np.isnan(sl) & (into_school > cap2 + EPS), sch, per_cell["host"], per_cell["subject"],
+                     "", cap2, into_school, into_school - cap2,
+                     per_cell["stage"] + "：全校各学段合计，走教课时超过交流后该学科剩余缺口（向上取整）"))
     km = pair_km(schools.astype({"school_id": str}), home, host, config, dist)
     max_km = float(config["zoujiao.max_km"])
     bad = np.isnan(km) | (km > max_km + EPS)

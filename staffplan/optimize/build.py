@@ -70,11 +70,12 @@ No per-move bonus: a move is made only when it covers more than it costs, or the
   remaining gap is the smaller of the exact one and the one 缺口覆盖 shows (0.1 period);
   z[h] binary per (teacher, host school).
   zj_load[t] Σ y ≤ spare_t;  zj_link[h] Σ_{j∈h} y − ub_h · z_h ≤ 0;  zj_hosts[t] Σ z ≤ zoujiao.max_hosts;
-  zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over 小学 + 初中 in periods);
+  zj_cell[c] Σ y ≤ ceil(remaining gap_c, capped by the school's subject over all its stages in periods);
   zj_home[s, subject] Σ y of the school's teachers in the subject ≤ Σ their spare periods (as for zj_load), and 0
   when the school itself is still short of the subject (home first; no two schools lend each other a subject);
-  zj_host[s, subject] Σ y into the school's cells of the subject ≤ Σ of their zj_cell caps − Σ the spare periods of
-  the school's own teachers of the subject (what they can cover is not brought in from outside);
+  zj_host[s, subject] Σ y into the school's cells of the subject ≤ min(Σ of their zj_cell caps, ceil(the school's
+  remaining gap in the subject over all its stages)) − Σ the spare periods of the school's own teachers of the
+  subject (what they can cover is not brought in from outside);
   zj_budget (if zoujiao.budget_cap > 0):
   months · weeks · (per_trip · (Σ y / ppt + (ppt − 1)/ppt · Σ z) + per_period · Σ y) ≤ budget_cap
   (an upper bound of the real subsidy with trips = ceil(periods / ppt) per host, so the cap always holds).
@@ -538,7 +539,7 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     """The county 走教 model on the remaining gaps (cell → periods), teachers in ``exclude`` left out."""
     t0 = time.perf_counter()
     zj = cset.zoujiao
-    # the gap left after the exchanges, capped by the school's subject over its compulsory stages (periods)
+    # the gap left after the exchanges, capped by the school's subject over all its stages (periods)
     rem = receivable_gap(cset.cells, remaining, periods=True).clip(lower=0)
     # whole periods up to the gap as 缺口覆盖 shows it (0.1 period) as well as the exact one: a gap of 6.03 shown as
     # 6.0 takes 6 periods, not 7 (the sheet would show 走教 7 against a gap of 6.0)
@@ -550,8 +551,13 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
     have = school_spare(cset, exclude)
     out_cap = home_spare_left(cset, remaining, have)
     # and a host school takes 走教 only for what its own teachers' spare periods in the subject cannot cover
-    cells = cset.cells.assign(cap=cset.cells["cell"].map(cap_cell).fillna(0.0).to_numpy(float))
-    host_need = cells.groupby([cells["school_id"].astype(str), cells["subject"].astype(str)])["cap"].sum()
+    # — and, over all its stages together, not beyond the whole periods the school still lacks in the subject
+    cells = cset.cells.assign(cap=cset.cells["cell"].map(cap_cell).fillna(0.0).to_numpy(float),
+                              left=cset.cells["cell"].map(remaining).fillna(0.0).to_numpy(float))
+    by = [cells["school_id"].astype(str), cells["subject"].astype(str)]
+    school_left = cells.groupby(by)["left"].sum()
+    school_cap = np.ceil(np.maximum(np.minimum(school_left, shown_periods(school_left.to_numpy(float))), 0.0) - 1e-9)
+    host_need = np.minimum(cells.groupby(by)["cap"].sum(), school_cap)
     in_cap = host_need.sub(have.reindex(host_need.index).fillna(0.0)).clip(lower=0.0)
     zj["ub"] = np.minimum(zj["ub"], np.minimum(_per_row(zj, "home", out_cap), _per_row(zj, "host", in_cap)))
     zj = zj[zj["ub"] >= 1].reset_index(drop=True)

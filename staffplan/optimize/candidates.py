@@ -259,21 +259,23 @@ def gap_cells(gaps: pd.DataFrame, supply: pd.DataFrame, schools: pd.DataFrame, c
 
 def receivable_gap(cells: pd.DataFrame, gap: pd.Series | None = None, periods: bool = False) -> pd.Series:
     """Shortage a cell can receive from outside (cell → periods): its own gap, but never more than its school's
-    shortage in that subject over the compulsory stages — a 九年一贯制 whose 初中 音乐 teachers have spare periods
-    covers its 小学 音乐 shortage itself before it asks for an exchange or a 走教 teacher (domain.md §3: a
-    multi-stage school computes each stage and adds; §6 judges a school's subject).  The school's shortage is
-    Σ gap ÷ load (FTE, the unit of the shortage threshold) over its 小学 and 初中 cells of the subject, in this
-    cell's load; with ``periods`` it is Σ gap periods (the unit of 走教).  A cell outside those stages, or alone in
-    its subject, keeps its own gap.  ``gap``: cell → signed gap periods (default the cells' gap0)."""
+    shortage in that subject — a 九年一贯制 whose 初中 音乐 teachers have spare periods covers its 小学 音乐 shortage
+    itself before it asks for an exchange or a 走教 teacher (domain.md §3: a multi-stage school computes each stage
+    and adds; §6 judges a school's subject).  For an exchange (FTE, the unit of the shortage threshold) the school's
+    shortage is Σ gap ÷ load over its 小学 and 初中 cells of the subject (the stages exchange is about), in this
+    cell's load; with ``periods`` (the unit of 走教) it is Σ gap periods over all the school's stages of the subject:
+    a 完全中学 whose 初中 体育 has periods to spare covers its 高中 体育 itself before a 走教 teacher comes.  A cell
+    outside those stages, or alone in its subject, keeps its own gap.  ``gap``: cell → signed gap periods (default
+    the cells' gap0)."""
     c = cells[["cell", "school_id", "stage", "subject", "load"]].copy()
     c["gap"] = c["cell"].map(gap).fillna(0.0).to_numpy(float) if gap is not None else cells["gap0"].to_numpy(float)
-    comp = c["stage"].isin(COMPULSORY_STAGES)
+    scope = pd.Series(True, index=c.index) if periods else c["stage"].isin(COMPULSORY_STAGES)
     key = [c["school_id"], c["subject"]]
     term = c["gap"] if periods else c["gap"] / c["load"]
-    pooled = term.where(comp).groupby(key).transform("sum")
+    pooled = term.where(scope).groupby(key).transform("sum")
     if not periods:
         pooled = pooled * c["load"]
-    multi = comp & (c["cell"].where(comp).groupby(key).transform("count") >= 2)
+    multi = scope & (c["cell"].where(scope).groupby(key).transform("count") >= 2)
     own = c["gap"]
     return pd.Series(np.where(multi, np.minimum(own, pooled), own), index=c["cell"].to_numpy())
 

@@ -425,12 +425,16 @@ def _assemble(teachers, schools, elig, tt, cells, sets, outcomes, res, config, p
         ex["years"] = ex["term"].astype(int)
     ex = ex.sort_values(["from_school", "teacher_id"], kind="stable").reset_index(drop=True)
 
-    # 走教 per teacher × host
+    # 走教 per teacher × host × subject (one subject per row, as 缺口覆盖 counts it); the trips to a host are the
+    # teacher's, so their subsidy goes on the row of the subject with the most periods there (ties: subject order)
     zj = zjc[zjc["periods"] > 0] if len(zjc) else zjc
     if len(zj):
-        zj = zj.groupby(["teacher_id", "home", "host"], as_index=False, sort=True).agg(
-            subject=("subject", lambda s: "、".join(sorted(set(s)))), periods=("periods", "sum"), km=("km", "first"))
+        zj = zj.groupby(["teacher_id", "home", "host", "subject"], as_index=False, sort=True).agg(
+            periods=("periods", "sum"), km=("km", "first"))
         zj = zj.merge(trips, on=["teacher_id", "host"], how="left")
+        first = (zj.sort_values(["teacher_id", "host", "periods", "subject"], ascending=[True, True, False, True],
+                                kind="stable").groupby(["teacher_id", "host"]).head(1).index)
+        zj["trips"] = zj["trips"].where(zj.index.isin(first), 0)
         weeks = float(config["zoujiao.weeks_per_month"])
         zj["subsidy_month"] = weeks * (float(config["zoujiao.subsidy_per_trip"]) * zj["trips"].fillna(0)
                                        + float(config["zoujiao.subsidy_per_period"]) * zj["periods"])

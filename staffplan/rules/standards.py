@@ -98,10 +98,11 @@ def _school_defaults(schools: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
-def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config) -> pd.DataFrame:
+def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config, unmeasured: dict | None = None) -> pd.DataFrame:
     """Standard quota per school (stage "全校") plus a row per stage for multi-stage schools.
 
-    ``students``: school_id, grade, students, classes (the plan year's projection).
+    ``students``: school_id, grade, students, classes (the plan year's projection). ``unmeasured``: school_id →
+    why it has no projection (no enrollment data): such a school is "未测算" (quota NaN), never zero.
     Returns QUOTA_COLUMNS; ``quota`` is the rounded integer (nullable Int64) on school rows and
     NaN on stage rows; ``quota_raw`` is unrounded; ``basis`` says in plain Chinese how it was computed.
     """
@@ -171,6 +172,10 @@ def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config) -> pd.D
         raw = raw + add.where(has, 0)
         basis[has] = [f"{b}；寄宿生附加 {fmt_num(a)}" for b, a in zip(basis[has], add[has])]
 
+    # schools without a projection (no enrollment data): not computed
+    no_data = df["school_id"].isin(list(unmeasured or {}))
+    basis[no_data] = [f"未测算：{unmeasured[sid]}" for sid in df.loc[no_data, "school_id"]]
+    special_missing = special_missing | no_data
     raw = raw.where(~special_missing, np.nan)
     df["quota_raw"] = raw.astype(float)
     df["basis"] = basis
@@ -204,7 +209,7 @@ def compute_quota(schools: pd.DataFrame, students: pd.DataFrame, config) -> pd.D
     for sid, q_raw, q in zip(school["school_id"], school["quota_raw"], school["quota"]):
         joined, first, n, missing = parts[sid]
         if missing:
-            texts.append("；".join(b for b in df.loc[df["school_id"] == sid, "basis"] if b.startswith("未测算")))
+            texts.append("；".join(dict.fromkeys(b for b in df.loc[df["school_id"] == sid, "basis"] if b.startswith("未测算"))))
         elif n == 1:
             texts.append(f"{first} → {q}" if method != "none" else first)
         else:
