@@ -724,10 +724,8 @@ def _merge_consents(df: pd.DataFrame, frame: pd.DataFrame, labels: dict[str, str
                            column=lab, **where)
         has[yes] = said_yes | (~given & has[yes])
         has[no] = said_no | (~given & has[no])
-    joined = pd.Series("", index=df.index, dtype=object)
-    for w in schema.WILLINGNESS:
-        joined = joined + np.where(has[w], w + "、", "")
-    df["willingness"] = joined.str.rstrip("、")
+    held = np.column_stack([has[w].to_numpy(bool) for w in schema.WILLINGNESS])
+    df["willingness"] = [nz.join_willingness({w for w, h in zip(schema.WILLINGNESS, row) if h}) for row in held]
 
 
 def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> None:

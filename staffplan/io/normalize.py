@@ -474,9 +474,15 @@ def _willingness(x, extra: dict | None = None):
             return None
         if v:
             found.update(v.split("、"))     # 愿意交流和走教 → both words
+    return join_willingness(found)
+
+
+def join_willingness(words) -> str:
+    """The 本人意愿 words a row holds → one text, '、'-joined in schema order (the only form the rules read)."""
     from ..schema import WILLINGNESS
 
-    return "、".join(w for w in WILLINGNESS if w in found)
+    words = set(words)
+    return "、".join(w for w in WILLINGNESS if w in words)
 
 
 normalize_willingness = _vectorize(_willingness)
