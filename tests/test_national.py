@@ -482,3 +482,19 @@ def test_kindergarten_table_and_class_block_beside_the_pupils(tmp_path):
     p = df[df["school_id"] == "4415210008"]
     assert dict(zip(p["grade"], p["students"])) == {1: 199, 2: 218, 3: 253, 4: 315, 5: 305, 6: 332}
     assert dict(zip(p["grade"], p["classes"])) == {1: 5, 2: 5, 3: 4, 4: 5, 5: 5, 6: 8}
+
+
+def test_a_pupils_column_that_is_no_grade_is_said_not_counted(tmp_path):
+    # a kindergarten form with a 混龄班 column (1 class of 28 children): no grade holds it → one warning each for the
+    # classes and the children, naming the column; the three grades are read as before
+    schools = pd.DataFrame({"school_id": ["4415210007"], "school_name": ["和湖第二幼儿园"], "stage": ["幼儿园"]})
+    kg = _save(tmp_path / "在校生" / "2024学年" / "和湖第二幼儿园.xlsx", {
+        "教基1001": _card("4415210007", "和湖第二幼儿园"),
+        "教基3111_幼儿园": _block_table("教基3111", "幼儿园幼儿数", ["小班", "中班", "大班", "混龄班"], [3, 3, 3, 1],
+                                     [66, 78, 79, 28])})
+    issues = Issues()
+    df = national.read_statistics([kg], tmp_path, schools, issues)
+    assert dict(zip(df["grade"], df["students"])) == {-2: 66, -1: 78, 0: 79}
+    warned = sorted(i.message for i in issues if i.severity == WARNING)
+    assert len(warned) == 2 and all("「混龄班」不是年级" in m for m in warned)
+    assert any("28 人未计入" in m for m in warned) and any("1 班未计入" in m for m in warned)

@@ -228,6 +228,7 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
     # orientation A: grades as columns — the 在校学生数 block, and beside it the 班数 block of the same grades
     grade_cols: dict[tuple[bool, int], int] = {}
     class_cols: dict[tuple[bool, int], int] = {}
+    others: list[int] = []
     any_enrolled = any(any("在校" in p for p in path) for path in paths)
     for j, path in enumerate(paths):
         if j == label_col or not path:
@@ -237,6 +238,10 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
             continue
         hits = [g for g in (_grade_ordinal(p) for p in path) if g]
         if not hits:
+            # a column of the pupils' or classes' block that is no grade and no total (托班, 混龄班): not counted, said
+            if any_enrolled and ("在校" in joined or _is_classes(joined)) and len(path) > 1 \
+                    and not (path[-1] == "计" or any(w in path[-1] for w in ("合计", "总计", "小计"))):
+                others.append(j)
             continue
         key = (hits[-1][0] == "abs", hits[-1][1])
         if _is_classes(joined) and "在校" not in joined:
@@ -274,6 +279,12 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
                                             r + 1, paths[cj][-1] if paths[cj] else label))
             if s == s:
                 cells.append(_Cell(key[1], key[0], s, c, total_row + 1))
+        for j in others:
+            v, ok = _num(rows[total_row][j] if j < len(rows[total_row]) else None)
+            if ok and v == v and v > 0:
+                what = "班" if _is_classes("/".join(paths[j])) and "在校" not in "/".join(paths[j]) else "人"
+                problems.append(Problem(False, f"「{paths[j][-1]}」不是年级，{v:g} {what}未计入（托班、混龄班等没有对应的年级；"
+                                               "需要时请按年级拆分后填入在校生表）", total_row + 1, paths[j][-1]))
         return cells, problems, len(grade_cols)
 
     # orientation B: grades as rows; pick the students and classes columns by header
