@@ -105,6 +105,8 @@ def test_school_without_enrollment_is_not_computed_and_not_over_quota(cfg):
     assert pd.isna(k["quota"]) and pd.isna(k["vacancy"]) and k["basis"] == "未测算：没有任何学年的在校生数据"
     assert k["on_quota"] == 2
     assert any("编制未测算" in n and "丙幼儿园（K）" in n for n in r.notes)
+    sheet = r.sheets()["编制测算"]
+    assert sheet.iloc[-1]["测算依据"] == "标准编制、缺编不含 1 所未测算的学校（其在编、临聘教师计入合计）"
 
 
 def test_music_gap_hand_computed(cfg, fixed_projection):

@@ -51,6 +51,20 @@ def test_approved_quota_states_its_scope():
     assert "核定编制合计只含已核定的2所学校，这些学校标准编制146名" in doc
 
 
+def test_a_school_without_enrollment_data_is_left_out_of_the_quota_and_said():
+    # S02 had no enrollment data: 标准编制 and 缺编 blank (未测算).  Standard 97 + 49 = 146 over 2 schools; 缺编
+    # 1 + 4 = 5; the memo counts 2 schools, names the one left out, and the table note says so
+    sheets = _sheets()
+    qs = sheets["编制测算"].copy()
+    qs.loc[1, ["标准编制", "缺编"]] = np.nan
+    sheets["编制测算"] = qs
+    q = F.quota(sheets)
+    assert (q.schools, q.unmeasured, q.standard, q.vacancy_net, q.on_quota) == (3, 1, 146, 5, 172)
+    doc = write_report_text(sheets)
+    assert "按编制标准测算，2所学校标准编制合计146名（另有1所学校没有在校生数据，编制未测算，不计入标准编制和缺编）" in doc
+    assert "标准编制、缺编合计不含1所没有在校生数据、编制未测算的学校" in doc
+
+
 def test_school_counted_once_across_stages_and_subjects():
     gaps = pd.DataFrame({
         "学校代码": ["S03", "S03", "S03", "S01", T], "学校名称": ["九年一贯制", "九年一贯制", "九年一贯制", "一小", ""],

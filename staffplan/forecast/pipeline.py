@@ -119,8 +119,12 @@ class ForecastResult:
             "在编教师": q["on_quota"].astype(int), "预计退休": q["retire_before"].astype(int),
             "年内退休": q["retire_during"].astype(int), "临聘教师": q["temporary"].astype(int),
             "缺编": np.where(school_row, q["vacancy"], _round_half_up(q["vacancy"], 1)), "测算依据": q["basis"]})
-        return with_total(out, "学校代码", ["预测学生数", "预测班数", "标准编制", "核定编制", "在编教师", "预计退休",
-                                         "年内退休", "临聘教师", "缺编"], mask=school_row)
+        out = with_total(out, "学校代码", ["预测学生数", "预测班数", "标准编制", "核定编制", "在编教师", "预计退休",
+                                        "年内退休", "临聘教师", "缺编"], mask=school_row)
+        unmeasured = int((school_row & q["quota"].isna()).sum())
+        if unmeasured:   # the total row says what its 标准编制 and 缺编 leave out
+            out.loc[out.index[-1], "测算依据"] = f"标准编制、缺编不含 {unmeasured} 所未测算的学校（其在编、临聘教师计入合计）"
+        return out
 
     def _gaps_sheet(self) -> pd.DataFrame:
         g = self.gaps

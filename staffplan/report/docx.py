@@ -176,6 +176,9 @@ def memo_tables(sheets: dict[str, pd.DataFrame], threshold: float = 0.5
         if qf.approved is not None and qf.approved_schools < qf.schools:
             note += (f"；核定编制合计只含已核定的 {qf.approved_schools} 所学校，"
                      f"这些学校标准编制 {fmt(qf.standard_of_approved)} 名")
+        if qf.unmeasured:
+            note += (f"；标准编制、缺编合计不含 {qf.unmeasured} 所没有在校生数据、编制未测算的学校"
+                     "（表中空白），其在编、临聘教师计入合计")
         note += "。缺编为标准编制减去扣除预计退休后的在编教师，负数为超编。"
         out.append((title, t, "人、个", "编制测算", note))
     gp = _data(sheets.get("学科缺口"))
@@ -268,7 +271,10 @@ def summary_paragraphs(n: dict, meta: RunMeta, district: str = "") -> list[str]:
         net = q.vacancy_net
         net_text = (f"全区合计缺编 {fmt(net)} 名" if net > 0 else f"全区合计超编 {fmt(-net)} 名" if net < 0
                     else "全区编制总量持平")
-        paras.append(f"按编制标准测算，{q.schools} 所学校标准编制合计 {fmt(q.standard)} 名{approved}。现有在编教师 "
+        unmeasured = (f"（另有 {q.unmeasured} 所学校没有在校生数据，编制未测算，不计入标准编制和缺编）"
+                      if q.unmeasured else "")
+        paras.append(f"按编制标准测算，{q.schools - q.unmeasured} 所学校标准编制合计 {fmt(q.standard)} 名{unmeasured}"
+                     f"{approved}。现有在编教师 "
                      f"{fmt(q.on_quota)} 名，9 月 1 日前到龄退休 {fmt(q.retire_before)} 名、学年内退休 "
                      f"{fmt(q.retire_during)} 名，临聘教师 {fmt(q.temporary)} 名。扣除到龄退休后，"
                      f"{q.schools_short} 所学校缺编共 {fmt(q.vacancy)} 名{over}，{net_text}。")

@@ -130,6 +130,7 @@ class Quota:
     vacancy_net: float           # Σ 缺编 (signed)
     schools_short: int
     schools_over: int
+    unmeasured: int = 0          # schools whose 标准编制 is blank (未测算: no enrollment data), not in standard/缺编
 
 
 def quota(sheets: dict) -> Quota | None:
@@ -148,7 +149,8 @@ def quota(sheets: dict) -> Quota | None:
         standard_of_approved=_sum(s.loc[has_appr, "标准编制"]) if has_appr.any() else None,
         on_quota=col("在编教师"), retire_before=col("预计退休"), retire_during=col("年内退休"),
         temporary=col("临聘教师"), vacancy=_sum(vac.clip(lower=0)), over=_sum((-vac).clip(lower=0)),
-        vacancy_net=_sum(vac), schools_short=distinct_schools(s, vac > 0), schools_over=distinct_schools(s, vac < 0))
+        vacancy_net=_sum(vac), schools_short=distinct_schools(s, vac > 0), schools_over=distinct_schools(s, vac < 0),
+        unmeasured=distinct_schools(s, num(s["标准编制"]).isna()))
 
 
 # --------------------------------------------------------------------------- subject gaps
