@@ -19,7 +19,7 @@ official files (set MIRROR to the folder holding the clones, named owner+repo/re
 US grades K…11 become staffplan grades 1…12 (grade 12 and PreK dropped); 学段 from each school's grade span.
 """
 import io, os, re, subprocess, sys
-import numpy as np, pandas as pd
+import pandas as pd
 
 MIRROR = os.environ.get("MIRROR", "/work/.mirror")
 
@@ -72,7 +72,7 @@ def vermont():
             if name == r[name_col - 5].strip() or name.endswith(" SU") or name.endswith(" SD"): continue
             sid = name
             districts[name] = district
-            k = 0.0; have = {}
+            have = {}
             for c, h in cols.items():
                 v = r[c].replace(",", "").strip()
                 if not re.fullmatch(r"\d+", v): continue

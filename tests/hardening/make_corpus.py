@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 # ----------------------------------------------------------------------------- ID numbers
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -97,7 +97,6 @@ def build_base(seed: int = 7) -> dict[str, Table]:
     teachers: list[list[object]] = []
     for code, _name, stage, _t, locality, _tier, _g, per_grade, *_ in SCHOOLS:
         grades = list(STAGE_GRADES[stage])
-        cap = 45 if stage != "初中" else 50
         prev: dict[int, int] = {}
         for year in YEARS:
             cur: dict[int, int] = {}
