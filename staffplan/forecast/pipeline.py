@@ -208,7 +208,8 @@ def staffing_counts(supply: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             s.groupby(["school_id", "stage"], as_index=False)[cols].sum())
 
 
-def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFrame, config) -> list[str]:
+def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFrame, config,
+                     missing: dict[str, str] | None = None) -> list[str]:
     """说明 warnings on schools whose projection rests on little or no history (never silently skipped)."""
     notes = []
     names = schools.set_index(schools["school_id"].astype(str))["school_name"].fillna("")
@@ -226,7 +227,7 @@ def projection_notes(hist: pd.DataFrame, schools: pd.DataFrame, now: pd.DataFram
         notes.append(f"{len(single)} 所学校只有一年在校生数据，升级率按全区同年级比例、起始年级按招生计划（学校表填写时）"
                      f"或上年人数预测，"
                      f"误差可能较大：{label(single)}")
-    missing = unprojected(hist, schools, now)
+    missing = unprojected(hist, schools, now) if missing is None else missing
     if missing:
         notes.append(f"{len(missing)} 所学校没有计划年学生预测（上年无在校生，或新校既无招生计划/设计规模、也无同学段可比学校），"
                      f"编制未测算（不按 0 计，不算作超编）：{label(sorted(missing))}")
@@ -259,11 +260,12 @@ def run_forecast(ds, config, year: int | None = None, horizon: int = 1, exchange
     # (per school, per stage, district) is then a sum of these integers and agrees everywhere
     proj = proj.assign(school_id=proj["school_id"].astype(str), students=_round_half_up(proj["students"]))
     now = proj[proj["year"] == plan_year]
-    notes.extend(projection_notes(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now, config))
+    hist = ds.enrollment[ds.enrollment["year"] < plan_year]
+    unmeasured = unprojected(hist, schools, now)               # their 编制 is 未测算
+    notes.extend(projection_notes(hist, schools, now, config, missing=unmeasured))
 
     step()                                                      # 1 enrollment projection
-    quota = compute_quota(schools, now, config,
-                          unmeasured=unprojected(ds.enrollment[ds.enrollment["year"] < plan_year], schools, now))
+    quota = compute_quota(schools, now, config, unmeasured=unmeasured)
     demand = subject_demand(now, schools, config)
     notes.extend(demand_notes(schools))
     teachers = with_teacher_defaults(ds.teachers)

@@ -599,7 +599,6 @@ def _birth_day_from_damaged_ids(ids: pd.Series, birth: pd.Series) -> pd.Series:
 
 _SECOND_PERIODS = re.compile(r"^(?P<subject>.*?[^\d\s（(])\s*[（(]?\s*(?P<n>\d{1,2}(?:\.\d+)?)\s*(?:节|课时)?\s*"
                              r"(?:/\s*周|每周)?\s*[)）]?$")
-_SECOND_SPLIT = re.compile(r"\s*[、,，;；/|＋+]\s*|\s*[和及]\s*")
 
 
 def _second_subject_cells(frame: pd.DataFrame, labels: dict[str, str], issues: Issues, where: dict) -> pd.DataFrame:
@@ -610,7 +609,7 @@ def _second_subject_cells(frame: pd.DataFrame, labels: dict[str, str], issues: I
         return frame
     raw = frame["subject2"]
     text = nz.normalize_text(raw).fillna("")
-    if not text.str.contains(r"\d|[、,，;；/|＋+和及]", regex=True).any():
+    if not text.str.contains(r"\d|[和及" + re.escape(nz.LIST_MARKS) + "]", regex=True).any():
         return frame
     frame = frame.copy()
     periods_blank = nz.is_blank(frame["periods2"]) if "periods2" in frame.columns else pd.Series(True, index=frame.index)
@@ -619,7 +618,7 @@ def _second_subject_cells(frame: pd.DataFrame, labels: dict[str, str], issues: I
     for i, v in text[text != ""].items():
         if not any(ch.isdigit() for ch in v) and nz.normalize_subject(v, extra=extra) is not None:
             continue
-        parts = [p for p in _SECOND_SPLIT.split(v) if p]
+        parts = nz.split_list(v, spaces=False, words="和及")
         known = []
         for p in parts:
             m = _SECOND_PERIODS.match(p)
@@ -740,12 +739,12 @@ def _split_two_year_appraisal(df: pd.DataFrame, labels: dict[str, str], issues: 
     prev = pd.Series("", index=df.index, dtype=object)
     unclear, unknown = [], []
     for i, v in text[text != ""].items():
-        pairs = re.findall(r"(\d{4})\s*年?度?\s*[:：]?\s*([^\d,，;；、/|\s]+)", v)
+        pairs = re.findall(r"(\d{4})\s*年?度?\s*[:：]?\s*([^\d\s" + re.escape(nz.LIST_MARKS) + r"]+)", v)
         if pairs:
             pairs.sort()
             words = [w for _, w in pairs]
         else:
-            words = [w for w in re.split(r"[,，;；、/|\s]+", v) if w]
+            words = nz.split_list(v)
         values = [nz.normalize_appraisal(w) for w in words]
         if any(x is None for x in values):
             unknown.append(i)

@@ -115,15 +115,12 @@ def _table_number(sheet: str, rows: list[list[object]]) -> str | None:
     return None
 
 
-def _grade_ordinal(label: str) -> tuple[str, int] | None:
-    """('rel', n) for 一年级…六年级 (numbered inside the table: the junior table's 一年级 is its first grade),
-    ('abs', g) for names that are a schema grade outright (七年级, 初一, 高一, 小班 -2 …): the grade vocabulary
-    every reader uses (data/aliases/values_grade.csv)."""
+def _grade_key(label: str) -> tuple[bool, int] | None:
+    """(absolute, grade) of a grade name from the grade vocabulary every reader uses (data/aliases/values_grade.csv):
+    absolute for names that are a schema grade outright (七年级, 初一, 高一, 小班 −2 …), else the n-th grade inside the
+    table (一年级…六年级: the junior table's 一年级 is its first grade)."""
     hit = grade_name(label)
-    if hit is None:
-        return None
-    grade, relative = hit
-    return ("rel" if relative else "abs"), grade
+    return None if hit is None else (not hit[1], hit[0])
 
 
 def _is_breakdown(text: str) -> bool:
@@ -202,17 +199,17 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
                 break
     if code_row is None:  # no code row: the header ends with the row holding the grade names
         for i, row in enumerate(texts):
-            if sum(1 for c in row if c and _grade_ordinal(c)) >= 2:
+            if sum(1 for c in row if c and _grade_key(c)) >= 2:
                 header_bottom, data_start = i, i + 1
                 break
-            if any(c and _grade_ordinal(c) for c in row):  # grades as rows
+            if any(c and _grade_key(c) for c in row):  # grades as rows
                 header_bottom, data_start = i - 1, i
                 break
         else:
             return [], ["没有找到年级（一年级、二年级 …）"], None
         for row in texts[data_start:]:
             for j, c in enumerate(row):
-                if _is_total(c) or (c and _grade_ordinal(c)):
+                if _is_total(c) or (c and _grade_key(c)):
                     label_col = j
                     break
             if label_col is not None:
@@ -236,14 +233,14 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
         joined = "/".join(path)
         if _is_breakdown(joined) or "招生" in joined or "毕业" in joined:
             continue
-        hits = [g for g in (_grade_ordinal(p) for p in path) if g]
+        hits = [g for g in (_grade_key(p) for p in path) if g]
         if not hits:
             # a column of the pupils' or classes' block that is no grade and no total (托班, 混龄班): not counted, said
             if any_enrolled and ("在校" in joined or _is_classes(joined)) and len(path) > 1 \
                     and not (path[-1] == "计" or any(w in path[-1] for w in ("合计", "总计", "小计"))):
                 others.append(j)
             continue
-        key = (hits[-1][0] == "abs", hits[-1][1])
+        key = hits[-1]
         if _is_classes(joined) and "在校" not in joined:
             class_cols.setdefault(key, j)
         elif (not any_enrolled or "在校" in joined) and key not in grade_cols:
@@ -303,10 +300,10 @@ def _parse_table(rows: list[list[object]], table_no: str | None) -> tuple[list[_
     seen: set[tuple[bool, int]] = set()
     for i in range(data_start, len(texts)):
         label = texts[i][label_col] if label_col < len(texts[i]) else ""
-        g = _grade_ordinal(label) if label else None
+        g = _grade_key(label) if label else None
         if not g or _is_breakdown(label):
             continue
-        key = (g[0] == "abs", g[1])
+        key = g
         if key in seen:
             continue
         seen.add(key)

@@ -453,7 +453,20 @@ def _status(x):
 normalize_status = _vectorize(_status)
 normalize_status.__doc__ = "人员状态 → canonical name (100 → 在本单位任职 via codes); unknown text is kept as written."
 
-_SPLIT = re.compile(r"[、,，;；/\s]+")
+LIST_MARKS = "、,，;；/|｜＋+"      # what separates several values written in one cell (愿意交流、愿意走教; 劳动/美术)
+
+
+@lru_cache(maxsize=None)
+def _list_split(spaces: bool, words: str) -> re.Pattern:
+    alts = [f"[{re.escape(LIST_MARKS)}" + (r"\s" if spaces else "") + "]+"] + ([f"[{words}]"] if words else [])
+    return re.compile("|".join(alts))
+
+
+def split_list(text: str, spaces: bool = True, words: str = "") -> list[str]:
+    """Several values in one cell → the values, stripped, empty ones dropped: split at LIST_MARKS, at whitespace
+    (``spaces``; not where a space sits inside one value, 「美术 4」), and at the joining characters ``words``
+    (「劳动和美术」: ``words="和及"``)."""
+    return [p.strip() for p in _list_split(spaces, words).split(text) if p.strip()]
 
 
 _WISH_FILLER = re.compile(r"轮岗|参加|参与|本人|服从")
@@ -464,9 +477,7 @@ def _willingness(x, extra: dict | None = None):
     if _key(t) in BLANK_TOKENS:
         return ""
     found = set()
-    for part in _SPLIT.split(t):
-        if not part:
-            continue
+    for part in split_list(t):
         v = lookup("willingness", part, extra=extra)
         if v is None:       # 愿意参加交流轮岗: the official term 交流轮岗 and 参加 add nothing to the wish
             v = lookup("willingness", _WISH_FILLER.sub("", part), extra=extra)

@@ -535,15 +535,20 @@ def _per_row(zj: pd.DataFrame, school_col: str, by_school_subject: pd.Series) ->
     return np.nan_to_num(by_school_subject.reindex(key).to_numpy(float), nan=0.0)
 
 
+def whole_periods(gap: pd.Series) -> pd.Series:
+    """The whole 走教 periods a remaining gap takes: ceil of the smaller of the exact gap and the one 缺口覆盖 shows
+    (0.1 period), never below 0 — a gap of 6.03 shown as 6.0 takes 6 periods, 4.3 takes 5, a surplus none."""
+    shown = np.minimum(gap, shown_periods(gap.to_numpy(float)))
+    return np.ceil(shown.clip(lower=0.0) - 1e-9).clip(lower=0.0)
+
+
 def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclude=()) -> Model:
     """The county 走教 model on the remaining gaps (cell → periods), teachers in ``exclude`` left out."""
     t0 = time.perf_counter()
     zj = cset.zoujiao
     # the gap left after the exchanges, capped by the school's subject over all its stages (periods)
     rem = receivable_gap(cset.cells, remaining, periods=True).clip(lower=0)
-    # whole periods up to the gap as 缺口覆盖 shows it (0.1 period) as well as the exact one: a gap of 6.03 shown as
-    # 6.0 takes 6 periods, not 7 (the sheet would show 走教 7 against a gap of 6.0)
-    cap_cell = np.ceil(np.minimum(rem, shown_periods(rem.to_numpy(float))) - 1e-9)
+    cap_cell = whole_periods(rem)     # (the sheet must never show 走教 7 against a gap printed 6.0)
     zj = zj[~zj["teacher_id"].isin(set(exclude))].copy()
     zj["ub"] = np.minimum(zj["zj_cap"], zj["cell"].map(cap_cell).fillna(0)).astype(float)
     # home first: a school still short of a subject after the exchanges lends no teacher of it — its teachers' spare
@@ -556,7 +561,7 @@ def build_zoujiao_model(cset: CandidateSet, config, remaining: pd.Series, exclud
                               left=cset.cells["cell"].map(remaining).fillna(0.0).to_numpy(float))
     by = [cells["school_id"].astype(str), cells["subject"].astype(str)]
     school_left = cells.groupby(by)["left"].sum()
-    school_cap = np.ceil(np.maximum(np.minimum(school_left, shown_periods(school_left.to_numpy(float))), 0.0) - 1e-9)
+    school_cap = whole_periods(school_left)
     host_need = np.minimum(cells.groupby(by)["cap"].sum(), school_cap)
     in_cap = host_need.sub(have.reindex(host_need.index).fillna(0.0)).clip(lower=0.0)
     zj["ub"] = np.minimum(zj["ub"], np.minimum(_per_row(zj, "home", out_cap), _per_row(zj, "host", in_cap)))
